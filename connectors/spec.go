@@ -1,0 +1,51 @@
+package connectors
+
+import (
+	"context"
+	"log/slog"
+)
+
+// Spec describes a connector kind: its settings drive config decoding,
+// `procurehub config check`, `procurehub connectors` and the generated docs.
+type Spec struct {
+	Kind    string   `json:"kind"`    // snake_case, e.g. "erp_export"
+	Summary string   `json:"summary"` // one line
+	Formats []string `json:"formats"` // formats it decodes, e.g. "erp_csv"
+	Fields  []Field  `json:"fields"`
+	// Example is a complete partner config (YAML) that builds; the
+	// conformance kit builds it.
+	Example string `json:"example"`
+}
+
+// Field is one setting of a connector kind.
+type Field struct {
+	Name        string `json:"name"` // YAML key, snake_case; nested keys as "source.path"
+	Type        string `json:"type"` // string, int, bool, duration, list, map, mapping
+	Default     string `json:"default,omitempty"`
+	Required    bool   `json:"required,omitempty"`
+	Secret      bool   `json:"secret,omitempty"` // only from ${ENV}; never logged
+	Description string `json:"description"`
+	Example     string `json:"example,omitempty"`
+}
+
+// Config is what a constructor gets for one partner.
+type Config struct {
+	Partner string // partner name, unique in a config
+	Kind    string
+	// Decode decodes the partner's settings into v strictly: an unknown key is
+	// an error naming file:line:column.
+	Decode func(v any) error
+	// Dir is the directory relative paths in the settings are resolved against.
+	Dir    string
+	Logger *slog.Logger
+}
+
+// Connector is one configured partner connection.
+type Connector struct {
+	Source  Source
+	Decoder Decoder
+}
+
+// Constructor builds a connector from its config. It applies defaults and
+// validates the settings before touching any server.
+type Constructor func(ctx context.Context, cfg Config) (*Connector, error)
