@@ -1,0 +1,258 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// App is procurehub's whole configuration (configs/demo.yaml, configs/production.yaml).
+type App struct {
+	Broker   Broker    `yaml:"broker"`
+	Store    Store     `yaml:"store"`
+	HTTP     HTTP      `yaml:"http"`
+	Pipeline Pipeline  `yaml:"pipeline"`
+	Demo     Demo      `yaml:"demo"`
+	Partners []Partner `yaml:"partners"`
+
+	// File is the path the config was read from; Dir is its directory, which
+	// relative paths in partner settings (mappings) are resolved against.
+	File string `yaml:"-"`
+	Dir  string `yaml:"-"`
+	doc  *Document
+}
+
+// Broker says where Kafka is: an embedded in-process broker, or brokers.
+type Broker struct {
+	// Embedded starts an in-process Kafka-protocol broker (kfake) on Addr.
+	Embedded bool `yaml:"embedded"`
+	// Addr is the embedded broker's listen address; default 127.0.0.1:9092.
+	Addr string `yaml:"addr"`
+	// DataDir keeps the embedded broker's data; default ./var/kafka.
+	DataDir string `yaml:"data_dir"`
+	// Brokers are the bootstrap addresses of an external cluster.
+	Brokers []string `yaml:"brokers"`
+	// ConsumerGroup of the pipelines; default procurehub.
+	ConsumerGroup string `yaml:"consumer_group"`
+	// Partitions of the topics the hub creates; default 4.
+	Partitions int `yaml:"partitions"`
+	// MaxInFlight is how many messages per partition a handler works on at
+	// once (never two of the same key); default 256.
+	MaxInFlight int `yaml:"max_in_flight"`
+}
+
+// Store says where the consolidated store is.
+type Store struct {
+	// Driver is sqlite (embedded) or postgres.
+	Driver string `yaml:"driver"`
+	// DSN is the PostgreSQL connection string (from ${ENV}: it holds a
+	// password) or the SQLite file path.
+	DSN Secret `yaml:"dsn"`
+	// MigrateOnStart applies migrations when `procurehub run` starts.
+	MigrateOnStart bool `yaml:"migrate_on_start"`
+}
+
+// HTTP is the API, dashboard and metrics server.
+type HTTP struct {
+	Addr string `yaml:"addr"` // default 127.0.0.1:8080
+}
+
+// Pipeline tunes the pipeline handlers.
+type Pipeline struct {
+	Retries        int           `yaml:"retries"`          // default 3
+	RetryInitial   time.Duration `yaml:"retry_initial"`    // default 100ms
+	HandlerTimeout time.Duration `yaml:"handler_timeout"`  // default 30s
+	StoreBatchSize int           `yaml:"store_batch_size"` // default 256
+	PublishBatch   int           `yaml:"publish_batch"`    // records per publish; default 500
+}
+
+// Demo lays the demo partner files into the partners' inboxes at start.
+type Demo struct {
+	Enabled  bool   `yaml:"enabled"`
+	InboxDir string `yaml:"inbox_dir"` // default ./var/inbox
+}
+
+// Partner is one configured partner connection; Settings are decoded by the
+// connector kind's own settings struct (see `procurehub connectors`).
+type Partner struct {
+	Name     string    `yaml:"name"`
+	Kind     string    `yaml:"kind"`
+	Settings yaml.Node `yaml:"settings"`
+}
+
+// Secret is a string that never prints: logs and errors show "***".
+type Secret string
+
+// String hides the value.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "***"
+}
+
+// LogValue hides the value from slog.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// Reveal returns the value, for the one place that needs it.
+func (s Secret) Reveal() string { return string(s) }
+
+// Load reads a config file strictly, applies defaults and validates it.
+func Load(path string, env Env) (*App, error) {
+	doc, err := ParseFile(path, env)
+	if err != nil {
+		return nil, err
+	}
+	return load(doc)
+}
+
+// LoadBytes is Load for a config held in memory (the embedded demo config);
+// dir is where its relative paths point.
+func LoadBytes(name, dir string, b []byte, env Env) (*App, error) {
+	doc, err := Parse(name, b, env)
+	if err != nil {
+		return nil, err
+	}
+	a, err := load(doc)
+	if err != nil {
+		return nil, err
+	}
+	a.Dir = dir
+	return a, nil
+}
+
+func load(doc *Document) (*App, error) {
+	var a App
+	if err := Decode(doc.File, doc.Root, &a); err != nil {
+		return nil, err
+	}
+	a.File, a.Dir, a.doc = doc.File, filepath.Dir(doc.File), doc
+	a.defaults()
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+func (a *App) defaults() {
+	b := &a.Broker
+	if b.Addr == "" {
+		b.Addr = "127.0.0.1:9092"
+	}
+	if b.DataDir == "" {
+		b.DataDir = "./var/kafka"
+	}
+	if b.ConsumerGroup == "" {
+		b.ConsumerGroup = "procurehub"
+	}
+	if b.Partitions == 0 {
+		b.Partitions = 4
+	}
+	if b.MaxInFlight == 0 {
+		b.MaxInFlight = 256
+	}
+	if a.Store.Driver == "" {
+		a.Store.Driver = "sqlite"
+	}
+	if a.Store.Driver == "sqlite" && a.Store.DSN == "" {
+		a.Store.DSN = "./var/procurehub.db"
+	}
+	if a.HTTP.Addr == "" {
+		a.HTTP.Addr = "127.0.0.1:8080"
+	}
+	if a.Demo.InboxDir == "" {
+		a.Demo.InboxDir = "./var/inbox"
+	}
+}
+
+// Validate reports every problem with its position in the file.
+func (a *App) Validate() error {
+	var errs Errors
+	at := func(path []string, msg string, args ...any) {
+		line, col := a.position(path)
+		errs = append(errs, &Error{File: a.File, Line: line, Column: col, Message: fmt.Sprintf(msg, args...)})
+	}
+	if !a.Broker.Embedded && len(a.Broker.Brokers) == 0 {
+		at([]string{"broker"}, "broker: set embedded: true or list brokers")
+	}
+	switch a.Store.Driver {
+	case "sqlite", "postgres":
+	default:
+		at([]string{"store", "driver"}, "store.driver: %q is not sqlite or postgres", a.Store.Driver)
+	}
+	if a.Store.Driver == "postgres" && a.Store.DSN == "" {
+		at([]string{"store", "dsn"}, "store.dsn: required for postgres (use ${PROCUREHUB_POSTGRES_DSN})")
+	}
+	seen := map[string]bool{}
+	for i, p := range a.Partners {
+		path := []string{"partners", fmt.Sprint(i)}
+		switch {
+		case p.Name == "":
+			at(path, "partners[%d].name: required", i)
+		case seen[p.Name]:
+			at(append(path, "name"), "partners[%d].name: %q is used twice", i, p.Name)
+		}
+		seen[p.Name] = true
+		if p.Kind == "" {
+			at(path, "partners[%d].kind: required", i)
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// position finds the line and column of a key path ("partners", "0", "name") in the file.
+func (a *App) position(path []string) (int, int) {
+	if a.doc == nil {
+		return 1, 1
+	}
+	n := a.doc.Root
+	line, col := n.Line, n.Column
+	for _, p := range path {
+		var next *yaml.Node
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == p {
+					line, col = n.Content[i].Line, n.Content[i].Column
+					next = n.Content[i+1]
+				}
+			}
+		case yaml.SequenceNode:
+			var idx int
+			if _, err := fmt.Sscan(p, &idx); err == nil && idx < len(n.Content) {
+				next = n.Content[idx]
+				line, col = next.Line, next.Column
+			}
+		}
+		if next == nil {
+			break
+		}
+		n = next
+	}
+	return line, col
+}
+
+// DecodeSettings decodes a partner's settings strictly into v, with errors
+// positioned in the config file.
+func (a *App) DecodeSettings(p *Partner, v any) error {
+	if p.Settings.Kind == 0 {
+		return errors.New("settings: missing")
+	}
+	return Decode(a.File, &p.Settings, v)
+}
+
+// PartnerPosition is where partner i starts in the file, for messages.
+func (a *App) PartnerPosition(i int, key string) (int, int) {
+	path := []string{"partners", fmt.Sprint(i)}
+	if key != "" {
+		path = append(path, key)
+	}
+	return a.position(path)
+}
