@@ -1,0 +1,175 @@
+// Package api serves procurehub's HTTP API: health, readiness, Prometheus
+// metrics and the order endpoints under /api/v1.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/internal/store"
+)
+
+// OrderReader is what the API reads orders from.
+type OrderReader interface {
+	GetOrder(ctx context.Context, buyerID, orderNumber string) (*store.StoredOrder, error)
+	ListOrders(ctx context.Context, f store.OrderFilter) ([]store.StoredOrder, string, error)
+}
+
+// Check is one readiness check (store reachable, broker reachable...).
+type Check struct {
+	Name string
+	Fn   func(ctx context.Context) error
+}
+
+// Config wires the server.
+type Config struct {
+	Orders   OrderReader
+	Ready    []Check
+	Gatherer prometheus.Gatherer
+	Logger   *slog.Logger
+	// Authenticate wraps every /api route. Until authentication lands (the
+	// multi-party portal issue) it is nil and the API is open: bind it to
+	// loopback. This is the one place where the caller's identity will be
+	// resolved and attached to the request context.
+	Authenticate func(http.Handler) http.Handler
+}
+
+// Handler returns the HTTP handler.
+func Handler(cfg Config) http.Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &server{cfg: cfg}
+	r := chi.NewRouter()
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	r.Get("/readyz", s.ready)
+	if cfg.Gatherer != nil {
+		r.Handle("/metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{}))
+	}
+	r.Route("/api/v1", func(r chi.Router) {
+		if cfg.Authenticate != nil {
+			r.Use(cfg.Authenticate)
+		}
+		r.Get("/orders", s.listOrders)
+		r.Get("/orders/{order_number}", s.getOrder)
+	})
+	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
+	})
+	return r
+}
+
+type server struct{ cfg Config }
+
+func (s *server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	checks := map[string]string{}
+	ok := true
+	for _, c := range s.cfg.Ready {
+		if err := c.Fn(ctx); err != nil {
+			checks[c.Name] = err.Error()
+			ok = false
+			continue
+		}
+		checks[c.Name] = "ok"
+	}
+	status, code := "ready", http.StatusOK
+	if !ok {
+		status, code = "not_ready", http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, map[string]any{"status": status, "checks": checks})
+}
+
+// Order is an order as the API shows it: the canonical fields plus the hub's own.
+type Order struct {
+	canonical.Order
+	Status    string    `json:"status"`
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func fromStored(o store.StoredOrder) Order {
+	return Order{Order: o.Order, Status: o.Status, Version: o.Version, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+}
+
+// OrderList is the body of GET /api/v1/orders.
+type OrderList struct {
+	Orders     []Order `json:"orders"`
+	NextCursor string  `json:"next_cursor,omitempty"`
+}
+
+func (s *server) listOrders(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.OrderFilter{
+		BuyerID:    q.Get("buyer"),
+		SupplierID: q.Get("supplier"),
+		Status:     q.Get("status"),
+		Cursor:     q.Get("cursor"),
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			writeError(w, http.StatusBadRequest, "bad_limit", "limit must be a number from 1 to 500")
+			return
+		}
+		f.Limit = n
+	}
+	orders, next, err := s.cfg.Orders.ListOrders(r.Context(), f)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	out := OrderList{Orders: make([]Order, 0, len(orders)), NextCursor: next}
+	for _, o := range orders {
+		out.Orders = append(out.Orders, fromStored(o))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *server) getOrder(w http.ResponseWriter, r *http.Request) {
+	number := chi.URLParam(r, "order_number")
+	o, err := s.cfg.Orders.GetOrder(r.Context(), r.URL.Query().Get("buyer"), number)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "order_not_found", "no order "+strconv.Quote(number))
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, fromStored(*o))
+}
+
+func (s *server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	s.cfg.Logger.Error("api request failed", "path", r.URL.Path, "err", err)
+	writeError(w, http.StatusInternalServerError, "internal", "internal error")
+}
+
+type apiError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]apiError{"error": {Code: code, Message: msg}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v) // the client went away; nothing to do
+}

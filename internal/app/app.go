@@ -1,0 +1,268 @@
+// Package app wires procurehub together: broker, store, pipelines,
+// connectors and the HTTP server. It is the one place that knows every part;
+// cmd/procurehub only parses flags and calls Run.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/connectors"
+	"github.com/procurehub/procurehub/internal/api"
+	"github.com/procurehub/procurehub/internal/config"
+	"github.com/procurehub/procurehub/internal/demo"
+	"github.com/procurehub/procurehub/internal/embedded"
+	"github.com/procurehub/procurehub/internal/kafka"
+	"github.com/procurehub/procurehub/internal/store"
+	"github.com/procurehub/procurehub/internal/store/postgres"
+	"github.com/procurehub/procurehub/internal/store/sqlite"
+	"github.com/procurehub/procurehub/pipelines"
+)
+
+// Store is every store method the hub uses; both stores implement it.
+type Store interface {
+	Migrate(ctx context.Context) error
+	Ping(ctx context.Context) error
+	Close() error
+	UpsertOrders(ctx context.Context, orders []*canonical.Order) ([]store.Change, error)
+	GetOrder(ctx context.Context, buyerID, orderNumber string) (*store.StoredOrder, error)
+	ListOrders(ctx context.Context, f store.OrderFilter) ([]store.StoredOrder, string, error)
+	LedgerClaim(ctx context.Context, e store.LedgerEntry) (store.LedgerEntry, bool, error)
+	LedgerFinish(ctx context.Context, id int64, status string, records, rejects int, receipt json.RawMessage) error
+}
+
+// OpenStore opens the configured store.
+func OpenStore(ctx context.Context, cfg config.Store) (Store, error) {
+	switch cfg.Driver {
+	case "postgres":
+		return postgres.Open(ctx, cfg.DSN.Reveal())
+	case "sqlite":
+		return sqlite.Open(ctx, cfg.DSN.Reveal())
+	}
+	return nil, fmt.Errorf("store: unknown driver %q", cfg.Driver)
+}
+
+// Options are what Run needs besides the config.
+type Options struct {
+	Config   *config.App
+	Registry *connectors.Registry
+	Logger   *slog.Logger
+	// Out receives the "where to look" banner; nil for none.
+	Out io.Writer
+	// Started, if set, is called once everything listens (tests use it).
+	Started func(h *Hub)
+}
+
+// Hub is a running procurehub, as tests and the banner see it.
+type Hub struct {
+	HTTPAddr string
+	Brokers  []string
+	Store    Store
+}
+
+// Run starts the hub and blocks until ctx is cancelled, then shuts down:
+// connectors stop polling, in-flight messages drain, the HTTP server closes.
+func Run(ctx context.Context, opts Options) error {
+	cfg, log := opts.Config, opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if cfg.Demo.Enabled {
+		n, err := demo.Lay(cfg.Demo.InboxDir)
+		if err != nil {
+			return fmt.Errorf("demo files: %w", err)
+		}
+		log.Info("demo partner files laid out", "dir", cfg.Demo.InboxDir, "files", n)
+	}
+
+	brokers := cfg.Broker.Brokers
+	if cfg.Broker.Embedded {
+		b, err := embedded.Start(ctx, embedded.Config{Addr: cfg.Broker.Addr, DataDir: cfg.Broker.DataDir,
+			Partitions: cfg.Broker.Partitions, Logger: log})
+		if err != nil {
+			return fmt.Errorf("embedded broker: %w", err)
+		}
+		defer b.Close()
+		brokers = b.Addrs()
+		log.Info("embedded Kafka-protocol broker listening", "addr", brokers[0])
+	}
+	if err := kafka.EnsureTopics(ctx, brokers, cfg.Broker.Partitions, pipelines.AllTopics()...); err != nil {
+		return fmt.Errorf("create topics: %w", err)
+	}
+
+	st, err := OpenStore(ctx, cfg.Store)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+	if cfg.Store.MigrateOnStart {
+		if err := st.Migrate(ctx); err != nil {
+			return fmt.Errorf("migrate store: %w", err)
+		}
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := pipelines.NewMetrics(reg)
+
+	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Brokers: brokers, Source: "procurehub", Logger: log})
+	if err != nil {
+		return err
+	}
+	defer pub.Close()
+	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{Brokers: brokers, ConsumerGroup: cfg.Broker.ConsumerGroup,
+		MaxInFlight: cfg.Broker.MaxInFlight, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer sub.Close()
+
+	sink := pipelines.NewStoreSink(st, pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize}, metrics, log)
+	router, err := pipelines.NewRouter(pipelines.RouterConfig{
+		Retries: cfg.Pipeline.Retries, RetryInitial: cfg.Pipeline.RetryInitial, HandlerTimeout: cfg.Pipeline.HandlerTimeout,
+	}, sub, pub, sink, metrics, log)
+	if err != nil {
+		return err
+	}
+
+	ingestors, closers, err := buildIngestors(ctx, cfg, opts.Registry, pub, st, metrics, log)
+	defer func() {
+		for _, c := range closers {
+			c.Close()
+		}
+	}()
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	srv := &http.Server{
+		Handler: api.Handler(api.Config{
+			Orders:   st,
+			Gatherer: reg,
+			Logger:   log,
+			Ready: []api.Check{
+				{Name: "store", Fn: st.Ping},
+				{Name: "broker", Fn: func(ctx context.Context) error { return kafka.Ping(ctx, brokers) }},
+				{Name: "pipelines", Fn: func(context.Context) error {
+					if !router.IsRunning() {
+						return errors.New("router not running")
+					}
+					return nil
+				}},
+			},
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	sinkCtx, stopSink := context.WithCancel(context.WithoutCancel(gctx))
+	g.Go(func() error { return sink.Run(sinkCtx) })
+	g.Go(func() error {
+		// The router drains in-flight handlers on Close; the sink keeps
+		// writing until then, and stops after.
+		defer stopSink()
+		return router.Run(gctx)
+	})
+	for _, in := range ingestors {
+		g.Go(func() error { return in.Run(gctx) })
+	}
+	g.Go(func() error {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+
+	hub := &Hub{HTTPAddr: ln.Addr().String(), Brokers: brokers, Store: st}
+	select {
+	case <-router.Running():
+	case <-gctx.Done():
+	}
+	if opts.Out != nil {
+		banner(opts.Out, hub, cfg)
+	}
+	if opts.Started != nil {
+		opts.Started(hub)
+	}
+	return g.Wait()
+}
+
+// buildIngestors constructs every configured partner connector.
+func buildIngestors(ctx context.Context, cfg *config.App, reg *connectors.Registry, pub message.Publisher,
+	st Store, m *pipelines.Metrics, log *slog.Logger) ([]*pipelines.Ingestor, []connectors.Source, error) {
+	var out []*pipelines.Ingestor
+	var sources []connectors.Source
+	for i := range cfg.Partners {
+		p := &cfg.Partners[i]
+		c, err := BuildConnector(ctx, cfg, reg, i, log)
+		if err != nil {
+			return nil, sources, err
+		}
+		sources = append(sources, c.Source)
+		out = append(out, &pipelines.Ingestor{
+			Partner: p.Name, Kind: p.Kind, Connector: c, Publisher: pub, Ledger: st,
+			Metrics: m, Logger: log, BatchSize: cfg.Pipeline.PublishBatch,
+		})
+	}
+	return out, sources, nil
+}
+
+// BuildConnector builds partner i's connector from the registry, with
+// settings errors positioned in the config file.
+func BuildConnector(ctx context.Context, cfg *config.App, reg *connectors.Registry, i int, log *slog.Logger) (*connectors.Connector, error) {
+	p := &cfg.Partners[i]
+	_, build, ok := reg.Lookup(p.Kind)
+	if !ok {
+		line, col := cfg.PartnerPosition(i, "kind")
+		return nil, &config.Error{File: cfg.File, Line: line, Column: col,
+			Message: fmt.Sprintf("partners[%d].kind: unknown connector kind %q (see `procurehub connectors`)", i, p.Kind)}
+	}
+	c, err := build(ctx, connectors.Config{
+		Partner: p.Name,
+		Kind:    p.Kind,
+		Decode:  func(v any) error { return cfg.DecodeSettings(p, v) },
+		Dir:     cfg.Dir,
+		Logger:  log.With("partner", p.Name, "connector", p.Kind),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("partner %s: %w", p.Name, err)
+	}
+	return c, nil
+}
+
+func banner(w io.Writer, h *Hub, cfg *config.App) {
+	base := "http://" + h.HTTPAddr
+	fmt.Fprintf(w, `
+procurehub is running.
+  API         %[1]s/api/v1/orders
+  health      %[1]s/healthz   %[1]s/readyz
+  metrics     %[1]s/metrics
+  Kafka       %[2]s   e.g. kcat -b %[2]s -C -t %[3]s
+  store       %[4]s
+  inboxes     %[5]s/<partner>/ (archive/ and quarantine/ with receipts beside them)
+Stop with Ctrl-C.
+`, base, h.Brokers[0], pipelines.TopicOrders, cfg.Store.Driver, cfg.Demo.InboxDir)
+}

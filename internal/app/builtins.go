@@ -1,0 +1,43 @@
+package app
+
+import (
+	"fmt"
+
+	"github.com/procurehub/procurehub/connectors"
+	"github.com/procurehub/procurehub/connectors/erpexport"
+	"github.com/procurehub/procurehub/connectors/mapping"
+)
+
+// Builtins is the one visible list of connector kinds the binary knows.
+func Builtins() (*connectors.Registry, error) {
+	reg := connectors.NewRegistry()
+	for _, k := range []struct {
+		spec connectors.Spec
+		new  connectors.Constructor
+	}{
+		{erpexport.Spec(), erpexport.New},
+	} {
+		if err := reg.Register(k.spec, k.new); err != nil {
+			return nil, err
+		}
+	}
+	return reg, nil
+}
+
+// DecoderFactory builds a decoder for `procurehub parse` from a mapping file
+// (formats that need no mapping ignore it).
+type DecoderFactory func(mappingPath string) (connectors.Decoder, error)
+
+// Formats maps every format name `procurehub parse` accepts to its decoder.
+var Formats = map[string]DecoderFactory{
+	"erp_csv": func(mappingPath string) (connectors.Decoder, error) {
+		if mappingPath == "" {
+			return nil, fmt.Errorf("format erp_csv needs --mapping FILE")
+		}
+		m, err := mapping.Load(mappingPath)
+		if err != nil {
+			return nil, err
+		}
+		return erpexport.NewDecoder(m)
+	},
+}

@@ -1,0 +1,58 @@
+package pipelines
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the pipeline's Prometheus series, served on /metrics.
+type Metrics struct {
+	InputsTaken    *prometheus.CounterVec   // partner, status
+	Records        *prometheus.CounterVec   // partner, type
+	Rejects        *prometheus.CounterVec   // partner
+	Published      *prometheus.CounterVec   // topic
+	Consumed       *prometheus.CounterVec   // handler, result
+	HandlerLatency *prometheus.HistogramVec // handler
+	Poisoned       *prometheus.CounterVec   // handler
+	StoreWrites    *prometheus.CounterVec   // change
+	StoreBatchSize prometheus.Histogram
+}
+
+// NewMetrics creates the series and registers them on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		InputsTaken: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_inputs_total", Help: "Inputs (files) taken by connectors, by final status.",
+		}, []string{"partner", "status"}),
+		Records: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_records_total", Help: "Canonical records published by connectors.",
+		}, []string{"partner", "type"}),
+		Rejects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_row_rejects_total", Help: "Rows rejected by connectors (row errors).",
+		}, []string{"partner"}),
+		Published: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_messages_published_total", Help: "Messages acknowledged by the broker.",
+		}, []string{"topic"}),
+		Consumed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_messages_consumed_total", Help: "Messages handled by pipeline handlers, by result (ok, error).",
+		}, []string{"handler", "result"}),
+		HandlerLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "procurehub_handler_duration_seconds", Help: "Pipeline handler latency.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}, []string{"handler"}),
+		Poisoned: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_poison_messages_total", Help: "Messages sent to the poison topic.",
+		}, []string{"handler"}),
+		StoreWrites: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_store_orders_total", Help: "Orders written by the store sink, by change (inserted, updated, unchanged).",
+		}, []string{"change"}),
+		StoreBatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "procurehub_store_batch_size", Help: "Orders per store write batch.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.InputsTaken, m.Records, m.Rejects, m.Published, m.Consumed,
+			m.HandlerLatency, m.Poisoned, m.StoreWrites, m.StoreBatchSize)
+	}
+	return m
+}

@@ -1,0 +1,114 @@
+package pipelines
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+)
+
+// RouterConfig tunes retries and timeouts of the pipeline handlers.
+type RouterConfig struct {
+	Retries        int           // retries after the first attempt; default 3
+	RetryInitial   time.Duration // first backoff; default 100ms
+	RetryMax       time.Duration // backoff cap; default 5s
+	HandlerTimeout time.Duration // per attempt; default 30s
+	CloseTimeout   time.Duration // drain on shutdown; default 15s
+}
+
+func (c *RouterConfig) defaults() {
+	if c.Retries == 0 {
+		c.Retries = 3
+	}
+	if c.RetryInitial <= 0 {
+		c.RetryInitial = 100 * time.Millisecond
+	}
+	if c.RetryMax <= 0 {
+		c.RetryMax = 5 * time.Second
+	}
+	if c.HandlerTimeout <= 0 {
+		c.HandlerTimeout = 30 * time.Second
+	}
+	if c.CloseTimeout <= 0 {
+		c.CloseTimeout = 15 * time.Second
+	}
+}
+
+// Handler names, as they appear in metrics and in poison metadata.
+const HandlerStoreOrders = "store_orders"
+
+// NewRouter builds the Watermill router: procurehub.orders.v1 → store sink.
+// Middleware, outermost first: poison queue (after the last retry, the
+// message goes to procurehub.poison.v1 with reason_poisoned, topic_poisoned
+// and handler_poisoned in its metadata, and the partition moves on), metrics,
+// panic recovery, retry with exponential backoff (permanent errors are not
+// retried), per-attempt timeout.
+func NewRouter(cfg RouterConfig, sub message.Subscriber, pub message.Publisher, sink *StoreSink, m *Metrics, logger *slog.Logger) (*message.Router, error) {
+	cfg.defaults()
+	if logger == nil {
+		logger = slog.Default()
+	}
+	wlog := watermill.NewSlogLoggerWithLevelMapping(logger, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})
+	r, err := message.NewRouter(message.RouterConfig{CloseTimeout: cfg.CloseTimeout}, wlog)
+	if err != nil {
+		return nil, fmt.Errorf("router: %w", err)
+	}
+	poison, err := middleware.PoisonQueue(pub, TopicPoison)
+	if err != nil {
+		return nil, fmt.Errorf("router: poison queue: %w", err)
+	}
+	retry := middleware.Retry{
+		MaxRetries:          cfg.Retries,
+		InitialInterval:     cfg.RetryInitial,
+		MaxInterval:         cfg.RetryMax,
+		Multiplier:          2,
+		RandomizationFactor: 0.2,
+		ShouldRetry:         func(p middleware.RetryParams) bool { return !IsPermanent(p.Err) },
+		Logger:              wlog,
+	}
+	h := r.AddConsumerHandler(HandlerStoreOrders, TopicOrders, sub, sink.HandleOrder)
+	h.AddMiddleware(
+		poisonCounter(m, HandlerStoreOrders, poison),
+		measure(m, HandlerStoreOrders),
+		middleware.Recoverer,
+		retry.Middleware,
+		middleware.Timeout(cfg.HandlerTimeout),
+	)
+	return r, nil
+}
+
+// poisonCounter wraps the poison middleware and counts what it diverts.
+func poisonCounter(m *Metrics, handler string, poison message.HandlerMiddleware) message.HandlerMiddleware {
+	return func(h message.HandlerFunc) message.HandlerFunc {
+		failed := func(msg *message.Message) ([]*message.Message, error) {
+			out, err := h(msg)
+			if err != nil && m != nil {
+				m.Poisoned.WithLabelValues(handler).Inc()
+			}
+			return out, err
+		}
+		return poison(failed)
+	}
+}
+
+// measure records handler latency and results.
+func measure(m *Metrics, handler string) message.HandlerMiddleware {
+	return func(h message.HandlerFunc) message.HandlerFunc {
+		return func(msg *message.Message) ([]*message.Message, error) {
+			start := time.Now()
+			out, err := h(msg)
+			if m != nil {
+				m.HandlerLatency.WithLabelValues(handler).Observe(time.Since(start).Seconds())
+				result := "ok"
+				if err != nil {
+					result = "error"
+				}
+				m.Consumed.WithLabelValues(handler, result).Inc()
+			}
+			return out, err
+		}
+	}
+}
