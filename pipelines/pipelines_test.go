@@ -1,0 +1,402 @@
+package pipelines
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/connectors"
+	"github.com/procurehub/procurehub/internal/store"
+)
+
+// --- fakes -------------------------------------------------------------------
+
+// fakeLedger is an in-memory file ledger keyed by partner and sha256.
+type fakeLedger struct {
+	mu      sync.Mutex
+	entries map[string]*store.LedgerEntry
+	nextID  int64
+}
+
+func (l *fakeLedger) LedgerClaim(_ context.Context, e store.LedgerEntry) (store.LedgerEntry, bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.entries == nil {
+		l.entries = map[string]*store.LedgerEntry{}
+	}
+	if old, ok := l.entries[e.Partner+"/"+e.SHA256]; ok {
+		return *old, false, nil
+	}
+	l.nextID++
+	e.ID, e.Status, e.CreatedAt = l.nextID, store.LedgerProcessing, time.Now()
+	l.entries[e.Partner+"/"+e.SHA256] = &e
+	return e, true, nil
+}
+
+func (l *fakeLedger) LedgerFinish(_ context.Context, id int64, status string, records, rejects int, receipt json.RawMessage) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, e := range l.entries {
+		if e.ID == id {
+			e.Status, e.Records, e.Rejects, e.Receipt = status, records, rejects, receipt
+			return nil
+		}
+	}
+	return store.ErrNotFound
+}
+
+func (l *fakeLedger) get(partner, sha string) store.LedgerEntry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return *l.entries[partner+"/"+sha]
+}
+
+// fakeSource hands out nothing by itself; tests call Take directly and read what was settled.
+type fakeSource struct {
+	mu      sync.Mutex
+	settled map[string]connectors.Outcome
+}
+
+func (s *fakeSource) Poll(context.Context) ([]connectors.Input, error) { return nil, nil }
+func (s *fakeSource) Settle(_ context.Context, in connectors.Input, o connectors.Outcome) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.settled == nil {
+		s.settled = map[string]connectors.Outcome{}
+	}
+	s.settled[in.Name] = o
+	return nil
+}
+func (s *fakeSource) Close() error { return nil }
+
+// scriptDecoder emits one order per line of its input: "ok ORDER", "bad", or "fatal".
+type scriptDecoder struct{}
+
+func (scriptDecoder) Decode(ctx context.Context, in connectors.Input, r io.Reader, out connectors.Sink) error {
+	b, _ := io.ReadAll(r)
+	for i, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		f := bytes.Fields(line)
+		switch string(f[0]) {
+		case "ok":
+			o := testOrder(string(f[1]))
+			if err := out.Record(ctx, connectors.Record{Type: canonical.TypeOrder, Key: o.OrderNumber, Value: o}); err != nil {
+				return err
+			}
+		case "bad":
+			out.RowError(ctx, connectors.RowError{File: in.Name, Line: i + 1, Field: "unit_price", Code: "not_decimal", Message: `"12,5O" is not a decimal`})
+		case "fatal":
+			return &connectors.FileError{File: in.Name, Line: 1, Code: "missing_column", Message: "required column order_number is missing"}
+		}
+	}
+	return nil
+}
+
+func testOrder(number string) *canonical.Order {
+	return &canonical.Order{
+		OrderNumber: number, Buyer: canonical.Party{ID: "ACME"}, Supplier: canonical.Party{ID: "SUP1"},
+		Currency: "EUR",
+		Lines: []canonical.OrderLine{{LineNumber: 1, SKU: "A-1", Quantity: canonical.MustDecimal("2"), Unit: "EA",
+			UnitPrice: canonical.MustDecimal("12.50")}},
+	}
+}
+
+func input(name, content string) connectors.Input {
+	return connectors.Input{Partner: "acme", Connector: "test", Name: name, SHA256: "sha-" + content, Size: int64(len(content)),
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewBufferString(content)), nil }}
+}
+
+// failingPublisher refuses every publish, like a broker that is down.
+type failingPublisher struct{}
+
+func (failingPublisher) Publish(string, ...*message.Message) error {
+	return errors.New("broker unreachable")
+}
+func (failingPublisher) Close() error { return nil }
+
+func newPubSub(t *testing.T) *gochannel.GoChannel {
+	t.Helper()
+	ps := gochannel.NewGoChannel(gochannel.Config{Persistent: true}, watermill.NopLogger{})
+	t.Cleanup(func() { ps.Close() })
+	return ps
+}
+
+func drain(t *testing.T, ch <-chan *message.Message, n int) []*message.Message {
+	t.Helper()
+	var out []*message.Message
+	for len(out) < n {
+		select {
+		case m := <-ch:
+			m.Ack()
+			out = append(out, m)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("got %d messages, want %d", len(out), n)
+		}
+	}
+	return out
+}
+
+// --- ingest --------------------------------------------------------------------
+
+func TestIngestor(t *testing.T) {
+	ctx := context.Background()
+	setup := func(t *testing.T, pub message.Publisher) (*Ingestor, *fakeLedger, *fakeSource) {
+		l, s := &fakeLedger{}, &fakeSource{}
+		return &Ingestor{Partner: "acme", Kind: "test", Publisher: pub, Ledger: l,
+			Connector: &connectors.Connector{Source: s, Decoder: scriptDecoder{}},
+			Metrics:   NewMetrics(prometheus.NewRegistry())}, l, s
+	}
+
+	t.Run("good rows are published keyed by order number while the bad row goes to the receipt", func(t *testing.T) {
+		ps := newPubSub(t)
+		g, ledger, src := setup(t, ps)
+		msgs, _ := ps.Subscribe(ctx, TopicOrders)
+		in := input("orders.csv", "ok PO-1\nbad\nok PO-2\n")
+		o, err := g.Take(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Status != connectors.StatusPartial || o.Accepted != 2 || o.Rejected != 1 {
+			t.Fatalf("outcome = %+v, want partial with 2 accepted and 1 rejected", o)
+		}
+		if len(o.RowErrors) != 1 || o.RowErrors[0].Line != 2 {
+			t.Fatalf("row errors = %+v, want line 2", o.RowErrors)
+		}
+		got := drain(t, msgs, 2)
+		for i, want := range []string{"PO-1", "PO-2"} {
+			if k := got[i].Metadata.Get(MetaPartitionKey); k != want {
+				t.Errorf("message %d key = %q, want %q", i, k, want)
+			}
+			if ct := got[i].Metadata.Get(MetaCEType); ct != "procurehub.order.v1" {
+				t.Errorf("message %d ce_type = %q", i, ct)
+			}
+		}
+		if src.settled["orders.csv"].Status != connectors.StatusPartial {
+			t.Errorf("settled as %q, want partial (quarantine)", src.settled["orders.csv"].Status)
+		}
+		e := ledger.get("acme", in.SHA256)
+		if e.Status != "partial" || e.Records != 2 || e.Rejects != 1 || !bytes.Contains(e.Receipt, []byte(`12,5O`)) {
+			t.Errorf("ledger entry = %+v, want partial 2/1 with the row error in its receipt", e)
+		}
+	})
+
+	t.Run("the same content sent again is archived as a duplicate and nothing is published", func(t *testing.T) {
+		ps := newPubSub(t)
+		g, _, src := setup(t, ps)
+		msgs, _ := ps.Subscribe(ctx, TopicOrders)
+		if _, err := g.Take(ctx, input("a.csv", "ok PO-1\n")); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, msgs, 1)
+		o, err := g.Take(ctx, input("a-again.csv", "ok PO-1\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Status != connectors.StatusDuplicate || src.settled["a-again.csv"].Status != connectors.StatusDuplicate {
+			t.Fatalf("outcome %q, settled %q; want duplicate", o.Status, src.settled["a-again.csv"].Status)
+		}
+		select {
+		case m := <-msgs:
+			t.Fatalf("duplicate published %s", m.Payload)
+		case <-time.After(100 * time.Millisecond):
+		}
+	})
+
+	t.Run("a file-level problem rejects the input with its position", func(t *testing.T) {
+		g, _, src := setup(t, newPubSub(t))
+		o, err := g.Take(ctx, input("noheader.csv", "fatal\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Status != connectors.StatusRejected || o.FileError == nil || o.FileError.Line != 1 {
+			t.Fatalf("outcome = %+v, want rejected with a positioned file error", o)
+		}
+		if src.settled["noheader.csv"].Status != connectors.StatusRejected {
+			t.Error("input not quarantined")
+		}
+	})
+
+	t.Run("when the broker refuses, the input is neither settled nor closed in the ledger", func(t *testing.T) {
+		g, ledger, src := setup(t, failingPublisher{})
+		in := input("later.csv", "ok PO-9\n")
+		if _, err := g.Take(ctx, in); err == nil {
+			t.Fatal("Take succeeded with a broker that refuses every message")
+		}
+		if _, ok := src.settled["later.csv"]; ok {
+			t.Error("input was settled although nothing reached the broker")
+		}
+		if e := ledger.get("acme", in.SHA256); e.Status != store.LedgerProcessing {
+			t.Errorf("ledger status = %q, want processing so the next poll takes it again", e.Status)
+		}
+		// The broker is back: the next poll takes the same input for real.
+		ps := newPubSub(t)
+		msgs, _ := ps.Subscribe(ctx, TopicOrders)
+		g.Publisher = ps
+		if o, err := g.Take(ctx, in); err != nil || o.Status != connectors.StatusDone {
+			t.Fatalf("retry: outcome %+v, err %v; want done", o, err)
+		}
+		drain(t, msgs, 1)
+	})
+}
+
+// --- store sink and router -------------------------------------------------------
+
+// fakeWriter stores orders by number and can be told to fail.
+type fakeWriter struct {
+	mu       sync.Mutex
+	orders   map[string]*canonical.Order
+	failNext int // transient failures before succeeding
+	calls    int
+}
+
+func (w *fakeWriter) UpsertOrders(_ context.Context, orders []*canonical.Order) ([]store.Change, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls++
+	if w.failNext > 0 {
+		w.failNext--
+		return nil, errors.New("connection reset")
+	}
+	if w.orders == nil {
+		w.orders = map[string]*canonical.Order{}
+	}
+	changes := make([]store.Change, len(orders))
+	for i, o := range orders {
+		if o.OrderNumber == "PO-REFUSED" {
+			return nil, &store.InvalidOrderError{Index: i, OrderNumber: o.OrderNumber, Reason: "refused"}
+		}
+		w.orders[o.OrderNumber] = o
+		changes[i] = store.ChangeInserted
+	}
+	return changes, nil
+}
+
+func (w *fakeWriter) has(number string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, ok := w.orders[number]
+	return ok
+}
+
+func orderMessage(t *testing.T, payload []byte, key string) *message.Message {
+	t.Helper()
+	m := message.NewMessage(watermill.NewUUID(), payload)
+	m.Metadata.Set(MetaPartitionKey, key)
+	return m
+}
+
+func orderJSON(t *testing.T, number string) []byte {
+	t.Helper()
+	b, err := json.Marshal(testOrder(number))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func startRouter(t *testing.T, ps *gochannel.GoChannel, w *fakeWriter) *Metrics {
+	t.Helper()
+	m := NewMetrics(prometheus.NewRegistry())
+	sink := NewStoreSink(w, StoreSinkConfig{}, m, nil)
+	r, err := NewRouter(RouterConfig{Retries: 2, RetryInitial: time.Millisecond, RetryMax: 5 * time.Millisecond}, ps, ps, sink, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { sink.Run(ctx); close(done) }()
+	go r.Run(ctx)
+	<-r.Running()
+	t.Cleanup(func() { cancel(); r.Close(); <-done })
+	return m
+}
+
+func TestStoreSinkRouter(t *testing.T) {
+	t.Run("orders from the topic end up in the store", func(t *testing.T) {
+		ps, w := newPubSub(t), &fakeWriter{}
+		startRouter(t, ps, w)
+		for _, n := range []string{"PO-1", "PO-2", "PO-3"} {
+			if err := ps.Publish(TopicOrders, orderMessage(t, orderJSON(t, n), n)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitFor(t, func() bool { return w.has("PO-1") && w.has("PO-2") && w.has("PO-3") })
+	})
+
+	t.Run("a payload that is not an order goes to the poison topic with its reason and the next order still arrives", func(t *testing.T) {
+		ps, w := newPubSub(t), &fakeWriter{}
+		poison, _ := ps.Subscribe(context.Background(), TopicPoison)
+		m := startRouter(t, ps, w)
+		ps.Publish(TopicOrders, orderMessage(t, []byte(`{"order_number": 42`), "PO-X"))
+		ps.Publish(TopicOrders, orderMessage(t, orderJSON(t, "PO-after"), "PO-after"))
+		got := drain(t, poison, 1)[0]
+		if reason := got.Metadata.Get(middleware.ReasonForPoisonedKey); !bytes.Contains([]byte(reason), []byte("decode order")) {
+			t.Errorf("poison reason = %q, want the decode error", reason)
+		}
+		if topic := got.Metadata.Get(middleware.PoisonedTopicKey); topic != TopicOrders {
+			t.Errorf("poison origin topic = %q, want %s", topic, TopicOrders)
+		}
+		waitFor(t, func() bool { return w.has("PO-after") })
+		if n := testutil.ToFloat64(m.Poisoned.WithLabelValues(HandlerStoreOrders)); n != 1 {
+			t.Errorf("poison metric = %v, want 1", n)
+		}
+	})
+
+	t.Run("an order failing validation is poisoned without retries", func(t *testing.T) {
+		ps, w := newPubSub(t), &fakeWriter{}
+		poison, _ := ps.Subscribe(context.Background(), TopicPoison)
+		startRouter(t, ps, w)
+		bad := testOrder("PO-NEG")
+		bad.Lines[0].Quantity = canonical.MustDecimal("-1")
+		b, _ := json.Marshal(bad)
+		ps.Publish(TopicOrders, orderMessage(t, b, "PO-NEG"))
+		got := drain(t, poison, 1)[0]
+		if reason := got.Metadata.Get(middleware.ReasonForPoisonedKey); !bytes.Contains([]byte(reason), []byte("lines[0].quantity")) {
+			t.Errorf("poison reason = %q, want the field path", reason)
+		}
+		if w.calls != 0 {
+			t.Errorf("store called %d times for an invalid order", w.calls)
+		}
+	})
+
+	t.Run("a transient store failure is retried and the order is stored", func(t *testing.T) {
+		ps, w := newPubSub(t), &fakeWriter{failNext: 2}
+		startRouter(t, ps, w)
+		ps.Publish(TopicOrders, orderMessage(t, orderJSON(t, "PO-R"), "PO-R"))
+		waitFor(t, func() bool { return w.has("PO-R") })
+	})
+
+	t.Run("an order the store refuses as invalid is poisoned", func(t *testing.T) {
+		ps, w := newPubSub(t), &fakeWriter{}
+		poison, _ := ps.Subscribe(context.Background(), TopicPoison)
+		startRouter(t, ps, w)
+		ps.Publish(TopicOrders, orderMessage(t, orderJSON(t, "PO-REFUSED"), "PO-REFUSED"))
+		got := drain(t, poison, 1)[0]
+		if reason := got.Metadata.Get(middleware.ReasonForPoisonedKey); !bytes.Contains([]byte(reason), []byte("refused")) {
+			t.Errorf("poison reason = %q", reason)
+		}
+	})
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
