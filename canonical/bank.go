@@ -1,5 +1,10 @@
 package canonical
 
+import (
+	"encoding/json"
+	"log/slog"
+)
+
 // BankAccount identifies an account by IBAN or by a national number.
 type BankAccount struct {
 	IBAN     string   `json:"iban,omitempty"`
@@ -15,6 +20,9 @@ const (
 	BalanceOK       BalanceCheck = "ok"
 	BalanceMismatch BalanceCheck = "mismatch"
 )
+
+// Valid reports whether c is ok or mismatch.
+func (c BalanceCheck) Valid() bool { return c == BalanceOK || c == BalanceMismatch }
 
 // BankStatement is one account statement (MT940, camt.053, BAI2...).
 type BankStatement struct {
@@ -48,4 +56,49 @@ type BankTransaction struct {
 	Counterparty   *Counterparty `json:"counterparty,omitempty"`
 	RemittanceInfo string        `json:"remittance_info,omitempty"`
 	BankCode       string        `json:"bank_code,omitempty"`
+}
+
+// LogValue logs the account with its IBAN and number masked, so that
+// slog.Any("account", acct) never prints them in full.
+func (a BankAccount) LogValue() slog.Value {
+	var attrs []slog.Attr
+	if a.IBAN != "" {
+		attrs = append(attrs, slog.String("iban", MaskIBAN(a.IBAN)))
+	}
+	if a.Number != "" {
+		attrs = append(attrs, slog.String("number", MaskAccount(a.Number)))
+	}
+	if a.BIC != "" {
+		attrs = append(attrs, slog.String("bic", a.BIC))
+	}
+	if a.Currency != "" {
+		attrs = append(attrs, slog.String("currency", string(a.Currency)))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// LogValue logs the counterparty with IBAN and account masked and without
+// the name, which may be a person's.
+func (c Counterparty) LogValue() slog.Value {
+	var attrs []slog.Attr
+	if c.IBAN != "" {
+		attrs = append(attrs, slog.String("iban", MaskIBAN(c.IBAN)))
+	}
+	if c.Account != "" {
+		attrs = append(attrs, slog.String("account", MaskAccount(c.Account)))
+	}
+	if c.BIC != "" {
+		attrs = append(attrs, slog.String("bic", c.BIC))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// MarshalJSON writes the statement with "entries": [] rather than null when
+// it has no entries, as its JSON Schema requires an array.
+func (s BankStatement) MarshalJSON() ([]byte, error) {
+	type plain BankStatement // drops the methods, so this does not recurse
+	if s.Entries == nil {
+		s.Entries = []BankTransaction{}
+	}
+	return json.Marshal(plain(s))
 }

@@ -23,17 +23,31 @@ func DateOf(t time.Time) Date {
 	return Date{y, m, d}
 }
 
-// ParseDate parses "YYYY-MM-DD" and rejects impossible dates such as 2026-02-30.
+// ParseDate parses "YYYY-MM-DD" and rejects impossible dates such as
+// 2026-02-30. The error is a *ParseError with code invalid_date.
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return Date{}, fmt.Errorf("%q is not a date (YYYY-MM-DD)", s)
+		return Date{}, parseError(CodeInvalidDate, "%s is not a date (YYYY-MM-DD)", clip(s))
+	}
+	if t.Year() < 1 {
+		return Date{}, parseError(CodeInvalidDate, "%s is not a date: there is no year 0", clip(s))
 	}
 	return DateOf(t), nil
 }
 
 // IsZero reports whether the date is unset.
 func (d Date) IsZero() bool { return d == Date{} }
+
+// Valid reports whether d is a real calendar date between the years 1 and
+// 9999 (NewDate(2026, 2, 30) is not). The zero Date is not valid; callers
+// that treat it as "not given" check IsZero first.
+func (d Date) Valid() bool {
+	if d.Year < 1 || d.Year > 9999 || d.Month < time.January || d.Month > time.December || d.Day < 1 {
+		return false
+	}
+	return DateOf(d.Time()) == d
+}
 
 // Time returns midnight UTC of the date.
 func (d Date) Time() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
@@ -65,7 +79,7 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	}
 	s, err := strconv.Unquote(string(b))
 	if err != nil {
-		return fmt.Errorf("date: %w", err)
+		return parseError(CodeInvalidDate, "%s is not a date string (\"YYYY-MM-DD\")", clip(string(b)))
 	}
 	v, err := ParseDate(s)
 	if err != nil {

@@ -2,7 +2,6 @@ package canonical
 
 import (
 	"bytes"
-	"fmt"
 	"strconv"
 
 	"github.com/shopspring/decimal"
@@ -17,12 +16,25 @@ type Decimal struct {
 // NewDecimal wraps a shopspring decimal.
 func NewDecimal(d decimal.Decimal) Decimal { return Decimal{d} }
 
+// maxDecimalDigits bounds the digits before and after the point. Money and
+// quantities need far fewer; the bound stops "1e999999999" from turning
+// into a gigabyte of zeros when it is printed.
+const maxDecimalDigits = 64
+
 // ParseDecimal parses a plain decimal string with a point as decimal mark
-// ("1234.50", "-3", "0.125"). Locale-specific forms are the mapping's job.
+// ("1234.50", "-3", "0.125"); exponent notation ("1.5e3") is accepted too.
+// Locale-specific forms ("1.234,50") are the mapping's job. A number with
+// more than 64 digits before or after the point is rejected. The error is a
+// *ParseError with code invalid_decimal.
 func ParseDecimal(s string) (Decimal, error) {
 	d, err := decimal.NewFromString(s)
 	if err != nil {
-		return Decimal{}, fmt.Errorf("%q is not a decimal", s)
+		return Decimal{}, parseError(CodeInvalidDecimal, "%s is not a decimal", clip(s))
+	}
+	exp := int64(d.Exponent())
+	intDigits := int64(d.NumDigits()) + exp
+	if intDigits > maxDecimalDigits || -exp > maxDecimalDigits {
+		return Decimal{}, parseError(CodeInvalidDecimal, "%s has too many digits (at most %d before and %d after the point)", clip(s), maxDecimalDigits, maxDecimalDigits)
 	}
 	return Decimal{d}, nil
 }
@@ -66,7 +78,7 @@ func (d *Decimal) UnmarshalJSON(b []byte) error {
 	if len(s) > 0 && s[0] == '"' {
 		u, err := strconv.Unquote(s)
 		if err != nil {
-			return fmt.Errorf("decimal: %w", err)
+			return parseError(CodeInvalidDecimal, "%s is not a JSON string", clip(s))
 		}
 		s = u
 	}
@@ -86,13 +98,23 @@ type Money struct {
 }
 
 // Round returns the amount rounded with commercial rounding (half away
-// from zero) to the currency's minor units, as invoices and bank statements do.
+// from zero) to the currency's minor units, as invoices and bank statements
+// do: 0.125 EUR is 0.13 EUR, 1234.5 JPY is 1235 JPY, 1.2345 KWD is 1.235 KWD.
+// The result has exactly that scale ("12.5 EUR" becomes "12.50"). An amount
+// in a currency whose minor unit is "N.A." (XAU, XDR...) is returned as it is.
 func (m Money) Round() Money {
+	if m.Currency.Valid() && !m.Currency.HasMinorUnits() {
+		return m
+	}
 	places := int32(m.Currency.MinorUnits())
 	return Money{Amount: Decimal{m.Amount.Decimal.Round(places)}, Currency: m.Currency}
 }
 
-// String prints "1234.50 EUR" with the currency's minor units.
+// String prints "1234.50 EUR" with the currency's minor units (or, for XAU,
+// XDR and the other codes without minor units, with the amount's own scale).
 func (m Money) String() string {
+	if m.Currency.Valid() && !m.Currency.HasMinorUnits() {
+		return m.Amount.String() + " " + string(m.Currency)
+	}
 	return m.Amount.Decimal.StringFixed(int32(m.Currency.MinorUnits())) + " " + string(m.Currency)
 }

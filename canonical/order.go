@@ -72,6 +72,16 @@ const (
 	ResponseChanged  ResponseStatus = "changed"
 )
 
+// ResponseStatuses lists the response statuses.
+func ResponseStatuses() []ResponseStatus {
+	return []ResponseStatus{ResponseAccepted, ResponseRejected, ResponseChanged}
+}
+
+// Valid reports whether s is accepted, rejected or changed.
+func (s ResponseStatus) Valid() bool {
+	return s == ResponseAccepted || s == ResponseRejected || s == ResponseChanged
+}
+
 // OrderResponseLine is the supplier's answer for one line.
 type OrderResponseLine struct {
 	LineNumber   int            `json:"line_number"`

@@ -1,6 +1,9 @@
 package canonical
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Weight is a mass with its unit (KGM, LBR, TNE).
 type Weight struct {
@@ -74,3 +77,19 @@ type TrackingEvent struct {
 	Location       *Location      `json:"location,omitempty"`
 	Source         *Source        `json:"source,omitempty"`
 }
+
+// trackingStatuses is the normalized set in the order a shipment usually
+// goes through it; the JSON Schema enum lists it in this order.
+var trackingStatuses = []TrackingStatus{
+	TrackingInfoReceived, TrackingPickedUp, TrackingDepartedOrigin, TrackingInTransit,
+	TrackingArrivedDestination, TrackingCustomsHold, TrackingCustomsCleared,
+	TrackingOutForDelivery, TrackingAvailableForPickup, TrackingFailedAttempt,
+	TrackingDelivered, TrackingException, TrackingReturned, TrackingCancelled,
+	TrackingExpired, TrackingUnknown,
+}
+
+// TrackingStatuses lists the normalized tracking statuses.
+func TrackingStatuses() []TrackingStatus { return slices.Clone(trackingStatuses) }
+
+// Valid reports whether s is in the normalized set.
+func (s TrackingStatus) Valid() bool { return slices.Contains(trackingStatuses, s) }
