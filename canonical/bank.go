@@ -102,3 +102,42 @@ func (s BankStatement) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(plain(s))
 }
+
+// Schema descriptions (see schema.go).
+
+var bankStatementDoc = typeDoc{
+	title: "Bank statement",
+	desc:  "One account statement (MT940, camt.053, BAI2...) with its entries.",
+	fields: map[string]string{
+		"statement_id":    "The bank's statement identifier.",
+		"opening_balance": "Balance before the entries (signed).",
+		"closing_balance": "Balance after the entries (signed).",
+		"balance_check":   "ok when opening_balance plus the entries equals closing_balance, mismatch when it does not.",
+		"entries":         "Statement entries, in the order the bank lists them.",
+	},
+}
+
+var bankAccountDoc = typeDoc{
+	desc: "A bank account, by IBAN or by national number.",
+	fields: map[string]string{
+		"iban":     "IBAN in electronic format (no spaces).",
+		"number":   "National account number, when there is no IBAN.",
+		"bic":      "SWIFT BIC of the account's bank.",
+		"currency": "Currency of the account and of its entries.",
+	},
+}
+
+var bankTransactionDoc = typeDoc{
+	desc: "One statement entry.",
+	fields: map[string]string{
+		"amount":          "Signed amount: negative is a debit.",
+		"booking_date":    "Date the bank booked the entry.",
+		"value_date":      "Date the entry takes effect for interest.",
+		"bank_reference":  "The bank's reference of the entry.",
+		"end_to_end_id":   "The payer's end-to-end reference (SEPA, ISO 20022).",
+		"remittance_info": "Free text from the payer, often naming the invoice.",
+		"bank_code":       "The bank's transaction code (BTC, GVC, BAI type code).",
+	},
+}
+
+var counterpartyDoc = typeDoc{desc: "The other side of a bank transaction."}

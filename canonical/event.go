@@ -26,3 +26,19 @@ type OrderEvent struct {
 	Data        json.RawMessage `json:"data,omitempty"`
 	Source      *Source         `json:"source,omitempty"`
 }
+
+// Schema descriptions (see schema.go).
+
+var orderEventDoc = typeDoc{
+	title: "Order event",
+	desc:  "One entry in an order's timeline, from any source.",
+	fields: map[string]string{
+		"event_id":     "Unique event identifier; consumers deduplicate on it.",
+		"order_number": "The buyer's order number.",
+		"buyer_id":     "The buyer's party id; with order_number, the order's key.",
+		"type":         "What happened, snake_case (order_created, order_updated...).",
+		"actor":        "Who caused the event (a user, a partner, a connector).",
+		"summary":      "One human-readable line.",
+		"data":         "Event details, any JSON value.",
+	},
+}

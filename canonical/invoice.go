@@ -28,3 +28,31 @@ type InvoiceLine struct {
 	UnitPrice   Decimal  `json:"unit_price"`
 	Amount      *Decimal `json:"amount,omitempty"`
 }
+
+// Schema descriptions (see schema.go).
+
+var invoiceDoc = typeDoc{
+	title: "Invoice",
+	desc:  "A supplier's commercial invoice, or a credit note with negative quantities and amounts.",
+	fields: map[string]string{
+		"invoice_number": "The supplier's invoice number.",
+		"order_numbers":  "Orders the invoice bills.",
+		"currency":       "Currency of every amount in the invoice.",
+		"line_total":     "Sum of the line amounts.",
+		"tax_amount":     "Total tax.",
+		"total_amount":   "line_total plus tax_amount.",
+		"payable_amount": "Amount due after prepayments; not more than total_amount.",
+		"due_date":       "Payment due date; not before invoice_date.",
+	},
+}
+
+var invoiceLineDoc = typeDoc{
+	desc: "One invoiced item.",
+	fields: map[string]string{
+		"line_number":  "Position in the invoice, unique and above zero.",
+		"order_number": "The order the line bills, one of the invoice's order_numbers.",
+		"quantity":     "Invoiced quantity, negative on a credit note.",
+		"unit_price":   "Price of one unit, not negative.",
+		"amount":       "Line amount: quantity × unit_price, rounded to the currency's minor unit.",
+	},
+}

@@ -91,3 +91,71 @@ type OrderResponseLine struct {
 	UnitPrice    *Decimal       `json:"unit_price,omitempty"`
 	DeliveryDate Date           `json:"delivery_date,omitzero"`
 }
+
+// Schema descriptions (see schema.go).
+
+var orderDoc = typeDoc{
+	title: "Order",
+	desc:  "A purchase order from a buyer to a supplier. Business key: (buyer.id, order_number).",
+	fields: map[string]string{
+		"order_number":            "The buyer's order number.",
+		"order_date":              "Date the buyer issued the order.",
+		"buyer":                   "The ordering party; buyer.id is required.",
+		"supplier":                "The party the order goes to.",
+		"payment_terms":           "Payment terms as agreed (\"30 days net\").",
+		"ship_to":                 "Delivery address.",
+		"currency":                "Currency of every price and amount in the order.",
+		"incoterm":                "Incoterms 2020 rule of delivery.",
+		"incoterm_place":          "Named place or port of the Incoterms rule (\"Hamburg\").",
+		"requested_delivery_date": "Date the buyer wants the goods; not before order_date.",
+		"lines":                   "Ordered items; at least one.",
+		"total_amount":            "Order total; when every line has an amount, their sum.",
+		"source":                  "Where the record came from.",
+	},
+}
+
+var orderLineDoc = typeDoc{
+	desc: "One ordered item.",
+	fields: map[string]string{
+		"line_number":    "Position in the order, unique and above zero.",
+		"sku":            "The supplier's article number.",
+		"buyer_sku":      "The buyer's article number.",
+		"gtin":           "GS1 GTIN-8, -12, -13 or -14 with a valid check digit.",
+		"quantity":       "Ordered quantity, above zero.",
+		"unit_price":     "Price of one unit in the order's currency, not negative.",
+		"amount":         "Line amount: quantity × unit_price, rounded to the currency's minor unit.",
+		"hs_code":        "Customs tariff code.",
+		"origin_country": "Country of origin of the goods.",
+	},
+}
+
+var partyDoc = typeDoc{
+	desc: "An organization taking part in an order: buyer, supplier, forwarder, customs broker or bank.",
+	fields: map[string]string{
+		"id":   "Identifier procurehub knows the party by.",
+		"name": "Display name.",
+	},
+}
+
+var addressDoc = typeDoc{desc: "Where goods go."}
+
+var orderResponseDoc = typeDoc{
+	title: "Order response",
+	desc:  "A supplier's answer to an order: accepted, rejected, or changed line by line.",
+	fields: map[string]string{
+		"order_number":    "The buyer's order number being answered.",
+		"response_number": "The supplier's number for this response.",
+		"status":          "accepted and rejected apply to every line; changed when lines differ.",
+		"lines":           "The answer per order line.",
+	},
+}
+
+var orderResponseLineDoc = typeDoc{
+	desc: "The supplier's answer for one order line.",
+	fields: map[string]string{
+		"line_number":   "The order line answered.",
+		"quantity":      "Confirmed quantity, when it differs or is stated.",
+		"unit_price":    "Confirmed unit price, when it differs or is stated.",
+		"delivery_date": "Confirmed delivery date.",
+	},
+}

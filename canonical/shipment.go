@@ -93,3 +93,50 @@ func TrackingStatuses() []TrackingStatus { return slices.Clone(trackingStatuses)
 
 // Valid reports whether s is in the normalized set.
 func (s TrackingStatus) Valid() bool { return slices.Contains(trackingStatuses, s) }
+
+// Schema descriptions (see schema.go).
+
+var shipmentDoc = typeDoc{
+	title: "Shipment",
+	desc:  "A dispatch of goods against one or more orders (an advance shipping notice).",
+	fields: map[string]string{
+		"shipment_id":       "The supplier's or forwarder's shipment identifier.",
+		"order_numbers":     "Orders the shipment delivers against; at least one.",
+		"ship_date":         "Date the goods left.",
+		"estimated_arrival": "Expected arrival date; not before ship_date.",
+		"carrier":           "Carrier name or code.",
+		"tracking_numbers":  "Carrier tracking numbers of the shipment.",
+		"packages":          "Number of packages.",
+		"gross_weight":      "Gross weight of the shipment, in a unit of mass.",
+	},
+}
+
+var shipmentLineDoc = typeDoc{
+	desc: "A quantity of one order line in a shipment.",
+	fields: map[string]string{
+		"order_number": "One of the shipment's order_numbers.",
+		"line_number":  "The order line shipped.",
+		"quantity":     "Shipped quantity, above zero.",
+	},
+}
+
+var weightDoc = typeDoc{
+	desc: "A mass with its unit.",
+	fields: map[string]string{
+		"unit": "A unit of mass: KGM, GRM, TNE, LBR...",
+	},
+}
+
+var trackingEventDoc = typeDoc{
+	title: "Tracking event",
+	desc:  "One carrier milestone for a tracking number.",
+	fields: map[string]string{
+		"event_id":        "The carrier's event identifier, when it has one.",
+		"tracking_number": "The carrier's tracking number.",
+		"status":          "procurehub's normalized status.",
+		"carrier_status":  "The status code or text exactly as the carrier sent it.",
+		"occurred_at":     "When the milestone happened, with the carrier's offset.",
+	},
+}
+
+var locationDoc = typeDoc{desc: "Where a tracking event happened."}

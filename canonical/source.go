@@ -10,3 +10,14 @@ type Source struct {
 	Line      int    `json:"line,omitempty"`
 	Segment   string `json:"segment,omitempty"`
 }
+
+var sourceDoc = typeDoc{
+	desc: "Lineage: which connector and partner a record came from, and where in which input.",
+	fields: map[string]string{
+		"connector": "Connector kind (erp_export, bank_statement...).",
+		"partner":   "Partner name from the configuration.",
+		"file":      "Input name, usually a file's base name.",
+		"line":      "1-based line or spreadsheet row.",
+		"segment":   "EDI segment or XML element.",
+	},
+}
