@@ -1,0 +1,397 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/internal/store"
+	"github.com/procurehub/procurehub/internal/store/internal/orderbatch"
+	"github.com/procurehub/procurehub/internal/store/internal/page"
+)
+
+// maxAttempts bounds how often UpsertOrders retries a batch that lost to a
+// concurrent transaction (deadlock or serialization failure).
+const maxAttempts = 3
+
+// UpsertOrders writes a batch of orders in one transaction and reports, for
+// each order of the batch, what happened to it (see store.Change).
+//
+// Orders are keyed by (buyer.id, order_number). An order whose content hash
+// equals the stored one is not written (ChangeUnchanged), so redelivered
+// messages cost a read and nothing else. A new key is inserted with status
+// "submitted" and version 1; a changed order gets version+1, its new document
+// and its lines replaced. When a key appears several times in the batch, the
+// last one wins and the earlier ones report ChangeUnchanged.
+//
+// A batch the store refuses returns a *store.InvalidOrderError naming the
+// order, and nothing of the batch is written. Safe for concurrent use: two
+// callers writing the same orders at once both succeed, and exactly one of
+// them reports each insert or update.
+func (s *Store) UpsertOrders(ctx context.Context, orders []*canonical.Order) ([]store.Change, error) {
+	changes := make([]store.Change, len(orders))
+	if len(orders) == 0 {
+		return changes, nil
+	}
+	items, err := orderbatch.Prepare(orders)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: upsert orders: %w", err)
+	}
+	pending, err := s.changedOnly(ctx, items)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: upsert orders: %w", translate(err))
+	}
+	if len(pending) == 0 {
+		return changes, nil
+	}
+	staged := make([][]any, len(pending))
+	for i := range pending {
+		if staged[i], err = stageRow(&pending[i]); err != nil {
+			return nil, fmt.Errorf("postgres: upsert orders: %w", err)
+		}
+	}
+	for attempt := 1; ; attempt++ {
+		written, err := s.writeOrders(ctx, pending, staged)
+		if err == nil {
+			for _, w := range written {
+				changes[w.index] = w.change
+			}
+			return changes, nil
+		}
+		err = translate(err)
+		if !errors.Is(err, store.ErrConflict) || attempt == maxAttempts || ctx.Err() != nil {
+			return nil, fmt.Errorf("postgres: upsert orders: %w", err)
+		}
+	}
+}
+
+// changedOnly drops the items whose stored content hash is already theirs.
+// It is only a shortcut: writeOrders checks the hash again under the row lock.
+func (s *Store) changedOnly(ctx context.Context, items []orderbatch.Item) ([]orderbatch.Item, error) {
+	buyers := make([]string, len(items))
+	numbers := make([]string, len(items))
+	for i, it := range items {
+		buyers[i], numbers[i] = it.Key.BuyerID, it.Key.OrderNumber
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT o.buyer_id, o.order_number, o.content_hash
+		FROM unnest($1::text[], $2::text[]) AS k(buyer_id, order_number)
+		JOIN orders o ON o.buyer_id = k.buyer_id AND o.order_number = k.order_number`,
+		buyers, numbers)
+	if err != nil {
+		return nil, fmt.Errorf("read content hashes: %w", err)
+	}
+	stored := make(map[orderbatch.Key]string, len(items))
+	var k orderbatch.Key
+	var hash string
+	_, err = pgx.ForEachRow(rows, []any{&k.BuyerID, &k.OrderNumber, &hash}, func() error {
+		stored[k] = hash
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read content hashes: %w", err)
+	}
+	pending := items[:0:0]
+	for _, it := range items {
+		if h, ok := stored[it.Key]; !ok || h != it.Hash {
+			pending = append(pending, it)
+		}
+	}
+	return pending, nil
+}
+
+// stageColumns are the columns of the order_stage temporary table, in the
+// order stageRow fills them.
+var stageColumns = []string{
+	"buyer_id", "order_number", "supplier_id", "currency", "order_date",
+	"requested_delivery_date", "total_amount", "content_hash", "document",
+}
+
+// createStage makes the connection's staging table on first use. Its rows
+// vanish at every commit or rollback.
+const createStage = `CREATE TEMPORARY TABLE IF NOT EXISTS order_stage (
+	buyer_id                text,
+	order_number            text,
+	supplier_id             text,
+	currency                text,
+	order_date              date,
+	requested_delivery_date date,
+	total_amount            numeric,
+	content_hash            text,
+	document                jsonb
+) ON COMMIT DELETE ROWS`
+
+// upsertFromStage moves the staged orders into orders. Rows are taken in key
+// order so that concurrent batches lock shared keys in the same order and
+// cannot deadlock. The WHERE makes an equal content hash a no-op, and such
+// rows are not returned. Version 1 in the result means inserted.
+const upsertFromStage = `
+INSERT INTO orders AS o (buyer_id, order_number, supplier_id, currency, order_date,
+                         requested_delivery_date, total_amount, content_hash, document)
+SELECT buyer_id, order_number, supplier_id, currency, order_date,
+       requested_delivery_date, total_amount, content_hash, document
+FROM order_stage
+ORDER BY buyer_id, order_number
+ON CONFLICT (buyer_id, order_number) DO UPDATE SET
+    supplier_id             = EXCLUDED.supplier_id,
+    currency                = EXCLUDED.currency,
+    order_date              = EXCLUDED.order_date,
+    requested_delivery_date = EXCLUDED.requested_delivery_date,
+    total_amount            = EXCLUDED.total_amount,
+    content_hash            = EXCLUDED.content_hash,
+    document                = EXCLUDED.document,
+    version                 = o.version + 1,
+    updated_at              = now()
+WHERE o.content_hash <> EXCLUDED.content_hash
+RETURNING o.id, o.buyer_id, o.order_number, o.version`
+
+var lineColumns = []string{
+	"order_id", "line_number", "sku", "description", "quantity", "unit",
+	"unit_price", "amount", "hs_code", "origin_country",
+}
+
+// written is one order that writeOrders inserted or updated.
+type written struct {
+	index  int // in the caller's batch
+	change store.Change
+}
+
+// writeOrders runs one attempt of the write transaction: COPY the orders into
+// the staging table, upsert them into orders, then replace the lines of the
+// orders that were written.
+func (s *Store) writeOrders(ctx context.Context, items []orderbatch.Item, staged [][]any) (_ []written, err error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer rollback(ctx, tx)
+
+	if _, err := tx.Exec(ctx, createStage); err != nil {
+		return nil, fmt.Errorf("create staging table: %w", err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"order_stage"}, stageColumns, pgx.CopyFromRows(staged)); err != nil {
+		return nil, fmt.Errorf("copy orders to staging table: %w", err)
+	}
+	rows, err := tx.Query(ctx, upsertFromStage)
+	if err != nil {
+		return nil, fmt.Errorf("upsert orders: %w", err)
+	}
+	byKey := make(map[orderbatch.Key]int, len(items)) // key → index in items
+	for i, it := range items {
+		byKey[it.Key] = i
+	}
+	type row struct {
+		id   int64
+		item int
+	}
+	var (
+		out     []written
+		wrote   []row
+		updated []int64
+		id      int64
+		k       orderbatch.Key
+		version int
+	)
+	_, err = pgx.ForEachRow(rows, []any{&id, &k.BuyerID, &k.OrderNumber, &version}, func() error {
+		i, ok := byKey[k]
+		if !ok {
+			return fmt.Errorf("upsert returned an order that is not in the batch: buyer %q order %q", k.BuyerID, k.OrderNumber)
+		}
+		w := written{index: items[i].Index, change: store.ChangeInserted}
+		if version > 1 {
+			w.change = store.ChangeUpdated
+			updated = append(updated, id)
+		}
+		out = append(out, w)
+		wrote = append(wrote, row{id: id, item: i})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("upsert orders: %w", err)
+	}
+	if len(updated) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM order_lines WHERE order_id = ANY($1)`, updated); err != nil {
+			return nil, fmt.Errorf("delete replaced lines: %w", err)
+		}
+	}
+	var lines [][]any
+	for _, w := range wrote {
+		for j := range items[w.item].Order.Lines {
+			lines = append(lines, lineRow(w.id, &items[w.item].Order.Lines[j]))
+		}
+	}
+	if len(lines) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"order_lines"}, lineColumns, pgx.CopyFromRows(lines)); err != nil {
+			return nil, fmt.Errorf("copy order lines: %w", err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return out, nil
+}
+
+// stageRow is the order_stage row of an item.
+func stageRow(it *orderbatch.Item) ([]any, error) {
+	doc, err := it.Document()
+	if err != nil {
+		return nil, err
+	}
+	o := it.Order
+	var total any
+	if o.TotalAmount != nil {
+		total = numeric(*o.TotalAmount)
+	}
+	return []any{
+		o.Buyer.ID, o.OrderNumber, o.Supplier.ID, string(o.Currency), date(o.OrderDate),
+		date(o.RequestedDeliveryDate), total, it.Hash, doc,
+	}, nil
+}
+
+// lineRow is the order_lines row of a line.
+func lineRow(orderID int64, l *canonical.OrderLine) []any {
+	var amount any
+	if l.Amount != nil {
+		amount = numeric(*l.Amount)
+	}
+	return []any{
+		orderID, l.LineNumber, text(l.SKU), text(l.Description), numeric(l.Quantity),
+		text(string(l.Unit)), numeric(l.UnitPrice), amount, text(string(l.HSCode)),
+		text(string(l.OriginCountry)),
+	}
+}
+
+// numeric converts a decimal without going through text or a float; the
+// exponent becomes the numeric's scale, so 12.50 is stored as 12.50.
+func numeric(d canonical.Decimal) pgtype.Numeric {
+	return pgtype.Numeric{Int: d.Coefficient(), Exp: d.Exponent(), Valid: true}
+}
+
+// date is NULL for the zero date.
+func date(d canonical.Date) any {
+	if d.IsZero() {
+		return nil
+	}
+	return pgtype.Date{Time: d.Time(), Valid: true}
+}
+
+// text is NULL for the empty string.
+func text(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+const orderColumns = `id, document, status, content_hash, version, created_at, updated_at`
+
+// GetOrder returns the order (buyerID, orderNumber). With buyerID "" it
+// returns the order with that number at any buyer, the most recently updated
+// if several buyers have one. A missing order is store.ErrNotFound.
+func (s *Store) GetOrder(ctx context.Context, buyerID, orderNumber string) (*store.StoredOrder, error) {
+	var row pgx.Row
+	if buyerID == "" {
+		row = s.pool.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders
+			WHERE order_number = $1 ORDER BY updated_at DESC, id DESC LIMIT 1`, orderNumber)
+	} else {
+		row = s.pool.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders
+			WHERE buyer_id = $1 AND order_number = $2`, buyerID, orderNumber)
+	}
+	o, _, err := scanOrder(row)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("postgres: order %q of buyer %q: %w", orderNumber, buyerID, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: get order %q: %w", orderNumber, translate(err))
+	}
+	return o, nil
+}
+
+// ListOrders returns one page of the orders that match f, newest first
+// (by creation), and the cursor of the next page ("" after the last page).
+// Pages are keyset-paginated: an order created while a caller walks the
+// pages never makes another order appear twice or go missing.
+func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.StoredOrder, string, error) {
+	after, err := page.ParseCursor(f.Cursor)
+	if err != nil {
+		return nil, "", fmt.Errorf("postgres: list orders: %w", err)
+	}
+	limit := page.Limit(f.Limit)
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.BuyerID != "" {
+		add("buyer_id = $%d", f.BuyerID)
+	}
+	if f.SupplierID != "" {
+		add("supplier_id = $%d", f.SupplierID)
+	}
+	if f.Status != "" {
+		add("status = $%d", f.Status)
+	}
+	if after > 0 {
+		add("id < $%d", after)
+	}
+	q := `SELECT ` + orderColumns + ` FROM orders`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY id DESC LIMIT ` + strconv.Itoa(limit+1)
+
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("postgres: list orders: %w", translate(err))
+	}
+	defer rows.Close()
+	var (
+		out  []store.StoredOrder
+		ids  []int64
+		more bool
+	)
+	for rows.Next() {
+		if len(out) == limit {
+			more = true
+			break
+		}
+		o, id, err := scanOrder(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("postgres: list orders: %w", err)
+		}
+		out = append(out, *o)
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("postgres: list orders: %w", translate(err))
+	}
+	next := ""
+	if more {
+		next = page.Cursor(ids[len(ids)-1])
+	}
+	return out, next, nil
+}
+
+// scanOrder reads one row of orderColumns.
+func scanOrder(row pgx.Row) (*store.StoredOrder, int64, error) {
+	var (
+		o   store.StoredOrder
+		id  int64
+		doc []byte
+	)
+	if err := row.Scan(&id, &doc, &o.Status, &o.ContentHash, &o.Version, &o.CreatedAt, &o.UpdatedAt); err != nil {
+		return nil, 0, err
+	}
+	if err := json.Unmarshal(doc, &o.Order); err != nil {
+		return nil, 0, fmt.Errorf("order %d: stored document does not decode: %w", id, err)
+	}
+	return &o, id, nil
+}

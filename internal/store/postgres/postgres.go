@@ -1,0 +1,148 @@
+// Package postgres is the production store: orders, order lines and the file
+// ledger in PostgreSQL through a pgx connection pool. It implements the
+// methods the store conformance suite (internal/store/storetest) checks; the
+// package store documents the shared records and domain errors.
+//
+// All methods are safe for concurrent use, from one process or many.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/procurehub/procurehub/internal/store"
+	"github.com/procurehub/procurehub/internal/store/migrate"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store is the PostgreSQL store. Make one with Open; Close it when done.
+type Store struct {
+	pool      *pgxpool.Pool
+	closeOnce sync.Once
+}
+
+// Open connects a pool to the database named by dsn (a postgres:// URL or a
+// keyword/value string; a search_path parameter selects the schema) and
+// checks that the server answers. It does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// The parse error may quote the DSN, and the DSN may hold a password.
+		return nil, errors.New("postgres: open: the DSN does not parse (not shown: it may hold a password)")
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pool, waiting for connections in use to be released. It
+// is safe to call more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(s.pool.Close)
+	return nil
+}
+
+// Migrate applies the embedded migrations (migrations/*.sql) that the
+// database does not have yet, each in its own transaction. It is idempotent,
+// and safe when several processes migrate the same schema at once: they take
+// turns on an advisory lock named after the current schema.
+func (s *Store) Migrate(ctx context.Context) error {
+	ms, err := migrate.Load(migrationFiles, "migrations")
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	if _, err := migrate.Run(ctx, migrator{s.pool}, ms); err != nil {
+		return fmt.Errorf("postgres: %w", translate(err))
+	}
+	return nil
+}
+
+// migrator adapts the pool to migrate.Driver.
+type migrator struct{ pool *pgxpool.Pool }
+
+func (m migrator) InTx(ctx context.Context, fn func(migrate.Tx) error) error {
+	return pgx.BeginFunc(ctx, m.pool, func(tx pgx.Tx) error {
+		const lock = `SELECT pg_advisory_xact_lock(hashtextextended('procurehub.migrate.' || current_schema(), 0))`
+		if _, err := tx.Exec(ctx, lock); err != nil {
+			return fmt.Errorf("lock: %w", err)
+		}
+		const table = `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    integer     PRIMARY KEY,
+			name       text        NOT NULL,
+			applied_at timestamptz NOT NULL DEFAULT now())`
+		if _, err := tx.Exec(ctx, table); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		return fn(migrationTx{tx})
+	})
+}
+
+type migrationTx struct{ tx pgx.Tx }
+
+func (t migrationTx) Exec(ctx context.Context, sql string) error {
+	_, err := t.tx.Exec(ctx, sql) // no arguments: simple protocol, several statements allowed
+	return err
+}
+
+func (t migrationTx) Applied(ctx context.Context, version int) (bool, error) {
+	var n int
+	err := t.tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, version).Scan(&n)
+	return n > 0, err
+}
+
+func (t migrationTx) Record(ctx context.Context, m migrate.Migration) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
+	return err
+}
+
+// translate maps PostgreSQL errors onto the store's domain errors, keeping
+// the original in the chain. Other errors pass through unchanged.
+func translate(err error) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err
+	}
+	switch {
+	case pgErr.Code == "40001", // serialization_failure
+		pgErr.Code == "40P01", // deadlock_detected
+		pgErr.Code == "55P03": // lock_not_available
+		return fmt.Errorf("%w: %w", store.ErrConflict, err)
+	case strings.HasPrefix(pgErr.Code, "22"), // data exception: a value the column cannot hold
+		strings.HasPrefix(pgErr.Code, "23"): // integrity constraint violation
+		return fmt.Errorf("%w: %w", store.ErrInvalid, err)
+	}
+	return err
+}
+
+// rollback ends tx if it is still open. It runs even when ctx is cancelled,
+// so the connection goes back to the pool clean.
+func rollback(ctx context.Context, tx pgx.Tx) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = tx.Rollback(ctx) // after Commit this is a no-op returning ErrTxClosed
+}

@@ -1,0 +1,91 @@
+package postgres
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/internal/store/postgres/pgtest"
+	"github.com/procurehub/procurehub/internal/store/storetest"
+)
+
+// openSchema opens a store on a fresh schema of the test database. It skips
+// the test when no PostgreSQL is configured (see pgtest).
+func openSchema(t testing.TB) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), pgtest.Schema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store { return openSchema(t) })
+}
+
+func TestOrderLinesFollowTheLatestVersion(t *testing.T) {
+	ctx := t.Context()
+	s := openSchema(t)
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	o := twoLineOrder()
+	if _, err := s.UpsertOrders(ctx, []*canonical.Order{o}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := lineRows(t, s), []string{"1 120.000 12.50 1500.00", "2 2000 0.125 <nil>"}; !slices.Equal(got, want) {
+		t.Errorf("order_lines after insert: %q, want %q", got, want)
+	}
+
+	o = twoLineOrder()
+	o.Lines = o.Lines[1:] // line 1 cancelled
+	if _, err := s.UpsertOrders(ctx, []*canonical.Order{o}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := lineRows(t, s), []string{"2 2000 0.125 <nil>"}; !slices.Equal(got, want) {
+		t.Errorf("order_lines after update: %q, want %q (the removed line gone)", got, want)
+	}
+}
+
+func TestOpenDoesNotPrintThePassword(t *testing.T) {
+	_, err := Open(context.Background(), "postgres://hub:s3cret-pw@127.0.0.1:5432/db?sslmode=bogus")
+	if err == nil {
+		t.Fatal("Open accepted sslmode=bogus")
+	}
+	if strings.Contains(err.Error(), "s3cret-pw") {
+		t.Errorf("error shows the password: %v", err)
+	}
+}
+
+func twoLineOrder() *canonical.Order {
+	amount := canonical.MustDecimal("1500.00")
+	return &canonical.Order{
+		OrderNumber: "PO-7", Buyer: canonical.Party{ID: "acme-de"}, Supplier: canonical.Party{ID: "s1"}, Currency: "EUR",
+		Lines: []canonical.OrderLine{
+			{LineNumber: 1, Quantity: canonical.MustDecimal("120.000"), Unit: "EA", UnitPrice: canonical.MustDecimal("12.50"), Amount: &amount},
+			{LineNumber: 2, Quantity: canonical.MustDecimal("2000"), Unit: "C62", UnitPrice: canonical.MustDecimal("0.125")},
+		},
+	}
+}
+
+// lineRows reads order_lines as "line quantity unit_price amount", the
+// numerics as PostgreSQL prints them (with their scale).
+func lineRows(t *testing.T, s *Store) []string {
+	t.Helper()
+	rows, err := s.pool.Query(t.Context(), `SELECT line_number || ' ' || quantity || ' ' || unit_price || ' ' || coalesce(amount::text, '<nil>')
+		FROM order_lines ORDER BY order_id, line_number`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -1,0 +1,105 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/internal/store"
+	"github.com/procurehub/procurehub/internal/store/storetest"
+)
+
+// openTemp opens a migrated store in a file of the test's temp directory.
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "procurehub.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store { return openTemp(t) })
+}
+
+func TestConformanceInMemory(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store {
+		s, err := Open(t.Context(), ":memory:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+func TestOrderLinesFollowTheLatestVersion(t *testing.T) {
+	ctx := t.Context()
+	s := openTemp(t)
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	o := twoLineOrder()
+	if _, err := s.UpsertOrders(ctx, []*canonical.Order{o}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := lineRows(t, s), []string{"1 120.000 12.50 1500.00", "2 2000 0.125 <nil>"}; !slices.Equal(got, want) {
+		t.Errorf("order_lines after insert: %q, want %q", got, want)
+	}
+
+	o = twoLineOrder()
+	o.Lines = o.Lines[1:] // line 1 cancelled
+	if _, err := s.UpsertOrders(ctx, []*canonical.Order{o}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := lineRows(t, s), []string{"2 2000 0.125 <nil>"}; !slices.Equal(got, want) {
+		t.Errorf("order_lines after update: %q, want %q (the removed line gone)", got, want)
+	}
+}
+
+func TestOpenRefusesAPathItCannotPassOn(t *testing.T) {
+	for _, path := range []string{"", "hub.db?mode=ro"} {
+		if _, err := Open(context.Background(), path); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("Open(%q): err = %v, want ErrInvalid", path, err)
+		}
+	}
+}
+
+func twoLineOrder() *canonical.Order {
+	amount := canonical.MustDecimal("1500.00")
+	return &canonical.Order{
+		OrderNumber: "PO-7", Buyer: canonical.Party{ID: "acme-de"}, Supplier: canonical.Party{ID: "s1"}, Currency: "EUR",
+		Lines: []canonical.OrderLine{
+			{LineNumber: 1, Quantity: canonical.MustDecimal("120.000"), Unit: "EA", UnitPrice: canonical.MustDecimal("12.50"), Amount: &amount},
+			{LineNumber: 2, Quantity: canonical.MustDecimal("2000"), Unit: "C62", UnitPrice: canonical.MustDecimal("0.125")},
+		},
+	}
+}
+
+// lineRows reads order_lines as "line quantity unit_price amount", the
+// decimals exactly as stored.
+func lineRows(t *testing.T, s *Store) []string {
+	t.Helper()
+	rows, err := s.db.QueryContext(t.Context(), `SELECT line_number || ' ' || quantity || ' ' || unit_price || ' ' || coalesce(amount, '<nil>')
+		FROM order_lines ORDER BY order_id, line_number`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

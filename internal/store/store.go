@@ -1,0 +1,164 @@
+// Package store holds what the consolidated stores share: the records they
+// return, the domain errors they translate driver errors into, and the content
+// hash that makes order writes idempotent.
+//
+// Two stores implement the same methods: internal/store/postgres (production,
+// pgx) and internal/store/sqlite (embedded mode, modernc.org/sqlite). Both pass
+// the conformance suite in internal/store/storetest. Callers declare the
+// methods they need as an interface in their own package.
+//
+// Delivery in procurehub is at-least-once, so every write here is idempotent:
+// an order is keyed by (buyer.id, order_number) and written only when its
+// content hash changed; a file is claimed in the ledger once per (partner, sha256).
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/procurehub/procurehub/canonical"
+)
+
+// Domain errors. The stores translate SQLSTATEs and driver errors into these;
+// test with errors.Is. The wrapped message keeps the driver's detail.
+var (
+	// ErrNotFound: the order or ledger entry does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrInvalid: the store cannot take this input, and retrying will not
+	// help (a missing key, a duplicate line number, a malformed cursor, a
+	// value the database refuses). Route it to the poison queue.
+	ErrInvalid = errors.New("invalid")
+	// ErrConflict: a concurrent transaction got in the way (deadlock,
+	// serialization failure, database busy). Retrying the call may succeed.
+	ErrConflict = errors.New("conflict with a concurrent change")
+)
+
+// InvalidOrderError names the order of an UpsertOrders batch that the store
+// refused; nothing of that batch was written. errors.Is(err, ErrInvalid) holds,
+// so a caller can drop the order at Index and send the rest again.
+type InvalidOrderError struct {
+	Index       int // position in the batch passed to UpsertOrders
+	BuyerID     string
+	OrderNumber string
+	Reason      string
+}
+
+func (e *InvalidOrderError) Error() string {
+	return fmt.Sprintf("order %d (buyer %q, order %q): %s", e.Index, e.BuyerID, e.OrderNumber, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *InvalidOrderError) Is(target error) bool { return target == ErrInvalid }
+
+// Change says what UpsertOrders did with one order of a batch.
+type Change int
+
+const (
+	// ChangeUnchanged: nothing was written, because the stored order has the
+	// same content hash, or because a later order with the same key in the
+	// same batch superseded this one.
+	ChangeUnchanged Change = iota
+	// ChangeInserted: the order is new; it was stored with version 1.
+	ChangeInserted
+	// ChangeUpdated: the content changed; the version went up by one and the
+	// lines were replaced.
+	ChangeUpdated
+)
+
+// String returns "unchanged", "inserted" or "updated".
+func (c Change) String() string {
+	switch c {
+	case ChangeUnchanged:
+		return "unchanged"
+	case ChangeInserted:
+		return "inserted"
+	case ChangeUpdated:
+		return "updated"
+	}
+	return fmt.Sprintf("Change(%d)", int(c))
+}
+
+// StatusSubmitted is the status of an order when it is first stored. Later
+// lifecycle steps (confirmed, shipped...) change it; an update of the order's
+// content keeps whatever status it has.
+const StatusSubmitted = "submitted"
+
+// StoredOrder is an order as the store keeps it.
+type StoredOrder struct {
+	Order       canonical.Order // as last written, lineage (Source) included
+	Status      string
+	ContentHash string // ContentHash of Order
+	Version     int    // 1 when inserted, +1 on every change of content
+	CreatedAt   time.Time
+	UpdatedAt   time.Time // last change of content or status
+}
+
+// Limits of one page of ListOrders and ListLedger.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+// OrderFilter selects orders for ListOrders. Empty fields match everything.
+type OrderFilter struct {
+	BuyerID    string
+	SupplierID string
+	Status     string
+	Limit      int    // page size: DefaultLimit when 0 or less, at most MaxLimit
+	Cursor     string // opaque, the nextCursor of the previous page; "" for the first page
+}
+
+// Ledger statuses. A claim starts as LedgerProcessing; the connector that
+// claimed the file finishes it with LedgerDone or LedgerFailed (or a status
+// of its own).
+const (
+	LedgerProcessing = "processing"
+	LedgerDone       = "done"
+	LedgerFailed     = "failed"
+)
+
+// LedgerEntry is one input (file, webhook body, API page) a source has taken,
+// unique on (Partner, SHA256).
+type LedgerEntry struct {
+	ID        int64
+	Partner   string
+	Connector string
+	Source    string // where it came from, e.g. "sftp://partner-x/outbox"
+	Name      string // file name as the partner gave it
+	SHA256    string // hex of the content
+	Size      int64
+	Status    string
+	Records   int
+	Rejects   int
+	Receipt   json.RawMessage // the receipt written back to the partner, if any
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ContentHash returns the hex SHA-256 of the canonical JSON of o without its
+// lineage (o.Source and every line's Source are left out), so the same order
+// read from another file, line or connector hashes the same. o is not modified.
+func ContentHash(o *canonical.Order) (string, error) {
+	if o == nil {
+		return "", fmt.Errorf("store: content hash: %w: nil order", ErrInvalid)
+	}
+	bare := *o
+	bare.Source = nil
+	if o.Lines != nil {
+		bare.Lines = make([]canonical.OrderLine, len(o.Lines))
+		for i, l := range o.Lines {
+			l.Source = nil
+			bare.Lines[i] = l
+		}
+	}
+	b, err := json.Marshal(&bare)
+	if err != nil {
+		return "", fmt.Errorf("store: content hash of order %q: %w", o.OrderNumber, err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}

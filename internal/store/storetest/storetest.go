@@ -1,0 +1,785 @@
+// Package storetest is the conformance suite every procurehub store passes.
+// A store's own test runs it with a function that opens a new, empty store:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) storetest.Store {
+//			st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hub.db"))
+//			if err != nil {
+//				t.Fatal(err)
+//			}
+//			return st
+//		})
+//	}
+//
+// Every case opens its own store and runs in parallel with the others; the
+// suite migrates the store and closes it when the case ends. open must give
+// each call a database of its own and remove it in a t.Cleanup.
+package storetest
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/internal/store"
+)
+
+// Store is what the suite checks: the methods both stores implement.
+type Store interface {
+	Migrate(ctx context.Context) error
+	Ping(ctx context.Context) error
+	Close() error
+	UpsertOrders(ctx context.Context, orders []*canonical.Order) ([]store.Change, error)
+	GetOrder(ctx context.Context, buyerID, orderNumber string) (*store.StoredOrder, error)
+	ListOrders(ctx context.Context, f store.OrderFilter) ([]store.StoredOrder, string, error)
+	LedgerClaim(ctx context.Context, e store.LedgerEntry) (store.LedgerEntry, bool, error)
+	LedgerFinish(ctx context.Context, id int64, status string, records, rejects int, receipt json.RawMessage) error
+	LedgerGet(ctx context.Context, partner, sha256 string) (*store.LedgerEntry, error)
+	ListLedger(ctx context.Context, partner string, limit int) ([]store.LedgerEntry, error)
+}
+
+//go:embed testdata
+var testdata embed.FS
+
+// Run runs every case of the suite against stores made by open.
+func Run(t *testing.T, open func(t *testing.T) Store) {
+	cases := []struct {
+		name string
+		run  func(t *testing.T, s Store)
+	}{
+		{"an order read back equals the order written, decimals keeping their scale", insertThenGet},
+		{"the same order written again is unchanged and keeps its version", sameOrderAgain},
+		{"a changed line updates the order, bumps its version and replaces its lines", changedLine},
+		{"the same order from another file is unchanged", sameOrderFromAnotherFile},
+		{"a batch with one key twice keeps the later order", sameKeyTwiceInBatch},
+		{"an empty batch succeeds and writes nothing", emptyBatch},
+		{"a refused order is named and nothing of its batch is written", refusedOrders},
+		{"getting a missing order is ErrNotFound", missingOrder},
+		{"an order number is found without its buyer, the most recently changed first", orderWithoutBuyer},
+		{"listing filters by buyer, supplier and status", listFilters},
+		{"pagination walks every order exactly once, newest first", paginationWalk},
+		{"page sizes default to 50 and stop at 500", pageSizes},
+		{"a malformed cursor is refused as invalid", malformedCursor},
+		{"concurrent upserts of the same orders write each order once", concurrentUpserts},
+		{"claiming the same file twice returns the existing entry", ledgerClaimTwice},
+		{"the same file from another partner is a claim of its own", ledgerOtherPartner},
+		{"concurrent claims of one file succeed exactly once", ledgerConcurrentClaims},
+		{"finishing a claim stores its status, counts and receipt", ledgerFinish},
+		{"a missing ledger entry is ErrNotFound", ledgerMissing},
+		{"the ledger lists newest first, for one partner or all", ledgerList},
+		{"migrating again keeps the data", migrateTwice},
+		{"closing twice is safe", closeTwice},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			s := open(t)
+			t.Cleanup(func() { _ = s.Close() })
+			if err := s.Migrate(t.Context()); err != nil {
+				t.Fatalf("Migrate: %v", err)
+			}
+			c.run(t, s)
+		})
+	}
+}
+
+// --- orders ---
+
+func insertThenGet(t *testing.T, s Store) {
+	ctx := t.Context()
+	o := fixture(t)
+	changes := upsert(t, s, o)
+	wantChanges(t, changes, store.ChangeInserted)
+
+	got := get(t, s, o.Buyer.ID, o.OrderNumber)
+	if a, b := jsonOf(t, &got.Order), jsonOf(t, o); a != b {
+		t.Errorf("stored order differs from the written one\n got: %s\nwant: %s", a, b)
+	}
+	for i, want := range []string{"12.50", "0.125", "7.90"} {
+		if p := got.Order.Lines[i].UnitPrice.String(); p != want {
+			t.Errorf("line %d unit_price = %s, want %s (scale kept)", i+1, p, want)
+		}
+	}
+	if got.Order.TotalAmount == nil || got.Order.TotalAmount.String() != "1832.950" {
+		t.Errorf("total_amount = %v, want 1832.950", got.Order.TotalAmount)
+	}
+	if got.Status != store.StatusSubmitted || got.Version != 1 {
+		t.Errorf("status %q version %d, want %q version 1", got.Status, got.Version, store.StatusSubmitted)
+	}
+	hash, err := store.ContentHash(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ContentHash != hash {
+		t.Errorf("content hash %q, want store.ContentHash %q", got.ContentHash, hash)
+	}
+	if got.CreatedAt.IsZero() || got.UpdatedAt.Before(got.CreatedAt) {
+		t.Errorf("created %v updated %v: want a creation time and no update before it", got.CreatedAt, got.UpdatedAt)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Errorf("Ping: %v", err)
+	}
+}
+
+func sameOrderAgain(t *testing.T, s Store) {
+	o := fixture(t)
+	upsert(t, s, o)
+	first := get(t, s, o.Buyer.ID, o.OrderNumber)
+
+	wantChanges(t, upsert(t, s, fixture(t)), store.ChangeUnchanged)
+	again := get(t, s, o.Buyer.ID, o.OrderNumber)
+	if again.Version != 1 {
+		t.Errorf("version %d after an unchanged write, want 1", again.Version)
+	}
+	if !again.UpdatedAt.Equal(first.UpdatedAt) {
+		t.Errorf("updated_at moved from %v to %v on an unchanged write", first.UpdatedAt, again.UpdatedAt)
+	}
+}
+
+func changedLine(t *testing.T, s Store) {
+	o := fixture(t)
+	upsert(t, s, o)
+	first := get(t, s, o.Buyer.ID, o.OrderNumber)
+
+	changed := fixture(t)
+	changed.Lines[0].Quantity = canonical.MustDecimal("150.000")
+	changed.Lines = changed.Lines[:2] // line 3 is cancelled
+	wantChanges(t, upsert(t, s, changed), store.ChangeUpdated)
+
+	got := get(t, s, o.Buyer.ID, o.OrderNumber)
+	if got.Version != 2 {
+		t.Errorf("version %d, want 2", got.Version)
+	}
+	if a, b := jsonOf(t, &got.Order), jsonOf(t, changed); a != b {
+		t.Errorf("stored order is not the changed one\n got: %s\nwant: %s", a, b)
+	}
+	if n := len(got.Order.Lines); n != 2 {
+		t.Errorf("%d lines, want 2: the removed line must be gone", n)
+	}
+	if got.Order.Lines[0].Quantity.String() != "150.000" {
+		t.Errorf("line 1 quantity %s, want 150.000", got.Order.Lines[0].Quantity)
+	}
+	if got.ContentHash == first.ContentHash {
+		t.Error("content hash did not change with the content")
+	}
+	if !got.CreatedAt.Equal(first.CreatedAt) || got.UpdatedAt.Before(first.UpdatedAt) {
+		t.Errorf("created %v→%v updated %v→%v: creation must stay, update must not go back",
+			first.CreatedAt, got.CreatedAt, first.UpdatedAt, got.UpdatedAt)
+	}
+	if got.Status != store.StatusSubmitted {
+		t.Errorf("status %q after a content update, want it kept (%q)", got.Status, store.StatusSubmitted)
+	}
+}
+
+func sameOrderFromAnotherFile(t *testing.T, s Store) {
+	o := fixture(t)
+	upsert(t, s, o)
+
+	other := fixture(t)
+	other.Source = &canonical.Source{Connector: "supplier_drop", Partner: "acme-de", File: "resend-0303.xlsx", Sheet: "Orders", Line: 9}
+	for i := range other.Lines {
+		other.Lines[i].Source = &canonical.Source{File: "resend-0303.xlsx", Sheet: "Orders", Line: 9 + i}
+	}
+	wantChanges(t, upsert(t, s, other), store.ChangeUnchanged)
+
+	got := get(t, s, o.Buyer.ID, o.OrderNumber)
+	if got.Version != 1 {
+		t.Errorf("version %d, want 1", got.Version)
+	}
+	if got.Order.Source == nil || got.Order.Source.File != "orders-0302.csv" {
+		t.Errorf("source %+v, want the first file kept (nothing written)", got.Order.Source)
+	}
+}
+
+func sameKeyTwiceInBatch(t *testing.T, s Store) {
+	early, later := fixture(t), fixture(t)
+	early.Lines[0].UnitPrice = canonical.MustDecimal("11.00")
+	other := small("acme-de", "PO-OTHER", "shenzhen-parts")
+
+	wantChanges(t, upsert(t, s, early, other, later),
+		store.ChangeUnchanged, store.ChangeInserted, store.ChangeInserted)
+	got := get(t, s, later.Buyer.ID, later.OrderNumber)
+	if a, b := jsonOf(t, &got.Order), jsonOf(t, later); a != b {
+		t.Errorf("stored order is not the later one\n got: %s\nwant: %s", a, b)
+	}
+	if got.Version != 1 {
+		t.Errorf("version %d, want 1 (one write)", got.Version)
+	}
+
+	// The same for a key that exists already.
+	third, fourth := fixture(t), fixture(t)
+	third.PaymentTerms = "NET60"
+	fourth.PaymentTerms = "NET90"
+	wantChanges(t, upsert(t, s, third, fourth), store.ChangeUnchanged, store.ChangeUpdated)
+	got = get(t, s, later.Buyer.ID, later.OrderNumber)
+	if got.Order.PaymentTerms != "NET90" || got.Version != 2 {
+		t.Errorf("payment terms %q version %d, want NET90 version 2", got.Order.PaymentTerms, got.Version)
+	}
+}
+
+func emptyBatch(t *testing.T, s Store) {
+	changes, err := s.UpsertOrders(t.Context(), nil)
+	if err != nil || len(changes) != 0 {
+		t.Fatalf("UpsertOrders(nil) = %v, %v; want no changes and no error", changes, err)
+	}
+	if got := listAll(t, s, store.OrderFilter{}); len(got) != 0 {
+		t.Errorf("%d orders after an empty batch, want 0", len(got))
+	}
+}
+
+func refusedOrders(t *testing.T, s Store) {
+	tests := []struct {
+		name    string
+		breakIt func(o *canonical.Order)
+	}{
+		{"an order without a buyer id", func(o *canonical.Order) { o.Buyer.ID = "" }},
+		{"an order without an order number", func(o *canonical.Order) { o.OrderNumber = " " }},
+		{"an order with a line number twice", func(o *canonical.Order) { o.Lines[1].LineNumber = 1 }},
+		{"an order with a NUL character in a line", func(o *canonical.Order) { o.Lines[0].Description = "pad\x00" }},
+		{"an order with a NUL character in the ship-to name", func(o *canonical.Order) { o.ShipTo.Name = "Lager\x00" }},
+		{"an order with invalid UTF-8 in a SKU", func(o *canonical.Order) { o.Lines[2].SKU = "GRS\xff" }},
+		{"an order dated February 30", func(o *canonical.Order) { o.OrderDate = canonical.NewDate(2026, 2, 30) }},
+		{"an order with a quantity of 71 digits", func(o *canonical.Order) {
+			o.Lines[0].Quantity = canonical.NewDecimal(decimal.New(1, 70))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" is refused", func(t *testing.T) {
+			good := small("acme-de", "PO-GOOD-"+tt.name, "shenzhen-parts")
+			bad := fixture(t)
+			bad.OrderNumber = "PO-BAD-" + tt.name
+			tt.breakIt(bad)
+			_, err := s.UpsertOrders(t.Context(), []*canonical.Order{good, bad})
+			if !errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("err = %v, want ErrInvalid", err)
+			}
+			var ie *store.InvalidOrderError
+			if !errors.As(err, &ie) || ie.Index != 1 {
+				t.Fatalf("err = %v, want an InvalidOrderError naming order 1 of the batch", err)
+			}
+			if _, err := s.GetOrder(t.Context(), good.Buyer.ID, good.OrderNumber); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("the good order of the refused batch: err = %v, want ErrNotFound (nothing written)", err)
+			}
+		})
+	}
+	t.Run("a nil order is refused", func(t *testing.T) {
+		_, err := s.UpsertOrders(t.Context(), []*canonical.Order{nil})
+		if !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("err = %v, want ErrInvalid", err)
+		}
+	})
+}
+
+func missingOrder(t *testing.T, s Store) {
+	upsert(t, s, small("acme-de", "PO-1", "shenzhen-parts"))
+	for _, k := range [][2]string{{"acme-de", "PO-2"}, {"other-buyer", "PO-1"}, {"", "PO-2"}} {
+		if _, err := s.GetOrder(t.Context(), k[0], k[1]); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("GetOrder(%q, %q): err = %v, want ErrNotFound", k[0], k[1], err)
+		}
+	}
+}
+
+func orderWithoutBuyer(t *testing.T, s Store) {
+	a := small("buyer-a", "PO-SHARED", "s1")
+	b := small("buyer-b", "PO-SHARED", "s1")
+	upsert(t, s, a)
+	upsert(t, s, b)
+	if got := get(t, s, "", "PO-SHARED"); got.Order.Buyer.ID != "buyer-b" {
+		t.Errorf("found buyer %q, want buyer-b (written last)", got.Order.Buyer.ID)
+	}
+	a2 := small("buyer-a", "PO-SHARED", "s1")
+	a2.PaymentTerms = "NET45"
+	wantChanges(t, upsert(t, s, a2), store.ChangeUpdated)
+	if got := get(t, s, "", "PO-SHARED"); got.Order.Buyer.ID != "buyer-a" {
+		t.Errorf("found buyer %q, want buyer-a (changed last)", got.Order.Buyer.ID)
+	}
+}
+
+func listFilters(t *testing.T, s Store) {
+	upsert(t, s,
+		small("b1", "PO-1", "s1"), small("b1", "PO-2", "s2"), small("b2", "PO-3", "s1"),
+		small("b2", "PO-4", "s1"), small("b2", "PO-5", "s2"))
+	tests := []struct {
+		name   string
+		filter store.OrderFilter
+		want   []string // order numbers, newest first
+	}{
+		{"no filter lists every order", store.OrderFilter{}, []string{"PO-5", "PO-4", "PO-3", "PO-2", "PO-1"}},
+		{"a supplier lists its orders", store.OrderFilter{SupplierID: "s1"}, []string{"PO-4", "PO-3", "PO-1"}},
+		{"a buyer lists its orders", store.OrderFilter{BuyerID: "b1"}, []string{"PO-2", "PO-1"}},
+		{"buyer and supplier together narrow down", store.OrderFilter{BuyerID: "b2", SupplierID: "s2"}, []string{"PO-5"}},
+		{"a status lists the orders in it", store.OrderFilter{Status: store.StatusSubmitted, SupplierID: "s2"}, []string{"PO-5", "PO-2"}},
+		{"a status no order has lists nothing", store.OrderFilter{Status: "shipped"}, nil},
+		{"an unknown supplier lists nothing", store.OrderFilter{SupplierID: "s9"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, o := range listAll(t, s, tt.filter) {
+				got = append(got, o.Order.OrderNumber)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("listed %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func paginationWalk(t *testing.T, s Store) {
+	const total = 23
+	var written []string
+	var batch []*canonical.Order
+	for i := range total {
+		o := small("acme-de", fmt.Sprintf("PO-%03d", i), "shenzhen-parts")
+		written = append(written, o.OrderNumber)
+		batch = append(batch, o)
+		if len(batch) == 10 || i == total-1 {
+			upsert(t, s, batch...) // batches of 10, 10 and 3
+			batch = nil
+		}
+	}
+	var seen []string
+	cursor, pages := "", 0
+	for {
+		list, next, err := s.ListOrders(t.Context(), store.OrderFilter{Limit: 5, Cursor: cursor})
+		if err != nil {
+			t.Fatalf("ListOrders page %d: %v", pages+1, err)
+		}
+		pages++
+		for _, o := range list {
+			seen = append(seen, o.Order.OrderNumber)
+		}
+		if pages == 1 {
+			// An order arriving during the walk is newer than the walk's
+			// position: it must not shift what the next pages return.
+			upsert(t, s, small("acme-de", "PO-LATE", "shenzhen-parts"))
+		}
+		if next == "" {
+			break
+		}
+		if pages > total {
+			t.Fatal("pagination does not end")
+		}
+		cursor = next
+	}
+	want := slices.Clone(written)
+	slices.Reverse(want)
+	if !slices.Equal(seen, want) {
+		t.Errorf("walked %v\nwant    %v (each once, newest first)", seen, want)
+	}
+	if pages != 5 {
+		t.Errorf("%d pages of 5 for %d orders, want 5", pages, total)
+	}
+}
+
+func pageSizes(t *testing.T, s Store) {
+	var batch []*canonical.Order
+	for i := range store.MaxLimit + 1 {
+		batch = append(batch, small("acme-de", fmt.Sprintf("PO-%04d", i), "shenzhen-parts"))
+	}
+	upsert(t, s, batch...)
+	tests := []struct {
+		name  string
+		limit int
+		want  int
+	}{
+		{"no limit gives the default page", 0, store.DefaultLimit},
+		{"a negative limit gives the default page", -3, store.DefaultLimit},
+		{"a limit above the maximum gives the maximum", 10_000, store.MaxLimit},
+		{"a limit within bounds is kept", 7, 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			list, next, err := s.ListOrders(t.Context(), store.OrderFilter{Limit: tt.limit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list) != tt.want || next == "" {
+				t.Errorf("%d orders, next cursor %q; want %d and a cursor", len(list), next, tt.want)
+			}
+		})
+	}
+}
+
+func malformedCursor(t *testing.T, s Store) {
+	upsert(t, s, small("acme-de", "PO-1", "shenzhen-parts"))
+	for _, c := range []string{"not a cursor", "djE6", "eHg6MTA", "djE6LTE"} {
+		if _, _, err := s.ListOrders(t.Context(), store.OrderFilter{Cursor: c}); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("cursor %q: err = %v, want ErrInvalid", c, err)
+		}
+	}
+}
+
+func concurrentUpserts(t *testing.T, s Store) {
+	const workers, orders = 4, 30
+	var all []*canonical.Order
+	for i := range orders {
+		all = append(all, small("acme-de", fmt.Sprintf("PO-%02d", i), "shenzhen-parts"))
+	}
+	var (
+		mu       sync.Mutex
+		inserted int
+		updated  int
+		errs     []error
+		wg       sync.WaitGroup
+	)
+	for w := range workers {
+		wg.Go(func() {
+			// Two consumers redelivering the same messages, half of them in
+			// the opposite order, each in batches of 10, twice.
+			mine := slices.Clone(all)
+			if w%2 == 1 {
+				slices.Reverse(mine)
+			}
+			for range 2 {
+				for b := range slices.Chunk(mine, 10) {
+					changes, err := s.UpsertOrders(t.Context(), b)
+					mu.Lock()
+					if err != nil {
+						errs = append(errs, err)
+					}
+					for _, c := range changes {
+						switch c {
+						case store.ChangeInserted:
+							inserted++
+						case store.ChangeUpdated:
+							updated++
+						}
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		t.Errorf("UpsertOrders: %v", err)
+	}
+	if inserted != orders || updated != 0 {
+		t.Errorf("%d inserted, %d updated across workers; want %d inserted once each, none updated", inserted, updated, orders)
+	}
+	list := listAll(t, s, store.OrderFilter{})
+	if len(list) != orders {
+		t.Errorf("%d orders stored, want %d (no duplicates)", len(list), orders)
+	}
+	for _, o := range list {
+		if o.Version != 1 {
+			t.Errorf("order %s version %d, want 1", o.Order.OrderNumber, o.Version)
+		}
+	}
+}
+
+// --- ledger ---
+
+func ledgerClaimTwice(t *testing.T, s Store) {
+	e := entry("acme-de", "orders-0302.csv", "PO-1;BRK-100;120")
+	first, ok, err := s.LedgerClaim(t.Context(), e)
+	if err != nil || !ok {
+		t.Fatalf("first claim: ok %v err %v; want a new claim", ok, err)
+	}
+	if first.ID == 0 || first.Status != store.LedgerProcessing || first.Name != e.Name || first.Size != e.Size || first.CreatedAt.IsZero() {
+		t.Errorf("first claim returned %+v; want an id, status processing and the given name and size", first)
+	}
+	again := entry("acme-de", "orders-0302-copy.csv", "PO-1;BRK-100;120") // same content, new name
+	second, ok, err := s.LedgerClaim(t.Context(), again)
+	if err != nil || ok {
+		t.Fatalf("second claim: ok %v err %v; want the existing entry", ok, err)
+	}
+	if second.ID != first.ID || second.Name != first.Name {
+		t.Errorf("second claim returned id %d name %q; want the first entry (%d, %q)", second.ID, second.Name, first.ID, first.Name)
+	}
+}
+
+func ledgerOtherPartner(t *testing.T, s Store) {
+	a, okA, errA := s.LedgerClaim(t.Context(), entry("acme-de", "orders.csv", "PO-1;BRK-100;120"))
+	b, okB, errB := s.LedgerClaim(t.Context(), entry("globex-fr", "orders.csv", "PO-1;BRK-100;120"))
+	if errA != nil || errB != nil || !okA || !okB || a.ID == b.ID {
+		t.Errorf("claims (%d %v %v) and (%d %v %v); want two new entries", a.ID, okA, errA, b.ID, okB, errB)
+	}
+}
+
+func ledgerConcurrentClaims(t *testing.T, s Store) {
+	const workers = 6
+	var (
+		mu   sync.Mutex
+		wins int
+		ids  = map[int64]bool{}
+		errs []error
+		wg   sync.WaitGroup
+	)
+	for range workers {
+		wg.Go(func() {
+			got, ok, err := s.LedgerClaim(t.Context(), entry("acme-de", "orders.csv", "PO-1;BRK-100;120"))
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			if ok {
+				wins++
+			}
+			ids[got.ID] = true
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		t.Errorf("LedgerClaim: %v", err)
+	}
+	if wins != 1 || len(ids) != 1 {
+		t.Errorf("%d claims won, %d distinct entries; want exactly one of each", wins, len(ids))
+	}
+}
+
+func ledgerFinish(t *testing.T, s Store) {
+	claimed, _, err := s.LedgerClaim(t.Context(), entry("acme-de", "orders-0302.csv", "PO-1;BRK-100;120"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	receipt, err := testdata.ReadFile("testdata/receipt-with-one-reject.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LedgerFinish(t.Context(), claimed.ID, store.LedgerDone, 41, 1, receipt); err != nil {
+		t.Fatalf("LedgerFinish: %v", err)
+	}
+	got, err := s.LedgerGet(t.Context(), "acme-de", claimed.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != store.LedgerDone || got.Records != 41 || got.Rejects != 1 {
+		t.Errorf("status %q records %d rejects %d; want done 41 1", got.Status, got.Records, got.Rejects)
+	}
+	if !sameJSON(t, got.Receipt, receipt) {
+		t.Errorf("receipt %s, want %s", got.Receipt, receipt)
+	}
+	if got.UpdatedAt.Before(claimed.UpdatedAt) {
+		t.Errorf("updated_at went back from %v to %v", claimed.UpdatedAt, got.UpdatedAt)
+	}
+
+	t.Run("finishing without a receipt stores none", func(t *testing.T) {
+		other, _, err := s.LedgerClaim(t.Context(), entry("acme-de", "empty.csv", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.LedgerFinish(t.Context(), other.ID, store.LedgerFailed, 0, 0, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.LedgerGet(t.Context(), "acme-de", other.SHA256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != store.LedgerFailed || got.Receipt != nil {
+			t.Errorf("status %q receipt %s; want failed and no receipt", got.Status, got.Receipt)
+		}
+	})
+	t.Run("a receipt that is not JSON is refused", func(t *testing.T) {
+		err := s.LedgerFinish(t.Context(), claimed.ID, store.LedgerDone, 1, 0, json.RawMessage(`{"accepted":`))
+		if !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("err = %v, want ErrInvalid", err)
+		}
+	})
+}
+
+func ledgerMissing(t *testing.T, s Store) {
+	if _, err := s.LedgerGet(t.Context(), "acme-de", sha("nothing")); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("LedgerGet: err = %v, want ErrNotFound", err)
+	}
+	if err := s.LedgerFinish(t.Context(), 424242, store.LedgerDone, 1, 0, nil); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("LedgerFinish of an unknown id: err = %v, want ErrNotFound", err)
+	}
+}
+
+func ledgerList(t *testing.T, s Store) {
+	for _, e := range []store.LedgerEntry{
+		entry("acme-de", "a1.csv", "one"), entry("globex-fr", "g1.xml", "one"),
+		entry("acme-de", "a2.csv", "two"), entry("acme-de", "a3.csv", "three"),
+	} {
+		if _, _, err := s.LedgerClaim(t.Context(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name    string
+		partner string
+		limit   int
+		want    []string
+	}{
+		{"all partners, newest first", "", 0, []string{"a3.csv", "a2.csv", "g1.xml", "a1.csv"}},
+		{"one partner", "acme-de", 0, []string{"a3.csv", "a2.csv", "a1.csv"}},
+		{"one partner, limited", "acme-de", 2, []string{"a3.csv", "a2.csv"}},
+		{"an unknown partner", "initech", 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			list, err := s.ListLedger(t.Context(), tt.partner, tt.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range list {
+				got = append(got, e.Name)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("listed %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// --- lifecycle ---
+
+func migrateTwice(t *testing.T, s Store) {
+	o := fixture(t)
+	upsert(t, s, o)
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatalf("second Migrate: %v", err)
+	}
+	if got := get(t, s, o.Buyer.ID, o.OrderNumber); got.Version != 1 {
+		t.Errorf("order version %d after migrating again, want 1", got.Version)
+	}
+}
+
+func closeTwice(t *testing.T, s Store) {
+	if err := s.Close(); err != nil {
+		t.Errorf("first Close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+// --- helpers ---
+
+// fixture returns a fresh copy of the order in testdata/order-with-scaled-decimals.json.
+func fixture(t *testing.T) *canonical.Order {
+	t.Helper()
+	b, err := testdata.ReadFile("testdata/order-with-scaled-decimals.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o canonical.Order
+	if err := json.Unmarshal(b, &o); err != nil {
+		t.Fatalf("fixture: %v", err)
+	}
+	return &o
+}
+
+// small is a one-line order.
+func small(buyer, number, supplier string) *canonical.Order {
+	return &canonical.Order{
+		OrderNumber: number,
+		OrderDate:   canonical.NewDate(2026, 3, 2),
+		Buyer:       canonical.Party{ID: buyer},
+		Supplier:    canonical.Party{ID: supplier},
+		Currency:    "EUR",
+		Lines: []canonical.OrderLine{{
+			LineNumber: 1, SKU: "SKU-1", Quantity: canonical.MustDecimal("1"), Unit: "EA",
+			UnitPrice: canonical.MustDecimal("9.99"),
+		}},
+	}
+}
+
+// entry is a ledger entry for a file name with the given content.
+func entry(partner, name, content string) store.LedgerEntry {
+	return store.LedgerEntry{
+		Partner: partner, Connector: "supplier_drop", Source: "sftp://" + partner + "/outbox",
+		Name: name, SHA256: sha(content), Size: int64(len(content)),
+	}
+}
+
+// sha is the hex SHA-256 of content.
+func sha(content string) string {
+	sum := sha256.Sum256([]byte(content))
+	return hex.EncodeToString(sum[:])
+}
+
+func upsert(t *testing.T, s Store, orders ...*canonical.Order) []store.Change {
+	t.Helper()
+	changes, err := s.UpsertOrders(t.Context(), orders)
+	if err != nil {
+		t.Fatalf("UpsertOrders: %v", err)
+	}
+	if len(changes) != len(orders) {
+		t.Fatalf("UpsertOrders returned %d changes for %d orders", len(changes), len(orders))
+	}
+	return changes
+}
+
+func wantChanges(t *testing.T, got []store.Change, want ...store.Change) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Errorf("changes %v, want %v", got, want)
+	}
+}
+
+func get(t *testing.T, s Store, buyer, number string) *store.StoredOrder {
+	t.Helper()
+	o, err := s.GetOrder(t.Context(), buyer, number)
+	if err != nil {
+		t.Fatalf("GetOrder(%q, %q): %v", buyer, number, err)
+	}
+	return o
+}
+
+// listAll walks every page of f.
+func listAll(t *testing.T, s Store, f store.OrderFilter) []store.StoredOrder {
+	t.Helper()
+	var all []store.StoredOrder
+	for range 1000 {
+		list, next, err := s.ListOrders(t.Context(), f)
+		if err != nil {
+			t.Fatalf("ListOrders(%+v): %v", f, err)
+		}
+		all = append(all, list...)
+		if next == "" {
+			return all
+		}
+		f.Cursor = next
+	}
+	t.Fatal("ListOrders never returned an empty cursor")
+	return nil
+}
+
+func jsonOf(t *testing.T, o *canonical.Order) string {
+	t.Helper()
+	b, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// sameJSON reports whether a and b are the same JSON value (key order and
+// spacing aside: PostgreSQL's jsonb does not keep them).
+func sameJSON(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	var va, vb any
+	if err := json.Unmarshal(a, &va); err != nil {
+		t.Errorf("stored JSON does not decode: %v", err)
+		return false
+	}
+	if err := json.Unmarshal(b, &vb); err != nil {
+		t.Fatal(err)
+	}
+	return jsonString(t, va) == jsonString(t, vb)
+}
+
+func jsonString(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v) // maps marshal with sorted keys
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
