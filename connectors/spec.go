@@ -3,6 +3,7 @@ package connectors
 import (
 	"context"
 	"log/slog"
+	"time"
 )
 
 // Spec describes a connector kind: its settings drive config decoding,
@@ -44,6 +45,9 @@ type Config struct {
 type Connector struct {
 	Source  Source
 	Decoder Decoder
+	// PollInterval is how often the runtime should call Source.Poll, from
+	// the partner's settings (poll_interval); 0 leaves it to the runtime.
+	PollInterval time.Duration
 }
 
 // Constructor builds a connector from its config. It applies defaults and

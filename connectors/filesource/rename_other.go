@@ -1,0 +1,5 @@
+//go:build !linux
+
+package filesource
+
+func renameNoReplace(oldname, newname string) error { return renameChecked(oldname, newname) }
