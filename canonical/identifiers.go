@@ -81,9 +81,9 @@ func normalizeIBAN(s string) string {
 }
 
 func checkIBAN(s string) error {
-	masked := MaskIBAN(s)
+	masked := func() string { return MaskIBAN(s) } // only on error: it allocates
 	if len(s) < 15 || len(s) > 34 {
-		return parseError(CodeInvalidIBAN, "IBAN %s has %d characters, want 15 to 34", masked, len(s))
+		return parseError(CodeInvalidIBAN, "IBAN %s has %d characters, want 15 to 34", masked(), len(s))
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -94,14 +94,14 @@ func checkIBAN(s string) error {
 			ok = c >= '0' && c <= '9'
 		}
 		if !ok {
-			return parseError(CodeInvalidIBAN, "IBAN %s is not in electronic format: 2 letters, 2 check digits, then upper-case letters and digits without spaces", masked)
+			return parseError(CodeInvalidIBAN, "IBAN %s is not in electronic format: 2 letters, 2 check digits, then upper-case letters and digits without spaces", masked())
 		}
 	}
 	if !Country(s[:2]).Valid() {
-		return parseError(CodeInvalidIBAN, "IBAN %s has an unknown country code %q", masked, s[:2])
+		return parseError(CodeInvalidIBAN, "IBAN %s has an unknown country code %q", masked(), s[:2])
 	}
 	if ibanMod97(s) != 1 {
-		return parseError(CodeInvalidIBAN, "IBAN %s fails its mod-97 check: a character is wrong or missing", masked)
+		return parseError(CodeInvalidIBAN, "IBAN %s fails its mod-97 check: a character is wrong or missing", masked())
 	}
 	return nil
 }
@@ -111,7 +111,8 @@ func checkIBAN(s string) error {
 // digits and upper-case letters.
 func ibanMod97(s string) int {
 	r := 0
-	for _, c := range []byte(s[4:] + s[:4]) {
+	for i := range len(s) {
+		c := s[(i+4)%len(s)] // from the fifth character round to the fourth
 		if c >= 'A' {
 			r = (r*100 + int(c-'A'+10)) % 97
 		} else {

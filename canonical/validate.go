@@ -127,8 +127,8 @@ func AsValidationError(err error) *ValidationError {
 // problems collects FieldErrors while a validator walks a record.
 type problems []FieldError
 
-func (p *problems) add(path, code, format string, args ...any) {
-	*p = append(*p, FieldError{Path: path, Code: code, Message: fmt.Sprintf(format, args...)})
+func (p *problems) add(path fieldPath, code, format string, args ...any) {
+	*p = append(*p, FieldError{Path: path.String(), Code: code, Message: fmt.Sprintf(format, args...)})
 }
 
 func (p problems) err() error {
@@ -138,30 +138,57 @@ func (p problems) err() error {
 	return &ValidationError{Problems: p}
 }
 
-// Paths are only built when a problem is found, so a valid record costs no
-// string building.
-
-// field joins a prefix and a field name: field("ship_to", "country") is "ship_to.country".
-func field(prefix, name string) string {
-	if prefix == "" {
-		return name
-	}
-	return prefix + "." + name
+// fieldPath is where a problem is, kept in parts and turned into text
+// ("entries[0].counterparty.iban") only when a problem is reported, so that
+// validating a good record builds no strings.
+type fieldPath struct {
+	array string // the array holding the element, "" for a top-level field
+	index int    // the element's position in array
+	name  string // the field, in the element when array is set
+	sub   string // a field of that field ("id" of "buyer"), or ""
 }
 
-// elem names an array element or a field of one: elem("lines", 2, "unit_price")
+// field is a top-level field: field("currency").
+func field(name string) fieldPath { return fieldPath{name: name} }
+
+// elem is an array element or a field of one: elem("lines", 2, "unit_price")
 // is "lines[2].unit_price", elem("order_numbers", 1, "") is "order_numbers[1]".
-func elem(array string, i int, name string) string {
-	s := array + "[" + strconv.Itoa(i) + "]"
-	if name != "" {
-		s += "." + name
+func elem(array string, i int, name string) fieldPath {
+	return fieldPath{array: array, index: i, name: name}
+}
+
+// child is a field of the field: field("ship_to").child("country").
+func (f fieldPath) child(name string) fieldPath {
+	if f.sub != "" {
+		f.sub += "." + name
+		return f
 	}
-	return s
+	f.sub = name
+	return f
+}
+
+func (f fieldPath) String() string {
+	var b strings.Builder
+	if f.array != "" {
+		b.WriteString(f.array)
+		b.WriteByte('[')
+		b.WriteString(strconv.Itoa(f.index))
+		b.WriteByte(']')
+		if f.name != "" {
+			b.WriteByte('.')
+		}
+	}
+	b.WriteString(f.name)
+	if f.sub != "" {
+		b.WriteByte('.')
+		b.WriteString(f.sub)
+	}
+	return b.String()
 }
 
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
-func (p *problems) required(path, value string) {
+func (p *problems) required(path fieldPath, value string) {
 	if blank(value) {
 		p.add(path, CodeRequired, "is required")
 	}
@@ -170,7 +197,7 @@ func (p *problems) required(path, value string) {
 // checkCode reports a code-list value that is not valid: the parser's own message
 // when it cannot read the value, or the canonical spelling when it can
 // ("eur" → "EUR", "PCE" → "H87").
-func checkCode[T ~string](p *problems, path, code string, v T, valid func(T) bool, parse func(string) (T, error)) {
+func checkCode[T ~string](p *problems, path fieldPath, code string, v T, valid func(T) bool, parse func(string) (T, error)) {
 	if v == "" || valid(v) {
 		return
 	}
@@ -182,7 +209,7 @@ func checkCode[T ~string](p *problems, path, code string, v T, valid func(T) boo
 	p.add(path, code, "%s is not in canonical form; write %q", clip(string(v)), string(norm))
 }
 
-func (p *problems) currency(path string, c Currency) {
+func (p *problems) currency(path fieldPath, c Currency) {
 	switch {
 	case c == "":
 		p.add(path, CodeRequired, "is required")
@@ -193,11 +220,11 @@ func (p *problems) currency(path string, c Currency) {
 	}
 }
 
-func (p *problems) country(path string, c Country) {
+func (p *problems) country(path fieldPath, c Country) {
 	checkCode(p, path, CodeInvalidCountry, c, Country.Valid, ParseCountry)
 }
 
-func (p *problems) unit(path string, u Unit, required bool) {
+func (p *problems) unit(path fieldPath, u Unit, required bool) {
 	if u == "" && required {
 		p.add(path, CodeRequired, "is required")
 		return
@@ -205,7 +232,7 @@ func (p *problems) unit(path string, u Unit, required bool) {
 	checkCode(p, path, CodeInvalidUnit, u, Unit.Valid, ParseUnit)
 }
 
-func (p *problems) gtin(path, g string) {
+func (p *problems) gtin(path fieldPath, g string) {
 	if g == "" {
 		return
 	}
@@ -214,7 +241,7 @@ func (p *problems) gtin(path, g string) {
 	}
 }
 
-func (p *problems) iban(path, iban string) {
+func (p *problems) iban(path fieldPath, iban string) {
 	if iban == "" {
 		return
 	}
@@ -227,7 +254,7 @@ func (p *problems) iban(path, iban string) {
 	}
 }
 
-func (p *problems) bic(path, bic string) {
+func (p *problems) bic(path fieldPath, bic string) {
 	if bic == "" {
 		return
 	}
@@ -236,14 +263,14 @@ func (p *problems) bic(path, bic string) {
 	}
 }
 
-func (p *problems) date(path string, d Date) {
+func (p *problems) date(path fieldPath, d Date) {
 	if !d.IsZero() && !d.Valid() {
 		p.add(path, CodeInvalidDate, "%04d-%02d-%02d is not a calendar date", d.Year, int(d.Month), d.Day)
 	}
 }
 
 // dateOrder reports later before earlier, when both are given and valid.
-func (p *problems) dateOrder(laterPath string, later Date, earlierPath string, earlier Date) {
+func (p *problems) dateOrder(laterPath fieldPath, later Date, earlierPath string, earlier Date) {
 	if later.IsZero() || earlier.IsZero() || !later.Valid() || !earlier.Valid() {
 		return
 	}
@@ -252,16 +279,16 @@ func (p *problems) dateOrder(laterPath string, later Date, earlierPath string, e
 	}
 }
 
-func (p *problems) party(path string, party Party, idRequired bool) {
+func (p *problems) party(path fieldPath, party Party, idRequired bool) {
 	if idRequired {
-		p.required(field(path, "id"), party.ID)
+		p.required(path.child("id"), party.ID)
 	}
-	p.country(field(path, "country"), party.Country)
+	p.country(path.child("country"), party.Country)
 }
 
-func (p *problems) source(path string, s *Source) {
+func (p *problems) source(path fieldPath, s *Source) {
 	if s != nil && s.Line < 0 {
-		p.add(field(path, "line"), CodeNegative, "must not be negative, got %d", s.Line)
+		p.add(path.child("line"), CodeNegative, "must not be negative, got %d", s.Line)
 	}
 }
 
@@ -295,8 +322,19 @@ func halfMinorUnit(c Currency, amount Decimal) decimal.Decimal {
 	if c.Valid() && !c.HasMinorUnits() {
 		places = amount.Scale()
 	}
+	if int(places) < len(halfUnits) {
+		return halfUnits[places]
+	}
 	return decimal.New(5, -places-1)
 }
+
+// halfUnits[n] is 0.5 × 10^-n, made once: validation needs one per line.
+var halfUnits = func() (h [8]decimal.Decimal) {
+	for i := range h {
+		h[i] = decimal.New(5, int32(-i-1))
+	}
+	return h
+}()
 
 func within(a, b, tolerance decimal.Decimal) bool {
 	return a.Sub(b).Abs().LessThanOrEqual(tolerance)
@@ -304,7 +342,7 @@ func within(a, b, tolerance decimal.Decimal) bool {
 
 // amount checks that a line amount equals quantity × unit price within the
 // currency's rounding.
-func (p *problems) amount(path string, amount *Decimal, qty, price Decimal, c Currency) {
+func (p *problems) amount(path fieldPath, amount *Decimal, qty, price Decimal, c Currency) {
 	if amount == nil {
 		return
 	}
@@ -316,7 +354,7 @@ func (p *problems) amount(path string, amount *Decimal, qty, price Decimal, c Cu
 
 // precision reports an amount with more decimals than its currency has
 // (10.005 EUR). Values are compared, so "10.500" EUR passes.
-func (p *problems) precision(path string, d *Decimal, c Currency) {
+func (p *problems) precision(path fieldPath, d *Decimal, c Currency) {
 	if d == nil || !c.HasMinorUnits() {
 		return
 	}
@@ -353,22 +391,22 @@ func sumAmounts(n int, amount func(int) *Decimal) (sum decimal.Decimal, ok bool)
 // order_date.
 func (o *Order) Validate() error {
 	var p problems
-	p.required("order_number", o.OrderNumber)
-	p.date("order_date", o.OrderDate)
-	p.party("buyer", o.Buyer, true)
-	p.party("supplier", o.Supplier, false)
-	p.currency("currency", o.Currency)
-	checkCode(&p, "incoterm", CodeInvalidIncoterm, o.Incoterm, Incoterm.Valid, ParseIncoterm)
+	p.required(field("order_number"), o.OrderNumber)
+	p.date(field("order_date"), o.OrderDate)
+	p.party(field("buyer"), o.Buyer, true)
+	p.party(field("supplier"), o.Supplier, false)
+	p.currency(field("currency"), o.Currency)
+	checkCode(&p, field("incoterm"), CodeInvalidIncoterm, o.Incoterm, Incoterm.Valid, ParseIncoterm)
 	if o.Incoterm == "" && !blank(o.IncotermPlace) {
-		p.add("incoterm", CodeRequired, "is required when incoterm_place is given")
+		p.add(field("incoterm"), CodeRequired, "is required when incoterm_place is given")
 	}
-	p.date("requested_delivery_date", o.RequestedDeliveryDate)
-	p.dateOrder("requested_delivery_date", o.RequestedDeliveryDate, "order_date", o.OrderDate)
+	p.date(field("requested_delivery_date"), o.RequestedDeliveryDate)
+	p.dateOrder(field("requested_delivery_date"), o.RequestedDeliveryDate, "order_date", o.OrderDate)
 	if o.ShipTo != nil {
-		p.country("ship_to.country", o.ShipTo.Country)
+		p.country(field("ship_to").child("country"), o.ShipTo.Country)
 	}
 	if len(o.Lines) == 0 {
-		p.add("lines", CodeRequired, "an order needs at least one line")
+		p.add(field("lines"), CodeRequired, "an order needs at least one line")
 	}
 	p.lineNumbers(len(o.Lines), func(i int) int { return o.Lines[i].LineNumber }, "lines")
 	for i := range o.Lines {
@@ -389,10 +427,10 @@ func (o *Order) Validate() error {
 	if o.TotalAmount != nil {
 		sum, ok := sumAmounts(len(o.Lines), func(i int) *Decimal { return o.Lines[i].Amount })
 		if ok && !within(o.TotalAmount.Decimal, sum, halfMinorUnit(o.Currency, *o.TotalAmount)) {
-			p.add("total_amount", CodeTotalMismatch, "is %s but the line amounts add up to %s", o.TotalAmount, Decimal{sum})
+			p.add(field("total_amount"), CodeTotalMismatch, "is %s but the line amounts add up to %s", o.TotalAmount, Decimal{sum})
 		}
 	}
-	p.source("source", o.Source)
+	p.source(field("source"), o.Source)
 	return p.err()
 }
 
@@ -403,11 +441,11 @@ func (o *Order) Validate() error {
 // lines, a rejected response only rejected lines.
 func (r *OrderResponse) Validate() error {
 	var p problems
-	p.required("order_number", r.OrderNumber)
-	p.date("response_date", r.ResponseDate)
-	p.party("buyer", r.Buyer, false)
-	p.party("supplier", r.Supplier, false)
-	p.responseStatus("status", r.Status)
+	p.required(field("order_number"), r.OrderNumber)
+	p.date(field("response_date"), r.ResponseDate)
+	p.party(field("buyer"), r.Buyer, false)
+	p.party(field("supplier"), r.Supplier, false)
+	p.responseStatus(field("status"), r.Status)
 	p.lineNumbers(len(r.Lines), func(i int) int { return r.Lines[i].LineNumber }, "lines")
 	for i := range r.Lines {
 		l := &r.Lines[i]
@@ -423,11 +461,11 @@ func (r *OrderResponse) Validate() error {
 		}
 		p.date(elem("lines", i, "delivery_date"), l.DeliveryDate)
 	}
-	p.source("source", r.Source)
+	p.source(field("source"), r.Source)
 	return p.err()
 }
 
-func (p *problems) responseStatus(path string, s ResponseStatus) {
+func (p *problems) responseStatus(path fieldPath, s ResponseStatus) {
 	switch {
 	case s == "":
 		p.add(path, CodeRequired, "is required")
@@ -444,27 +482,27 @@ func (p *problems) responseStatus(path string, s ResponseStatus) {
 // zero and a valid unit.
 func (s *Shipment) Validate() error {
 	var p problems
-	p.required("shipment_id", s.ShipmentID)
+	p.required(field("shipment_id"), s.ShipmentID)
 	if len(s.OrderNumbers) == 0 {
-		p.add("order_numbers", CodeRequired, "a shipment ships against at least one order")
+		p.add(field("order_numbers"), CodeRequired, "a shipment ships against at least one order")
 	}
 	p.uniqueStrings("order_numbers", s.OrderNumbers)
-	p.party("buyer", s.Buyer, false)
-	p.party("supplier", s.Supplier, false)
-	p.date("ship_date", s.ShipDate)
-	p.date("estimated_arrival", s.EstimatedArrival)
-	p.dateOrder("estimated_arrival", s.EstimatedArrival, "ship_date", s.ShipDate)
+	p.party(field("buyer"), s.Buyer, false)
+	p.party(field("supplier"), s.Supplier, false)
+	p.date(field("ship_date"), s.ShipDate)
+	p.date(field("estimated_arrival"), s.EstimatedArrival)
+	p.dateOrder(field("estimated_arrival"), s.EstimatedArrival, "ship_date", s.ShipDate)
 	p.uniqueStrings("tracking_numbers", s.TrackingNumbers)
 	if s.Packages < 0 {
-		p.add("packages", CodeNegative, "must not be negative, got %d", s.Packages)
+		p.add(field("packages"), CodeNegative, "must not be negative, got %d", s.Packages)
 	}
 	if w := s.GrossWeight; w != nil {
 		if !w.Value.IsPositive() {
-			p.add("gross_weight.value", CodeNotPositive, "must be greater than zero, got %s", w.Value)
+			p.add(field("gross_weight").child("value"), CodeNotPositive, "must be greater than zero, got %s", w.Value)
 		}
-		p.unit("gross_weight.unit", w.Unit, true)
+		p.unit(field("gross_weight").child("unit"), w.Unit, true)
 		if w.Unit.Valid() && w.Unit.Kind() != UnitMass {
-			p.add("gross_weight.unit", CodeInvalidUnit, "%q is a unit of %s, not of mass (KGM, TNE, LBR...)", string(w.Unit), w.Unit.Kind())
+			p.add(field("gross_weight").child("unit"), CodeInvalidUnit, "%q is a unit of %s, not of mass (KGM, TNE, LBR...)", string(w.Unit), w.Unit.Kind())
 		}
 	}
 	for i := range s.Lines {
@@ -483,7 +521,7 @@ func (s *Shipment) Validate() error {
 		}
 		p.unit(elem("lines", i, "unit"), l.Unit, true)
 	}
-	p.source("source", s.Source)
+	p.source(field("source"), s.Source)
 	return p.err()
 }
 
@@ -517,21 +555,21 @@ func containsString(list []string, s string) bool {
 // be valid.
 func (e *TrackingEvent) Validate() error {
 	var p problems
-	p.required("tracking_number", e.TrackingNumber)
-	p.required("carrier", e.Carrier)
+	p.required(field("tracking_number"), e.TrackingNumber)
+	p.required(field("carrier"), e.Carrier)
 	switch {
 	case e.Status == "":
-		p.add("status", CodeRequired, "is required")
+		p.add(field("status"), CodeRequired, "is required")
 	case !e.Status.Valid():
-		p.add("status", CodeInvalidStatus, "%s is not a normalized tracking status (the carrier's own status goes in carrier_status)", clip(string(e.Status)))
+		p.add(field("status"), CodeInvalidStatus, "%s is not a normalized tracking status (the carrier's own status goes in carrier_status)", clip(string(e.Status)))
 	}
 	if e.OccurredAt.IsZero() {
-		p.add("occurred_at", CodeRequired, "is required")
+		p.add(field("occurred_at"), CodeRequired, "is required")
 	}
 	if e.Location != nil {
-		p.country("location.country", e.Location.Country)
+		p.country(field("location").child("country"), e.Location.Country)
 	}
-	p.source("source", e.Source)
+	p.source(field("source"), e.Source)
 	return p.err()
 }
 
@@ -547,14 +585,14 @@ func (e *TrackingEvent) Validate() error {
 // a line's order_number is one of order_numbers when those are given.
 func (inv *Invoice) Validate() error {
 	var p problems
-	p.required("invoice_number", inv.InvoiceNumber)
-	p.date("invoice_date", inv.InvoiceDate)
-	p.date("due_date", inv.DueDate)
-	p.dateOrder("due_date", inv.DueDate, "invoice_date", inv.InvoiceDate)
+	p.required(field("invoice_number"), inv.InvoiceNumber)
+	p.date(field("invoice_date"), inv.InvoiceDate)
+	p.date(field("due_date"), inv.DueDate)
+	p.dateOrder(field("due_date"), inv.DueDate, "invoice_date", inv.InvoiceDate)
 	p.uniqueStrings("order_numbers", inv.OrderNumbers)
-	p.party("supplier", inv.Supplier, false)
-	p.party("buyer", inv.Buyer, false)
-	p.currency("currency", inv.Currency)
+	p.party(field("supplier"), inv.Supplier, false)
+	p.party(field("buyer"), inv.Buyer, false)
+	p.currency(field("currency"), inv.Currency)
 	p.lineNumbers(len(inv.Lines), func(i int) int { return inv.Lines[i].LineNumber }, "lines")
 	for i := range inv.Lines {
 		l := &inv.Lines[i]
@@ -570,14 +608,14 @@ func (inv *Invoice) Validate() error {
 		}
 		p.amount(elem("lines", i, "amount"), l.Amount, l.Quantity, l.UnitPrice, inv.Currency)
 	}
-	p.precision("line_total", inv.LineTotal, inv.Currency)
-	p.precision("tax_amount", inv.TaxAmount, inv.Currency)
-	p.precision("total_amount", &inv.TotalAmount, inv.Currency)
-	p.precision("payable_amount", inv.PayableAmount, inv.Currency)
+	p.precision(field("line_total"), inv.LineTotal, inv.Currency)
+	p.precision(field("tax_amount"), inv.TaxAmount, inv.Currency)
+	p.precision(field("total_amount"), &inv.TotalAmount, inv.Currency)
+	p.precision(field("payable_amount"), inv.PayableAmount, inv.Currency)
 
 	lineSum, haveSum := sumAmounts(len(inv.Lines), func(i int) *Decimal { return inv.Lines[i].Amount })
 	if inv.LineTotal != nil && haveSum && !within(inv.LineTotal.Decimal, lineSum, halfMinorUnit(inv.Currency, *inv.LineTotal)) {
-		p.add("line_total", CodeTotalMismatch, "is %s but the line amounts add up to %s", inv.LineTotal, Decimal{lineSum})
+		p.add(field("line_total"), CodeTotalMismatch, "is %s but the line amounts add up to %s", inv.LineTotal, Decimal{lineSum})
 	}
 	if inv.TaxAmount != nil && (inv.LineTotal != nil || haveSum) {
 		base, what := lineSum, "the line amounts"
@@ -586,16 +624,16 @@ func (inv *Invoice) Validate() error {
 		}
 		want := base.Add(inv.TaxAmount.Decimal)
 		if !within(inv.TotalAmount.Decimal, want, halfMinorUnit(inv.Currency, inv.TotalAmount)) {
-			p.add("total_amount", CodeTotalMismatch, "is %s but %s %s plus tax_amount %s is %s", inv.TotalAmount, what, Decimal{base}, inv.TaxAmount, Decimal{want})
+			p.add(field("total_amount"), CodeTotalMismatch, "is %s but %s %s plus tax_amount %s is %s", inv.TotalAmount, what, Decimal{base}, inv.TaxAmount, Decimal{want})
 		}
 	}
 	if pay := inv.PayableAmount; pay != nil {
 		total := inv.TotalAmount.Decimal
 		if (!total.IsNegative() && pay.GreaterThan(total)) || (total.IsNegative() && pay.LessThan(total)) {
-			p.add("payable_amount", CodePayable, "%s exceeds total_amount %s", pay, inv.TotalAmount)
+			p.add(field("payable_amount"), CodePayable, "%s exceeds total_amount %s", pay, inv.TotalAmount)
 		}
 	}
-	p.source("source", inv.Source)
+	p.source(field("source"), inv.Source)
 	return p.err()
 }
 
@@ -609,25 +647,25 @@ func (inv *Invoice) Validate() error {
 // and balance_check must agree with the figures.
 func (s *BankStatement) Validate() error {
 	var p problems
-	p.required("statement_id", s.StatementID)
+	p.required(field("statement_id"), s.StatementID)
 	a := s.Account
 	if blank(a.IBAN) && blank(a.Number) {
-		p.add("account", CodeRequired, "needs an iban or a number")
+		p.add(field("account"), CodeRequired, "needs an iban or a number")
 	}
-	p.iban("account.iban", a.IBAN)
-	p.bic("account.bic", a.BIC)
+	p.iban(field("account").child("iban"), a.IBAN)
+	p.bic(field("account").child("bic"), a.BIC)
 	if a.Currency != "" {
-		p.currency("account.currency", a.Currency)
+		p.currency(field("account").child("currency"), a.Currency)
 	}
 	cur := a.Currency
 	if cur == "" && len(s.Entries) > 0 {
 		cur = s.Entries[0].Currency
 	}
-	p.precision("opening_balance", s.OpeningBalance, cur)
-	p.precision("closing_balance", s.ClosingBalance, cur)
-	p.date("opening_date", s.OpeningDate)
-	p.date("closing_date", s.ClosingDate)
-	p.dateOrder("closing_date", s.ClosingDate, "opening_date", s.OpeningDate)
+	p.precision(field("opening_balance"), s.OpeningBalance, cur)
+	p.precision(field("closing_balance"), s.ClosingBalance, cur)
+	p.date(field("opening_date"), s.OpeningDate)
+	p.date(field("closing_date"), s.ClosingDate)
+	p.dateOrder(field("closing_date"), s.ClosingDate, "opening_date", s.OpeningDate)
 	for i := range s.Entries {
 		e := &s.Entries[i]
 		p.currency(elem("entries", i, "currency"), e.Currency)
@@ -638,22 +676,23 @@ func (s *BankStatement) Validate() error {
 		p.date(elem("entries", i, "booking_date"), e.BookingDate)
 		p.date(elem("entries", i, "value_date"), e.ValueDate)
 		if c := e.Counterparty; c != nil {
-			p.iban(elem("entries", i, "counterparty.iban"), c.IBAN)
-			p.bic(elem("entries", i, "counterparty.bic"), c.BIC)
+			p.iban(elem("entries", i, "counterparty").child("iban"), c.IBAN)
+			p.bic(elem("entries", i, "counterparty").child("bic"), c.BIC)
 		}
 	}
 	p.balance(s)
+	p.source(field("source"), s.Source)
 	return p.err()
 }
 
 func (p *problems) balance(s *BankStatement) {
 	if s.BalanceCheck != "" && !s.BalanceCheck.Valid() {
-		p.add("balance_check", CodeInvalidStatus, "%s is not a balance check (ok, mismatch)", clip(string(s.BalanceCheck)))
+		p.add(field("balance_check"), CodeInvalidStatus, "%s is not a balance check (ok, mismatch)", clip(string(s.BalanceCheck)))
 		return
 	}
 	if s.OpeningBalance == nil || s.ClosingBalance == nil {
 		if s.BalanceCheck != "" {
-			p.add("balance_check", CodeBalanceCheck, "is %s but opening_balance and closing_balance are not both given", s.BalanceCheck)
+			p.add(field("balance_check"), CodeBalanceCheck, "is %s but opening_balance and closing_balance are not both given", s.BalanceCheck)
 		}
 		return
 	}
@@ -662,11 +701,11 @@ func (p *problems) balance(s *BankStatement) {
 	adds := computed.Equal(s.ClosingBalance.Decimal)
 	switch {
 	case adds && s.BalanceCheck == BalanceMismatch:
-		p.add("balance_check", CodeBalanceCheck, "is mismatch but opening %s plus entries %s equals closing %s", s.OpeningBalance, Decimal{sum}, s.ClosingBalance)
+		p.add(field("balance_check"), CodeBalanceCheck, "is mismatch but opening %s plus entries %s equals closing %s", s.OpeningBalance, Decimal{sum}, s.ClosingBalance)
 	case !adds && s.BalanceCheck == BalanceOK:
-		p.add("balance_check", CodeBalanceCheck, "is ok but opening %s plus entries %s is %s, not closing %s", s.OpeningBalance, Decimal{sum}, Decimal{computed}, s.ClosingBalance)
+		p.add(field("balance_check"), CodeBalanceCheck, "is ok but opening %s plus entries %s is %s, not closing %s", s.OpeningBalance, Decimal{sum}, Decimal{computed}, s.ClosingBalance)
 	case !adds && s.BalanceCheck == "":
-		p.add("closing_balance", CodeBalanceMismatch, "is %s but opening %s plus entries %s is %s", s.ClosingBalance, s.OpeningBalance, Decimal{sum}, Decimal{computed})
+		p.add(field("closing_balance"), CodeBalanceMismatch, "is %s but opening %s plus entries %s is %s", s.ClosingBalance, s.OpeningBalance, Decimal{sum}, Decimal{computed})
 	}
 }
 
@@ -696,22 +735,22 @@ func (s *BankStatement) CheckBalance() BalanceCheck {
 // given, is valid JSON.
 func (e *OrderEvent) Validate() error {
 	var p problems
-	p.required("event_id", e.EventID)
-	p.required("order_number", e.OrderNumber)
-	p.required("buyer_id", e.BuyerID)
+	p.required(field("event_id"), e.EventID)
+	p.required(field("order_number"), e.OrderNumber)
+	p.required(field("buyer_id"), e.BuyerID)
 	switch {
 	case e.Type == "":
-		p.add("type", CodeRequired, "is required")
+		p.add(field("type"), CodeRequired, "is required")
 	case !snakeCase(string(e.Type)):
-		p.add("type", CodeInvalidFormat, "%s is not a snake_case event type such as %q", clip(string(e.Type)), EventOrderCreated)
+		p.add(field("type"), CodeInvalidFormat, "%s is not a snake_case event type such as %q", clip(string(e.Type)), EventOrderCreated)
 	}
 	if e.OccurredAt.IsZero() {
-		p.add("occurred_at", CodeRequired, "is required")
+		p.add(field("occurred_at"), CodeRequired, "is required")
 	}
 	if len(e.Data) > 0 && !json.Valid(e.Data) {
-		p.add("data", CodeInvalidFormat, "is not valid JSON")
+		p.add(field("data"), CodeInvalidFormat, "is not valid JSON")
 	}
-	p.source("source", e.Source)
+	p.source(field("source"), e.Source)
 	return p.err()
 }
 
