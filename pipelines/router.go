@@ -67,6 +67,9 @@ func NewRouter(cfg RouterConfig, sub message.Subscriber, pub message.Publisher, 
 		Multiplier:          2,
 		RandomizationFactor: 0.2,
 		ShouldRetry:         func(p middleware.RetryParams) bool { return !IsPermanent(p.Err) },
+		// Each attempt gets a fresh context: the timeout middleware cancels
+		// the previous attempt's context when it returns.
+		ResetContextOnRetry: true,
 		Logger:              wlog,
 	}
 	h := r.AddConsumerHandler(HandlerStoreOrders, TopicOrders, sub, sink.HandleOrder)
