@@ -224,7 +224,7 @@ func buildIngestors(ctx context.Context, cfg *config.App, reg *connectors.Regist
 		sources = append(sources, c.Source)
 		out = append(out, &pipelines.Ingestor{
 			Partner: p.Name, Kind: p.Kind, Connector: c, Publisher: pub, Ledger: st,
-			Metrics: m, Logger: log, BatchSize: cfg.Pipeline.PublishBatch,
+			Metrics: m, Logger: log, BatchSize: cfg.Pipeline.PublishBatch, PollInterval: c.PollInterval,
 		})
 	}
 	return out, sources, nil
