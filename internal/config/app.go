@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -146,6 +147,16 @@ func (a *App) defaults() {
 	if b.DataDir == "" {
 		b.DataDir = "./var/kafka"
 	}
+	// "${PROCUREHUB_KAFKA_BROKERS}" may hold several comma-separated addresses.
+	var brokers []string
+	for _, e := range b.Brokers {
+		for _, addr := range strings.Split(e, ",") {
+			if addr = strings.TrimSpace(addr); addr != "" {
+				brokers = append(brokers, addr)
+			}
+		}
+	}
+	b.Brokers = brokers
 	if b.ConsumerGroup == "" {
 		b.ConsumerGroup = "procurehub"
 	}
