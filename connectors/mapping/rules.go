@@ -194,11 +194,24 @@ func (c *compiler) field(name string, path []string) (fieldID, bool) {
 		return f, true
 	}
 	hint := "; the fields are " + strings.Join(Fields(), ", ")
-	if _, ok := fieldsByName["lines."+name]; ok {
-		hint = fmt.Sprintf(" (did you mean %q?)", "lines."+name)
+	short := strings.ToLower(strings.TrimPrefix(name, "lines."))
+	if _, ok := fieldsByName["lines."+short]; ok {
+		hint = fmt.Sprintf(" (did you mean %q?)", "lines."+short)
+	} else if f, ok := fieldHints[short]; ok {
+		hint = fmt.Sprintf(" (did you mean %q?)", f)
 	}
 	c.fail(path, false, "%q is not a canonical field%s", name, hint)
 	return 0, false
+}
+
+// fieldHints are names people write for canonical fields, for suggestions.
+var fieldHints = map[string]string{
+	"qty": "lines.quantity", "price": "lines.unit_price", "desc": "lines.description",
+	"uom": "lines.unit", "item": "lines.line_number", "pos": "lines.line_number", "position": "lines.line_number",
+	"ean": "lines.gtin", "upc": "lines.gtin", "hs": "lines.hs_code", "origin": "lines.origin_country",
+	"po": "order_number", "po_number": "order_number", "order_no": "order_number", "date": "order_date",
+	"delivery_date": "requested_delivery_date", "buyer": "buyer.id", "supplier": "supplier.id",
+	"vendor": "supplier.id", "total": "total_amount",
 }
 
 // fields compiles columns, optional columns, required fields, value maps
