@@ -123,11 +123,11 @@ func interpolate(file string, n *yaml.Node, env Env, errs *Errors) {
 			return ""
 		})
 		n.Value = strings.ReplaceAll(v, esc, "${")
-		if n.Tag == "!!str" || n.Style != 0 {
-			return
+		if n.Style == 0 {
+			// A plain (unquoted, untagged) scalar is typed by its interpolated
+			// value: "partitions: ${PARTS}" with PARTS=8 is the int 8.
+			n.Tag = ""
 		}
-		// An interpolated plain scalar keeps its resolved type (a port stays an int).
-		n.Tag = ""
 	}
 	for _, c := range n.Content {
 		interpolate(file, c, env, errs)
@@ -285,7 +285,7 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 
 // suggest proposes the closest known key for a misspelt one.
 func suggest(key string, fields map[string]reflect.Type) string {
-	best, bestD := "", 3
+	best, bestD := "", 3 // at most two edits away
 	for k := range fields {
 		if d := editDistance(key, k); d < bestD {
 			best, bestD = k, d
