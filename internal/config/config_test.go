@@ -24,7 +24,7 @@ func TestLoadReportsProblemsWithTheirPosition(t *testing.T) {
 		want       []string
 	}{
 		{"an unknown key is named with a suggestion", "testdata/unknown-key.yaml",
-			[]string{`testdata/unknown-key.yaml:3:3: unknown key "adress" (did you mean "addr"?)`}},
+			[]string{`testdata/unknown-key.yaml:3:3: unknown key "adr" (did you mean "addr"?)`}},
 		{"every unset variable is named where it is used", "testdata/missing-var.yaml",
 			[]string{"testdata/missing-var.yaml:2:13: environment variable PROCUREHUB_TEST_UNSET_BROKERS is not set",
 				"testdata/missing-var.yaml:5:8: environment variable PROCUREHUB_TEST_UNSET_DSN is not set"}},
