@@ -1,0 +1,328 @@
+package filesource_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/procurehub/procurehub/connectors"
+	"github.com/procurehub/procurehub/connectors/filesource"
+)
+
+// clock is a test clock that moves only when the test says so.
+type clock struct{ now time.Time }
+
+func (c *clock) Now() time.Time          { return c.now }
+func (c *clock) Advance(d time.Duration) { c.now = c.now.Add(d) }
+
+func newClock() *clock { return &clock{now: time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)} }
+
+func newSource(t *testing.T, opt filesource.Options) *filesource.Source {
+	t.Helper()
+	if opt.Partner == "" {
+		opt.Partner = "acme"
+	}
+	s, err := filesource.New(filesource.Local{}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func poll(t *testing.T, s *filesource.Source) []string {
+	t.Helper()
+	ins, err := s.Poll(context.Background())
+	if err != nil {
+		t.Fatalf("poll: %v", err)
+	}
+	names := []string{}
+	for _, in := range ins {
+		names = append(names, in.Name)
+	}
+	return names
+}
+
+func TestAFileStillBeingWrittenIsNotTaken(t *testing.T) {
+	dir, c := t.TempDir(), newClock()
+	s := newSource(t, filesource.Options{Inbox: dir, SettleTime: 2 * time.Second, Now: c.Now})
+	path := filepath.Join(dir, "orders.csv")
+	write(t, path, "Order No,SKU\n")
+
+	if got := poll(t, s); len(got) != 0 {
+		t.Fatalf("first sight: %v, want nothing until the file has settled", got)
+	}
+	c.Advance(3 * time.Second)
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("4500012345,A\n") // the partner is still writing
+	f.Close()
+	if got := poll(t, s); len(got) != 0 {
+		t.Fatalf("after it grew: %v, want nothing", got)
+	}
+	c.Advance(1 * time.Second)
+	if got := poll(t, s); len(got) != 0 {
+		t.Fatalf("one second after it grew: %v, want nothing", got)
+	}
+	c.Advance(1 * time.Second)
+	if got := poll(t, s); !slices.Equal(got, []string{"orders.csv"}) {
+		t.Fatalf("once stable for the settle time: %v, want orders.csv", got)
+	}
+}
+
+func TestADoneMarkerCompletesAFile(t *testing.T) {
+	dir, c := t.TempDir(), newClock()
+	s := newSource(t, filesource.Options{Inbox: dir, DoneMarker: ".done", SettleTime: time.Hour, Now: c.Now})
+	write(t, filepath.Join(dir, "orders.csv"), "x")
+	c.Advance(2 * time.Hour)
+	if got := poll(t, s); len(got) != 0 {
+		t.Fatalf("without its marker: %v, want nothing however long it waits", got)
+	}
+	write(t, filepath.Join(dir, "orders.csv.done"), "")
+	ins, err := s.Poll(context.Background())
+	if err != nil || len(ins) != 1 || ins[0].Name != "orders.csv" {
+		t.Fatalf("with its marker: %v, %v; want orders.csv alone", ins, err)
+	}
+	if err := s.Settle(context.Background(), ins[0], connectors.Outcome{Status: connectors.StatusDone}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "orders.csv.done")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the marker is still there after settle (%v): it would complete the next orders.csv too early", err)
+	}
+}
+
+func TestPollTakesOnlyWhatItShould(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{
+		"orders.csv", "b.csv", ".hidden.csv", "upload.csv.tmp", "upload.csv.part", "x.csv.filepart", "~lock.csv",
+		"orders.csv.receipt.json", "notes.txt",
+	} {
+		write(t, filepath.Join(dir, name), name)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "archive"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "archive", "old.csv"), "old")
+	if err := os.Symlink(filepath.Join(dir, "orders.csv"), filepath.Join(dir, "link.csv")); err != nil {
+		t.Fatal(err)
+	}
+	s := newSource(t, filesource.Options{Inbox: dir, Pattern: "*.csv"})
+	got := poll(t, s)
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"b.csv", "orders.csv"}) {
+		t.Errorf("poll = %v, want [b.csv orders.csv]", got)
+	}
+}
+
+func TestPollGivesOldestFirstAndAtMostMaxFiles(t *testing.T) {
+	dir := t.TempDir()
+	base := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	for i, name := range []string{"c.csv", "a.csv", "b.csv"} {
+		p := filepath.Join(dir, name)
+		write(t, p, name)
+		if err := os.Chtimes(p, base, base.Add(time.Duration(i)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := newSource(t, filesource.Options{Inbox: dir, MaxFiles: 2})
+	if got := poll(t, s); !slices.Equal(got, []string{"c.csv", "a.csv"}) {
+		t.Errorf("poll = %v, want the two oldest [c.csv a.csv]", got)
+	}
+}
+
+func TestInputsCarryTheirHashAndReopen(t *testing.T) {
+	dir := t.TempDir()
+	content := strings.Repeat("4500012345,MTR-750-B,4\n", 10000)
+	write(t, filepath.Join(dir, "orders.csv"), content)
+	s := newSource(t, filesource.Options{Inbox: dir, Partner: "acme", Connector: "erp_export"})
+	ins, err := s.Poll(context.Background())
+	if err != nil || len(ins) != 1 {
+		t.Fatalf("poll = %v, %v", ins, err)
+	}
+	in := ins[0]
+	sum := sha256.Sum256([]byte(content))
+	if in.SHA256 != hex.EncodeToString(sum[:]) || in.Size != int64(len(content)) || in.Partner != "acme" || in.Connector != "erp_export" {
+		t.Errorf("input = %+v", in)
+	}
+	for i := 0; i < 2; i++ {
+		rc, err := in.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if string(b) != content {
+			t.Errorf("open #%d gave %d bytes, want the whole file", i+1, len(b))
+		}
+	}
+}
+
+func readReceipt(t *testing.T, path string) filesource.Receipt {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r filesource.Receipt
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("receipt %s: %v", path, err)
+	}
+	return r
+}
+
+func TestSettleMovesTheFileAndWritesAReceipt(t *testing.T) {
+	tests := []struct {
+		status connectors.Status
+		dir    string
+	}{
+		{connectors.StatusDone, "archive"},
+		{connectors.StatusDuplicate, "archive"},
+		{connectors.StatusPartial, "quarantine"},
+		{connectors.StatusRejected, "quarantine"},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.status)+" goes to "+tt.dir, func(t *testing.T) {
+			dir, c := t.TempDir(), newClock()
+			write(t, filepath.Join(dir, "orders.csv"), "content")
+			s := newSource(t, filesource.Options{Inbox: dir, Now: c.Now})
+			ins, err := s.Poll(context.Background())
+			if err != nil || len(ins) != 1 {
+				t.Fatalf("poll = %v, %v", ins, err)
+			}
+			received := c.Now()
+			c.Advance(5 * time.Second)
+			o := connectors.Outcome{Status: tt.status, Accepted: 1, Rejected: 2,
+				RowErrors: []connectors.RowError{{File: "orders.csv", Line: 3, Field: "lines.quantity", Code: "invalid_decimal", Message: `"x" is not a decimal`}}}
+			if err := s.Settle(context.Background(), ins[0], o); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "orders.csv")); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the file is still in the inbox")
+			}
+			if b, err := os.ReadFile(filepath.Join(dir, tt.dir, "orders.csv")); err != nil || string(b) != "content" {
+				t.Errorf("moved file: %q, %v", b, err)
+			}
+			r := readReceipt(t, filepath.Join(dir, tt.dir, "orders.csv.receipt.json"))
+			if r.File != "orders.csv" || r.Partner != "acme" || r.SHA256 != ins[0].SHA256 || r.Status != tt.status ||
+				r.Accepted != 1 || r.Rejected != 2 || len(r.RowErrors) != 1 || r.RowErrors[0].Line != 3 ||
+				!r.ReceivedAt.Equal(received) || !r.SettledAt.Equal(c.Now()) {
+				t.Errorf("receipt = %+v", r)
+			}
+			if got := poll(t, s); len(got) != 0 {
+				t.Errorf("after settle, poll = %v", got)
+			}
+		})
+	}
+}
+
+func TestSettleNeverOverwritesAnArchivedFile(t *testing.T) {
+	dir, c := t.TempDir(), newClock()
+	s := newSource(t, filesource.Options{Inbox: dir, Now: c.Now})
+	ctx := context.Background()
+	for i, content := range []string{"first", "second", "third"} {
+		write(t, filepath.Join(dir, "orders.csv"), content)
+		ins, err := s.Poll(ctx)
+		if err != nil || len(ins) != 1 {
+			t.Fatalf("poll #%d = %v, %v", i+1, ins, err)
+		}
+		if err := s.Settle(ctx, ins[0], connectors.Outcome{Status: connectors.StatusDone}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]string{
+		"orders.csv":                    "first",
+		"orders.20260302T093000Z.csv":   "second",
+		"orders.20260302T093000Z-2.csv": "third",
+	}
+	for name, content := range want {
+		b, err := os.ReadFile(filepath.Join(dir, "archive", name))
+		if err != nil || string(b) != content {
+			t.Errorf("archive/%s = %q, %v; want %q", name, b, err, content)
+		}
+		if r := readReceipt(t, filepath.Join(dir, "archive", name+".receipt.json")); r.File != "orders.csv" {
+			t.Errorf("receipt of %s names %q", name, r.File)
+		}
+	}
+}
+
+func TestSettleLeavesAFileThatChangedSinceItWasTaken(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "orders.csv")
+	write(t, path, "first")
+	s := newSource(t, filesource.Options{Inbox: dir})
+	ins, err := s.Poll(context.Background())
+	if err != nil || len(ins) != 1 {
+		t.Fatalf("poll = %v, %v", ins, err)
+	}
+	write(t, path, "a new export under the same name")
+	if err := s.Settle(context.Background(), ins[0], connectors.Outcome{Status: connectors.StatusDone}); err == nil {
+		t.Fatal("settle moved a file whose content was never decoded")
+	}
+	ins, err = s.Poll(context.Background())
+	if err != nil || len(ins) != 1 || ins[0].Size != int64(len("a new export under the same name")) {
+		t.Errorf("the changed file is not offered again: %v, %v", ins, err)
+	}
+}
+
+func TestSourceLifecycleErrors(t *testing.T) {
+	t.Run("a missing inbox is an error of poll", func(t *testing.T) {
+		s := newSource(t, filesource.Options{Inbox: filepath.Join(t.TempDir(), "nope")})
+		if _, err := s.Poll(context.Background()); err == nil || !strings.Contains(err.Error(), "nope") {
+			t.Errorf("poll = %v", err)
+		}
+	})
+	t.Run("close twice is safe and poll after close fails", func(t *testing.T) {
+		s := newSource(t, filesource.Options{Inbox: t.TempDir()})
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Poll(context.Background()); err == nil {
+			t.Error("poll after close succeeded")
+		}
+	})
+	t.Run("an unknown status is not settled", func(t *testing.T) {
+		dir := t.TempDir()
+		write(t, filepath.Join(dir, "a.csv"), "a")
+		s := newSource(t, filesource.Options{Inbox: dir})
+		if err := s.Settle(context.Background(), connectors.Input{Name: "a.csv"}, connectors.Outcome{Status: "maybe"}); err == nil {
+			t.Error("settled with an unknown status")
+		}
+		if _, err := os.Stat(filepath.Join(dir, "a.csv")); err != nil {
+			t.Errorf("the file moved: %v", err)
+		}
+	})
+	t.Run("bad options are refused", func(t *testing.T) {
+		for _, opt := range []filesource.Options{
+			{},
+			{Inbox: "in", Pattern: "["},
+			{Inbox: "in", Archive: "in"},
+			{Inbox: "in", SettleTime: -time.Second},
+			{Inbox: "in", DoneMarker: "done/x"},
+		} {
+			if _, err := filesource.New(filesource.Local{}, opt); err == nil {
+				t.Errorf("New(%+v) succeeded", opt)
+			}
+		}
+	})
+}
