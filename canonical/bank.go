@@ -112,6 +112,8 @@ var bankStatementDoc = typeDoc{
 		"statement_id":    "The bank's statement identifier.",
 		"opening_balance": "Balance before the entries (signed).",
 		"closing_balance": "Balance after the entries (signed).",
+		"opening_date":    "Date of the opening balance.",
+		"closing_date":    "Date of the closing balance; not before opening_date.",
 		"balance_check":   "ok when opening_balance plus the entries equals closing_balance, mismatch when it does not.",
 		"entries":         "Statement entries, in the order the bank lists them.",
 	},

@@ -102,8 +102,14 @@ func FuzzParseCodes(f *testing.F) {
 		iban, err := ParseIBAN(s)
 		check("ParseIBAN", iban, ValidIBAN(iban), err, ParseIBAN)
 		if err != nil {
-			if norm := normalizeIBAN(s); len(norm) > 12 && strings.Contains(err.Error(), norm) {
-				t.Fatalf("ParseIBAN error shows the IBAN unmasked: %v", err)
+			// The hidden part of the IBAN must not appear in the message.
+			// A hidden part with a star in it could match the mask itself,
+			// so only star-free ones are checked.
+			if norm := normalizeIBAN(s); len(norm) > 12 {
+				hidden := norm[4 : len(norm)-4]
+				if !strings.Contains(hidden, "*") && strings.Contains(err.Error(), hidden) {
+					t.Fatalf("ParseIBAN error shows the IBAN unmasked: %v", err)
+				}
 			}
 		}
 		if _, _, err := ParseIncotermPlace(s); err != nil {
