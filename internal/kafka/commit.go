@@ -46,8 +46,9 @@ func (c *committer) mark(partition int, next int64) {
 	}
 }
 
-// run commits marked offsets (at once, or every interval) until workersDone
-// is closed, then commits the last marks and returns.
+// run commits marked offsets (every interval, or at once when the interval
+// is not positive) until workersDone is closed, then commits the last marks
+// and returns.
 func (c *committer) run(workersDone <-chan struct{}) {
 	var tick <-chan time.Time
 	if c.interval > 0 {
@@ -58,7 +59,7 @@ func (c *committer) run(workersDone <-chan struct{}) {
 	for {
 		select {
 		case <-c.wake:
-			if c.interval == 0 {
+			if c.interval <= 0 {
 				c.flush()
 			}
 		case <-tick:

@@ -56,6 +56,10 @@ type partitionConsumer struct {
 	capacity int // most messages in the window
 	inFlight int // entries in state out
 
+	// With MaxInFlight 1 the loop waits for the one message out itself
+	// (single); above 1 a watcher goroutine per message out reports on
+	// results.
+	single   *entry
 	results  chan result   // from the watchers; capacity MaxInFlight, never blocks
 	stop     chan struct{} // closed when run returns: releases the watchers
 	watchers sync.WaitGroup
@@ -164,6 +168,10 @@ func (pc *partitionConsumer) run(ctx context.Context, revoked <-chan struct{}, o
 		if next != nil {
 			nextMsg = next.msg
 		}
+		var ackCh, nackCh <-chan struct{}
+		if pc.single != nil {
+			ackCh, nackCh = pc.single.msg.Acked(), pc.single.msg.Nacked()
+		}
 
 		select {
 		case <-ctx.Done():
@@ -186,7 +194,15 @@ func (pc *partitionConsumer) run(ctx context.Context, revoked <-chan struct{}, o
 			next.state = out
 			next.delivered++
 			pc.inFlight++
-			pc.watch(next)
+			if cfg.MaxInFlight == 1 {
+				pc.single = next
+			} else {
+				pc.watch(next)
+			}
+		case <-ackCh:
+			pc.resolve(result{e: pc.single, acked: true})
+		case <-nackCh:
+			pc.resolve(result{e: pc.single, acked: false})
 		case r := <-pc.results:
 			pc.resolve(r)
 		case <-wake:
@@ -281,7 +297,9 @@ func (pc *partitionConsumer) prepare(ctx context.Context, e *entry) {
 
 // watch starts the goroutine that waits for the handler's Ack or Nack of e's
 // message and reports it on results. It returns when the message is resolved
-// or the consumer stops, and cancels the message's context either way.
+// or the consumer stops, and cancels the message's context either way (the
+// context of a message out when the consumer stops is cancelled: the
+// partition is no longer this subscription's).
 func (pc *partitionConsumer) watch(e *entry) {
 	msg, cancel := e.msg, e.cancel
 	pc.watchers.Add(1)
@@ -298,10 +316,14 @@ func (pc *partitionConsumer) watch(e *entry) {
 	}()
 }
 
-// resolve applies an Ack or a Nack.
+// resolve applies an Ack or a Nack and cancels the message's context.
 func (pc *partitionConsumer) resolve(r result) {
 	e := r.e
 	pc.inFlight--
+	if pc.single == e {
+		pc.single = nil
+	}
+	e.cancel()
 	e.msg, e.cancel = nil, nil
 	if r.acked {
 		e.state = acked
@@ -334,25 +356,23 @@ func (pc *partitionConsumer) advance() {
 // finish is run when the consumer stops: it counts the messages acked since
 // the last result was read (Ack closes its channel before it returns, so
 // nothing acked before Close is missed), marks the acked prefix for commit,
-// releases the watchers and cancels the contexts of prepared messages.
+// releases the watchers and cancels the contexts of the messages out or
+// prepared.
 func (pc *partitionConsumer) finish() {
 	for _, e := range pc.window {
-		if e.state != out {
-			continue
+		if e.state == out {
+			select {
+			case <-e.msg.Acked():
+				e.state = acked
+				pc.inFlight--
+			default:
+			}
 		}
-		select {
-		case <-e.msg.Acked():
-			e.state = acked
-			pc.inFlight--
-		default:
+		if e.cancel != nil {
+			e.cancel()
 		}
 	}
 	pc.advance()
 	close(pc.stop)
 	pc.watchers.Wait()
-	for _, e := range pc.window {
-		if e.state == waiting && e.cancel != nil {
-			e.cancel()
-		}
-	}
 }

@@ -28,6 +28,7 @@ const (
 	DefaultMaxWait           = 100 * time.Millisecond
 	DefaultQueueCapacity     = 1000
 	DefaultNackResendSleep   = 100 * time.Millisecond
+	DefaultCommitInterval    = 100 * time.Millisecond
 	DefaultHeartbeatInterval = time.Second
 	DefaultSessionTimeout    = 10 * time.Second
 	DefaultRebalanceTimeout  = 30 * time.Second
@@ -54,6 +55,10 @@ type SubscriberConfig struct {
 	// MinBytes, MaxBytes and MaxWait shape each fetch: the broker answers
 	// when it has MinBytes or MaxWait has passed, with at most MaxBytes.
 	// Defaults: 1 byte, 1 MiB, 100 ms (kafka-go's own MaxWait is 10 s).
+	// MaxWait also bounds how long Close and a rebalance wait for a
+	// partition's reader. kafka-go lets the broker wait 3/4 of MaxWait and
+	// gives the network the rest, so where the round trip to the broker is
+	// above MaxWait/4, idle fetches time out and reconnect: raise it there.
 	MinBytes int
 	MaxBytes int
 	MaxWait  time.Duration
@@ -66,11 +71,12 @@ type SubscriberConfig struct {
 	// NackResendSleep is how long a nacked message waits before it is
 	// delivered again; default 100 ms. Negative: again at once.
 	NackResendSleep time.Duration
-	// CommitInterval batches offset commits: acked offsets are committed at
-	// most this often. Zero (the default) commits as soon as the previous
-	// commit finished. Either way only acked offsets are committed, and the
-	// last ones are committed when a partition is given up or the
-	// subscription ends.
+	// CommitInterval batches offset commits: what was acked is committed
+	// every CommitInterval (default 100 ms); negative commits right after
+	// each ack (while one commit is on its way, later acks gather for the
+	// next). Either way only acked offsets are committed, and the last ones
+	// are committed when a partition is given up or the subscription ends; a
+	// crash redelivers at most one interval's worth of acked messages.
 	CommitInterval time.Duration
 	// HeartbeatInterval, SessionTimeout and RebalanceTimeout are the
 	// consumer-group timings: how often the member tells the coordinator it
@@ -107,6 +113,9 @@ func (c SubscriberConfig) WithDefaults() SubscriberConfig {
 	if c.NackResendSleep == 0 {
 		c.NackResendSleep = DefaultNackResendSleep
 	}
+	if c.CommitInterval == 0 {
+		c.CommitInterval = DefaultCommitInterval
+	}
 	if c.HeartbeatInterval == 0 {
 		c.HeartbeatInterval = DefaultHeartbeatInterval
 	}
@@ -138,7 +147,6 @@ func (c SubscriberConfig) Validate() error {
 		{"max bytes", int64(c.MaxBytes)},
 		{"max wait", int64(c.MaxWait)},
 		{"queue capacity", int64(c.QueueCapacity)},
-		{"commit interval", int64(c.CommitInterval)},
 		{"heartbeat interval", int64(c.HeartbeatInterval)},
 		{"session timeout", int64(c.SessionTimeout)},
 		{"rebalance timeout", int64(c.RebalanceTimeout)},
