@@ -71,6 +71,7 @@ type group struct {
 	splitFrom int // > 0: the order was seen before, from this line; its rows are rejected
 	order     *canonical.Order
 	has       [fLineNumber]bool   // order-level field given
+	bad       [fLineNumber]bool   // its first value could not be read
 	raw       [fLineNumber]string // its text as first given
 	val       [fLineNumber]value  // its value
 	all       []int               // lines of every row of the order
@@ -305,15 +306,15 @@ func (b *OrderBuilder) orderRow(line int, cells []string) {
 		if b.r.trim || fieldDefs[f].kind != kindText {
 			raw = strings.TrimSpace(raw)
 		}
-		if raw == "" || (g.has[f] && raw == g.raw[f]) {
-			continue
+		if raw == "" || (g.has[f] && (raw == g.raw[f] || g.bad[f])) {
+			continue // nothing new; a field whose first value was bad already rejects the order
 		}
 		v, _, code, msg := b.r.cell(f, raw)
 		switch {
 		case code != "":
 			g.problems = append(g.problems, b.problemAt(line, f, code, msg))
 			if !g.has[f] {
-				g.has[f], g.raw[f] = true, raw // later rows with the same text add no second error
+				g.has[f], g.bad[f], g.raw[f] = true, true, raw
 			}
 		case !g.has[f]:
 			g.has[f], g.raw[f], g.val[f] = true, raw, v
