@@ -207,7 +207,9 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Started != nil {
 		opts.Started(hub)
 	}
-	return g.Wait()
+	err = g.Wait()
+	log.Info("procurehub stopped", "err", err)
+	return err
 }
 
 // buildIngestors constructs every configured partner connector.
