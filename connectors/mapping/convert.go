@@ -247,18 +247,24 @@ func parsePositiveInt(s string) (int, bool) {
 }
 
 // valueMap is one entry of values: text in the file → canonical code.
-// An exact match wins; otherwise the match ignores case ("PCS" finds "pcs").
+// An exact match wins; otherwise a match ignoring case ("PCS" finds "pcs"),
+// when only one target matches that way.
 type valueMap struct {
 	exact map[string]string
-	keys  []string // for the case-insensitive search
+	fold  map[string]string // lower-case text → target; "" when keys that differ only in case disagree
 }
 
 func newValueMap(m map[string]string) *valueMap {
-	vm := &valueMap{exact: make(map[string]string, len(m))}
+	vm := &valueMap{exact: make(map[string]string, len(m)), fold: make(map[string]string, len(m))}
 	for k, v := range m {
 		k = strings.TrimSpace(k)
 		vm.exact[k] = v
-		vm.keys = append(vm.keys, k)
+		lk := strings.ToLower(k)
+		if prev, seen := vm.fold[lk]; seen && prev != v {
+			vm.fold[lk] = ""
+		} else {
+			vm.fold[lk] = v
+		}
 	}
 	return vm
 }
@@ -267,12 +273,8 @@ func (vm *valueMap) lookup(s string) (string, bool) {
 	if v, ok := vm.exact[s]; ok {
 		return v, true
 	}
-	for _, k := range vm.keys {
-		if strings.EqualFold(k, s) {
-			return vm.exact[k], true
-		}
-	}
-	return "", false
+	v := vm.fold[strings.ToLower(s)]
+	return v, v != ""
 }
 
 // quote prints a cell value for a message, shortened so that a 2 MiB cell

@@ -81,8 +81,9 @@ type Mapping struct {
 	// (value maps, decimal mark and date formats apply).
 	Constants map[string]string `yaml:"constants"`
 	// Values maps, per field, text found in the file to the canonical code
-	// ("Stk" → "EA"). An exact match wins, then a match ignoring case; text
-	// that is not in the map is kept as written.
+	// ("Stk" → "EA"). An exact match wins, then a match ignoring case (when
+	// the keys that match that way agree); text that is not in the map is
+	// kept as written.
 	Values map[string]map[string]string `yaml:"values"`
 
 	// Where the mapping was read from, for positions in Validate's errors.
@@ -160,6 +161,6 @@ func Keys() []connectors.Field {
 		{Name: "constants", Type: "map",
 			Description: "Field → fixed value, used when the field has no column or its cell is empty; read like a cell (value maps, decimal mark and date formats apply).", Example: "{buyer.id: ACME-DE, currency: EUR}"},
 		{Name: "values", Type: "map",
-			Description: "Field → {text in the file: canonical code}: code lists such as units (Stk → EA). Exact match first, then ignoring case; unlisted text is kept as written.", Example: "{lines.unit: {Stk: EA, pcs: C62}}"},
+			Description: "Field → {text in the file: canonical code}: code lists such as units (Stk → EA). Exact match first, then ignoring case (when unambiguous); unlisted text is kept as written.", Example: "{lines.unit: {Stk: EA, pcs: C62}}"},
 	}
 }

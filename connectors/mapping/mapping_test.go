@@ -195,14 +195,25 @@ func TestOrderBuilder(t *testing.T) {
 		}
 	})
 	t.Run("a value map matches ignoring case after an exact match", func(t *testing.T) {
-		rec := rows(t, "values: {lines.unit: {Stk: EA, STK: C62}}\n", header,
-			[]string{"1", "A", "2", "Stk", "1.00"}, []string{"1", "B", "2", "stk", "1.00"}, []string{"1", "C", "2", "STK", "1.00"})
+		rec := rows(t, "values: {lines.unit: {Stk: EA, pcs: C62, M: MTR, m: MTR}}\n", header,
+			[]string{"1", "A", "2", "Stk", "1.00"}, []string{"1", "B", "2", "STK", "1.00"},
+			[]string{"1", "C", "2", "PCS", "1.00"}, []string{"1", "D", "2", "m", "1.00"})
 		var units []string
 		for _, l := range onlyOrder(t, rec).Lines {
 			units = append(units, string(l.Unit))
 		}
-		if fmt.Sprint(units) != "[EA EA C62]" {
+		if fmt.Sprint(units) != "[EA EA C62 MTR]" {
 			t.Errorf("units = %v", units)
+		}
+	})
+	t.Run("keys that differ only in case and disagree match only exactly", func(t *testing.T) {
+		rec := rows(t, "values: {lines.unit: {Stk: EA, STK: C62}}\n", header,
+			[]string{"1", "A", "2", "STK", "1.00"}, []string{"2", "B", "2", "stk", "1.00"})
+		if len(rec.Records) != 1 || rec.Records[0].Value.(*canonical.Order).Lines[0].Unit != "C62" {
+			t.Errorf("records = %v", rec.Records)
+		}
+		if len(rec.RowErrors) != 1 || rec.RowErrors[0].Line != 3 || rec.RowErrors[0].Code != canonical.CodeInvalidUnit {
+			t.Errorf("row errors = %v, want the ambiguous stk on line 3 rejected", rec.RowErrors)
 		}
 	})
 	t.Run("rows of a sheet carry the sheet in errors and lineage", func(t *testing.T) {
