@@ -125,16 +125,11 @@ func typeError(n *yaml.Node, err error) error {
 	return &yaml.TypeError{Errors: lines}
 }
 
-// ApplyDefaults fills every setting left out.
+// ApplyDefaults fills every setting left out, except archive and
+// quarantine, which the file source derives from the inbox.
 func (s *Settings) ApplyDefaults() {
 	if s.Pattern == "" {
 		s.Pattern = DefaultPattern
-	}
-	if s.Archive == "" && s.Inbox != "" {
-		s.Archive = path.Join(s.Inbox, "archive")
-	}
-	if s.Quarantine == "" && s.Inbox != "" {
-		s.Quarantine = path.Join(s.Inbox, "quarantine")
 	}
 	if s.PollInterval == 0 {
 		s.PollInterval = DefaultPollInterval

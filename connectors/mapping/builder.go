@@ -230,13 +230,10 @@ func (b *OrderBuilder) Finish(ctx context.Context) error {
 
 // text returns the trimmed text of field f's cell, "" when it has no column.
 func (b *OrderBuilder) text(cells []string, f fieldID) string {
-	c := b.col[f]
-	if c < 0 || c >= len(cells) {
-		return ""
-	}
-	return strings.TrimSpace(cells[c])
+	return strings.TrimSpace(b.cellOf(cells, f))
 }
 
+// cellOf returns field f's cell as written, "" when it has no column.
 func (b *OrderBuilder) cellOf(cells []string, f fieldID) string {
 	if c := b.col[f]; c >= 0 && c < len(cells) {
 		return cells[c]
@@ -302,10 +299,7 @@ func (b *OrderBuilder) startOrder(ctx context.Context, line int, num string) err
 func (b *OrderBuilder) orderRow(line int, cells []string) {
 	g := &b.g
 	for _, f := range b.orderFields {
-		raw := b.cellOf(cells, f)
-		if b.r.trim || fieldDefs[f].kind != kindText {
-			raw = strings.TrimSpace(raw)
-		}
+		raw := b.r.trimmed(f, b.cellOf(cells, f))
 		if raw == "" || (g.has[f] && (raw == g.raw[f] || g.bad[f])) {
 			continue // nothing new; a field whose first value was bad already rejects the order
 		}

@@ -316,10 +316,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // empty reports a cell without a value; a non-empty code is a problem
 // described by msg.
 func (r *Rules) cell(f fieldID, raw string) (v value, empty bool, code, msg string) {
-	s := raw
-	if r.trim || fieldDefs[f].kind != kindText {
-		s = strings.TrimSpace(s)
-	}
+	s := r.trimmed(f, raw)
 	if s == "" {
 		return value{}, true, "", ""
 	}
@@ -330,6 +327,15 @@ func (r *Rules) cell(f fieldID, raw string) (v value, empty bool, code, msg stri
 	}
 	v, code, msg = r.convert(f, s)
 	return v, false, code, msg
+}
+
+// trimmed drops the spaces around a cell: always for codes, numbers and
+// dates, for text when trim is on.
+func (r *Rules) trimmed(f fieldID, s string) string {
+	if r.trim || fieldDefs[f].kind != kindText {
+		return strings.TrimSpace(s)
+	}
+	return s
 }
 
 // convert turns text into a value of field f. Codes are read by
