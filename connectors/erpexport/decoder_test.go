@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -223,6 +224,20 @@ func TestEncodings(t *testing.T) {
 		})
 	}
 
+	t.Run("UTF-16 without a byte order mark is recognized by its zero bytes", func(t *testing.T) {
+		b, err := os.ReadFile("testdata/utf16le-bom.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := connectortest.DecodeBytes(d, "no-bom.csv", b[2:])
+		if err != nil || len(rec.Records) != 1 || len(rec.RowErrors) > 0 {
+			t.Fatalf("Decode = %v, %d records, row errors %v", err, len(rec.Records), rec.RowErrors)
+		}
+		if got := orders(t, rec)[0].Lines[1].Description; got != "LED 驱动器 40 W" {
+			t.Errorf("description = %q", got)
+		}
+	})
+
 	latin1 := func(name, encoding string) (*connectortest.Recorder, error) {
 		m, err := mapping.Load("testdata/german.mapping.yaml")
 		if err != nil {
@@ -293,9 +308,9 @@ func TestLinesAreNumberedWithoutALineNumberColumn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os := orders(t, rec)
+	ords := orders(t, rec)
 	var got []int
-	for _, o := range os {
+	for _, o := range ords {
 		for _, l := range o.Lines {
 			got = append(got, l.LineNumber)
 		}
@@ -303,8 +318,8 @@ func TestLinesAreNumberedWithoutALineNumberColumn(t *testing.T) {
 	if fmt.Sprint(got) != "[1 2 3 1 2]" {
 		t.Errorf("line numbers = %v, want 1..n within each order", got)
 	}
-	if os[0].Lines[2].Source.Line != 4 || os[1].Source.Line != 5 || os[1].Source.Partner != "test-partner" || os[1].Source.Connector != erpexport.Kind {
-		t.Errorf("lineage = %+v / %+v", os[0].Lines[2].Source, os[1].Source)
+	if ords[0].Lines[2].Source.Line != 4 || ords[1].Source.Line != 5 || ords[1].Source.Partner != "test-partner" || ords[1].Source.Connector != erpexport.Kind {
+		t.Errorf("lineage = %+v / %+v", ords[0].Lines[2].Source, ords[1].Source)
 	}
 }
 
