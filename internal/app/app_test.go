@@ -1,0 +1,275 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/procurehub/procurehub/internal/config"
+	"github.com/procurehub/procurehub/internal/embedded"
+	"github.com/procurehub/procurehub/internal/store/postgres/pgtest"
+)
+
+// hubConfig is a config with one erp_export partner whose inbox is dir/inbox.
+const hubConfig = `
+broker:
+%s
+store:
+%s
+http:
+  addr: 127.0.0.1:0
+pipeline:
+  retries: 2
+  retry_initial: 10ms
+partners:
+  - name: buyer-1
+    kind: erp_export
+    settings:
+      inbox: %s
+      settle_time: 0s
+      poll_interval: 50ms
+      mapping: %s
+`
+
+type runningHub struct {
+	hub   *Hub
+	inbox string
+	stop  func() error
+}
+
+// startHub runs the whole hub in-process and stops it when the test ends.
+func startHub(t *testing.T, brokerYAML, storeYAML string, env map[string]string) *runningHub {
+	t.Helper()
+	dir := t.TempDir()
+	inbox := filepath.Join(dir, "inbox")
+	mappingPath, _ := filepath.Abs("testdata/buyer.mapping.yaml")
+	cfgPath := filepath.Join(dir, "hub.yaml")
+	doc := fmt.Sprintf(hubConfig, brokerYAML, storeYAML, inbox, mappingPath)
+	doc = strings.ReplaceAll(doc, "$DIR", dir)
+	if err := os.WriteFile(cfgPath, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := Builtins()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan *Hub, 1)
+	done := make(chan error, 1)
+	var logw io.Writer = io.Discard
+	if os.Getenv("PROCUREHUB_TEST_LOG") != "" {
+		logw = os.Stderr
+	}
+	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	go func() {
+		done <- Run(ctx, Options{Config: cfg, Registry: reg, Logger: log, Started: func(h *Hub) { started <- h }})
+	}()
+	var h *Hub
+	select {
+	case h = <-started:
+	case err := <-done:
+		t.Fatalf("hub stopped before it started: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("hub did not start within 60s")
+	}
+	stopped := false
+	stop := func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(60 * time.Second):
+			return fmt.Errorf("hub did not stop within 60s of cancellation")
+		}
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return &runningHub{hub: h, inbox: inbox, stop: stop}
+}
+
+// drop puts a testdata file into the inbox the way a partner would: written
+// under a temporary name, then renamed.
+func (r *runningHub) drop(t *testing.T, testdataName, asName string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", testdataName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(r.inbox, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(r.inbox, "."+asName+".part")
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(r.inbox, asName)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type apiOrder struct {
+	OrderNumber string `json:"order_number"`
+	Status      string `json:"status"`
+	Version     int    `json:"version"`
+	Lines       []struct {
+		SKU       string `json:"sku"`
+		UnitPrice string `json:"unit_price"`
+	} `json:"lines"`
+}
+
+func (r *runningHub) orders(t *testing.T) map[string]apiOrder {
+	t.Helper()
+	resp, err := http.Get("http://" + r.hub.HTTPAddr + "/api/v1/orders?limit=500")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Orders []apiOrder }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]apiOrder{}
+	for _, o := range body.Orders {
+		out[o.OrderNumber] = o
+	}
+	return out
+}
+
+// receipt waits for a settled file's receipt in archive/ or quarantine/.
+func (r *runningHub) receipt(t *testing.T, folder, name string) map[string]any {
+	t.Helper()
+	path := filepath.Join(r.inbox, folder, name+".receipt.json")
+	var b []byte
+	eventually(t, "receipt "+folder+"/"+name, func() bool {
+		var err error
+		b, err = os.ReadFile(path)
+		return err == nil
+	})
+	var rec map[string]any
+	if err := json.Unmarshal(b, &rec); err != nil {
+		t.Fatalf("receipt %s: %v", path, err)
+	}
+	return rec
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 30s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// exerciseHub is the end-to-end story every runtime mode must tell.
+func exerciseHub(t *testing.T, r *runningHub) {
+	t.Run("a complete file's orders reach the store and the file is archived with its receipt", func(t *testing.T) {
+		r.drop(t, "two-orders.csv", "two-orders.csv")
+		rec := r.receipt(t, "archive", "two-orders.csv")
+		if rec["status"] != "done" || rec["accepted"] != 2.0 {
+			t.Fatalf("receipt = %v, want done with 2 accepted", rec)
+		}
+		var got map[string]apiOrder
+		eventually(t, "orders PO-1 and PO-2 in the API", func() bool {
+			got = r.orders(t)
+			return len(got["PO-1"].Lines) == 2 && got["PO-2"].OrderNumber == "PO-2"
+		})
+		if got["PO-1"].Lines[0].UnitPrice != "12.50" || got["PO-1"].Status != "submitted" {
+			t.Errorf("PO-1 = %+v, want unit price 12.50 and status submitted", got["PO-1"])
+		}
+	})
+
+	t.Run("the same content under another name is archived as a duplicate and changes nothing", func(t *testing.T) {
+		r.drop(t, "two-orders.csv", "two-orders-resent.csv")
+		rec := r.receipt(t, "archive", "two-orders-resent.csv")
+		if rec["status"] != "duplicate" || rec["accepted"] != 0.0 {
+			t.Fatalf("receipt = %v, want duplicate with nothing accepted", rec)
+		}
+		if v := r.orders(t)["PO-1"].Version; v != 1 {
+			t.Errorf("PO-1 version = %d after a duplicate, want 1", v)
+		}
+	})
+
+	t.Run("one bad row is quarantined with its line while the good rows are stored", func(t *testing.T) {
+		r.drop(t, "one-bad-row.csv", "one-bad-row.csv")
+		rec := r.receipt(t, "quarantine", "one-bad-row.csv")
+		errs, _ := rec["row_errors"].([]any)
+		if rec["status"] != "partial" || rec["accepted"] != 2.0 || len(errs) != 1 {
+			t.Fatalf("receipt = %v, want partial, 2 accepted, 1 row error", rec)
+		}
+		e := errs[0].(map[string]any)
+		if e["line"] != 3.0 || !strings.Contains(fmt.Sprint(e["message"]), "12,5O") {
+			t.Errorf("row error = %v, want line 3 naming \"12,5O\"", e)
+		}
+		eventually(t, "PO-3 and PO-5 stored", func() bool {
+			got := r.orders(t)
+			return got["PO-3"].OrderNumber != "" && got["PO-5"].OrderNumber != ""
+		})
+		if _, ok := r.orders(t)["PO-4"]; ok {
+			t.Error("the bad order PO-4 was stored")
+		}
+	})
+
+	t.Run("a file without a required column is quarantined with a receipt naming the column", func(t *testing.T) {
+		r.drop(t, "missing-required-column.csv", "missing-required-column.csv")
+		rec := r.receipt(t, "quarantine", "missing-required-column.csv")
+		fe, _ := rec["file_error"].(map[string]any)
+		if rec["status"] != "rejected" || !strings.Contains(fmt.Sprint(fe["message"]), "sku") {
+			t.Fatalf("receipt = %v, want rejected naming the sku column", rec)
+		}
+	})
+
+	t.Run("the hub stops cleanly when asked", func(t *testing.T) {
+		if err := r.stop(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestEmbeddedModeEndToEnd(t *testing.T) {
+	r := startHub(t,
+		"  embedded: true\n  addr: 127.0.0.1:0\n  data_dir: $DIR/kafka\n  partitions: 2",
+		"  driver: sqlite\n  dsn: $DIR/hub.db\n  migrate_on_start: true",
+		nil)
+	exerciseHub(t, r)
+}
+
+func TestProductionModeEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	dsn := pgtest.Schema(t)
+	// A Kafka-protocol broker outside the hub, as a cluster would be.
+	b, err := embedded.Start(context.Background(), embedded.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	r := startHub(t,
+		"  brokers: [\"${TEST_BROKERS}\"]\n  consumer_group: e2e\n  partitions: 3",
+		"  driver: postgres\n  dsn: ${TEST_DSN}\n  migrate_on_start: true",
+		map[string]string{"TEST_BROKERS": strings.Join(b.Addrs(), ","), "TEST_DSN": dsn})
+	exerciseHub(t, r)
+}
