@@ -61,6 +61,19 @@ func (d Decimal) String() string {
 	return d.Decimal.StringFixed(d.Scale())
 }
 
+// Format makes %s and %v print the number with its scale, like String
+// (shopspring's own Format would drop trailing zeros). Other verbs go to it.
+func (d Decimal) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 's', 'v':
+		fmt.Fprint(f, d.String())
+	case 'q':
+		fmt.Fprintf(f, "%q", d.String())
+	default:
+		d.Decimal.Format(f, verb)
+	}
+}
+
 // Equal reports whether two decimals have the same value (12.5 equals 12.50).
 func (d Decimal) Equal(o Decimal) bool { return d.Decimal.Equal(o.Decimal) }
 
