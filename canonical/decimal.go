@@ -2,6 +2,7 @@ package canonical
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 
 	"github.com/shopspring/decimal"
