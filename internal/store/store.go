@@ -48,6 +48,9 @@ type InvalidOrderError struct {
 }
 
 func (e *InvalidOrderError) Error() string {
+	if e.BuyerID == "" && e.OrderNumber == "" {
+		return fmt.Sprintf("order %d: %s", e.Index, e.Reason)
+	}
 	return fmt.Sprintf("order %d (buyer %q, order %q): %s", e.Index, e.BuyerID, e.OrderNumber, e.Reason)
 }
 
@@ -139,12 +142,13 @@ type LedgerEntry struct {
 	UpdatedAt time.Time
 }
 
-// ContentHash returns the hex SHA-256 of the canonical JSON of o without its
-// lineage (o.Source and every line's Source are left out), so the same order
-// read from another file, line or connector hashes the same. o is not modified.
-func ContentHash(o *canonical.Order) (string, error) {
+// Content returns the canonical JSON of o without its lineage: o.Source and
+// every line's Source are left out, so the same order read from another
+// file, line or connector has the same content. o is not modified. The
+// stores keep these bytes as the order's document.
+func Content(o *canonical.Order) ([]byte, error) {
 	if o == nil {
-		return "", fmt.Errorf("store: content hash: %w: nil order", ErrInvalid)
+		return nil, fmt.Errorf("store: content: %w: nil order", ErrInvalid)
 	}
 	bare := *o
 	bare.Source = nil
@@ -157,8 +161,23 @@ func ContentHash(o *canonical.Order) (string, error) {
 	}
 	b, err := json.Marshal(&bare)
 	if err != nil {
-		return "", fmt.Errorf("store: content hash of order %q: %w", o.OrderNumber, err)
+		return nil, fmt.Errorf("store: content of order %q: %w", o.OrderNumber, err)
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	return b, nil
+}
+
+// ContentHash returns the hex SHA-256 of Content(o). Two orders with the
+// same hash have the same content, whatever their lineage.
+func ContentHash(o *canonical.Order) (string, error) {
+	b, err := Content(o)
+	if err != nil {
+		return "", err
+	}
+	return HashContent(b), nil
+}
+
+// HashContent returns the hex SHA-256 of content bytes made by Content.
+func HashContent(content []byte) string {
+	sum := sha256.Sum256(content)
+	return hex.EncodeToString(sum[:])
 }

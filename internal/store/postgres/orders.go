@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -111,7 +110,7 @@ func (s *Store) changedOnly(ctx context.Context, items []orderbatch.Item) ([]ord
 // order stageRow fills them.
 var stageColumns = []string{
 	"buyer_id", "order_number", "supplier_id", "currency", "order_date",
-	"requested_delivery_date", "total_amount", "content_hash", "document",
+	"requested_delivery_date", "total_amount", "content_hash", "document", "lineage",
 }
 
 // createStage makes the connection's staging table on first use. Its rows
@@ -125,7 +124,8 @@ const createStage = `CREATE TEMPORARY TABLE IF NOT EXISTS order_stage (
 	requested_delivery_date date,
 	total_amount            numeric,
 	content_hash            text,
-	document                jsonb
+	document                json,
+	lineage                 json
 ) ON COMMIT DELETE ROWS`
 
 // upsertFromStage moves the staged orders into orders. Rows are taken in key
@@ -134,9 +134,9 @@ const createStage = `CREATE TEMPORARY TABLE IF NOT EXISTS order_stage (
 // rows are not returned. Version 1 in the result means inserted.
 const upsertFromStage = `
 INSERT INTO orders AS o (buyer_id, order_number, supplier_id, currency, order_date,
-                         requested_delivery_date, total_amount, content_hash, document)
+                         requested_delivery_date, total_amount, content_hash, document, lineage)
 SELECT buyer_id, order_number, supplier_id, currency, order_date,
-       requested_delivery_date, total_amount, content_hash, document
+       requested_delivery_date, total_amount, content_hash, document, lineage
 FROM order_stage
 ORDER BY buyer_id, order_number
 ON CONFLICT (buyer_id, order_number) DO UPDATE SET
@@ -147,6 +147,7 @@ ON CONFLICT (buyer_id, order_number) DO UPDATE SET
     total_amount            = EXCLUDED.total_amount,
     content_hash            = EXCLUDED.content_hash,
     document                = EXCLUDED.document,
+    lineage                 = EXCLUDED.lineage,
     version                 = o.version + 1,
     updated_at              = now()
 WHERE o.content_hash <> EXCLUDED.content_hash
@@ -240,7 +241,7 @@ func (s *Store) writeOrders(ctx context.Context, items []orderbatch.Item, staged
 
 // stageRow is the order_stage row of an item.
 func stageRow(it *orderbatch.Item) ([]any, error) {
-	doc, err := it.Document()
+	lineage, err := it.Lineage()
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +252,7 @@ func stageRow(it *orderbatch.Item) ([]any, error) {
 	}
 	return []any{
 		o.Buyer.ID, o.OrderNumber, o.Supplier.ID, string(o.Currency), date(o.OrderDate),
-		date(o.RequestedDeliveryDate), total, it.Hash, doc,
+		date(o.RequestedDeliveryDate), total, it.Hash, it.Content, lineage,
 	}, nil
 }
 
@@ -266,12 +267,6 @@ func lineRow(orderID int64, l *canonical.OrderLine) []any {
 		text(string(l.Unit)), numeric(l.UnitPrice), amount, text(string(l.HSCode)),
 		text(string(l.OriginCountry)),
 	}
-}
-
-// numeric converts a decimal without going through text or a float; the
-// exponent becomes the numeric's scale, so 12.50 is stored as 12.50.
-func numeric(d canonical.Decimal) pgtype.Numeric {
-	return pgtype.Numeric{Int: d.Coefficient(), Exp: d.Exponent(), Valid: true}
 }
 
 // date is NULL for the zero date.
@@ -290,7 +285,7 @@ func text(s string) any {
 	return s
 }
 
-const orderColumns = `id, document, status, content_hash, version, created_at, updated_at`
+const orderColumns = `id, document, lineage, status, content_hash, version, created_at, updated_at`
 
 // GetOrder returns the order (buyerID, orderNumber). With buyerID "" it
 // returns the order with that number at any buyer, the most recently updated
@@ -383,15 +378,16 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.St
 // scanOrder reads one row of orderColumns.
 func scanOrder(row pgx.Row) (*store.StoredOrder, int64, error) {
 	var (
-		o   store.StoredOrder
-		id  int64
-		doc []byte
+		o            store.StoredOrder
+		id           int64
+		doc, lineage []byte
 	)
-	if err := row.Scan(&id, &doc, &o.Status, &o.ContentHash, &o.Version, &o.CreatedAt, &o.UpdatedAt); err != nil {
+	if err := row.Scan(&id, &doc, &lineage, &o.Status, &o.ContentHash, &o.Version, &o.CreatedAt, &o.UpdatedAt); err != nil {
 		return nil, 0, err
 	}
-	if err := json.Unmarshal(doc, &o.Order); err != nil {
-		return nil, 0, fmt.Errorf("order %d: stored document does not decode: %w", id, err)
+	var err error
+	if o.Order, err = orderbatch.Decode(doc, lineage); err != nil {
+		return nil, 0, fmt.Errorf("order %d: %w", id, err)
 	}
 	return &o, id, nil
 }

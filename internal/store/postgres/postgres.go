@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/procurehub/procurehub/internal/store"
@@ -40,6 +41,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		// The parse error may quote the DSN, and the DSN may hold a password.
 		return nil, errors.New("postgres: open: the DSN does not parse (not shown: it may hold a password)")
+	}
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		c.TypeMap().RegisterType(&pgtype.Type{Name: "numeric", OID: pgtype.NumericOID, Codec: numericCodec{}})
+		return nil
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/internal/store/migrate"
 	"github.com/procurehub/procurehub/internal/store/postgres/pgtest"
 	"github.com/procurehub/procurehub/internal/store/storetest"
 )
@@ -88,4 +90,32 @@ func lineRows(t *testing.T, s *Store) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func TestAFailedMigrationLeavesNothingBehind(t *testing.T) {
+	ctx := t.Context()
+	s := openSchema(t)
+	ms, err := migrate.Load(os.DirFS("testdata"), "migrations-failing-second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrate.Run(ctx, migrator{s.pool}, ms); err == nil {
+		t.Fatal("a broken migration ran without error")
+	}
+	rows, err := s.pool.Query(ctx, `SELECT table_name::text FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_name IN ('a', 'b') ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var versions int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(tables, []string{"a"}) || versions != 1 {
+		t.Errorf("tables %v, %d recorded migrations; want only a, and 1", tables, versions)
+	}
 }

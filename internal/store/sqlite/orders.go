@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -72,11 +71,11 @@ func newOrderWriter(ctx context.Context, tx *sql.Tx) (*orderWriter, error) {
 		{&w.lookup, `SELECT id, content_hash FROM orders WHERE buyer_id = ? AND order_number = ?`},
 		{&w.insert, `INSERT INTO orders (buyer_id, order_number, supplier_id, status, currency,
 			order_date, requested_delivery_date, total_amount, content_hash, version, document,
-			created_at, updated_at)
-			VALUES (?, ?, ?, '` + store.StatusSubmitted + `', ?, ?, ?, ?, ?, 1, ?, ?, ?) RETURNING id`},
+			lineage, created_at, updated_at)
+			VALUES (?, ?, ?, '` + store.StatusSubmitted + `', ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`},
 		{&w.update, `UPDATE orders SET supplier_id = ?, currency = ?, order_date = ?,
 			requested_delivery_date = ?, total_amount = ?, content_hash = ?, document = ?,
-			version = version + 1, updated_at = ?
+			lineage = ?, version = version + 1, updated_at = ?
 			WHERE id = ?`},
 		{&w.deleteLines, `DELETE FROM order_lines WHERE order_id = ?`},
 		{&w.line, `INSERT INTO order_lines (order_id, line_number, sku, description, quantity,
@@ -116,23 +115,28 @@ func (w *orderWriter) write(ctx context.Context, it *orderbatch.Item) (store.Cha
 	if exists && hash == it.Hash {
 		return store.ChangeUnchanged, nil
 	}
-	doc, err := it.Document()
+	lineage, err := it.Lineage()
 	if err != nil {
 		return 0, err
+	}
+	var lineageText any // NULL without lineage
+	if lineage != nil {
+		lineageText = string(lineage)
 	}
 	o := it.Order
 	change := store.ChangeInserted
 	if exists {
 		change = store.ChangeUpdated
 		_, err = w.update.ExecContext(ctx, o.Supplier.ID, string(o.Currency), dateText(o.OrderDate),
-			dateText(o.RequestedDeliveryDate), decimalText(o.TotalAmount), it.Hash, string(doc), w.now, id)
+			dateText(o.RequestedDeliveryDate), decimalText(o.TotalAmount), it.Hash, string(it.Content),
+			lineageText, w.now, id)
 		if err == nil {
 			_, err = w.deleteLines.ExecContext(ctx, id)
 		}
 	} else {
 		err = w.insert.QueryRowContext(ctx, o.Buyer.ID, o.OrderNumber, o.Supplier.ID, string(o.Currency),
 			dateText(o.OrderDate), dateText(o.RequestedDeliveryDate), decimalText(o.TotalAmount),
-			it.Hash, string(doc), w.now, w.now).Scan(&id)
+			it.Hash, string(it.Content), lineageText, w.now, w.now).Scan(&id)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("write order %q: %w", it.Key.OrderNumber, err)
@@ -173,7 +177,7 @@ func text(s string) any {
 	return s
 }
 
-const orderColumns = `id, document, status, content_hash, version, created_at, updated_at`
+const orderColumns = `id, document, lineage, status, content_hash, version, created_at, updated_at`
 
 // GetOrder returns the order (buyerID, orderNumber). With buyerID "" it
 // returns the order with that number at any buyer, the most recently updated
@@ -273,15 +277,16 @@ func scanOrder(row scanner) (*store.StoredOrder, int64, error) {
 		o                store.StoredOrder
 		id               int64
 		doc              string
+		lineage          sql.NullString
 		created, updated string
 	)
-	if err := row.Scan(&id, &doc, &o.Status, &o.ContentHash, &o.Version, &created, &updated); err != nil {
+	if err := row.Scan(&id, &doc, &lineage, &o.Status, &o.ContentHash, &o.Version, &created, &updated); err != nil {
 		return nil, 0, err
 	}
-	if err := json.Unmarshal([]byte(doc), &o.Order); err != nil {
-		return nil, 0, fmt.Errorf("order %d: stored document does not decode: %w", id, err)
-	}
 	var err error
+	if o.Order, err = orderbatch.Decode([]byte(doc), []byte(lineage.String)); err != nil {
+		return nil, 0, fmt.Errorf("order %d: %w", id, err)
+	}
 	if o.CreatedAt, err = parseTime(created); err != nil {
 		return nil, 0, fmt.Errorf("order %d: %w", id, err)
 	}

@@ -3,17 +3,19 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/store"
+	"github.com/procurehub/procurehub/internal/store/migrate"
 	"github.com/procurehub/procurehub/internal/store/storetest"
 )
 
 // openTemp opens a migrated store in a file of the test's temp directory.
-func openTemp(t *testing.T) *Store {
+func openTemp(t testing.TB) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "procurehub.db"))
 	if err != nil {
@@ -102,4 +104,36 @@ func lineRows(t *testing.T, s *Store) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func TestAFailedMigrationLeavesNothingBehind(t *testing.T) {
+	ctx := t.Context()
+	s := openTemp(t)
+	ms, err := migrate.Load(os.DirFS("testdata"), "migrations-failing-second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrate.Run(ctx, migrator{s.db}, ms); err == nil {
+		t.Fatal("a broken migration ran without error")
+	}
+	var tables []string
+	rows, err := s.db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('a', 'b') ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	var versions int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(tables, []string{"a"}) || versions != 1 {
+		t.Errorf("tables %v, %d recorded migrations; want only a, and 1", tables, versions)
+	}
 }

@@ -272,6 +272,14 @@ func refusedOrders(t *testing.T, s Store) {
 			}
 		})
 	}
+	t.Run("text that only looks like an escaped NUL is stored as written", func(t *testing.T) {
+		o := small("acme-de", "PO-BACKSLASH", "shenzhen-parts")
+		o.Lines[0].Description = `drawing C:\u0000\parts.pdf`
+		upsert(t, s, o)
+		if got := get(t, s, o.Buyer.ID, o.OrderNumber); got.Order.Lines[0].Description != o.Lines[0].Description {
+			t.Errorf("description %q, want %q", got.Order.Lines[0].Description, o.Lines[0].Description)
+		}
+	})
 	t.Run("a nil order is refused", func(t *testing.T) {
 		_, err := s.UpsertOrders(t.Context(), []*canonical.Order{nil})
 		if !errors.Is(err, store.ErrInvalid) {

@@ -1,6 +1,12 @@
 // Package orderbatch prepares an UpsertOrders batch the same way for every
 // store: it refuses what a database would refuse (naming the order), keeps
-// only the last order of each key, and computes the content hashes.
+// only the last order of each key, and encodes each order as the stores keep
+// it: a document (store.Content, the order without lineage, whose SHA-256 is
+// the content hash) and, beside it, the lineage (the order's and each line's
+// Source). Decode puts the two back together.
+//
+// Splitting the two means one JSON encoding of the order serves both the
+// hash and the stored document.
 package orderbatch
 
 import (
@@ -22,10 +28,11 @@ type Key struct {
 
 // Item is the order the store must consider for one key of the batch.
 type Item struct {
-	Index int // position of the order in the caller's batch
-	Order *canonical.Order
-	Key   Key
-	Hash  string // store.ContentHash of Order
+	Index   int // position of the order in the caller's batch
+	Order   *canonical.Order
+	Key     Key
+	Content []byte // store.Content of Order: the document to store
+	Hash    string // store.ContentHash of Order
 }
 
 // Prepare checks every order of a batch and returns one Item per key, the
@@ -38,12 +45,15 @@ func Prepare(orders []*canonical.Order) ([]Item, error) {
 		if err := check(i, o); err != nil {
 			return nil, err
 		}
-		hash, err := store.ContentHash(o)
+		content, err := store.Content(o)
 		if err != nil {
 			return nil, invalid(i, o, err.Error())
 		}
+		if hasEscapedNUL(content) {
+			return nil, invalid(i, o, "contains a NUL character")
+		}
 		k := Key{BuyerID: o.Buyer.ID, OrderNumber: o.OrderNumber}
-		it := Item{Index: i, Order: o, Key: k, Hash: hash}
+		it := Item{Index: i, Order: o, Key: k, Content: content, Hash: store.HashContent(content)}
 		if j, dup := pos[k]; dup {
 			items[j].Index = -1 // superseded by this later one
 		}
@@ -60,18 +70,58 @@ func Prepare(orders []*canonical.Order) ([]Item, error) {
 	return kept, nil
 }
 
-// Document returns the canonical JSON the store keeps for the order, lineage
-// included. A NUL character anywhere in it is refused: PostgreSQL cannot
-// store one in text or jsonb.
-func (it *Item) Document() ([]byte, error) {
-	b, err := json.Marshal(it.Order)
+// lineage is how the Sources of an order are stored beside its document.
+type lineage struct {
+	Order *canonical.Source   `json:"order,omitempty"`
+	Lines []*canonical.Source `json:"lines,omitempty"` // by position in Order.Lines
+}
+
+// Lineage returns the JSON of the order's and its lines' Source, or nil when
+// the order carries none.
+func (it *Item) Lineage() ([]byte, error) {
+	l := lineage{Order: it.Order.Source}
+	for i := range it.Order.Lines {
+		if src := it.Order.Lines[i].Source; src != nil {
+			if l.Lines == nil {
+				l.Lines = make([]*canonical.Source, len(it.Order.Lines))
+			}
+			l.Lines[i] = src
+		}
+	}
+	if l.Order == nil && l.Lines == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(&l)
 	if err != nil {
-		return nil, invalid(it.Index, it.Order, "encode: "+err.Error())
+		return nil, invalid(it.Index, it.Order, "encode lineage: "+err.Error())
 	}
 	if hasEscapedNUL(b) {
-		return nil, invalid(it.Index, it.Order, "contains a NUL character")
+		return nil, invalid(it.Index, it.Order, "lineage contains a NUL character")
 	}
 	return b, nil
+}
+
+// Decode rebuilds an order from its stored document and lineage (nil or
+// empty when there is none).
+func Decode(document, lineageJSON []byte) (canonical.Order, error) {
+	var o canonical.Order
+	if err := json.Unmarshal(document, &o); err != nil {
+		return canonical.Order{}, fmt.Errorf("stored document does not decode: %w", err)
+	}
+	if len(lineageJSON) == 0 {
+		return o, nil
+	}
+	var l lineage
+	if err := json.Unmarshal(lineageJSON, &l); err != nil {
+		return canonical.Order{}, fmt.Errorf("stored lineage does not decode: %w", err)
+	}
+	o.Source = l.Order
+	for i, src := range l.Lines {
+		if i < len(o.Lines) {
+			o.Lines[i].Source = src
+		}
+	}
+	return o, nil
 }
 
 // check refuses an order whose key is missing, whose line numbers repeat, or

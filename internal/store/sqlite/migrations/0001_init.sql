@@ -14,9 +14,10 @@ CREATE TABLE orders (
     order_date              TEXT,   -- YYYY-MM-DD
     requested_delivery_date TEXT,   -- YYYY-MM-DD
     total_amount            TEXT,   -- decimal text
-    content_hash            TEXT    NOT NULL,
+    content_hash            TEXT    NOT NULL,  -- hex SHA-256 of document
     version                 INTEGER NOT NULL DEFAULT 1,
-    document                TEXT    NOT NULL,  -- the canonical JSON as last written
+    document                TEXT    NOT NULL,  -- store.Content: canonical JSON without lineage
+    lineage                 TEXT,              -- JSON: {"order": source, "lines": [source...]}
     created_at              TEXT    NOT NULL,
     updated_at              TEXT    NOT NULL,
     UNIQUE (buyer_id, order_number)

@@ -1,0 +1,2 @@
+CREATE TABLE b (id integer);
+THIS IS NOT SQL;

@@ -1,0 +1,2 @@
+-- creates the first table
+CREATE TABLE a (id integer);

@@ -1,0 +1,2 @@
+-- creates table a
+CREATE TABLE a (id integer);

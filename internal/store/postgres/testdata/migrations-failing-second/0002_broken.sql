@@ -1,0 +1,3 @@
+-- creates table b, then fails: nothing of it may stay
+CREATE TABLE b (id integer);
+THIS IS NOT SQL;
