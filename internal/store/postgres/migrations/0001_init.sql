@@ -29,6 +29,7 @@ CREATE TABLE orders (
 );
 
 -- Lists are newest first (id descending) within a filter: the id rides along.
+CREATE INDEX orders_buyer_idx ON orders (buyer_id, id);
 CREATE INDEX orders_supplier_idx ON orders (supplier_id, id);
 CREATE INDEX orders_status_idx ON orders (status, id);
 -- GetOrder without a buyer looks an order number up across buyers.

@@ -43,7 +43,7 @@ func DSN(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv(EnvDSN)
 	if dsn == "" {
-		unavailable(t, EnvDSN+" is not set")
+		unavailable(t, EnvDSN+" is not set (for example postgres://procurehub:procurehub@127.0.0.1:5432/procurehub?sslmode=disable)")
 		return ""
 	}
 	v, ok := reachable.Load(dsn)
@@ -121,7 +121,7 @@ func unavailable(t testing.TB, why string) {
 	if os.Getenv(EnvRequire) == "1" {
 		t.Fatalf("pgtest: %s (%s=1: integration tests must run)", why, EnvRequire)
 	}
-	t.Skipf("pgtest: %s; set %s to run against PostgreSQL", why, EnvDSN)
+	t.Skipf("pgtest: %s", why)
 }
 
 func randomHex(n int) string {

@@ -23,6 +23,8 @@ CREATE TABLE orders (
     UNIQUE (buyer_id, order_number)
 ) STRICT;
 
+-- Lists are newest first (id descending) within a filter: the id rides along.
+CREATE INDEX orders_buyer_idx ON orders (buyer_id, id);
 CREATE INDEX orders_supplier_idx ON orders (supplier_id, id);
 CREATE INDEX orders_status_idx ON orders (status, id);
 CREATE INDEX orders_order_number_idx ON orders (order_number);
