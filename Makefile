@@ -30,11 +30,13 @@ test-short:
 services:
 	@sh .ci/services.sh
 
-## lint: gofmt, go vet, staticcheck when installed
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+## lint: gofmt, go vet, staticcheck
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
-	@if command -v staticcheck >/dev/null 2>&1; then staticcheck $(PKGS); else echo "staticcheck not installed; skipped"; fi
+	$(GO) run $(STATICCHECK) $(PKGS)
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:
