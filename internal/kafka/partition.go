@@ -105,7 +105,9 @@ func (pc *partitionConsumer) run(ctx context.Context, revoked <-chan struct{}, o
 		ReadLagInterval: -1,
 		ErrorLogger:     kafkaLogger(pc.log, slog.LevelDebug),
 	})
-	fetched := make(chan kafkago.Message)
+	// A small buffer lets the fetcher run ahead of the loop instead of
+	// meeting it for every record.
+	fetched := make(chan kafkago.Message, 64)
 	fetchCtx, stopFetching := context.WithCancel(ctx)
 	var fetcher sync.WaitGroup
 	defer func() {

@@ -23,7 +23,7 @@ import (
 // Publisher defaults.
 const (
 	DefaultBatchSize    = 100
-	DefaultBatchTimeout = 2 * time.Millisecond
+	DefaultBatchTimeout = time.Millisecond
 	DefaultSource       = "procurehub"
 )
 
@@ -151,6 +151,9 @@ func (p *Publisher) Publish(topic string, msgs ...*message.Message) error {
 	now := time.Now()
 	records := make([]kafkago.Message, len(msgs))
 	for i, msg := range msgs {
+		if msg == nil {
+			return fmt.Errorf("kafka publish to %s: message %d of %d is nil", topic, i+1, len(msgs))
+		}
 		rec, err := toRecord(topic, p.cfg.Source, now, msg)
 		if err != nil {
 			return fmt.Errorf("kafka publish to %s: %w", topic, err)
