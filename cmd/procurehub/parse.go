@@ -14,10 +14,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/procurehub/procurehub/internal/app"
-
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/connectors"
+	"github.com/procurehub/procurehub/internal/app"
 )
 
 func cmdParse(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the binary's entry point in-process and returns stdout, stderr and the exit code.
+func runCLI(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), args, &stdout, &stderr)
+	code := 0
+	var ee exitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.code
+	case err != nil:
+		stderr.WriteString(err.Error())
+		code = 1
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+func TestParse(t *testing.T) {
+	mappingFile := "../../configs/partners/acme-gmbh.mapping.yaml"
+	good := "../../internal/demo/data/acme-gmbh/bestellungen-2026-03-02.csv"
+	withErrors := "../../internal/demo/data/acme-gmbh/bestellungen-2026-03-04.csv"
+
+	t.Run("a good file prints one canonical order per line and exits 0", func(t *testing.T) {
+		out, errOut, code := runCLI(t, "parse", "--format", "erp_csv", "--mapping", mappingFile, good)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) != 3 {
+			t.Fatalf("%d lines, want 3 orders:\n%s", len(lines), out)
+		}
+		var rec struct {
+			Type string `json:"type"`
+			Data struct {
+				OrderNumber string `json:"order_number"`
+				Lines       []struct {
+					UnitPrice string `json:"unit_price"`
+				} `json:"lines"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Type != "order" || rec.Data.OrderNumber != "4500012345" || rec.Data.Lines[0].UnitPrice != "186.40" {
+			t.Errorf("first record = %+v, want order 4500012345 with unit price 186.40", rec)
+		}
+	})
+
+	t.Run("row errors go to stderr with file and line and the exit status is 1", func(t *testing.T) {
+		out, errOut, code := runCLI(t, "parse", "--format", "erp_csv", "--mapping", mappingFile, withErrors)
+		if code != 1 {
+			t.Fatalf("exit %d, want 1", code)
+		}
+		if !strings.Contains(errOut, `bestellungen-2026-03-04.csv:3: lines.unit_price: "1,I2" is not a decimal`) {
+			t.Errorf("stderr lacks the positioned row error:\n%s", errOut)
+		}
+		if n := strings.Count(out, "\n"); n != 1 {
+			t.Errorf("%d records on stdout, want the 1 good order", n)
+		}
+	})
+
+	t.Run("an unknown format is a usage error naming the formats", func(t *testing.T) {
+		_, errOut, code := runCLI(t, "parse", "--format", "edifact", good)
+		if code != 2 || !strings.Contains(errOut, "erp_csv") {
+			t.Fatalf("exit %d, stderr %q", code, errOut)
+		}
+	})
+}
+
+func TestConfigCheck(t *testing.T) {
+	tests := []struct {
+		name, file string
+		code       int
+		want       string
+	}{
+		{"the shipped demo config is valid", "../../configs/demo.yaml", 0, "ok (3 partners)"},
+		{"a misspelt partner setting is named at its line and column", "testdata/partner-settings-typo.yaml", 1,
+			`testdata/partner-settings-typo.yaml:9:7: unknown key "poll_intervall" (did you mean "poll_interval"?)`},
+		{"an unknown connector kind is named at its line and column", "testdata/unknown-kind.yaml", 1,
+			`testdata/unknown-kind.yaml:5:5: partners[0].kind: unknown connector kind "erp_exports"`},
+		{"an unset secret variable is named at its line and column", "testdata/missing-secret.yaml", 1,
+			"testdata/missing-secret.yaml:5:8: environment variable PROCUREHUB_TEST_NEVER_SET_DSN is not set"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := runCLI(t, "config", "check", tt.file)
+			if code != tt.code || !strings.Contains(out+errOut, tt.want) {
+				t.Fatalf("exit %d, output:\n%s%s\nwant exit %d and %q", code, out, errOut, tt.code, tt.want)
+			}
+		})
+	}
+}
+
+func TestConnectorsListsEveryKindWithItsSettings(t *testing.T) {
+	out, _, code := runCLI(t, "connectors")
+	if code != 0 || !strings.Contains(out, "erp_export") || !strings.Contains(out, "settle_time") || !strings.Contains(out, "parse formats: erp_csv") {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+}
+
+func TestMigrateCreatesTheSQLiteStore(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	db := filepath.Join(dir, "hub.db")
+	os.WriteFile(cfg, []byte("broker:\n  embedded: true\nstore:\n  driver: sqlite\n  dsn: "+db+"\n"), 0o644)
+	for range 2 { // migrations are idempotent
+		out, errOut, code := runCLI(t, "migrate", "--config", cfg)
+		if code != 0 || !strings.Contains(out, "migrations applied") {
+			t.Fatalf("exit %d: %s%s", code, out, errOut)
+		}
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Fatalf("no database file: %v", err)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"config"}, {"run", "--no-such-flag"}} {
+		if _, errOut, code := runCLI(t, args...); code != 2 || errOut == "" {
+			t.Errorf("%q: exit %d, stderr %q; want exit 2 with a usage message", args, code, errOut)
+		}
+	}
+}
