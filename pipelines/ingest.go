@@ -57,10 +57,16 @@ func (g *Ingestor) Run(ctx context.Context) error {
 	if interval <= 0 {
 		interval = time.Second
 	}
+	var lastErr string // a failing poll is logged when it starts failing, not every interval
 	for {
 		inputs, err := g.Connector.Source.Poll(ctx)
-		if err != nil && ctx.Err() == nil {
-			g.logger().Error("poll failed", "err", err)
+		switch {
+		case err != nil && ctx.Err() == nil && err.Error() != lastErr:
+			lastErr = err.Error()
+			g.logger().Error("poll failed; retrying every interval", "err", err)
+		case err == nil && lastErr != "":
+			lastErr = ""
+			g.logger().Info("poll works again")
 		}
 		for _, in := range inputs {
 			if ctx.Err() != nil {
