@@ -167,7 +167,7 @@ type written struct {
 // writeOrders runs one attempt of the write transaction: COPY the orders into
 // the staging table, upsert them into orders, then replace the lines of the
 // orders that were written.
-func (s *Store) writeOrders(ctx context.Context, items []orderbatch.Item, staged [][]any) (_ []written, err error) {
+func (s *Store) writeOrders(ctx context.Context, items []orderbatch.Item, staged [][]any) ([]written, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
@@ -246,13 +246,16 @@ func stageRow(it *orderbatch.Item) ([]any, error) {
 		return nil, err
 	}
 	o := it.Order
-	var total any
+	var total, lineageJSON any // NULL unless given
 	if o.TotalAmount != nil {
 		total = numeric(*o.TotalAmount)
 	}
+	if lineage != nil {
+		lineageJSON = lineage
+	}
 	return []any{
 		o.Buyer.ID, o.OrderNumber, o.Supplier.ID, string(o.Currency), date(o.OrderDate),
-		date(o.RequestedDeliveryDate), total, it.Hash, it.Content, lineage,
+		date(o.RequestedDeliveryDate), total, it.Hash, it.Content, lineageJSON,
 	}, nil
 }
 

@@ -119,3 +119,28 @@ func TestAFailedMigrationLeavesNothingBehind(t *testing.T) {
 		t.Errorf("tables %v, %d recorded migrations; want only a, and 1", tables, versions)
 	}
 }
+
+func TestTheContentHashIsTheSHA256OfTheStoredDocument(t *testing.T) {
+	ctx := t.Context()
+	s := openSchema(t)
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	withLineage := twoLineOrder()
+	withLineage.OrderNumber = "PO-8"
+	withLineage.Source = &canonical.Source{Connector: "erp_export", File: "orders.csv", Line: 2}
+	if _, err := s.UpsertOrders(ctx, []*canonical.Order{twoLineOrder(), withLineage}); err != nil {
+		t.Fatal(err)
+	}
+	var mismatched, withoutLineage int
+	err := s.pool.QueryRow(ctx, `SELECT
+		count(*) FILTER (WHERE encode(sha256(convert_to(document::text, 'UTF8')), 'hex') <> content_hash),
+		count(*) FILTER (WHERE lineage IS NULL)
+		FROM orders`).Scan(&mismatched, &withoutLineage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mismatched != 0 || withoutLineage != 1 {
+		t.Errorf("%d orders whose hash is not their document's, %d without lineage; want 0 and 1", mismatched, withoutLineage)
+	}
+}
