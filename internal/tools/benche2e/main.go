@@ -64,7 +64,7 @@ type options struct {
 	dsn             string
 	timeout         time.Duration // for the store to reach lines
 	poll            time.Duration
-	dir             string // work directory; "" for a new temporary one
+	dir             string // parent of the work directory; "" for the system's temporary directory
 	keep            bool   // keep the work directory and the schema
 	profile         string // profile directory; "" for none
 	seed            uint64
@@ -83,7 +83,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.dsn, "dsn", "", "PostgreSQL `DSN` (default $PROCUREHUB_TEST_POSTGRES_DSN, else the local test database); a schema is created in it for the run")
 	fs.DurationVar(&o.timeout, "timeout", 15*time.Minute, "how long the store may take to hold every line")
 	fs.DurationVar(&o.poll, "poll", 100*time.Millisecond, "how often order_lines is counted (and the hub's inbox listed)")
-	fs.StringVar(&o.dir, "dir", "", "work `DIR` (default a new temporary directory, removed at the end unless -keep)")
+	fs.StringVar(&o.dir, "dir", "", "where the run's work directory is made (default the system's temporary directory); it is removed at the end unless -keep")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work directory and the PostgreSQL schema")
 	fs.StringVar(&o.profile, "profile", "", "run the hub in-process in a child of this program and write CPU and heap profiles into `DIR`")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the generated data")
@@ -144,12 +144,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // bench does one run. A nil error with a result means the run completed;
 // its Problems say whether its checks held.
 func bench(ctx context.Context, o options, progress io.Writer) (res *result, err error) {
-	dir := o.dir
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "benche2e-"); err != nil {
-			return nil, fmt.Errorf("work dir: %w", err)
-		}
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+	dir, err := os.MkdirTemp(o.dir, "benche2e-")
+	if err != nil {
 		return nil, fmt.Errorf("work dir: %w", err)
 	}
 	if dir, err = filepath.Abs(dir); err != nil {
@@ -160,89 +156,96 @@ func bench(ctx context.Context, o options, progress io.Writer) (res *result, err
 	} else {
 		defer os.RemoveAll(dir)
 	}
+	r := &benchRun{o: o, dir: dir, progress: progress, res: &result{Dir: dir, PollInterval: o.poll}}
 
-	res = &result{Dir: dir, PollInterval: o.poll}
 	csvPath := filepath.Join(dir, "orders.csv")
-	if err := writeExport(csvPath, o, res); err != nil {
+	if err := writeExport(csvPath, o, r.res); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(progress, "generated %s lines (%s orders, %.1f MiB) in %.1f s\n",
-		thousands(res.Lines), thousands(res.Orders), mib(res.CSVBytes), res.GenTime.Seconds())
-	mappingPath := filepath.Join(dir, "bench.mapping.yaml")
-	if err := os.WriteFile(mappingPath, []byte(mappingYAML()), 0o644); err != nil {
-		return nil, fmt.Errorf("mapping: %w", err)
-	}
-
+		thousands(r.res.Lines), thousands(r.res.Orders), mib(r.res.CSVBytes), r.res.GenTime.Seconds())
 	argv, err := hubCommand(ctx, o, dir)
 	if err != nil {
 		return nil, err
 	}
 
 	schema := fmt.Sprintf("benche2e_%s_%d", time.Now().UTC().Format("20060102_150405"), os.Getpid())
-	d, err := openDB(ctx, o.dsn, schema)
-	if err != nil {
+	if r.d, err = openDB(ctx, o.dsn, schema); err != nil {
 		return nil, err
 	}
-	res.Schema = schema
+	r.res.Schema = schema
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
-		err = errors.Join(err, d.close(cctx, o.keep))
+		err = errors.Join(err, r.d.close(cctx, o.keep))
 	}()
 	if o.keep {
 		fmt.Fprintf(progress, "schema %s (kept)\n", schema)
 	}
 
-	// The \copy baseline; a checkpoint before each phase keeps one phase's
-	// write-back out of the other's time.
-	if err := d.checkpoint(ctx); err != nil {
+	if err := r.copyPhase(ctx, csvPath); err != nil {
 		return nil, err
 	}
-	fmt.Fprintln(progress, "psql \\copy ...")
-	wal, err := d.walPosition(ctx)
-	if err != nil {
+	if err := r.hubPhase(ctx, csvPath, argv); err != nil {
 		return nil, err
+	}
+	if err := r.storeFigures(ctx); err != nil {
+		return nil, err
+	}
+	r.res.check()
+	return r.res, nil
+}
+
+// benchRun is one run under way: what bench set up, and the result the
+// phases fill in.
+type benchRun struct {
+	o        options
+	dir      string
+	d        *db
+	res      *result
+	progress io.Writer
+}
+
+// copyPhase loads the export with psql \copy. A checkpoint before and
+// after keeps one phase's write-back out of the other phase's time.
+func (r *benchRun) copyPhase(ctx context.Context, csvPath string) error {
+	if err := r.d.checkpoint(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(r.progress, "psql \\copy ...")
+	wal, err := r.d.walPosition(ctx)
+	if err != nil {
+		return err
 	}
 	cpuStart, err := sampleCPU(0)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if res.Copy, err = d.copyCSV(ctx, csvPath); err != nil {
-		return nil, err
+	if r.res.Copy, err = r.d.copyCSV(ctx, csvPath); err != nil {
+		return err
 	}
 	cpuEnd, err := sampleCPU(0)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	res.CopyCPU = cpuEnd.sub(cpuStart)
-	if res.CopyWAL, err = d.walSince(ctx, wal); err != nil {
-		return nil, err
+	r.res.CopyCPU = cpuEnd.sub(cpuStart)
+	if r.res.CopyWAL, err = r.d.walSince(ctx, wal); err != nil {
+		return err
 	}
-	fmt.Fprintf(progress, "psql \\copy: %s rows in %.2f s\n", thousands(res.Copy.Rows), res.Copy.Took.Seconds())
-	if err := d.checkpoint(ctx); err != nil {
-		return nil, err
-	}
+	fmt.Fprintf(r.progress, "psql \\copy: %s rows in %.2f s\n", thousands(r.res.Copy.Rows), r.res.Copy.Took.Seconds())
+	return r.d.checkpoint(ctx)
+}
 
-	cfg := o.tune
-	cfg.BrokerAddr = "127.0.0.1:0" // the embedded broker takes a free port and tells the hub
-	cfg.BrokerDir = filepath.Join(dir, "kafka")
-	cfg.Inbox = filepath.Join(dir, "inbox")
-	cfg.Mapping = mappingPath
-	cfg.PollInterval = o.poll
-	if cfg.HTTPAddr, err = freeLoopbackAddr(); err != nil {
-		return nil, err
-	}
-	if err := runHub(ctx, o, d, cfg, dir, csvPath, argv, res, progress); err != nil {
-		return nil, err
-	}
-	res.Polls, res.PollTime, res.PollSlow = d.polls, d.pollTime, d.pollSlow
-	for name, size := range map[string]*int64{"copy_lines": &res.CopyTableSize, "orders": &res.OrdersSize, "order_lines": &res.LinesSize} {
-		if *size, err = d.tableSize(ctx, name); err != nil {
-			return nil, err
+// storeFigures reads what the two loads left in PostgreSQL.
+func (r *benchRun) storeFigures(ctx context.Context) error {
+	r.res.Polls, r.res.PollTime, r.res.PollSlow = r.d.polls, r.d.pollTime, r.d.pollSlow
+	for name, size := range map[string]*int64{"copy_lines": &r.res.CopyTableSize, "orders": &r.res.OrdersSize, "order_lines": &r.res.LinesSize} {
+		var err error
+		if *size, err = r.d.tableSize(ctx, name); err != nil {
+			return err
 		}
 	}
-	res.check()
-	return res, nil
+	return nil
 }
 
 // writeExport generates the CSV at path and records what it holds in res.
@@ -294,13 +297,27 @@ func hubCommand(ctx context.Context, o options, dir string) ([]string, error) {
 	return []string{bin, "run", "--config"}, nil
 }
 
-// runHub starts the hub, feeds it the export and times it into res.Hub.
-func runHub(ctx context.Context, o options, d *db, cfg hubConfig, dir, csvPath string, argv []string,
-	res *result, progress io.Writer) (err error) {
+// hubPhase starts the hub (argv plus its config file), moves the export
+// into its inbox once it is ready, and times it until the store holds every
+// line; then it reads the hub's memory and metrics and stops it.
+func (r *benchRun) hubPhase(ctx context.Context, csvPath string, argv []string) (err error) {
+	o, d, res := r.o, r.d, r.res
+	cfg := o.tune
+	cfg.BrokerAddr = "127.0.0.1:0" // the embedded broker takes a free port and tells the hub
+	cfg.BrokerDir = filepath.Join(r.dir, "kafka")
+	cfg.Inbox = filepath.Join(r.dir, "inbox")
+	cfg.Mapping = filepath.Join(r.dir, "bench.mapping.yaml")
+	cfg.PollInterval = o.poll
+	if cfg.HTTPAddr, err = freeLoopbackAddr(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(cfg.Mapping, []byte(mappingYAML()), 0o644); err != nil {
+		return fmt.Errorf("mapping: %w", err)
+	}
 	if err := os.MkdirAll(cfg.Inbox, 0o755); err != nil {
 		return fmt.Errorf("inbox: %w", err)
 	}
-	cfgPath := filepath.Join(dir, "hub.yaml")
+	cfgPath := filepath.Join(r.dir, "hub.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg.YAML()), 0o644); err != nil {
 		return fmt.Errorf("hub config: %w", err)
 	}
@@ -308,7 +325,7 @@ func runHub(ctx context.Context, o options, d *db, cfg hubConfig, dir, csvPath s
 	if err != nil {
 		return err
 	}
-	h, err := startHub(append(argv, cfgPath), []string{dsnEnv + "=" + dsn}, dir, cfg.HTTPAddr, filepath.Join(dir, "hub.log"))
+	h, err := startHub(append(argv, cfgPath), []string{dsnEnv + "=" + dsn}, r.dir, cfg.HTTPAddr, filepath.Join(r.dir, "hub.log"))
 	if err != nil {
 		return err
 	}
@@ -329,7 +346,7 @@ func runHub(ctx context.Context, o options, d *db, cfg hubConfig, dir, csvPath s
 			return err
 		}
 	}
-	fmt.Fprintf(progress, "hub ready (pid %d, http %s); moving the export into the inbox\n", h.cmd.Process.Pid, cfg.HTTPAddr)
+	fmt.Fprintf(r.progress, "hub ready (pid %d, http %s); moving the export into the inbox\n", h.cmd.Process.Pid, cfg.HTTPAddr)
 	if o.profile != "" {
 		if err := h.signal(sigProfileStart); err != nil {
 			return err
@@ -348,7 +365,7 @@ func runHub(ctx context.Context, o options, d *db, cfg hubConfig, dir, csvPath s
 	if err := os.Rename(csvPath, filepath.Join(cfg.Inbox, "orders.csv")); err != nil {
 		return fmt.Errorf("move the export into the inbox: %w", err)
 	}
-	done, err := waitForLines(ctx, d, h, res.Lines, res.Orders, start, o, &res.Marks, progress)
+	done, err := waitForLines(ctx, d, h, res.Lines, res.Orders, start, o, &res.Marks, r.progress)
 	if err != nil {
 		return err
 	}
