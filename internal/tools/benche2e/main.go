@@ -429,15 +429,22 @@ func waitForLines(ctx context.Context, d *db, h *hubProc, want, orders int, star
 	if err != nil {
 		return time.Time{}, err
 	}
-	n, written := 0, 0
+	n, written, counted := 0, 0, false
+	status := func() string {
+		lines := "order_lines not counted yet"
+		if counted {
+			lines = fmt.Sprintf("order_lines holds %s of %s lines", thousands(n), thousands(want))
+		}
+		return fmt.Sprintf("the hub's metrics say %s of %s orders written; %s", thousands(written), thousands(orders), lines)
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return time.Time{}, ctx.Err()
 		case <-deadline.C:
-			return time.Time{}, fmt.Errorf("the store holds %s of %s lines after %s", thousands(n), thousands(want), o.timeout)
+			return time.Time{}, fmt.Errorf("not done after %s: %s", o.timeout, status())
 		case <-h.done:
-			return time.Time{}, fmt.Errorf("the hub exited with %s of %s lines stored: %v", thousands(n), thousands(want), h.waitErr)
+			return time.Time{}, fmt.Errorf("the hub exited (%v): %s", h.waitErr, status())
 		case <-tick.C:
 		}
 		m, err := h.metrics(ctx)
@@ -460,6 +467,7 @@ func waitForLines(ctx context.Context, d *db, h *hubProc, want, orders int, star
 			if n, at, err = d.pollLines(ctx); err != nil {
 				return time.Time{}, err
 			}
+			counted = true
 			switch {
 			case n == want:
 				return at, nil
