@@ -26,6 +26,19 @@
 // -timeout, a count differs, a row was rejected or a message poisoned. A
 // MISS alone exits 0.
 //
+// To explain a figure the report also gives: when the last order was
+// published and written (which stage held the load up), the CPU seconds of
+// the hub, of PostgreSQL and of every other process during each load (the
+// build machines are shared: "others" says how noisy a run was), the
+// write-ahead log and table sizes PostgreSQL wrote, and the store's batches.
+//
+// To try a change without editing the hub: -sql runs SQL in the run's schema
+// after the hub migrated it (ALTER TABLE ...); -partitions, -max-in-flight,
+// -store-batch and -publish-batch set the hub's config; parameters added to
+// -dsn become session settings of the hub's connections (e.g.
+// &default_toast_compression=lz4); the hub inherits the environment
+// (GOGC=..., GOMEMLIMIT=...).
+//
 // With -profile DIR the child is this program in hub mode (the same app.Run
 // as the binary) writing a CPU profile of the measured interval and heap
 // profiles into DIR; see runHubMode. Profiles cost a little speed: compare
