@@ -124,8 +124,8 @@ const createStage = `CREATE TEMPORARY TABLE IF NOT EXISTS order_stage (
 	requested_delivery_date date,
 	total_amount            numeric,
 	content_hash            text,
-	document                json,
-	lineage                 json
+	document                text,
+	lineage                 text
 ) ON COMMIT DELETE ROWS`
 
 // upsertFromStage moves the staged orders into orders. Rows are taken in key
