@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -48,6 +49,7 @@ type StoreSink struct {
 	logger  *slog.Logger
 	size    int
 	linger  time.Duration
+	writers int
 	reqs    chan *sinkReq
 }
 
@@ -60,6 +62,11 @@ type sinkReq struct {
 type StoreSinkConfig struct {
 	BatchSize int           // orders per transaction; default 256
 	Linger    time.Duration // how long a partial batch waits for more; default 5ms
+	// Writers is how many batches are written at once; default 2. Order is
+	// kept all the same: the subscriber never hands out two messages with
+	// the same key at once, so two versions of one order are never in
+	// flight together.
+	Writers int
 }
 
 // NewStoreSink returns a sink; call Run to start its batching loop.
@@ -70,11 +77,14 @@ func NewStoreSink(w OrderWriter, cfg StoreSinkConfig, m *Metrics, logger *slog.L
 	if cfg.Linger <= 0 {
 		cfg.Linger = 5 * time.Millisecond
 	}
+	if cfg.Writers <= 0 {
+		cfg.Writers = 2
+	}
 	if logger == nil {
 		logger = slog.Default()
 	}
 	return &StoreSink{w: w, metrics: m, logger: logger, size: cfg.BatchSize, linger: cfg.Linger,
-		reqs: make(chan *sinkReq, cfg.BatchSize)}
+		writers: cfg.Writers, reqs: make(chan *sinkReq, cfg.BatchSize*cfg.Writers)}
 }
 
 // HandleOrder is the Watermill handler for procurehub.orders.v1.
@@ -102,16 +112,28 @@ func (s *StoreSink) HandleOrder(msg *message.Message) error {
 	}
 }
 
-// Run gathers requests into batches and writes them until ctx is cancelled.
-// Requests still queued when ctx ends are answered with ctx.Err().
+// Run gathers requests into batches and writes them, with Writers batches
+// in flight at once, until ctx is cancelled. Requests still queued when ctx
+// ends are answered with ctx.Err().
 func (s *StoreSink) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for range s.writers {
+		wg.Go(func() { s.loop(ctx) })
+	}
+	wg.Wait()
+	s.drain(ctx.Err())
+	return nil
+}
+
+// loop is one writer: it takes a first request, waits up to linger for more,
+// and writes the batch.
+func (s *StoreSink) loop(ctx context.Context) {
 	batch := make([]*sinkReq, 0, s.size)
 	for {
 		batch = batch[:0]
 		select {
 		case <-ctx.Done():
-			s.drain(ctx.Err())
-			return nil
+			return
 		case r := <-s.reqs:
 			batch = append(batch, r)
 		}

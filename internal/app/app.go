@@ -130,7 +130,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	defer sub.Close()
 
-	sink := pipelines.NewStoreSink(st, pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize}, metrics, log)
+	sink := pipelines.NewStoreSink(st, pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize, Writers: cfg.Pipeline.StoreWriters}, metrics, log)
 	router, err := pipelines.NewRouter(pipelines.RouterConfig{
 		Retries: cfg.Pipeline.Retries, RetryInitial: cfg.Pipeline.RetryInitial, HandlerTimeout: cfg.Pipeline.HandlerTimeout,
 	}, sub, pub, sink, metrics, log)

@@ -68,6 +68,7 @@ type Pipeline struct {
 	RetryInitial   time.Duration `yaml:"retry_initial"`    // default 100ms
 	HandlerTimeout time.Duration `yaml:"handler_timeout"`  // default 30s
 	StoreBatchSize int           `yaml:"store_batch_size"` // default 256
+	StoreWriters   int           `yaml:"store_writers"`    // batches written at once; default 2
 	PublishBatch   int           `yaml:"publish_batch"`    // records per publish; default 500
 }
 
