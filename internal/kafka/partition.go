@@ -64,7 +64,13 @@ type partitionConsumer struct {
 	stop     chan struct{} // closed when run returns: releases the watchers
 	watchers sync.WaitGroup
 	blocked  map[string]struct{} // scratch for nextToDeliver
-	timer    *time.Timer         // wakes the loop for a nacked message
+	// outKeys counts the messages out per key, and scanFrom is an index in
+	// window before which no message is waiting: together they let
+	// nextToDeliver skip the messages already out instead of rescanning the
+	// whole window (up to lookahead × MaxInFlight entries) on every turn.
+	outKeys  map[string]int
+	scanFrom int
+	timer    *time.Timer // wakes the loop for a nacked message
 }
 
 func newPartitionConsumer(sub *subscription, partition int, commit func(next int64)) *partitionConsumer {
@@ -83,6 +89,7 @@ func newPartitionConsumer(sub *subscription, partition int, commit func(next int
 		results:   make(chan result, sub.cfg.MaxInFlight),
 		stop:      make(chan struct{}),
 		blocked:   make(map[string]struct{}),
+		outKeys:   make(map[string]int),
 		timer:     t,
 	}
 }
@@ -196,6 +203,9 @@ func (pc *partitionConsumer) run(ctx context.Context, revoked <-chan struct{}, o
 			next.state = out
 			next.delivered++
 			pc.inFlight++
+			if next.key != "" {
+				pc.outKeys[next.key]++
+			}
 			if cfg.MaxInFlight == 1 {
 				pc.single = next
 			} else {
@@ -256,18 +266,19 @@ func (pc *partitionConsumer) nextToDeliver(now time.Time) (*entry, time.Time) {
 		}
 		return e, earliest
 	}
-	clear(pc.blocked)
-	for _, e := range pc.window {
-		switch e.state {
-		case acked:
-			continue
-		case out:
-			if e.hasKey {
-				pc.blocked[e.key] = struct{}{}
+	clear(pc.blocked) // keys of earlier waiting messages
+	for i := pc.scanFrom; i < len(pc.window); i++ {
+		e := pc.window[i]
+		if e.state != waiting {
+			if i == pc.scanFrom {
+				pc.scanFrom++ // everything before i+1 is out or acked
 			}
 			continue
 		}
 		if e.hasKey {
+			if pc.outKeys[e.key] > 0 {
+				continue // an earlier message with this key is out
+			}
 			if _, ok := pc.blocked[e.key]; ok {
 				continue
 			}
@@ -327,12 +338,18 @@ func (pc *partitionConsumer) resolve(r result) {
 	}
 	e.cancel()
 	e.msg, e.cancel = nil, nil
+	if e.key != "" {
+		if pc.outKeys[e.key]--; pc.outKeys[e.key] <= 0 {
+			delete(pc.outKeys, e.key)
+		}
+	}
 	if r.acked {
 		e.state = acked
 		return
 	}
 	e.state = waiting
 	e.notBefore = time.Now().Add(pc.sub.cfg.NackResendSleep)
+	pc.scanFrom = 0 // e is waiting again, somewhere before scanFrom
 	pc.log.Debug("kafka message nacked, delivering it again", "message_uuid", recordID(&e.rec), "offset", e.rec.Offset, "deliveries", e.delivered)
 }
 
@@ -350,6 +367,7 @@ func (pc *partitionConsumer) advance() {
 	m := copy(pc.window, pc.window[n:])
 	clear(pc.window[m:])
 	pc.window = pc.window[:m]
+	pc.scanFrom = max(0, pc.scanFrom-n)
 	if pc.commit != nil {
 		pc.commit(next)
 	}

@@ -44,7 +44,12 @@ func TestNextToDeliverKeepsEachKeyInOrder(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			pc := &partitionConsumer{window: tc.window, blocked: map[string]struct{}{}}
+			pc := &partitionConsumer{window: tc.window, blocked: map[string]struct{}{}, outKeys: map[string]int{}}
+			for _, en := range tc.window { // the invariant the loop keeps
+				if en.state == out && en.key != "" {
+					pc.outKeys[en.key]++
+				}
+			}
 			got, wake := pc.nextToDeliver(now)
 			gotOffset := int64(-1)
 			if got != nil {

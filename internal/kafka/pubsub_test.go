@@ -544,3 +544,33 @@ func TestConfigValidation(t *testing.T) {
 		})
 	}
 }
+
+func TestANackedMessageWithMaxInFlightComesBackBeforeTheNextOfItsKey(t *testing.T) {
+	brokers := startBroker(t, 1)
+	topic := nameFor(t, "inflight-nack")
+	ensure(t, brokers, 1, topic)
+	pub := newTestPublisher(t, brokers)
+	publish(t, pub, topic, keyed("X1", "X"), keyed("Y1", "Y"), keyed("X2", "X"))
+
+	cfg := testSubscriberConfig(brokers, nameFor(t, "cg"))
+	cfg.MaxInFlight = 4
+	cfg.NackResendSleep = time.Millisecond
+	msgs := subscribe(t, newTestSubscriber(t, cfg), topic)
+
+	x1, y1 := receive(t, msgs), receive(t, msgs)
+	if x1.UUID != "X1" || y1.UUID != "Y1" {
+		t.Fatalf("handed out %s and %s, want X1 and Y1 (X2 waits for X1)", x1.UUID, y1.UUID)
+	}
+	x1.Nack()
+	again := receive(t, msgs)
+	if again.UUID != "X1" {
+		t.Fatalf("after X1's nack got %s, want X1 again before X2", again.UUID)
+	}
+	again.Ack()
+	if got := receive(t, msgs); got.UUID != "X2" {
+		t.Fatalf("after X1's ack got %s, want X2", got.UUID)
+	} else {
+		got.Ack()
+	}
+	y1.Ack()
+}
