@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -264,7 +265,14 @@ procurehub is running.
   metrics     %[1]s/metrics
   Kafka       %[2]s   e.g. kcat -b %[2]s -C -t %[3]s
   store       %[4]s
-  inboxes     %[5]s/<partner>/ (archive/ and quarantine/ with receipts beside them)
-Stop with Ctrl-C.
-`, base, h.Brokers[0], pipelines.TopicOrders, cfg.Store.Driver, cfg.Demo.InboxDir)
+`, base, h.Brokers[0], pipelines.TopicOrders, cfg.Store.Driver)
+	names := make([]string, len(cfg.Partners))
+	for i, p := range cfg.Partners {
+		names[i] = p.Name
+	}
+	fmt.Fprintf(w, "  partners    %s\n", strings.Join(names, ", "))
+	if cfg.Demo.Enabled {
+		fmt.Fprintf(w, "  inboxes     %s/<partner>/ (settled files in archive/ and quarantine/, each with <name>.receipt.json)\n", cfg.Demo.InboxDir)
+	}
+	fmt.Fprintln(w, "Stop with Ctrl-C.")
 }
