@@ -40,6 +40,48 @@ func ParseDecimal(s string) (Decimal, error) {
 	return Decimal{d}, nil
 }
 
+// parsePlainDecimal reads the plain form -?digits[.digits] when it has at
+// most 18 characters besides the point: the inputs that shopspring's
+// NewFromString reads through an int64. It gives exactly what ParseDecimal
+// gives for them (the same coefficient built by decimal.New, the same
+// exponent; 18 digits are always within the 64-digit bound) and reports
+// false for every other input, which the caller hands to ParseDecimal.
+func parsePlainDecimal(s []byte) (Decimal, bool) {
+	i, neg := 0, false
+	if len(s) > 0 && s[0] == '-' {
+		i, neg = 1, true
+	}
+	intDigits, point := 0, -1
+	var c int64
+	for ; i < len(s); i++ {
+		b := s[i]
+		switch {
+		case b >= '0' && b <= '9':
+			c = c*10 + int64(b-'0')
+			if point < 0 {
+				intDigits++
+			}
+		case b == '.' && point < 0 && intDigits > 0:
+			point = i
+		default:
+			return Decimal{}, false
+		}
+	}
+	chars := len(s) // NewFromString counts the sign too
+	exp := 0
+	if point >= 0 {
+		chars--
+		exp = point + 1 - len(s)
+	}
+	if intDigits == 0 || exp == 0 && point >= 0 || chars > 18 {
+		return Decimal{}, false
+	}
+	if neg {
+		c = -c
+	}
+	return Decimal{decimal.New(c, int32(exp))}, true
+}
+
 // MustDecimal is ParseDecimal for constants in code and tests; it panics on bad input.
 func MustDecimal(s string) Decimal {
 	d, err := ParseDecimal(s)
@@ -59,7 +101,61 @@ func (d Decimal) Scale() int32 {
 
 // String prints the number with its own scale ("12.50").
 func (d Decimal) String() string {
-	return d.Decimal.StringFixed(d.Scale())
+	var buf [32]byte
+	return string(d.appendText(buf[:0]))
+}
+
+// appendText appends String's text to dst. A coefficient of at most 18
+// digits with an exponent within ±64 (the usual case) is formatted here from
+// its int64 value; anything else goes through shopspring's big integers.
+// Both give StringFixed(Scale()): the coefficient's digits with the point
+// placed by the exponent, zeros after them for a positive exponent.
+func (d Decimal) appendText(dst []byte) []byte {
+	exp := d.Exponent()
+	if exp < -maxDecimalDigits || exp > maxDecimalDigits || d.NumDigits() > 18 {
+		return append(dst, d.Decimal.StringFixed(d.Scale())...)
+	}
+	c := d.CoefficientInt64()
+	if exp > 0 {
+		if c == 0 {
+			return append(dst, '0')
+		}
+		dst = strconv.AppendInt(dst, c, 10)
+		for range exp {
+			dst = append(dst, '0')
+		}
+		return dst
+	}
+	// Written from the right: the scale's digits (zero-padded), the point,
+	// then the integer part, at least "0".
+	var buf [1 + 18 + 1 + maxDecimalDigits]byte
+	i := len(buf)
+	u := uint64(c)
+	if c < 0 {
+		u = uint64(-c) // cannot overflow: |c| < 10^18
+	}
+	if exp < 0 {
+		for range -exp {
+			i--
+			buf[i] = byte('0' + u%10)
+			u /= 10
+		}
+		i--
+		buf[i] = '.'
+	}
+	for {
+		i--
+		buf[i] = byte('0' + u%10)
+		u /= 10
+		if u == 0 {
+			break
+		}
+	}
+	if c < 0 {
+		i--
+		buf[i] = '-'
+	}
+	return append(dst, buf[i:]...)
 }
 
 // Format makes %s and %v print the number with its scale, like String
@@ -80,11 +176,23 @@ func (d Decimal) Equal(o Decimal) bool { return d.Decimal.Equal(o.Decimal) }
 
 // MarshalJSON writes the number as a JSON string with its scale.
 func (d Decimal) MarshalJSON() ([]byte, error) {
-	return strconv.AppendQuote(nil, d.String()), nil
+	b := make([]byte, 0, 24)
+	b = append(b, '"')
+	b = d.appendText(b)
+	return append(b, '"'), nil
 }
 
 // UnmarshalJSON accepts a JSON string ("12.50") or a JSON number (12.50).
 func (d *Decimal) UnmarshalJSON(b []byte) error {
+	// The usual "12.50" or 12.50 is read without going through strings.
+	plain := b
+	if len(plain) >= 2 && plain[0] == '"' && plain[len(plain)-1] == '"' {
+		plain = plain[1 : len(plain)-1]
+	}
+	if v, ok := parsePlainDecimal(plain); ok {
+		*d = v
+		return nil
+	}
 	s := string(bytes.TrimSpace(b))
 	if s == "null" {
 		return nil
