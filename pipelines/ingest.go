@@ -11,6 +11,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/uuid"
 
+	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/connectors"
 	"github.com/procurehub/procurehub/internal/store"
 )
@@ -203,7 +204,7 @@ func (s *publishSink) Record(ctx context.Context, r connectors.Record) error {
 	if !ok {
 		return fmt.Errorf("no topic for record type %q", r.Type)
 	}
-	payload, err := json.Marshal(r.Value)
+	payload, err := encodeRecord(r.Value)
 	if err != nil {
 		return fmt.Errorf("encode %s %s: %w", r.Type, r.Key, err)
 	}
@@ -259,4 +260,13 @@ func (s *publishSink) flush(ctx context.Context) error {
 	}
 	s.npending = 0
 	return nil
+}
+
+// encodeRecord is json.Marshal with the fast path for orders, the bulk of
+// what connectors publish (canonical.MarshalOrder writes the same bytes).
+func encodeRecord(v any) ([]byte, error) {
+	if o, ok := v.(*canonical.Order); ok {
+		return canonical.MarshalOrder(o)
+	}
+	return json.Marshal(v)
 }

@@ -2,7 +2,6 @@ package pipelines
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -90,7 +89,7 @@ func NewStoreSink(w OrderWriter, cfg StoreSinkConfig, m *Metrics, logger *slog.L
 // HandleOrder is the Watermill handler for procurehub.orders.v1.
 func (s *StoreSink) HandleOrder(msg *message.Message) error {
 	var o canonical.Order
-	if err := json.Unmarshal(msg.Payload, &o); err != nil {
+	if err := canonical.UnmarshalOrder(msg.Payload, &o); err != nil {
 		return Permanent(fmt.Errorf("decode order: %w", err))
 	}
 	if err := o.Validate(); err != nil {

@@ -159,7 +159,8 @@ func Content(o *canonical.Order) ([]byte, error) {
 			bare.Lines[i] = l
 		}
 	}
-	b, err := json.Marshal(&bare)
+	// The same bytes as json.Marshal, several times faster (the bulk path).
+	b, err := canonical.MarshalOrder(&bare)
 	if err != nil {
 		return nil, fmt.Errorf("store: content of order %q: %w", o.OrderNumber, err)
 	}

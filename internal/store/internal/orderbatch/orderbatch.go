@@ -105,7 +105,7 @@ func (it *Item) Lineage() ([]byte, error) {
 // empty when there is none).
 func Decode(document, lineageJSON []byte) (canonical.Order, error) {
 	var o canonical.Order
-	if err := json.Unmarshal(document, &o); err != nil {
+	if err := canonical.UnmarshalOrder(document, &o); err != nil {
 		return canonical.Order{}, fmt.Errorf("stored document does not decode: %w", err)
 	}
 	if len(lineageJSON) == 0 {
