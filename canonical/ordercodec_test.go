@@ -167,6 +167,53 @@ func TestAppendOrderJSONWritesWhatEncodingJSONWrites(t *testing.T) {
 	})
 }
 
+// fillEveryField sets every field reachable from v to a non-zero value:
+// strings, ints, decimals, dates, pointers and one element of each slice.
+func fillEveryField(t *testing.T, v reflect.Value) {
+	t.Helper()
+	switch v.Interface().(type) {
+	case Decimal:
+		v.Set(reflect.ValueOf(MustDecimal("-1.50")))
+		return
+	case Date:
+		v.Set(reflect.ValueOf(NewDate(2026, 2, 3)))
+		return
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString("<" + v.Type().Name() + ">")
+	case reflect.Int:
+		v.SetInt(42)
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fillEveryField(t, v.Elem())
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		fillEveryField(t, v.Index(0))
+	case reflect.Struct:
+		for i := range v.NumField() {
+			fillEveryField(t, v.Field(i))
+		}
+	default:
+		t.Fatalf("fillEveryField does not know %s", v.Type())
+	}
+}
+
+func TestTheCodecCoversEveryFieldOfAnOrder(t *testing.T) {
+	var o Order
+	fillEveryField(t, reflect.ValueOf(&o).Elem())
+	checkEncodeParity(t, &o)
+	in, err := json.Marshal(&o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDecodeParity(t, in, func() *Order { return new(Order) })
+	var got Order
+	if err := UnmarshalOrder(in, &got); err != nil || !reflect.DeepEqual(got, o) {
+		t.Errorf("an order with every field set does not read back: %v", err)
+	}
+}
+
 // decodeCases are JSON documents whose decoding must be encoding/json's.
 // fast says whether the fast decoder reads the document on its own (it
 // hands unusual decimal and date forms to the types' own UnmarshalJSON);
@@ -215,6 +262,7 @@ var decodeCases = []struct {
 	{"separators and HTML characters", `{"order_number":"a` + "\u2028\u2029" + `<>&"}`, true},
 	{"DEL in a string", "{\"order_number\":\"\x7f\"}", true},
 	{"dates and a leap day", `{"order_date":"2024-02-29","requested_delivery_date":"0001-01-01","lines":[]}`, true},
+	{"the leap day of a century that is a leap year", `{"order_date":"2000-02-29","requested_delivery_date":"9999-12-31"}`, true},
 	{"a date given with escapes", `{"order_date":"2026\u002d03-02"}`, true},
 	{"a negative zero line number", `{"lines":[{"line_number":-0,"source":{"line":-12}}]}`, true},
 	{"the largest line number", `{"lines":[{"line_number":9223372036854775807}]}`, false},
@@ -270,6 +318,11 @@ var decodeCases = []struct {
 	{"a decimal with an escape strconv does not know", `{"total_amount":"1\/2"}`, false},
 	{"a number for a date", `{"order_date":20260302}`, false},
 	{"an impossible date", `{"order_date":"2026-02-30"}`, false},
+	{"the 31st of a 30-day month", `{"order_date":"2026-04-31"}`, false},
+	{"the 29th of February of a common year", `{"order_date":"2023-02-29"}`, false},
+	{"the 29th of February of a century that is not a leap year", `{"order_date":"1900-02-29"}`, false},
+	{"the month 13", `{"order_date":"2026-13-01"}`, false},
+	{"the day 0", `{"order_date":"2026-01-00"}`, false},
 	{"the year zero", `{"order_date":"0000-01-01"}`, false},
 	{"a date with a time", `{"order_date":"2026-03-02T10:00:00Z"}`, false},
 	{"an object for a date", `{"order_date":{}}`, false},
