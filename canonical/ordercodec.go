@@ -319,10 +319,13 @@ func skipHTMLSafe(s string, i int) int {
 // does, and then the same error, leaving o as json.Unmarshal leaves it.
 //
 // The fast decoder handles a JSON object decoded into a zero Order, with
-// each key at most once per object: what the pipeline sees. Everything else
-// (a pre-filled o that json.Unmarshal would merge into, duplicate keys,
-// decimal or date forms other than the plain ones, any error) is handed to
-// json.Unmarshal, so that rare inputs are slower but never different.
+// each key at most once per object: what the pipeline sees. Decimal and
+// date forms other than the plain "12.50" and "2026-03-02" go through
+// Decimal's and Date's own UnmarshalJSON, as under json.Unmarshal.
+// Everything else (a pre-filled o that json.Unmarshal would merge into,
+// duplicate keys, integers of more than 18 digits, and any error, which
+// costs a second parse) is handed to json.Unmarshal itself, so that rare
+// inputs are slower but never different.
 func UnmarshalOrder(data []byte, o *Order) error {
 	if o == nil || !isZeroOrder(o) {
 		return json.Unmarshal(data, o)
