@@ -23,11 +23,7 @@ import (
 // json.Marshal(o). It never fails; the error is there so that it can stand
 // in for json.Marshal.
 func MarshalOrder(o *Order) ([]byte, error) {
-	size := 256
-	if o != nil {
-		size += 320 * len(o.Lines)
-	}
-	return AppendOrderJSON(make([]byte, 0, size), o), nil
+	return AppendOrderJSON(make([]byte, 0, orderSize(o)), o), nil
 }
 
 // AppendOrderJSON appends the JSON encoding of o to dst and returns the
@@ -37,6 +33,31 @@ func MarshalOrder(o *Order) ([]byte, error) {
 // and & as \u003c, \u003e and \u0026; U+2028 and U+2029 escaped; invalid
 // UTF-8 replaced by \ufffd). A nil o is written as null.
 func AppendOrderJSON(dst []byte, o *Order) []byte {
+	return appendOrder(dst, o, true)
+}
+
+// AppendOrderContentJSON appends the JSON encoding of o without its lineage:
+// the same bytes as AppendOrderJSON of a copy of o whose Source and every
+// line's Source are nil. It is what a content hash is taken of, without
+// copying the order to clear its sources.
+func AppendOrderContentJSON(dst []byte, o *Order) []byte {
+	return appendOrder(dst, o, false)
+}
+
+// MarshalOrderContent returns AppendOrderContentJSON of o in a new buffer.
+func MarshalOrderContent(o *Order) []byte {
+	return AppendOrderContentJSON(make([]byte, 0, orderSize(o)), o)
+}
+
+// orderSize estimates the encoded size of o, so that one allocation holds it.
+func orderSize(o *Order) int {
+	if o == nil {
+		return 8
+	}
+	return 384 + 256*len(o.Lines)
+}
+
+func appendOrder(dst []byte, o *Order, lineage bool) []byte {
 	if o == nil {
 		return append(dst, "null"...)
 	}
@@ -80,7 +101,7 @@ func AppendOrderJSON(dst []byte, o *Order) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendOrderLineJSON(dst, &o.Lines[i])
+			dst = appendOrderLineJSON(dst, &o.Lines[i], lineage)
 		}
 		dst = append(dst, ']')
 	}
@@ -88,14 +109,14 @@ func AppendOrderJSON(dst []byte, o *Order) []byte {
 		dst = append(dst, `,"total_amount":`...)
 		dst = appendDecimalJSON(dst, *o.TotalAmount)
 	}
-	if o.Source != nil {
+	if o.Source != nil && lineage {
 		dst = append(dst, `,"source":`...)
 		dst = appendSourceJSON(dst, o.Source)
 	}
 	return append(dst, '}')
 }
 
-func appendOrderLineJSON(dst []byte, l *OrderLine) []byte {
+func appendOrderLineJSON(dst []byte, l *OrderLine, lineage bool) []byte {
 	dst = append(dst, `{"line_number":`...)
 	dst = strconv.AppendInt(dst, int64(l.LineNumber), 10)
 	if l.SKU != "" {
@@ -132,7 +153,7 @@ func appendOrderLineJSON(dst []byte, l *OrderLine) []byte {
 		dst = append(dst, `,"origin_country":`...)
 		dst = appendJSONString(dst, string(l.OriginCountry))
 	}
-	if l.Source != nil {
+	if l.Source != nil && lineage {
 		dst = append(dst, `,"source":`...)
 		dst = appendSourceJSON(dst, l.Source)
 	}

@@ -150,21 +150,9 @@ func Content(o *canonical.Order) ([]byte, error) {
 	if o == nil {
 		return nil, fmt.Errorf("store: content: %w: nil order", ErrInvalid)
 	}
-	bare := *o
-	bare.Source = nil
-	if o.Lines != nil {
-		bare.Lines = make([]canonical.OrderLine, len(o.Lines))
-		for i, l := range o.Lines {
-			l.Source = nil
-			bare.Lines[i] = l
-		}
-	}
-	// The same bytes as json.Marshal, several times faster (the bulk path).
-	b, err := canonical.MarshalOrder(&bare)
-	if err != nil {
-		return nil, fmt.Errorf("store: content of order %q: %w", o.OrderNumber, err)
-	}
-	return b, nil
+	// The same bytes as json.Marshal of the order with its sources
+	// cleared, without copying it (the bulk path).
+	return canonical.MarshalOrderContent(o), nil
 }
 
 // ContentHash returns the hex SHA-256 of Content(o). Two orders with the
