@@ -39,6 +39,7 @@ type hubConfig struct {
 	Partitions     int // broker.partitions
 	MaxInFlight    int // broker.max_in_flight
 	StoreBatchSize int // pipeline.store_batch_size
+	StoreWriters   int // pipeline.store_writers
 	PublishBatch   int // pipeline.publish_batch
 }
 
@@ -52,6 +53,9 @@ func (c hubConfig) YAML() string {
 	}
 	if c.StoreBatchSize > 0 {
 		fmt.Fprintf(&pipeline, "  store_batch_size: %d\n", c.StoreBatchSize)
+	}
+	if c.StoreWriters > 0 {
+		fmt.Fprintf(&pipeline, "  store_writers: %d\n", c.StoreWriters)
 	}
 	if c.PublishBatch > 0 {
 		fmt.Fprintf(&pipeline, "  publish_batch: %d\n", c.PublishBatch)

@@ -105,6 +105,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.tune.Partitions, "partitions", 0, "broker.partitions of the hub (0: its default)")
 	fs.IntVar(&o.tune.MaxInFlight, "max-in-flight", 0, "broker.max_in_flight of the hub (0: its default)")
 	fs.IntVar(&o.tune.StoreBatchSize, "store-batch", 0, "pipeline.store_batch_size of the hub (0: its default)")
+	fs.IntVar(&o.tune.StoreWriters, "store-writers", 0, "pipeline.store_writers of the hub (0: its default)")
 	fs.IntVar(&o.tune.PublishBatch, "publish-batch", 0, "pipeline.publish_batch of the hub (0: its default)")
 	fs.BoolVar(&o.gate, "gate", true, "read the hub's /metrics on each poll and count order_lines only once every order is written (false: count on every poll, which costs PostgreSQL CPU)")
 	if err := fs.Parse(args); err != nil {
