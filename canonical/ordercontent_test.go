@@ -3,6 +3,8 @@ package canonical
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -32,5 +34,22 @@ func TestOrderContentIsTheOrderWithoutItsLineage(t *testing.T) {
 	full, _ := MarshalOrder(o)
 	if !bytes.Contains(full, []byte(`"source"`)) {
 		t.Error("MarshalOrder lost the lineage")
+	}
+}
+
+func TestADuplicateLineNumberIsFoundInShortAndLongOrders(t *testing.T) {
+	for _, n := range []int{3, 64, 65, 500} {
+		o := &Order{OrderNumber: "PO-1", Buyer: Party{ID: "B"}, Currency: "EUR"}
+		for i := range n {
+			o.Lines = append(o.Lines, OrderLine{LineNumber: i + 1, Quantity: MustDecimal("1"), Unit: "EA", UnitPrice: MustDecimal("1")})
+		}
+		o.Lines[n-1].LineNumber = 2 // the last line repeats line 2
+		ve := AsValidationError(o.Validate())
+		if ve == nil || !ve.Has(fmt.Sprintf("lines[%d].line_number", n-1), CodeDuplicate) {
+			t.Errorf("%d lines: %v, want the last line named as a duplicate", n, o.Validate())
+		}
+		if ve != nil && !strings.Contains(ve.Error(), "also used by lines[1]") {
+			t.Errorf("%d lines: %v, want it to name lines[1]", n, ve)
+		}
 	}
 }

@@ -295,21 +295,37 @@ func (p *problems) source(path fieldPath, s *Source) {
 // lineNumbers checks that the line numbers of an array of n lines are
 // positive and unique; number(i) returns the line number at position i.
 func (p *problems) lineNumbers(n int, number func(int) int, array string) {
+	// firstUse finds an earlier position with the same line number: a scan
+	// for the usual short order, a map for long ones.
+	const scanUpTo = 64
 	var seen map[int]int
+	firstUse := func(i, ln int) (int, bool) {
+		if n <= scanUpTo {
+			for j := 0; j < i; j++ {
+				if number(j) == ln {
+					return j, true
+				}
+			}
+			return 0, false
+		}
+		if seen == nil {
+			seen = make(map[int]int, n)
+		}
+		first, dup := seen[ln]
+		if !dup {
+			seen[ln] = i
+		}
+		return first, dup
+	}
 	for i := 0; i < n; i++ {
 		ln := number(i)
 		if ln <= 0 {
 			p.add(elem(array, i, "line_number"), CodeNotPositive, "must be greater than zero, got %d", ln)
 			continue
 		}
-		if seen == nil {
-			seen = make(map[int]int, n)
-		}
-		if first, dup := seen[ln]; dup {
+		if first, dup := firstUse(i, ln); dup {
 			p.add(elem(array, i, "line_number"), CodeDuplicate, "line number %d is also used by %s", ln, elem(array, first, ""))
-			continue
 		}
-		seen[ln] = i
 	}
 }
 
