@@ -5,7 +5,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,29 +19,26 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/connectors"
 	"github.com/procurehub/procurehub/internal/api"
 	"github.com/procurehub/procurehub/internal/config"
 	"github.com/procurehub/procurehub/internal/demo"
 	"github.com/procurehub/procurehub/internal/embedded"
 	"github.com/procurehub/procurehub/internal/kafka"
-	"github.com/procurehub/procurehub/internal/store"
 	"github.com/procurehub/procurehub/internal/store/postgres"
 	"github.com/procurehub/procurehub/internal/store/sqlite"
 	"github.com/procurehub/procurehub/pipelines"
 )
 
-// Store is every store method the hub uses; both stores implement it.
+// Store is every store method the hub uses: what the pipelines and the API
+// declare they need, plus the store's own lifecycle. Both stores implement it.
 type Store interface {
+	pipelines.OrderWriter
+	pipelines.Ledger
+	api.OrderReader
 	Migrate(ctx context.Context) error
 	Ping(ctx context.Context) error
 	Close() error
-	UpsertOrders(ctx context.Context, orders []*canonical.Order) ([]store.Change, error)
-	GetOrder(ctx context.Context, buyerID, orderNumber string) (*store.StoredOrder, error)
-	ListOrders(ctx context.Context, f store.OrderFilter) ([]store.StoredOrder, string, error)
-	LedgerClaim(ctx context.Context, e store.LedgerEntry) (store.LedgerEntry, bool, error)
-	LedgerFinish(ctx context.Context, id int64, status string, records, rejects int, receipt json.RawMessage) error
 }
 
 // OpenStore opens the configured store.
