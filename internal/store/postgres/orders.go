@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/procurehub/procurehub/canonical"
@@ -43,7 +45,7 @@ func (s *Store) UpsertOrders(ctx context.Context, orders []*canonical.Order) ([]
 	if err != nil {
 		return nil, fmt.Errorf("postgres: upsert orders: %w", err)
 	}
-	pending, err := s.changedOnly(ctx, items)
+	pending, allNew, err := s.changedOnly(ctx, items)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: upsert orders: %w", translate(err))
 	}
@@ -54,6 +56,22 @@ func (s *Store) UpsertOrders(ctx context.Context, orders []*canonical.Order) ([]
 	for i := range pending {
 		if staged[i], err = stageRow(&pending[i]); err != nil {
 			return nil, fmt.Errorf("postgres: upsert orders: %w", err)
+		}
+	}
+	if allNew {
+		// None of the keys was stored a moment ago: insert them straight,
+		// without the staging table. If another writer inserted one of them
+		// in the meantime, the unique key refuses the batch and the upsert
+		// below does it right.
+		written, err := s.insertNew(ctx, pending, staged)
+		if err == nil {
+			for _, w := range written {
+				changes[w.index] = w.change
+			}
+			return changes, nil
+		}
+		if !isUniqueViolation(err) && !errors.Is(translate(err), store.ErrConflict) {
+			return nil, fmt.Errorf("postgres: upsert orders: %w", translate(err))
 		}
 	}
 	for attempt := 1; ; attempt++ {
@@ -71,9 +89,10 @@ func (s *Store) UpsertOrders(ctx context.Context, orders []*canonical.Order) ([]
 	}
 }
 
-// changedOnly drops the items whose stored content hash is already theirs.
-// It is only a shortcut: writeOrders checks the hash again under the row lock.
-func (s *Store) changedOnly(ctx context.Context, items []orderbatch.Item) ([]orderbatch.Item, error) {
+// changedOnly drops the items whose stored content hash is already theirs,
+// and reports whether none of the remaining keys is stored at all. It is only
+// a shortcut: writeOrders checks the hash again under the row lock.
+func (s *Store) changedOnly(ctx context.Context, items []orderbatch.Item) (pending []orderbatch.Item, allNew bool, err error) {
 	buyers := make([]string, len(items))
 	numbers := make([]string, len(items))
 	for i, it := range items {
@@ -85,7 +104,7 @@ func (s *Store) changedOnly(ctx context.Context, items []orderbatch.Item) ([]ord
 		JOIN orders o ON o.buyer_id = k.buyer_id AND o.order_number = k.order_number`,
 		buyers, numbers)
 	if err != nil {
-		return nil, fmt.Errorf("read content hashes: %w", err)
+		return nil, false, fmt.Errorf("read content hashes: %w", err)
 	}
 	stored := make(map[orderbatch.Key]string, len(items))
 	var k orderbatch.Key
@@ -95,15 +114,15 @@ func (s *Store) changedOnly(ctx context.Context, items []orderbatch.Item) ([]ord
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read content hashes: %w", err)
+		return nil, false, fmt.Errorf("read content hashes: %w", err)
 	}
-	pending := items[:0:0]
+	pending = items[:0:0]
 	for _, it := range items {
 		if h, ok := stored[it.Key]; !ok || h != it.Hash {
 			pending = append(pending, it)
 		}
 	}
-	return pending, nil
+	return pending, len(stored) == 0, nil
 }
 
 // stageColumns are the columns of the order_stage temporary table, in the
@@ -162,6 +181,65 @@ var lineColumns = []string{
 type written struct {
 	index  int // in the caller's batch
 	change store.Change
+}
+
+// insertNew inserts orders whose keys are not stored: their ids come from
+// the identity sequence in one query, then the orders and their lines are
+// COPYed in, in key order (so that two writers racing for the same new keys
+// meet on the first one instead of deadlocking). A key inserted meanwhile by
+// another writer fails the whole transaction with a unique violation.
+func (s *Store) insertNew(ctx context.Context, items []orderbatch.Item, staged [][]any) ([]written, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer rollback(ctx, tx)
+
+	rows, err := tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence('orders', 'id')) FROM generate_series(1, $1)`, len(items))
+	if err != nil {
+		return nil, fmt.Errorf("take order ids: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("take order ids: %w", err)
+	}
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool {
+		ka, kb := items[order[a]].Key, items[order[b]].Key
+		return ka.BuyerID < kb.BuyerID || ka.BuyerID == kb.BuyerID && ka.OrderNumber < kb.OrderNumber
+	})
+	orderRows := make([][]any, 0, len(items))
+	var lines [][]any
+	out := make([]written, 0, len(items))
+	for n, i := range order {
+		id := ids[n]
+		orderRows = append(orderRows, append([]any{id}, staged[i]...))
+		for j := range items[i].Order.Lines {
+			lines = append(lines, lineRow(id, &items[i].Order.Lines[j]))
+		}
+		out = append(out, written{index: items[i].Index, change: store.ChangeInserted})
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"orders"}, append([]string{"id"}, stageColumns...), pgx.CopyFromRows(orderRows)); err != nil {
+		return nil, fmt.Errorf("copy new orders: %w", err)
+	}
+	if len(lines) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"order_lines"}, lineColumns, pgx.CopyFromRows(lines)); err != nil {
+			return nil, fmt.Errorf("copy order lines: %w", err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return out, nil
+}
+
+// isUniqueViolation reports a unique key refusing a row (SQLSTATE 23505).
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
 // writeOrders runs one attempt of the write transaction: COPY the orders into
