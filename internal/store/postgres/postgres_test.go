@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/internal/store/internal/orderbatch"
 	"github.com/procurehub/procurehub/internal/store/migrate"
 	"github.com/procurehub/procurehub/internal/store/postgres/pgtest"
 	"github.com/procurehub/procurehub/internal/store/storetest"
@@ -142,5 +143,34 @@ func TestTheContentHashIsTheSHA256OfTheStoredDocument(t *testing.T) {
 	}
 	if mismatched != 0 || withoutLineage != 1 {
 		t.Errorf("%d orders whose hash is not their document's, %d without lineage; want 0 and 1", mismatched, withoutLineage)
+	}
+}
+
+// The bulk path for new orders relies on the unique key to notice an order
+// that another writer inserted between the hash check and the COPY; the
+// caller then falls back to the upsert. This forces that race.
+func TestANewOrderInsertedMeanwhileIsRefusedByTheBulkPathAndNotDoubled(t *testing.T) {
+	ctx := t.Context()
+	s := openSchema(t)
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpsertOrders(ctx, []*canonical.Order{twoLineOrder()}); err != nil {
+		t.Fatal(err)
+	}
+	items, err := orderbatch.Prepare([]*canonical.Order{twoLineOrder()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, err := stageRow(&items[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.insertNew(ctx, items, [][]any{row})
+	if !isUniqueViolation(err) {
+		t.Fatalf("insertNew of a stored key: err = %v, want a unique violation", err)
+	}
+	if got := len(lineRows(t, s)); got != 2 {
+		t.Errorf("%d order lines after the refused insert, want the 2 of the one stored order", got)
 	}
 }
