@@ -362,8 +362,8 @@ func (p *problems) amount(path fieldPath, amount *Decimal, qty, price Decimal, c
 	if amount == nil {
 		return
 	}
-	exact := qty.Mul(price.Decimal)
-	if !within(amount.Decimal, exact, halfMinorUnit(c, *amount)) {
+	if !productWithin(amount.Decimal, qty.Decimal, price.Decimal, halfMinorUnit(c, *amount)) {
+		exact := qty.Mul(price.Decimal)
 		p.add(path, CodeAmountMismatch, "is %s but quantity %s × unit price %s is %s", amount, qty, price, Decimal{exact})
 	}
 }
