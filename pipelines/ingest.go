@@ -169,12 +169,17 @@ func (g *Ingestor) decodeAndPublish(ctx context.Context, in connectors.Input) (c
 		sink.batchSize = 500
 	}
 	decodeErr := g.Connector.Decoder.Decode(ctx, in, rc, sink)
+	// Whatever happened, no publish may still be running when we return.
+	flushErr := sink.flush(ctx)
+	if err := sink.wait(); flushErr == nil {
+		flushErr = err
+	}
 	var fe *connectors.FileError
 	if decodeErr != nil && !errors.As(decodeErr, &fe) {
 		return sink.outcome, fmt.Errorf("decode %s: %w", in.Name, decodeErr)
 	}
-	if err := sink.flush(ctx); err != nil {
-		return sink.outcome, err
+	if flushErr != nil {
+		return sink.outcome, flushErr
 	}
 	o := sink.outcome
 	switch {
@@ -189,7 +194,11 @@ func (g *Ingestor) decodeAndPublish(ctx context.Context, in connectors.Input) (c
 	return o, nil
 }
 
-// publishSink publishes records in batches and collects row errors for the receipt.
+// publishSink publishes records in batches and collects row errors for the
+// receipt. One batch is published in the background while the decoder fills
+// the next (the broker's acknowledgement takes a round trip), and a batch is
+// only sent once the one before it is acknowledged, so records keep their
+// order.
 type publishSink struct {
 	g         *Ingestor
 	in        connectors.Input
@@ -197,6 +206,7 @@ type publishSink struct {
 	pending   map[string][]*message.Message // topic → messages
 	npending  int
 	outcome   connectors.Outcome
+	inflight  chan error // the result of the batch being published, if any
 }
 
 func (s *publishSink) Record(ctx context.Context, r connectors.Record) error {
@@ -244,22 +254,45 @@ func (s *publishSink) RowError(_ context.Context, e connectors.RowError) error {
 	return nil
 }
 
-// flush publishes what is pending; Publish returns once the broker acknowledged it.
+// flush waits for the batch in flight, then starts publishing what is
+// pending. Publish returns once the broker acknowledged the batch; wait
+// collects that.
 func (s *publishSink) flush(ctx context.Context) error {
-	for topic, msgs := range s.pending {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := s.g.Publisher.Publish(topic, msgs...); err != nil {
-			return fmt.Errorf("publish to %s: %w", topic, err)
-		}
-		if s.g.Metrics != nil {
-			s.g.Metrics.Published.WithLabelValues(topic).Add(float64(len(msgs)))
-		}
-		delete(s.pending, topic)
+	if err := s.wait(); err != nil {
+		return err
 	}
-	s.npending = 0
+	if s.npending == 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	batch := s.pending
+	s.pending, s.npending = nil, 0
+	s.inflight = make(chan error, 1)
+	go func(done chan<- error) {
+		for topic, msgs := range batch {
+			if err := s.g.Publisher.Publish(topic, msgs...); err != nil {
+				done <- fmt.Errorf("publish to %s: %w", topic, err)
+				return
+			}
+			if s.g.Metrics != nil {
+				s.g.Metrics.Published.WithLabelValues(topic).Add(float64(len(msgs)))
+			}
+		}
+		done <- nil
+	}(s.inflight)
 	return nil
+}
+
+// wait returns the result of the batch in flight, if any.
+func (s *publishSink) wait() error {
+	if s.inflight == nil {
+		return nil
+	}
+	err := <-s.inflight
+	s.inflight = nil
+	return err
 }
 
 // encodeRecord is json.Marshal with the fast path for orders, the bulk of

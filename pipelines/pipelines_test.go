@@ -156,7 +156,7 @@ func TestIngestor(t *testing.T) {
 		l, s := &fakeLedger{}, &fakeSource{}
 		return &Ingestor{Partner: "acme", Kind: "test", Publisher: pub, Ledger: l,
 			Connector: &connectors.Connector{Source: s, Decoder: scriptDecoder{}},
-			Metrics:   NewMetrics(prometheus.NewRegistry())}, l, s
+			Metrics:   NewMetrics(prometheus.NewRegistry()), BatchSize: 1}, l, s // a publish per record: batches overlap decoding
 	}
 
 	t.Run("good rows are published keyed by order number while the bad row goes to the receipt", func(t *testing.T) {
