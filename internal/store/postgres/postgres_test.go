@@ -33,27 +33,8 @@ func TestConformance(t *testing.T) {
 }
 
 func TestOrderLinesFollowTheLatestVersion(t *testing.T) {
-	ctx := t.Context()
 	s := openSchema(t)
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	o := twoLineOrder()
-	if _, err := s.UpsertOrders(ctx, []*canonical.Order{o}); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := lineRows(t, s), []string{"1 120.000 12.50 1500.00", "2 2000 0.125 <nil>"}; !slices.Equal(got, want) {
-		t.Errorf("order_lines after insert: %q, want %q", got, want)
-	}
-
-	o = twoLineOrder()
-	o.Lines = o.Lines[1:] // line 1 cancelled
-	if _, err := s.UpsertOrders(ctx, []*canonical.Order{o}); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := lineRows(t, s), []string{"2 2000 0.125 <nil>"}; !slices.Equal(got, want) {
-		t.Errorf("order_lines after update: %q, want %q (the removed line gone)", got, want)
-	}
+	storetest.CheckLinesFollowTheLatestVersion(t, s, func(t *testing.T) []string { return lineRows(t, s) })
 }
 
 func TestOpenDoesNotPrintThePassword(t *testing.T) {
@@ -63,17 +44,6 @@ func TestOpenDoesNotPrintThePassword(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "s3cret-pw") {
 		t.Errorf("error shows the password: %v", err)
-	}
-}
-
-func twoLineOrder() *canonical.Order {
-	amount := canonical.MustDecimal("1500.00")
-	return &canonical.Order{
-		OrderNumber: "PO-7", Buyer: canonical.Party{ID: "acme-de"}, Supplier: canonical.Party{ID: "s1"}, Currency: "EUR",
-		Lines: []canonical.OrderLine{
-			{LineNumber: 1, Quantity: canonical.MustDecimal("120.000"), Unit: "EA", UnitPrice: canonical.MustDecimal("12.50"), Amount: &amount},
-			{LineNumber: 2, Quantity: canonical.MustDecimal("2000"), Unit: "C62", UnitPrice: canonical.MustDecimal("0.125")},
-		},
 	}
 }
 
@@ -127,10 +97,10 @@ func TestTheContentHashIsTheSHA256OfTheStoredDocument(t *testing.T) {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	withLineage := twoLineOrder()
+	withLineage := storetest.TwoLineOrder()
 	withLineage.OrderNumber = "PO-8"
 	withLineage.Source = &canonical.Source{Connector: "erp_export", File: "orders.csv", Line: 2}
-	if _, err := s.UpsertOrders(ctx, []*canonical.Order{twoLineOrder(), withLineage}); err != nil {
+	if _, err := s.UpsertOrders(ctx, []*canonical.Order{storetest.TwoLineOrder(), withLineage}); err != nil {
 		t.Fatal(err)
 	}
 	var mismatched, withoutLineage int
@@ -155,10 +125,10 @@ func TestANewOrderInsertedMeanwhileIsRefusedByTheBulkPathAndNotDoubled(t *testin
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.UpsertOrders(ctx, []*canonical.Order{twoLineOrder()}); err != nil {
+	if _, err := s.UpsertOrders(ctx, []*canonical.Order{storetest.TwoLineOrder()}); err != nil {
 		t.Fatal(err)
 	}
-	items, err := orderbatch.Prepare([]*canonical.Order{twoLineOrder()})
+	items, err := orderbatch.Prepare([]*canonical.Order{storetest.TwoLineOrder()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/store"
 	"github.com/procurehub/procurehub/internal/store/migrate"
 	"github.com/procurehub/procurehub/internal/store/storetest"
@@ -40,27 +39,8 @@ func TestConformanceInMemory(t *testing.T) {
 }
 
 func TestOrderLinesFollowTheLatestVersion(t *testing.T) {
-	ctx := t.Context()
 	s := openTemp(t)
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	o := twoLineOrder()
-	if _, err := s.UpsertOrders(ctx, []*canonical.Order{o}); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := lineRows(t, s), []string{"1 120.000 12.50 1500.00", "2 2000 0.125 <nil>"}; !slices.Equal(got, want) {
-		t.Errorf("order_lines after insert: %q, want %q", got, want)
-	}
-
-	o = twoLineOrder()
-	o.Lines = o.Lines[1:] // line 1 cancelled
-	if _, err := s.UpsertOrders(ctx, []*canonical.Order{o}); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := lineRows(t, s), []string{"2 2000 0.125 <nil>"}; !slices.Equal(got, want) {
-		t.Errorf("order_lines after update: %q, want %q (the removed line gone)", got, want)
-	}
+	storetest.CheckLinesFollowTheLatestVersion(t, s, func(t *testing.T) []string { return lineRows(t, s) })
 }
 
 func TestOpenRefusesAPathItCannotPassOn(t *testing.T) {
@@ -68,17 +48,6 @@ func TestOpenRefusesAPathItCannotPassOn(t *testing.T) {
 		if _, err := Open(context.Background(), path); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("Open(%q): err = %v, want ErrInvalid", path, err)
 		}
-	}
-}
-
-func twoLineOrder() *canonical.Order {
-	amount := canonical.MustDecimal("1500.00")
-	return &canonical.Order{
-		OrderNumber: "PO-7", Buyer: canonical.Party{ID: "acme-de"}, Supplier: canonical.Party{ID: "s1"}, Currency: "EUR",
-		Lines: []canonical.OrderLine{
-			{LineNumber: 1, Quantity: canonical.MustDecimal("120.000"), Unit: "EA", UnitPrice: canonical.MustDecimal("12.50"), Amount: &amount},
-			{LineNumber: 2, Quantity: canonical.MustDecimal("2000"), Unit: "C62", UnitPrice: canonical.MustDecimal("0.125")},
-		},
 	}
 }
 
