@@ -19,6 +19,7 @@ import (
 
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/connectors"
+	"github.com/procurehub/procurehub/internal/kafka"
 	"github.com/procurehub/procurehub/internal/store"
 )
 
@@ -340,7 +341,10 @@ func TestStoreSinkRouter(t *testing.T) {
 		ps, w := newPubSub(t), &fakeWriter{}
 		poison, _ := ps.Subscribe(context.Background(), TopicPoison)
 		m := startRouter(t, ps, w)
-		ps.Publish(TopicOrders, orderMessage(t, []byte(`{"order_number": 42`), "PO-X"))
+		bad := orderMessage(t, []byte(`{"order_number": 42`), "PO-X")
+		bad.Metadata.Set(kafka.PartitionMetadata, "3")
+		bad.Metadata.Set(kafka.OffsetMetadata, "1041")
+		ps.Publish(TopicOrders, bad)
 		ps.Publish(TopicOrders, orderMessage(t, orderJSON(t, "PO-after"), "PO-after"))
 		got := drain(t, poison, 1)[0]
 		if reason := got.Metadata.Get(middleware.ReasonForPoisonedKey); !bytes.Contains([]byte(reason), []byte("decode order")) {
@@ -348,6 +352,9 @@ func TestStoreSinkRouter(t *testing.T) {
 		}
 		if topic := got.Metadata.Get(middleware.PoisonedTopicKey); topic != TopicOrders {
 			t.Errorf("poison origin topic = %q, want %s", topic, TopicOrders)
+		}
+		if p, o := got.Metadata.Get(MetaPoisonedPartition), got.Metadata.Get(MetaPoisonedOffset); p != "3" || o != "1041" {
+			t.Errorf("poison origin = partition %q offset %q, want 3 and 1041", p, o)
 		}
 		waitFor(t, func() bool { return w.has("PO-after") })
 		if n := testutil.ToFloat64(m.Poisoned.WithLabelValues(HandlerStoreOrders)); n != 1 {

@@ -8,6 +8,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+
+	"github.com/procurehub/procurehub/internal/kafka"
 )
 
 // RouterConfig tunes retries and timeouts of the pipeline handlers.
@@ -83,13 +85,26 @@ func NewRouter(cfg RouterConfig, sub message.Subscriber, pub message.Publisher, 
 	return r, nil
 }
 
-// poisonCounter wraps the poison middleware and counts what it diverts.
+// Poison metadata besides Watermill's reason_poisoned, topic_poisoned and
+// handler_poisoned: where the message was read, so that it can be found and
+// replayed (the broker adapter does not republish its receive-only keys).
+const (
+	MetaPoisonedPartition = "partition_poisoned"
+	MetaPoisonedOffset    = "offset_poisoned"
+)
+
+// poisonCounter wraps the poison middleware: it counts what it diverts and
+// records the message's origin partition and offset in its metadata.
 func poisonCounter(m *Metrics, handler string, poison message.HandlerMiddleware) message.HandlerMiddleware {
 	return func(h message.HandlerFunc) message.HandlerFunc {
 		failed := func(msg *message.Message) ([]*message.Message, error) {
 			out, err := h(msg)
-			if err != nil && m != nil {
-				m.Poisoned.WithLabelValues(handler).Inc()
+			if err != nil {
+				msg.Metadata.Set(MetaPoisonedPartition, msg.Metadata.Get(kafka.PartitionMetadata))
+				msg.Metadata.Set(MetaPoisonedOffset, msg.Metadata.Get(kafka.OffsetMetadata))
+				if m != nil {
+					m.Poisoned.WithLabelValues(handler).Inc()
+				}
 			}
 			return out, err
 		}

@@ -13,9 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/procurehub/procurehub/internal/config"
 	"github.com/procurehub/procurehub/internal/embedded"
+	"github.com/procurehub/procurehub/internal/kafka"
 	"github.com/procurehub/procurehub/internal/store/postgres/pgtest"
+	"github.com/procurehub/procurehub/pipelines"
 )
 
 // hubConfig is a config with one erp_export partner whose inbox is dir/inbox.
@@ -237,6 +241,47 @@ func exerciseHub(t *testing.T, r *runningHub) {
 		fe, _ := rec["file_error"].(map[string]any)
 		if rec["status"] != "rejected" || !strings.Contains(fmt.Sprint(fe["message"]), "sku") {
 			t.Fatalf("receipt = %v, want rejected naming the sku column", rec)
+		}
+	})
+
+	t.Run("a message that is not an order lands on the poison topic with its reason and origin", func(t *testing.T) {
+		pub, err := kafka.NewPublisher(kafka.PublisherConfig{Brokers: r.hub.Brokers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pub.Close()
+		bad := message.NewMessage("poison-test-1", []byte(`{"order_number": 42}`))
+		bad.Metadata.Set(kafka.KeyMetadata, "PO-BAD")
+		if err := pub.Publish(pipelines.TopicOrders, bad); err != nil {
+			t.Fatal(err)
+		}
+		sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{Brokers: r.hub.Brokers, ConsumerGroup: "poison-reader-" + t.Name()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sub.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		msgs, err := sub.Subscribe(ctx, pipelines.TopicPoison)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			select {
+			case m := <-msgs:
+				m.Ack()
+				if m.UUID != "poison-test-1" {
+					continue
+				}
+				reason := m.Metadata.Get(middleware.ReasonForPoisonedKey)
+				if !strings.Contains(reason, "decode order") || m.Metadata.Get(middleware.PoisonedTopicKey) != pipelines.TopicOrders ||
+					m.Metadata.Get(pipelines.MetaPoisonedOffset) == "" {
+					t.Fatalf("poison metadata = %v, want the decode error, the origin topic and offset", m.Metadata)
+				}
+				return
+			case <-ctx.Done():
+				t.Fatal("no poison message within 30s")
+			}
 		}
 	})
 
