@@ -169,14 +169,16 @@ func (g *Ingestor) decodeAndPublish(ctx context.Context, in connectors.Input) (c
 		sink.batchSize = 500
 	}
 	decodeErr := g.Connector.Decoder.Decode(ctx, in, rc, sink)
-	// Whatever happened, no publish may still be running when we return.
+	var fe *connectors.FileError
+	if decodeErr != nil && !errors.As(decodeErr, &fe) {
+		// The input is taken again later; no publish may still be running
+		// when we return.
+		sink.wait()
+		return sink.outcome, fmt.Errorf("decode %s: %w", in.Name, decodeErr)
+	}
 	flushErr := sink.flush(ctx)
 	if err := sink.wait(); flushErr == nil {
 		flushErr = err
-	}
-	var fe *connectors.FileError
-	if decodeErr != nil && !errors.As(decodeErr, &fe) {
-		return sink.outcome, fmt.Errorf("decode %s: %w", in.Name, decodeErr)
 	}
 	if flushErr != nil {
 		return sink.outcome, flushErr
