@@ -1,6 +1,6 @@
 // Command procurehub is the integration hub's one binary.
 //
-//	procurehub run [--config FILE] [--http-addr ADDR]
+//	procurehub run [--config FILE] [--http-addr ADDR] [--kafka-addr ADDR]
 //	procurehub parse --format FORMAT [--mapping FILE] FILE...
 //	procurehub config check FILE
 //	procurehub migrate [--config FILE]
@@ -33,7 +33,8 @@ var errUsage = exitError{code: 2}
 const usage = `procurehub — integration hub for cross-border procurement
 
 Usage:
-  procurehub run [--config FILE] [--http-addr ADDR]   run connectors, pipelines, API (embedded defaults without --config)
+  procurehub run [--config FILE] [--http-addr ADDR] [--kafka-addr ADDR]
+                                                      run connectors, pipelines, API (embedded defaults without --config)
   procurehub parse --format FORMAT [--mapping FILE] FILE...
                                                       decode files to canonical JSON Lines (no broker, no store)
   procurehub config check FILE                        validate a config file

@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // runCLI runs the binary's entry point in-process and returns stdout, stderr and the exit code.
@@ -133,4 +135,63 @@ func TestUsage(t *testing.T) {
 			t.Errorf("%q: exit %d, stderr %q; want exit 2 with a usage message", args, code, errOut)
 		}
 	}
+}
+
+func TestRunStartsTheHubOnTheGivenAddressesAndStopsWhenCancelled(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "hub.yaml")
+	os.WriteFile(cfg, []byte("broker:\n  embedded: true\n  data_dir: "+filepath.Join(dir, "kafka")+
+		"\nstore:\n  driver: sqlite\n  dsn: "+filepath.Join(dir, "hub.db")+"\n  migrate_on_start: true\n"), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"run", "--config", cfg, "--http-addr", "127.0.0.1:0", "--kafka-addr", "127.0.0.1:0"}, &stdout, &stderr)
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(stdout.String(), "procurehub is running") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no banner within 60s; stderr:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if strings.Contains(stdout.String(), ":9092") || strings.Contains(stdout.String(), ":8080") {
+		t.Errorf("banner shows a default port although others were asked for:\n%s", stdout.String())
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v after cancellation", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("run did not return within 60s of cancellation")
+	}
+}
+
+func TestKafkaAddrIsRefusedWithExternalBrokers(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(cfg, []byte("broker:\n  brokers: [kafka-1:9092]\n"), 0o644)
+	if _, errOut, code := runCLI(t, "run", "--config", cfg, "--kafka-addr", "127.0.0.1:0"); code != 2 || !strings.Contains(errOut, "embedded broker") {
+		t.Fatalf("exit %d, stderr %q; want exit 2 explaining the flag", code, errOut)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the writer goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

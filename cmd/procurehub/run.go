@@ -17,6 +17,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := newFlagSet("run", stderr)
 	configPath := fs.String("config", "", "config `FILE`; without it, the embedded demo config (no external service)")
 	httpAddr := fs.String("http-addr", "", "HTTP listen `ADDR` (overrides http.addr; default 127.0.0.1:8080)")
+	kafkaAddr := fs.String("kafka-addr", "", "listen `ADDR` of the embedded broker (overrides broker.addr and PROCUREHUB_KAFKA_ADDR; default 127.0.0.1:9092)")
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -32,6 +33,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if *httpAddr != "" {
 		cfg.HTTP.Addr = *httpAddr
+	}
+	if *kafkaAddr != "" {
+		if !cfg.Broker.Embedded {
+			fmt.Fprintln(stderr, "procurehub run: --kafka-addr applies to the embedded broker; this config uses external brokers")
+			return errUsage
+		}
+		cfg.Broker.Addr = *kafkaAddr
 	}
 	reg, err := app.Builtins()
 	if err != nil {
