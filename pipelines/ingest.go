@@ -104,7 +104,7 @@ func (g *Ingestor) Take(ctx context.Context, in connectors.Input) (connectors.Ou
 	if err != nil {
 		return connectors.Outcome{}, fmt.Errorf("ledger claim %s: %w", in.Name, err)
 	}
-	if !isNew && entry.Status != statusProcessing {
+	if !isNew && entry.Status != store.LedgerProcessing {
 		// Same content taken before: settle it without publishing anything.
 		o := connectors.Outcome{Status: connectors.StatusDuplicate}
 		if err := g.settle(ctx, in, o); err != nil {
@@ -138,8 +138,6 @@ func (g *Ingestor) Take(ctx context.Context, in connectors.Input) (connectors.Ou
 	log.Info("input taken", "status", o.Status, "accepted", o.Accepted, "rejected", o.Rejected)
 	return o, nil
 }
-
-const statusProcessing = "processing"
 
 func (g *Ingestor) countInput(o connectors.Outcome) {
 	if g.Metrics != nil {

@@ -170,3 +170,16 @@ func HashContent(content []byte) string {
 	sum := sha256.Sum256(content)
 	return hex.EncodeToString(sum[:])
 }
+
+// CheckLedgerFinish applies the rules both stores' LedgerFinish share: a
+// status is required, and a receipt, when given, is JSON. It returns an
+// error wrapping ErrInvalid.
+func CheckLedgerFinish(status string, receipt json.RawMessage) error {
+	if status == "" {
+		return fmt.Errorf("%w: status is required", ErrInvalid)
+	}
+	if len(receipt) > 0 && !json.Valid(receipt) {
+		return fmt.Errorf("%w: receipt is not JSON", ErrInvalid)
+	}
+	return nil
+}

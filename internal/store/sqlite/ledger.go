@@ -50,14 +50,11 @@ func (s *Store) LedgerClaim(ctx context.Context, e store.LedgerEntry) (store.Led
 // store.ErrNotFound; an empty status or a receipt that is not JSON is
 // store.ErrInvalid.
 func (s *Store) LedgerFinish(ctx context.Context, id int64, status string, records, rejects int, receipt json.RawMessage) error {
-	if status == "" {
-		return fmt.Errorf("sqlite: ledger finish %d: %w: status is required", id, store.ErrInvalid)
+	if err := store.CheckLedgerFinish(status, receipt); err != nil {
+		return fmt.Errorf("sqlite: ledger finish %d: %w", id, err)
 	}
 	var r any // NULL without a receipt
 	if len(receipt) > 0 {
-		if !json.Valid(receipt) {
-			return fmt.Errorf("sqlite: ledger finish %d: %w: receipt is not JSON", id, store.ErrInvalid)
-		}
 		r = string(receipt)
 	}
 	res, err := s.db.ExecContext(ctx, `
