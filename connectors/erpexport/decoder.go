@@ -98,7 +98,7 @@ func (d *Decoder) Decode(ctx context.Context, in connectors.Input, r io.Reader, 
 		connector = Kind
 	}
 	src := canonical.Source{Connector: connector, Partner: in.Partner, File: in.Name, Line: headerLine}
-	b, err := d.rules.NewOrderBuilder(src, header, out)
+	b, err := d.rules.NewBuilder(src, header, out)
 	if err != nil {
 		var fe *connectors.FileError
 		if detected && errors.As(err, &fe) && fe.Code == mapping.CodeWrongHeader {
@@ -142,7 +142,7 @@ func (d *Decoder) Decode(ctx context.Context, in connectors.Input, r io.Reader, 
 }
 
 // row converts the cells the mapping reads and hands the row on.
-func (d *Decoder) row(ctx context.Context, b *mapping.OrderBuilder, text *cellText, header []string, cols []int, line int, rec []string) error {
+func (d *Decoder) row(ctx context.Context, b mapping.RowBuilder, text *cellText, header []string, cols []int, line int, rec []string) error {
 	for _, c := range cols {
 		s, ok := text.convert(rec[c])
 		if !ok {

@@ -523,3 +523,23 @@ func linesList(lines []int) string {
 	}
 	return "lines " + strings.Join(parts, ", ")
 }
+
+// RowBuilder turns the rows of one table into canonical records as a
+// mapping says. Decoders (CSV, XLSX) feed it row by row: Columns tells
+// which cells it reads, Row takes a readable row, BadRow a row the decoder
+// could not read (with its error), and Finish flushes the last record.
+type RowBuilder interface {
+	Columns() []int
+	Row(ctx context.Context, line int, cells []string) error
+	BadRow(ctx context.Context, line int, cells []string, e connectors.RowError) error
+	Finish(ctx context.Context) error
+}
+
+var _ RowBuilder = (*OrderBuilder)(nil)
+
+// NewBuilder binds the rules to a table's header and returns the builder of
+// the mapping's document type. A header that does not fit the mapping is a
+// *connectors.FileError naming the columns.
+func (r *Rules) NewBuilder(src canonical.Source, header []string, out connectors.Sink) (RowBuilder, error) {
+	return r.NewOrderBuilder(src, header, out)
+}

@@ -56,6 +56,10 @@ type Mapping struct {
 	// it, such as an export banner, are skipped; line numbers in errors stay
 	// those of the file.
 	HeaderRow int `yaml:"header_row"`
+	// Sheet selects the worksheet of a spreadsheet (XLSX): its name, or its
+	// 1-based position written as a number. Default: the first sheet. CSV
+	// files ignore it.
+	Sheet string `yaml:"sheet"`
 	// Trim removes spaces around every value (default true).
 	Trim *bool `yaml:"trim"`
 	// DecimalMark is "." (default) or ",".
@@ -144,6 +148,8 @@ func Keys() []connectors.Field {
 			Description: `Field delimiter: auto (the most frequent of ; , tab and | in the header line) or one character; "tab" or "\t" for a tab.`, Example: `";"`},
 		{Name: "header_row", Type: "int", Default: "1",
 			Description: "1-based line of the header row; lines above it (an export banner) are skipped. Line numbers in errors stay those of the file."},
+		{Name: "sheet", Type: "string", Default: "the first sheet",
+			Description: "Worksheet of a spreadsheet (XLSX): its name, or its 1-based position as a number. Ignored for CSV.", Example: "Orders"},
 		{Name: "trim", Type: "bool", Default: "true",
 			Description: "Remove spaces around every value."},
 		{Name: "decimal_mark", Type: "string", Default: ".",

@@ -37,6 +37,9 @@ type Rules struct {
 	encoding  string
 	delimiter rune // 0: detect from the header line
 	headerRow int
+	headerSet bool // header_row was written in the mapping
+	sheet     string
+	sheetNum  int // 1-based sheet position when sheet is a number; 0 otherwise
 	trim      bool
 	num       numberFormat
 	dates     []dateFormat
@@ -57,6 +60,19 @@ func (r *Rules) Delimiter() rune { return r.delimiter }
 
 // HeaderRow is the 1-based line of the header.
 func (r *Rules) HeaderRow() int { return r.headerRow }
+
+// HeaderRowSet reports whether the mapping names the header row; when it
+// does not, a spreadsheet decoder may look for the header among the first rows.
+func (r *Rules) HeaderRowSet() bool { return r.headerSet }
+
+// Sheet returns the worksheet the mapping selects: a name, or a 1-based
+// position (name ""); both zero mean the first sheet.
+func (r *Rules) Sheet() (name string, position int) {
+	if r.sheetNum > 0 {
+		return "", r.sheetNum
+	}
+	return r.sheet, 0
+}
 
 // Compile checks the mapping and returns its Rules. Every problem is
 // reported (joined), each as a *config.Error with file:line:column when the
@@ -145,6 +161,17 @@ func (c *compiler) text(r *Rules) {
 	}
 
 	r.headerRow = m.HeaderRow
+	r.headerSet = m.HeaderRow != 0
+	if sheet := strings.TrimSpace(m.Sheet); sheet != "" {
+		if n, err := strconv.Atoi(sheet); err == nil {
+			if n < 1 {
+				c.fail([]string{"sheet"}, true, "sheet position must be 1 or more, got %d", n)
+			}
+			r.sheetNum = n
+		} else {
+			r.sheet = sheet
+		}
+	}
 	if r.headerRow == 0 {
 		r.headerRow = 1
 	}
