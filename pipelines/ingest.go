@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -16,11 +19,33 @@ import (
 	"github.com/procurehub/procurehub/internal/store"
 )
 
-// Ledger is the file ledger the ingestor records every input in.
+// Ledger is the file ledger the ingestor records every input in, and the
+// lease that makes instances polling the same inbox take each input once.
 type Ledger interface {
-	LedgerClaim(ctx context.Context, e store.LedgerEntry) (store.LedgerEntry, bool, error)
+	LedgerClaim(ctx context.Context, e store.LedgerEntry, lease store.Lease) (store.LedgerEntry, bool, error)
+	LedgerRenew(ctx context.Context, id int64, lease store.Lease) error
+	LedgerRelease(ctx context.Context, id int64, owner string, settled bool) error
 	LedgerFinish(ctx context.Context, id int64, status string, records, rejects int, receipt json.RawMessage) error
 }
+
+// DefaultLeaseTTL is how long an input stays leased to the instance taking
+// it without renewal; the ingestor renews it every third of that while it
+// works, so only a stopped instance loses it.
+const DefaultLeaseTTL = 2 * time.Minute
+
+// ErrLeasedElsewhere is returned by Take when another instance is taking
+// the input: it is neither taken nor settled here.
+var ErrLeasedElsewhere = errors.New("input is being taken by another instance")
+
+// InstanceID names this process among instances sharing a store: host,
+// process id and a random part, so a restarted process is a new owner.
+var InstanceID = func() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown-host"
+	}
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])
+}()
 
 // Metadata keys the ingestor sets on every message (besides CloudEvents).
 const (
@@ -49,6 +74,12 @@ type Ingestor struct {
 	Logger       *slog.Logger
 	PollInterval time.Duration // default 1s
 	BatchSize    int           // records per Publish call; default 500
+	// Owner names this instance in leases; InstanceID by default.
+	Owner string
+	// LeaseTTL is how long an input stays leased without renewal; DefaultLeaseTTL by default.
+	LeaseTTL time.Duration
+
+	failing map[string]string // input name → error last logged for it, to log a repeating failure once
 }
 
 // Run polls until ctx is cancelled. A failing input is logged and retried on
@@ -73,15 +104,32 @@ func (g *Ingestor) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				break
 			}
-			if _, err := g.Take(ctx, in); err != nil && ctx.Err() == nil {
-				g.logger().Error("input not taken; will retry", "file", in.Name, "err", err)
-			}
+			_, err := g.Take(ctx, in)
+			g.noteFailure(in.Name, err, ctx.Err() != nil)
 		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-time.After(interval):
 		}
+	}
+}
+
+// noteFailure logs an input that failed, once per distinct error, and
+// that it works again.
+func (g *Ingestor) noteFailure(name string, err error, stopping bool) {
+	if g.failing == nil {
+		g.failing = map[string]string{}
+	}
+	switch {
+	case stopping:
+	case errors.Is(err, ErrLeasedElsewhere):
+		g.logger().Debug("input skipped: another instance is taking it", "file", name)
+	case err != nil && g.failing[name] != err.Error():
+		g.failing[name] = err.Error()
+		g.logger().Error("input not taken; retrying every poll", "file", name, "err", err)
+	case err == nil && g.failing[name] != "":
+		delete(g.failing, name)
 	}
 }
 
@@ -95,32 +143,71 @@ func (g *Ingestor) logger() *slog.Logger {
 
 // Take handles one input end to end and returns its outcome. An error means
 // the input was not settled and should be offered again.
+//
+// The order of the steps is what makes a crash at any point lose and
+// duplicate nothing: the input is claimed in the ledger and leased to this
+// instance; its records are published and acknowledged by the broker; the
+// outcome is written to the ledger; only then is the input settled (moved
+// out of the inbox, receipt written) and the ledger told so. An instance
+// that stops before the outcome is in the ledger leaves the input
+// "processing": once its lease runs out, the input is taken again, and the
+// records published the first time are overwritten by the same ones (sinks
+// are idempotent, message ids deterministic). One that stops after it
+// leaves the outcome: the next poll settles the input with it, publishing
+// nothing. The same content under another name is a duplicate.
 func (g *Ingestor) Take(ctx context.Context, in connectors.Input) (connectors.Outcome, error) {
 	log := g.logger().With("file", in.Name)
+	lease := g.lease()
 	entry, isNew, err := g.Ledger.LedgerClaim(ctx, store.LedgerEntry{
 		Partner: g.Partner, Connector: g.Kind, Source: in.Connector, Name: in.Name,
 		SHA256: in.SHA256, Size: in.Size,
-	})
+	}, lease)
+	if errors.Is(err, store.ErrLeased) {
+		return connectors.Outcome{}, fmt.Errorf("%s: %w", in.Name, ErrLeasedElsewhere)
+	}
 	if err != nil {
 		return connectors.Outcome{}, fmt.Errorf("ledger claim %s: %w", in.Name, err)
 	}
-	if !isNew && entry.Status != store.LedgerProcessing {
+	settled := false
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := g.Ledger.LedgerRelease(rctx, entry.ID, lease.Owner, settled); err != nil {
+			// The lease runs out by itself; settled_at is informational.
+			log.Warn("ledger lease not released", "err", err)
+		}
+	}()
+
+	switch {
+	case !isNew && entry.Status != store.LedgerProcessing && entry.SettledAt.IsZero() && entry.Name == in.Name:
+		// Taken before, but not settled (a crash, or the archive refused
+		// the move): settle it with the outcome recorded, publish nothing.
+		var o connectors.Outcome
+		if err := json.Unmarshal(entry.Receipt, &o); err != nil || o.Status == "" {
+			o = connectors.Outcome{Status: connectors.Status(entry.Status), Accepted: entry.Records, Rejected: entry.Rejects}
+		}
+		if err := g.settle(ctx, in, o); err != nil {
+			return o, err
+		}
+		settled = true
+		log.Info("input settled with the outcome recorded before", "status", o.Status)
+		return o, nil
+	case !isNew && entry.Status != store.LedgerProcessing:
 		// Same content taken before: settle it without publishing anything.
 		o := connectors.Outcome{Status: connectors.StatusDuplicate}
 		if err := g.settle(ctx, in, o); err != nil {
 			return o, err
 		}
-		log.Info("duplicate input archived", "first_taken", entry.CreatedAt.Format(time.RFC3339))
+		log.Info("duplicate input archived", "first_taken", entry.CreatedAt.Format(time.RFC3339), "first_name", entry.Name)
 		g.countInput(o)
 		return o, nil
 	}
-	// New, or a previous attempt stopped half-way (crash): take it (again).
-	// Sinks are idempotent, so records published the first time change nothing.
-	o, err := g.decodeAndPublish(ctx, in)
+
+	// New, or a previous attempt stopped half-way: take it (again).
+	o, err := g.withLease(ctx, entry.ID, lease, func(ctx context.Context) (connectors.Outcome, error) {
+		return g.decodeAndPublish(ctx, in)
+	})
 	if err != nil {
-		return o, err
-	}
-	if err := g.settle(ctx, in, o); err != nil {
 		return o, err
 	}
 	receipt, err := json.Marshal(o)
@@ -130,13 +217,65 @@ func (g *Ingestor) Take(ctx context.Context, in connectors.Input) (connectors.Ou
 	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := g.Ledger.LedgerFinish(finishCtx, entry.ID, string(o.Status), o.Accepted, o.Rejected, receipt); err != nil {
-		// The input is settled; a stale "processing" entry only means that a
-		// re-sent identical file is taken again, idempotently.
-		log.Error("ledger finish failed", "err", err)
+		// Not settled: the input is taken again, idempotently.
+		return o, fmt.Errorf("ledger finish %s: %w", in.Name, err)
 	}
 	g.countInput(o)
+	if err := g.settle(ctx, in, o); err != nil {
+		return o, err
+	}
+	settled = true
 	log.Info("input taken", "status", o.Status, "accepted", o.Accepted, "rejected", o.Rejected)
 	return o, nil
+}
+
+// lease is the lease this ingestor takes inputs with.
+func (g *Ingestor) lease() store.Lease {
+	l := store.Lease{Owner: g.Owner, TTL: g.LeaseTTL}
+	if l.Owner == "" {
+		l.Owner = InstanceID
+	}
+	if l.TTL <= 0 {
+		l.TTL = DefaultLeaseTTL
+	}
+	return l
+}
+
+// withLease runs work while renewing the lease of entry id every third of
+// its TTL. If the lease is lost (the store says another instance holds it),
+// work's context is cancelled so that two instances never publish one
+// input at the same time for long.
+func (g *Ingestor) withLease(ctx context.Context, id int64, lease store.Lease, work func(context.Context) (connectors.Outcome, error)) (connectors.Outcome, error) {
+	wctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(lease.TTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				err := g.Ledger.LedgerRenew(wctx, id, lease)
+				if errors.Is(err, store.ErrLeased) {
+					cancel(fmt.Errorf("lease lost: %w", err))
+					return
+				}
+				if err != nil && wctx.Err() == nil {
+					g.logger().Warn("lease renewal failed; retrying", "err", err)
+				}
+			}
+		}
+	})
+	o, err := work(wctx)
+	close(done)
+	wg.Wait()
+	if cause := context.Cause(wctx); err != nil && cause != nil && ctx.Err() == nil {
+		err = cause
+	}
+	return o, err
 }
 
 func (g *Ingestor) countInput(o connectors.Outcome) {
@@ -146,14 +285,32 @@ func (g *Ingestor) countInput(o connectors.Outcome) {
 }
 
 // settle hands the outcome to the source; it must finish even when the run is
-// being cancelled, or a fully published input would be taken again.
+// being cancelled. A failure is counted by reason (the operator's alert:
+// a file that stays in the inbox is not taken again, but it is not archived
+// either) and the next poll tries again.
 func (g *Ingestor) settle(ctx context.Context, in connectors.Input, o connectors.Outcome) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := g.Connector.Source.Settle(sctx, in, o); err != nil {
+		if g.Metrics != nil {
+			g.Metrics.SettleFailures.WithLabelValues(g.Partner, settleFailureReason(err)).Inc()
+		}
 		return fmt.Errorf("settle %s: %w", in.Name, err)
 	}
 	return nil
+}
+
+// settleFailureReason classifies a settle error for the metric.
+func settleFailureReason(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return "permission_denied"
+	case errors.Is(err, fs.ErrNotExist):
+		return "not_found"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	}
+	return "other"
 }
 
 func (g *Ingestor) decodeAndPublish(ctx context.Context, in connectors.Input) (connectors.Outcome, error) {

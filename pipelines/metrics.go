@@ -7,6 +7,7 @@ import (
 // Metrics are the pipeline's Prometheus series, served on /metrics.
 type Metrics struct {
 	InputsTaken    *prometheus.CounterVec   // partner, status
+	SettleFailures *prometheus.CounterVec   // partner, reason
 	Records        *prometheus.CounterVec   // partner, type
 	Rejects        *prometheus.CounterVec   // partner
 	Published      *prometheus.CounterVec   // topic
@@ -23,6 +24,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		InputsTaken: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "procurehub_inputs_total", Help: "Inputs (files) taken by connectors, by final status.",
 		}, []string{"partner", "status"}),
+		SettleFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_settle_failures_total", Help: "Inputs handled but not moved out of the inbox (archive or quarantine refused), by reason; retried every poll, never re-ingested.",
+		}, []string{"partner", "reason"}),
 		Records: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "procurehub_records_total", Help: "Canonical records published by connectors.",
 		}, []string{"partner", "type"}),
@@ -51,7 +55,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.InputsTaken, m.Records, m.Rejects, m.Published, m.Consumed,
+		reg.MustRegister(m.InputsTaken, m.SettleFailures, m.Records, m.Rejects, m.Published, m.Consumed,
 			m.HandlerLatency, m.Poisoned, m.StoreWrites, m.StoreBatchSize)
 	}
 	return m

@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -21,60 +24,48 @@ import (
 	"github.com/procurehub/procurehub/connectors"
 	"github.com/procurehub/procurehub/internal/kafka"
 	"github.com/procurehub/procurehub/internal/store"
+	"github.com/procurehub/procurehub/internal/store/sqlite"
 )
 
 // --- fakes -------------------------------------------------------------------
 
-// fakeLedger is an in-memory file ledger keyed by partner and sha256.
-type fakeLedger struct {
-	mu      sync.Mutex
-	entries map[string]*store.LedgerEntry
-	nextID  int64
+// newLedger is a real file ledger: the embedded store in a temporary directory.
+func newLedger(t *testing.T) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
-func (l *fakeLedger) LedgerClaim(_ context.Context, e store.LedgerEntry) (store.LedgerEntry, bool, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.entries == nil {
-		l.entries = map[string]*store.LedgerEntry{}
+func ledgerEntry(t *testing.T, l *sqlite.Store, sha string) store.LedgerEntry {
+	t.Helper()
+	e, err := l.LedgerGet(context.Background(), "acme", sha)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if old, ok := l.entries[e.Partner+"/"+e.SHA256]; ok {
-		return *old, false, nil
-	}
-	l.nextID++
-	e.ID, e.Status, e.CreatedAt = l.nextID, store.LedgerProcessing, time.Now()
-	l.entries[e.Partner+"/"+e.SHA256] = &e
-	return e, true, nil
-}
-
-func (l *fakeLedger) LedgerFinish(_ context.Context, id int64, status string, records, rejects int, receipt json.RawMessage) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, e := range l.entries {
-		if e.ID == id {
-			e.Status, e.Records, e.Rejects, e.Receipt = status, records, rejects, receipt
-			return nil
-		}
-	}
-	return store.ErrNotFound
-}
-
-func (l *fakeLedger) get(partner, sha string) store.LedgerEntry {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return *l.entries[partner+"/"+sha]
+	return *e
 }
 
 // fakeSource hands out nothing by itself; tests call Take directly and read what was settled.
 type fakeSource struct {
-	mu      sync.Mutex
-	settled map[string]connectors.Outcome
+	mu        sync.Mutex
+	settled   map[string]connectors.Outcome
+	settleErr error // returned by Settle while set, like an archive that refuses the move
 }
 
 func (s *fakeSource) Poll(context.Context) ([]connectors.Input, error) { return nil, nil }
 func (s *fakeSource) Settle(_ context.Context, in connectors.Input, o connectors.Outcome) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.settleErr != nil {
+		return s.settleErr
+	}
 	if s.settled == nil {
 		s.settled = map[string]connectors.Outcome{}
 	}
@@ -153,8 +144,8 @@ func drain(t *testing.T, ch <-chan *message.Message, n int) []*message.Message {
 
 func TestIngestor(t *testing.T) {
 	ctx := context.Background()
-	setup := func(t *testing.T, pub message.Publisher) (*Ingestor, *fakeLedger, *fakeSource) {
-		l, s := &fakeLedger{}, &fakeSource{}
+	setup := func(t *testing.T, pub message.Publisher) (*Ingestor, *sqlite.Store, *fakeSource) {
+		l, s := newLedger(t), &fakeSource{}
 		return &Ingestor{Partner: "acme", Kind: "test", Publisher: pub, Ledger: l,
 			Connector: &connectors.Connector{Source: s, Decoder: scriptDecoder{}},
 			Metrics:   NewMetrics(prometheus.NewRegistry()), BatchSize: 1}, l, s // a publish per record: batches overlap decoding
@@ -188,7 +179,7 @@ func TestIngestor(t *testing.T) {
 		if src.settled["orders.csv"].Status != connectors.StatusPartial {
 			t.Errorf("settled as %q, want partial (quarantine)", src.settled["orders.csv"].Status)
 		}
-		e := ledger.get("acme", in.SHA256)
+		e := ledgerEntry(t, ledger, in.SHA256)
 		if e.Status != "partial" || e.Records != 2 || e.Rejects != 1 || !bytes.Contains(e.Receipt, []byte(`12,5O`)) {
 			t.Errorf("ledger entry = %+v, want partial 2/1 with the row error in its receipt", e)
 		}
@@ -239,7 +230,7 @@ func TestIngestor(t *testing.T) {
 		if _, ok := src.settled["later.csv"]; ok {
 			t.Error("input was settled although nothing reached the broker")
 		}
-		if e := ledger.get("acme", in.SHA256); e.Status != store.LedgerProcessing {
+		if e := ledgerEntry(t, ledger, in.SHA256); e.Status != store.LedgerProcessing {
 			t.Errorf("ledger status = %q, want processing so the next poll takes it again", e.Status)
 		}
 		// The broker is back: the next poll takes the same input for real.
@@ -248,6 +239,87 @@ func TestIngestor(t *testing.T) {
 		g.Publisher = ps
 		if o, err := g.Take(ctx, in); err != nil || o.Status != connectors.StatusDone {
 			t.Fatalf("retry: outcome %+v, err %v; want done", o, err)
+		}
+		drain(t, msgs, 1)
+	})
+
+	t.Run("an archive that refuses the move leaves the input unsettled; it is settled later without being ingested again", func(t *testing.T) {
+		ps := newPubSub(t)
+		g, ledger, src := setup(t, ps)
+		msgs, _ := ps.Subscribe(ctx, TopicOrders)
+		src.settleErr = fmt.Errorf("rename orders.csv: %w", fs.ErrPermission)
+		in := input("orders.csv", "ok PO-1\nbad\n")
+		if _, err := g.Take(ctx, in); !errors.Is(err, fs.ErrPermission) {
+			t.Fatalf("Take with an archive that refuses: err = %v, want permission denied", err)
+		}
+		drain(t, msgs, 1)
+		e := ledgerEntry(t, ledger, in.SHA256)
+		if e.Status != "partial" || !e.SettledAt.IsZero() || e.LeaseOwner != "" {
+			t.Errorf("ledger entry: status %q settled %s lease %q; want partial, not settled, lease released", e.Status, e.SettledAt, e.LeaseOwner)
+		}
+		if n := testutil.ToFloat64(g.Metrics.SettleFailures.WithLabelValues("acme", "permission_denied")); n != 1 {
+			t.Errorf("procurehub_settle_failures_total{reason=permission_denied} = %v, want 1", n)
+		}
+		// Next poll, archive still refusing: the input is not ingested again.
+		if _, err := g.Take(ctx, in); err == nil {
+			t.Fatal("second Take settled although the archive still refuses")
+		}
+		src.settleErr = nil
+		o, err := g.Take(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Status != connectors.StatusPartial || o.Accepted != 1 || o.Rejected != 1 || len(o.RowErrors) != 1 {
+			t.Errorf("settled with %+v; want the outcome recorded the first time (partial, 1 accepted, 1 row error)", o)
+		}
+		if got := src.settled["orders.csv"]; got.Status != connectors.StatusPartial {
+			t.Errorf("source settled %q, want partial", got.Status)
+		}
+		select {
+		case m := <-msgs:
+			t.Fatalf("the input was published again: %s", m.Payload)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if e := ledgerEntry(t, ledger, in.SHA256); e.SettledAt.IsZero() {
+			t.Error("ledger entry not marked settled")
+		}
+	})
+
+	t.Run("an input another instance is taking is left alone", func(t *testing.T) {
+		ps := newPubSub(t)
+		g, ledger, src := setup(t, ps)
+		msgs, _ := ps.Subscribe(ctx, TopicOrders)
+		in := input("orders.csv", "ok PO-1\n")
+		if _, _, err := ledger.LedgerClaim(ctx, store.LedgerEntry{Partner: "acme", Name: in.Name, SHA256: in.SHA256},
+			store.Lease{Owner: "other-instance", TTL: time.Minute}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := g.Take(ctx, in); !errors.Is(err, ErrLeasedElsewhere) {
+			t.Fatalf("Take: err = %v, want ErrLeasedElsewhere", err)
+		}
+		if _, ok := src.settled["orders.csv"]; ok {
+			t.Error("settled an input another instance holds")
+		}
+		select {
+		case m := <-msgs:
+			t.Fatalf("published an input another instance holds: %s", m.Payload)
+		case <-time.After(50 * time.Millisecond):
+		}
+	})
+
+	t.Run("an input left half-taken by a stopped instance is taken again once its lease runs out", func(t *testing.T) {
+		ps := newPubSub(t)
+		g, ledger, _ := setup(t, ps)
+		msgs, _ := ps.Subscribe(ctx, TopicOrders)
+		in := input("orders.csv", "ok PO-1\n")
+		if _, _, err := ledger.LedgerClaim(ctx, store.LedgerEntry{Partner: "acme", Name: in.Name, SHA256: in.SHA256},
+			store.Lease{Owner: "stopped-instance", TTL: time.Millisecond}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+		o, err := g.Take(ctx, in)
+		if err != nil || o.Status != connectors.StatusDone {
+			t.Fatalf("Take: %+v, %v; want done", o, err)
 		}
 		drain(t, msgs, 1)
 	})

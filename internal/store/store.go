@@ -140,6 +140,35 @@ type LedgerEntry struct {
 	Receipt   json.RawMessage // the receipt written back to the partner, if any
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// LeaseOwner holds the input until LeaseUntil ("" and zero when nobody does).
+	LeaseOwner string
+	LeaseUntil time.Time
+	// SettledAt is when the input left the inbox (archive or quarantine,
+	// receipt written); zero while it has not.
+	SettledAt time.Time
+}
+
+// Lease is a claim on an input for a while: instances polling the same
+// inbox take each input once, and an input whose taker died is taken again
+// once its lease runs out.
+type Lease struct {
+	Owner string        // the instance, unique among running instances
+	TTL   time.Duration // how long the lease holds without renewal
+}
+
+// ErrLeased is returned when another instance holds the lease of an input.
+var ErrLeased = errors.New("store: input leased by another instance")
+
+// CheckLease applies the rules both stores share: an owner and a positive
+// TTL. It returns an error wrapping ErrInvalid.
+func CheckLease(l Lease) error {
+	if l.Owner == "" {
+		return fmt.Errorf("%w: lease owner is required", ErrInvalid)
+	}
+	if l.TTL <= 0 {
+		return fmt.Errorf("%w: lease ttl %s is not positive", ErrInvalid, l.TTL)
+	}
+	return nil
 }
 
 // Content returns the canonical JSON of o without its lineage: o.Source and

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -13,24 +14,32 @@ import (
 )
 
 const ledgerColumns = `id, partner, connector, source, name, sha256, size, status,
-	records, rejects, receipt, created_at, updated_at`
+	records, rejects, receipt, created_at, updated_at, lease_owner, lease_until, settled_at`
 
 // LedgerClaim records that a source is taking the input e (Partner, SHA256,
-// and Connector, Source, Name, Size as known). If no entry of (partner,
-// sha256) exists it inserts one with status store.LedgerProcessing and
-// returns it with true. Otherwise it returns the existing entry, untouched,
-// with false: the input was taken before (or is being taken by someone
-// else). Concurrent claims of the same input: exactly one gets true.
-func (s *Store) LedgerClaim(ctx context.Context, e store.LedgerEntry) (store.LedgerEntry, bool, error) {
+// and Connector, Source, Name, Size as known) and leases it to lease.Owner
+// for lease.TTL. If no entry of (partner, sha256) exists it inserts one with
+// status store.LedgerProcessing and returns it with true. Otherwise it takes
+// the lease of the existing entry when nobody holds it, its holder's lease
+// ran out, or the holder is lease.Owner, and returns the entry with false:
+// the input was taken before, and its status says how far that went. When
+// another instance holds a live lease the error wraps store.ErrLeased.
+// Concurrent claims of the same input: exactly one succeeds. Lease times
+// are the server's clock, so instances need not agree on the time.
+func (s *Store) LedgerClaim(ctx context.Context, e store.LedgerEntry, lease store.Lease) (store.LedgerEntry, bool, error) {
 	if e.SHA256 == "" {
 		return store.LedgerEntry{}, false, fmt.Errorf("postgres: ledger claim: %w: sha256 is required", store.ErrInvalid)
 	}
+	if err := store.CheckLease(lease); err != nil {
+		return store.LedgerEntry{}, false, fmt.Errorf("postgres: ledger claim %s: %w", e.Name, err)
+	}
 	row := s.pool.QueryRow(ctx, `
-		INSERT INTO file_ledger (partner, connector, source, name, sha256, size, status)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		INSERT INTO file_ledger (partner, connector, source, name, sha256, size, status, lease_owner, lease_until)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + $9 * interval '1 microsecond')
 		ON CONFLICT (partner, sha256) DO NOTHING
 		RETURNING `+ledgerColumns,
-		e.Partner, e.Connector, e.Source, e.Name, e.SHA256, e.Size, store.LedgerProcessing)
+		e.Partner, e.Connector, e.Source, e.Name, e.SHA256, e.Size, store.LedgerProcessing,
+		lease.Owner, lease.TTL.Microseconds())
 	claimed, err := scanLedger(row)
 	if err == nil {
 		return *claimed, true, nil
@@ -39,12 +48,78 @@ func (s *Store) LedgerClaim(ctx context.Context, e store.LedgerEntry) (store.Led
 		return store.LedgerEntry{}, false, fmt.Errorf("postgres: ledger claim %s: %w", e.Name, translate(err))
 	}
 	// The conflict means the entry exists and is committed: ON CONFLICT waits
-	// for a concurrent inserter to finish before it decides.
-	existing, err := s.LedgerGet(ctx, e.Partner, e.SHA256)
+	// for a concurrent inserter to finish before it decides. The UPDATE
+	// takes the row lock, so two claimants of a free lease are serialized
+	// and the second sees the first one's lease.
+	row = s.pool.QueryRow(ctx, `
+		UPDATE file_ledger
+		SET lease_owner = $3, lease_until = now() + $4 * interval '1 microsecond'
+		WHERE partner = $1 AND sha256 = $2
+		  AND (lease_owner IS NULL OR lease_owner = $3 OR lease_until < now())
+		RETURNING `+ledgerColumns,
+		e.Partner, e.SHA256, lease.Owner, lease.TTL.Microseconds())
+	existing, err := scanLedger(row)
+	if err == nil {
+		return *existing, false, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return store.LedgerEntry{}, false, fmt.Errorf("postgres: ledger claim %s: %w", e.Name, translate(err))
+	}
+	held, err := s.LedgerGet(ctx, e.Partner, e.SHA256)
 	if err != nil {
 		return store.LedgerEntry{}, false, fmt.Errorf("postgres: ledger claim %s: %w", e.Name, err)
 	}
-	return *existing, false, nil
+	return *held, false, fmt.Errorf("postgres: ledger claim %s: %w (%s until %s)", e.Name, store.ErrLeased,
+		held.LeaseOwner, held.LeaseUntil.UTC().Format(time.RFC3339))
+}
+
+// LedgerRenew extends the lease owner holds on entry id by ttl from now.
+// It wraps store.ErrLeased when owner no longer holds it (it ran out and
+// another instance took it), and store.ErrNotFound for an unknown id.
+func (s *Store) LedgerRenew(ctx context.Context, id int64, lease store.Lease) error {
+	if err := store.CheckLease(lease); err != nil {
+		return fmt.Errorf("postgres: ledger renew %d: %w", id, err)
+	}
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE file_ledger SET lease_until = now() + $3 * interval '1 microsecond'
+		WHERE id = $1 AND lease_owner = $2`, id, lease.Owner, lease.TTL.Microseconds())
+	if err != nil {
+		return fmt.Errorf("postgres: ledger renew %d: %w", id, translate(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return s.leaseLost(ctx, id)
+	}
+	return nil
+}
+
+// LedgerRelease ends owner's lease on entry id; with settled it also
+// records that the input left the inbox. Releasing a lease owner does not
+// hold wraps store.ErrLeased and changes nothing.
+func (s *Store) LedgerRelease(ctx context.Context, id int64, owner string, settled bool) error {
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE file_ledger
+		SET lease_owner = NULL, lease_until = NULL,
+		    settled_at = CASE WHEN $3 THEN now() ELSE settled_at END
+		WHERE id = $1 AND lease_owner = $2`, id, owner, settled)
+	if err != nil {
+		return fmt.Errorf("postgres: ledger release %d: %w", id, translate(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return s.leaseLost(ctx, id)
+	}
+	return nil
+}
+
+// leaseLost explains why a lease operation on id changed nothing.
+func (s *Store) leaseLost(ctx context.Context, id int64) error {
+	var exists bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM file_ledger WHERE id = $1)`, id).Scan(&exists); err != nil {
+		return fmt.Errorf("postgres: ledger entry %d: %w", id, translate(err))
+	}
+	if !exists {
+		return fmt.Errorf("postgres: ledger entry %d: %w", id, store.ErrNotFound)
+	}
+	return fmt.Errorf("postgres: ledger entry %d: %w", id, store.ErrLeased)
 }
 
 // LedgerFinish sets the outcome of a claimed input: its status, record and
@@ -119,12 +194,26 @@ func (s *Store) ListLedger(ctx context.Context, partner string, limit int) ([]st
 
 // scanLedger reads one row of ledgerColumns.
 func scanLedger(row pgx.Row) (*store.LedgerEntry, error) {
-	var e store.LedgerEntry
-	var receipt []byte
+	var (
+		e                     store.LedgerEntry
+		receipt               []byte
+		owner                 *string
+		leaseUntil, settledAt *time.Time
+	)
 	err := row.Scan(&e.ID, &e.Partner, &e.Connector, &e.Source, &e.Name, &e.SHA256, &e.Size,
-		&e.Status, &e.Records, &e.Rejects, &receipt, &e.CreatedAt, &e.UpdatedAt)
+		&e.Status, &e.Records, &e.Rejects, &receipt, &e.CreatedAt, &e.UpdatedAt,
+		&owner, &leaseUntil, &settledAt)
 	if err != nil {
 		return nil, err
+	}
+	if owner != nil {
+		e.LeaseOwner = *owner
+	}
+	if leaseUntil != nil {
+		e.LeaseUntil = *leaseUntil
+	}
+	if settledAt != nil {
+		e.SettledAt = *settledAt
 	}
 	if receipt != nil {
 		e.Receipt = json.RawMessage(receipt)

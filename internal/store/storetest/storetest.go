@@ -27,6 +27,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -42,7 +43,9 @@ type Store interface {
 	UpsertOrders(ctx context.Context, orders []*canonical.Order) ([]store.Change, error)
 	GetOrder(ctx context.Context, buyerID, orderNumber string) (*store.StoredOrder, error)
 	ListOrders(ctx context.Context, f store.OrderFilter) ([]store.StoredOrder, string, error)
-	LedgerClaim(ctx context.Context, e store.LedgerEntry) (store.LedgerEntry, bool, error)
+	LedgerClaim(ctx context.Context, e store.LedgerEntry, lease store.Lease) (store.LedgerEntry, bool, error)
+	LedgerRenew(ctx context.Context, id int64, lease store.Lease) error
+	LedgerRelease(ctx context.Context, id int64, owner string, settled bool) error
 	LedgerFinish(ctx context.Context, id int64, status string, records, rejects int, receipt json.RawMessage) error
 	LedgerGet(ctx context.Context, partner, sha256 string) (*store.LedgerEntry, error)
 	ListLedger(ctx context.Context, partner string, limit int) ([]store.LedgerEntry, error)
@@ -74,6 +77,9 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"claiming the same file twice returns the existing entry", ledgerClaimTwice},
 		{"the same file from another partner is a claim of its own", ledgerOtherPartner},
 		{"concurrent claims of one file succeed exactly once", ledgerConcurrentClaims},
+		{"an input leased by one instance is refused to another until released", ledgerLeaseHeldByAnother},
+		{"the lease of an instance that stopped runs out and another takes the input", ledgerLeaseRunsOut},
+		{"a lease is renewed, and released with settled_at", ledgerLeaseRenewAndSettle},
 		{"finishing a claim stores its status, counts and receipt", ledgerFinish},
 		{"a missing ledger entry is ErrNotFound", ledgerMissing},
 		{"the ledger lists newest first, for one partner or all", ledgerList},
@@ -491,7 +497,7 @@ func concurrentUpserts(t *testing.T, s Store) {
 
 func ledgerClaimTwice(t *testing.T, s Store) {
 	e := entry("acme-de", "orders-0302.csv", "PO-1;BRK-100;120")
-	first, ok, err := s.LedgerClaim(t.Context(), e)
+	first, ok, err := s.LedgerClaim(t.Context(), e, leaseOf("instance-a"))
 	if err != nil || !ok {
 		t.Fatalf("first claim: ok %v err %v; want a new claim", ok, err)
 	}
@@ -499,7 +505,7 @@ func ledgerClaimTwice(t *testing.T, s Store) {
 		t.Errorf("first claim returned %+v; want an id, status processing and the given name and size", first)
 	}
 	again := entry("acme-de", "orders-0302-copy.csv", "PO-1;BRK-100;120") // same content, new name
-	second, ok, err := s.LedgerClaim(t.Context(), again)
+	second, ok, err := s.LedgerClaim(t.Context(), again, leaseOf("instance-a"))
 	if err != nil || ok {
 		t.Fatalf("second claim: ok %v err %v; want the existing entry", ok, err)
 	}
@@ -509,8 +515,8 @@ func ledgerClaimTwice(t *testing.T, s Store) {
 }
 
 func ledgerOtherPartner(t *testing.T, s Store) {
-	a, okA, errA := s.LedgerClaim(t.Context(), entry("acme-de", "orders.csv", "PO-1;BRK-100;120"))
-	b, okB, errB := s.LedgerClaim(t.Context(), entry("globex-fr", "orders.csv", "PO-1;BRK-100;120"))
+	a, okA, errA := s.LedgerClaim(t.Context(), entry("acme-de", "orders.csv", "PO-1;BRK-100;120"), leaseOf("instance-a"))
+	b, okB, errB := s.LedgerClaim(t.Context(), entry("globex-fr", "orders.csv", "PO-1;BRK-100;120"), leaseOf("instance-a"))
 	if errA != nil || errB != nil || !okA || !okB || a.ID == b.ID {
 		t.Errorf("claims (%d %v %v) and (%d %v %v); want two new entries", a.ID, okA, errA, b.ID, okB, errB)
 	}
@@ -525,11 +531,16 @@ func ledgerConcurrentClaims(t *testing.T, s Store) {
 		errs []error
 		wg   sync.WaitGroup
 	)
-	for range workers {
+	leased := 0
+	for i := range workers {
 		wg.Go(func() {
-			got, ok, err := s.LedgerClaim(t.Context(), entry("acme-de", "orders.csv", "PO-1;BRK-100;120"))
+			got, ok, err := s.LedgerClaim(t.Context(), entry("acme-de", "orders.csv", "PO-1;BRK-100;120"), leaseOf(fmt.Sprintf("instance-%d", i)))
 			mu.Lock()
 			defer mu.Unlock()
+			if errors.Is(err, store.ErrLeased) {
+				leased++
+				return
+			}
 			if err != nil {
 				errs = append(errs, err)
 				return
@@ -544,13 +555,13 @@ func ledgerConcurrentClaims(t *testing.T, s Store) {
 	for _, err := range errs {
 		t.Errorf("LedgerClaim: %v", err)
 	}
-	if wins != 1 || len(ids) != 1 {
-		t.Errorf("%d claims won, %d distinct entries; want exactly one of each", wins, len(ids))
+	if wins != 1 || len(ids) != 1 || leased != workers-1 {
+		t.Errorf("%d claims won, %d distinct entries, %d told the input is leased; want one, one and %d", wins, len(ids), leased, workers-1)
 	}
 }
 
 func ledgerFinish(t *testing.T, s Store) {
-	claimed, _, err := s.LedgerClaim(t.Context(), entry("acme-de", "orders-0302.csv", "PO-1;BRK-100;120"))
+	claimed, _, err := s.LedgerClaim(t.Context(), entry("acme-de", "orders-0302.csv", "PO-1;BRK-100;120"), leaseOf("instance-a"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -576,7 +587,7 @@ func ledgerFinish(t *testing.T, s Store) {
 	}
 
 	t.Run("finishing without a receipt stores none", func(t *testing.T) {
-		other, _, err := s.LedgerClaim(t.Context(), entry("acme-de", "empty.csv", ""))
+		other, _, err := s.LedgerClaim(t.Context(), entry("acme-de", "empty.csv", ""), leaseOf("instance-a"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -613,7 +624,7 @@ func ledgerList(t *testing.T, s Store) {
 		entry("acme-de", "a1.csv", "one"), entry("globex-fr", "g1.xml", "one"),
 		entry("acme-de", "a2.csv", "two"), entry("acme-de", "a3.csv", "three"),
 	} {
-		if _, _, err := s.LedgerClaim(t.Context(), e); err != nil {
+		if _, _, err := s.LedgerClaim(t.Context(), e, leaseOf("instance-a")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -695,6 +706,92 @@ func small(buyer, number, supplier string) *canonical.Order {
 			LineNumber: 1, SKU: "SKU-1", Quantity: canonical.MustDecimal("1"), Unit: "EA",
 			UnitPrice: canonical.MustDecimal("9.99"),
 		}},
+	}
+}
+
+// leaseOf is a lease of a minute for owner.
+func leaseOf(owner string) store.Lease { return store.Lease{Owner: owner, TTL: time.Minute} }
+
+func ledgerLeaseHeldByAnother(t *testing.T, s Store) {
+	e := entry("acme-de", "orders.csv", "PO-1;BRK-100;120")
+	a, _, err := s.LedgerClaim(t.Context(), e, leaseOf("instance-a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.LeaseOwner != "instance-a" || !a.LeaseUntil.After(time.Now().Add(30*time.Second)) {
+		t.Errorf("claim holds lease %q until %s; want instance-a for about a minute", a.LeaseOwner, a.LeaseUntil)
+	}
+	held, ok, err := s.LedgerClaim(t.Context(), e, leaseOf("instance-b"))
+	if !errors.Is(err, store.ErrLeased) || ok {
+		t.Fatalf("claim by instance-b while instance-a holds the lease: ok %v err %v; want ErrLeased", ok, err)
+	}
+	if held.LeaseOwner != "instance-a" {
+		t.Errorf("a refused claim reports the holder %q; want instance-a", held.LeaseOwner)
+	}
+	if _, ok, err := s.LedgerClaim(t.Context(), e, leaseOf("instance-a")); err != nil || ok {
+		t.Errorf("claim again by the holder: ok %v err %v; want the entry, not new", ok, err)
+	}
+	if err := s.LedgerRelease(t.Context(), a.ID, "instance-b", false); !errors.Is(err, store.ErrLeased) {
+		t.Errorf("release by an instance that does not hold the lease: err = %v, want ErrLeased", err)
+	}
+	if err := s.LedgerRelease(t.Context(), a.ID, "instance-a", false); err != nil {
+		t.Fatalf("release by the holder: %v", err)
+	}
+	b, ok, err := s.LedgerClaim(t.Context(), e, leaseOf("instance-b"))
+	if err != nil || ok || b.ID != a.ID || b.LeaseOwner != "instance-b" {
+		t.Errorf("claim after release: entry %d owner %q ok %v err %v; want entry %d leased to instance-b", b.ID, b.LeaseOwner, ok, err, a.ID)
+	}
+	if !b.SettledAt.IsZero() {
+		t.Errorf("an entry released without settling has settled_at %s; want none", b.SettledAt)
+	}
+}
+
+func ledgerLeaseRunsOut(t *testing.T, s Store) {
+	e := entry("acme-de", "orders.csv", "PO-1;BRK-100;120")
+	a, _, err := s.LedgerClaim(t.Context(), e, store.Lease{Owner: "crashed-instance", TTL: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond) // the lease is long over
+	b, ok, err := s.LedgerClaim(t.Context(), e, leaseOf("instance-b"))
+	if err != nil || ok || b.ID != a.ID || b.Status != store.LedgerProcessing {
+		t.Errorf("claim after the holder's lease ran out: entry %d status %q ok %v err %v; want entry %d, still processing", b.ID, b.Status, ok, err, a.ID)
+	}
+	if err := s.LedgerRenew(t.Context(), a.ID, store.Lease{Owner: "crashed-instance", TTL: time.Minute}); !errors.Is(err, store.ErrLeased) {
+		t.Errorf("renew by the instance that lost the lease: err = %v, want ErrLeased", err)
+	}
+}
+
+func ledgerLeaseRenewAndSettle(t *testing.T, s Store) {
+	a, _, err := s.LedgerClaim(t.Context(), entry("acme-de", "orders.csv", "PO-1;BRK-100;120"), store.Lease{Owner: "instance-a", TTL: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LedgerRenew(t.Context(), a.ID, store.Lease{Owner: "instance-a", TTL: time.Hour}); err != nil {
+		t.Fatalf("renew: %v", err)
+	}
+	got, err := s.LedgerGet(t.Context(), "acme-de", a.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.LeaseUntil.After(time.Now().Add(30 * time.Minute)) {
+		t.Errorf("renewed lease runs until %s; want about an hour from now", got.LeaseUntil)
+	}
+	if err := s.LedgerRelease(t.Context(), a.ID, "instance-a", true); err != nil {
+		t.Fatalf("release settled: %v", err)
+	}
+	got, err = s.LedgerGet(t.Context(), "acme-de", a.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.SettledAt.IsZero() || got.LeaseOwner != "" || !got.LeaseUntil.IsZero() {
+		t.Errorf("after release settled: settled_at %s, lease %q until %s; want settled, no lease", got.SettledAt, got.LeaseOwner, got.LeaseUntil)
+	}
+	if err := s.LedgerRenew(t.Context(), 424242, leaseOf("instance-a")); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("renew of an unknown id: err = %v, want ErrNotFound", err)
+	}
+	if _, _, err := s.LedgerClaim(t.Context(), entry("acme-de", "x.csv", "x"), store.Lease{Owner: "instance-a"}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("claim with no lease time: err = %v, want ErrInvalid", err)
 	}
 }
 
