@@ -5,16 +5,30 @@
 // local-directory FS, and FTP and SFTP are meant to be further FS
 // implementations.
 //
-// A file is complete when its done marker exists (done_marker configured:
-// orders.csv is taken once orders.csv.done is there), or otherwise when its
-// size and modification time have not changed for SettleTime across polls.
-// Dot-files, temporary names (*.tmp, *.part, *.partial, *.filepart, ~*),
-// receipts and markers are never taken.
+// When a file is complete is the partner's convention (Completion):
+// "stable" (its size and modification time have not changed for SettleTime
+// across polls), "marker" (orders.csv is taken once orders.csv.done is
+// there) or "rename" (the partner uploads under a temporary name and renames
+// when done, so a file under its final name is complete at once). Names
+// matching the temporary patterns (dot-files, *.tmp, *.part, *.partial,
+// *.filepart, ~* by default), receipts and markers are never taken; a name
+// that could leave the inbox (a slash, "..", a control character) is
+// refused and reported.
+//
+// A settled file goes to archive/YYYY/MM/DD/ (done, duplicate) or to
+// quarantine/ (partial, rejected), never replacing a file there. Its
+// receipt, <name>.receipt.json, is written to the partner's outbox and
+// beside the settled file, with <name>.rejected.csv listing every rejected
+// row when there are any. Files on a server (FTP, SFTP) are downloaded once
+// into a local spool while they are hashed, so the content decoded is the
+// content hashed and a dropped connection never yields half a file.
 package filesource
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -22,8 +36,11 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -31,8 +48,21 @@ import (
 	"github.com/procurehub/procurehub/connectors"
 )
 
-// ReceiptSuffix ends the name of the receipt written beside a settled file.
-const ReceiptSuffix = ".receipt.json"
+// Suffixes of what the source writes for a settled file.
+const (
+	ReceiptSuffix  = ".receipt.json" // the receipt (JSON)
+	RejectedSuffix = ".rejected.csv" // the rejected rows with their reasons
+)
+
+// Completion conventions: how a partner says a file is complete.
+const (
+	CompleteStable = "stable" // size and modification time unchanged for SettleTime
+	CompleteMarker = "marker" // a marker file <name><DoneMarker> exists
+	CompleteRename = "rename" // uploaded under a temporary name, renamed when done
+)
+
+// DefaultTempPatterns are the names of files still being uploaded, never taken.
+var DefaultTempPatterns = []string{".*", "~*", "*.tmp", "*.part", "*.partial", "*.filepart"}
 
 // Options configures a Source.
 type Options struct {
@@ -46,14 +76,29 @@ type Options struct {
 	Archive string
 	// Quarantine receives partial and rejected files; default Inbox/quarantine.
 	Quarantine string
+	// Outbox receives a copy of every receipt and the rejected-rows CSV, for
+	// the partner to read; default Inbox/outbox.
+	Outbox string
+	// Completion is the partner's convention for complete files:
+	// CompleteStable (default), CompleteMarker (default when DoneMarker is
+	// set) or CompleteRename.
+	Completion string
 	// SettleTime is how long size and modification time must stay the same
-	// across polls before a file is taken; 0 takes a file on first sight.
-	// Not used when DoneMarker is set.
+	// across polls before a file is taken (CompleteStable); 0 takes a file on
+	// first sight.
 	SettleTime time.Duration
-	// DoneMarker, when set, is the suffix of the marker file that says a file
-	// is complete (".done": orders.csv.done completes orders.csv). The marker
-	// is removed once the file is settled.
+	// DoneMarker is the suffix of the marker file that says a file is
+	// complete (CompleteMarker; ".done": orders.csv is taken once
+	// orders.csv.done exists). The marker is removed once the file is settled.
 	DoneMarker string
+	// TempPatterns are path.Match patterns of names never taken (files
+	// being uploaded); default DefaultTempPatterns.
+	TempPatterns []string
+	// Spool, when set, is a local directory the files are downloaded into
+	// while they are hashed; inputs are then read from there. Set it for
+	// FS on a server. It must belong to this source alone: files left there
+	// by an earlier run are removed by New.
+	Spool string
 	// MaxFiles bounds the inputs one Poll returns, oldest first; 0 is no bound.
 	MaxFiles int
 	// Now is the clock; time.Now by default. Tests set it to step time.
@@ -78,9 +123,34 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Quarantine == "" {
 		o.Quarantine = path.Join(o.Inbox, "quarantine")
 	}
+	if o.Outbox == "" {
+		o.Outbox = path.Join(o.Inbox, "outbox")
+	}
 	inbox := path.Clean(o.Inbox)
-	if path.Clean(o.Archive) == inbox || path.Clean(o.Quarantine) == inbox {
-		return o, errors.New("filesource: archive and quarantine must not be the inbox itself")
+	if path.Clean(o.Archive) == inbox || path.Clean(o.Quarantine) == inbox || path.Clean(o.Outbox) == inbox {
+		return o, errors.New("filesource: archive, quarantine and outbox must not be the inbox itself")
+	}
+	switch {
+	case o.Completion == "" && o.DoneMarker != "":
+		o.Completion = CompleteMarker
+	case o.Completion == "":
+		o.Completion = CompleteStable
+	case o.Completion != CompleteStable && o.Completion != CompleteMarker && o.Completion != CompleteRename:
+		return o, fmt.Errorf("filesource: completion %q is not one of %s, %s, %s", o.Completion, CompleteStable, CompleteMarker, CompleteRename)
+	}
+	if o.Completion == CompleteMarker && o.DoneMarker == "" {
+		return o, errors.New("filesource: completion marker needs a done marker suffix")
+	}
+	if o.Completion != CompleteMarker && o.DoneMarker != "" {
+		return o, fmt.Errorf("filesource: a done marker is only used with completion %s", CompleteMarker)
+	}
+	if o.TempPatterns == nil {
+		o.TempPatterns = DefaultTempPatterns
+	}
+	for _, p := range o.TempPatterns {
+		if _, err := path.Match(p, ""); err != nil {
+			return o, fmt.Errorf("filesource: temp pattern %q: %w", p, err)
+		}
 	}
 	if o.SettleTime < 0 {
 		return o, fmt.Errorf("filesource: settle time %s is negative", o.SettleTime)
@@ -118,6 +188,7 @@ type fileState struct {
 	modTime     time.Time
 	stableSince time.Time // when size and modTime were first seen as they are
 	sha256      string    // once computed, for this size and modTime
+	spooled     string    // local copy in the spool, when there is one
 	receivedAt  time.Time // when the file was first returned complete
 }
 
@@ -129,6 +200,11 @@ func New(fsys FS, opt Options) (*Source, error) {
 	opt, err := opt.withDefaults()
 	if err != nil {
 		return nil, err
+	}
+	if opt.Spool != "" {
+		if err := resetSpool(opt.Spool); err != nil {
+			return nil, fmt.Errorf("filesource: spool: %w", err)
+		}
 	}
 	return &Source{fs: fsys, opt: opt, files: map[string]*fileState{}}, nil
 }
@@ -152,18 +228,26 @@ func (s *Source) Poll(ctx context.Context) ([]connectors.Input, error) {
 	for _, f := range list {
 		names[f.Name] = true
 	}
-	for name := range s.files {
+	for name, st := range s.files {
 		if !names[name] {
-			delete(s.files, name) // gone: forget it
+			s.forget(name, st) // gone (another instance settled it, or the partner took it back)
 		}
 	}
 	var ready []FileInfo
+	var errs []error
 	for _, f := range list {
+		if err := unsafeName(f.Name); err != nil {
+			errs = append(errs, fmt.Errorf("filesource: refusing %q in %s: %w", f.Name, s.opt.Inbox, err))
+			continue
+		}
 		if !s.wanted(f.Name) {
 			continue
 		}
 		st := s.files[f.Name]
 		if st == nil || st.size != f.Size || !st.modTime.Equal(f.ModTime) {
+			if st != nil {
+				s.forget(f.Name, st)
+			}
 			st = &fileState{size: f.Size, modTime: f.ModTime, stableSince: now}
 			s.files[f.Name] = st
 		}
@@ -181,38 +265,64 @@ func (s *Source) Poll(ctx context.Context) ([]connectors.Input, error) {
 		ready = ready[:s.opt.MaxFiles]
 	}
 	inputs := make([]connectors.Input, 0, len(ready))
-	var errs []error
 	for _, f := range ready {
 		if err := ctx.Err(); err != nil {
 			return inputs, err
 		}
 		st := s.files[f.Name]
 		if st.sha256 == "" {
-			sum, err := s.hash(f.Name)
-			if err != nil {
+			if err := s.hash(f, st); err != nil {
 				errs = append(errs, err)
 				continue
 			}
-			st.sha256 = sum
 		}
 		if st.receivedAt.IsZero() {
 			st.receivedAt = now
 		}
-		inputs = append(inputs, s.input(f, st.sha256))
+		inputs = append(inputs, s.input(f, st))
 	}
 	return inputs, errors.Join(errs...)
+}
+
+// unsafeName says why a listed name must not be used as a file name in
+// the inbox, archive or outbox: it is empty, has a path separator, is a
+// "." or ".." or has a control character. A server that lists such a name
+// is broken or hostile; the file is never taken.
+func unsafeName(name string) error {
+	switch {
+	case name == "" || name == "." || name == "..":
+		return errors.New("not a file name")
+	case strings.ContainsAny(name, `/\`):
+		return errors.New("a file name with a path separator could leave the inbox")
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return fmt.Errorf("control character %U in the name", r)
+		}
+	}
+	return nil
+}
+
+// forget drops what the source knew of a file, and its spooled copy.
+func (s *Source) forget(name string, st *fileState) {
+	if st.spooled != "" {
+		if err := os.Remove(st.spooled); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.opt.Logger.Warn("spooled copy not removed", "file", name, "spool", st.spooled, "err", err)
+		}
+	}
+	delete(s.files, name)
 }
 
 // wanted reports whether a name is a candidate: it matches the pattern and
 // is not hidden, temporary, a receipt or a marker.
 func (s *Source) wanted(name string) bool {
-	if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~") {
-		return false
-	}
-	for _, suffix := range []string{".tmp", ".part", ".partial", ".filepart", ReceiptSuffix} {
-		if strings.HasSuffix(name, suffix) {
+	for _, p := range s.opt.TempPatterns {
+		if ok, _ := path.Match(p, name); ok {
 			return false
 		}
+	}
+	if strings.HasSuffix(name, ReceiptSuffix) || strings.HasSuffix(name, RejectedSuffix) {
+		return false
 	}
 	if s.opt.DoneMarker != "" && strings.HasSuffix(name, s.opt.DoneMarker) {
 		return false
@@ -223,35 +333,87 @@ func (s *Source) wanted(name string) bool {
 
 // complete decides whether a file is no longer being written.
 func (s *Source) complete(f FileInfo, st *fileState, now time.Time, names map[string]bool) bool {
-	if s.opt.DoneMarker != "" {
+	switch s.opt.Completion {
+	case CompleteMarker:
 		return names[f.Name+s.opt.DoneMarker]
+	case CompleteRename:
+		return true
 	}
 	return now.Sub(st.stableSince) >= s.opt.SettleTime
 }
 
-func (s *Source) hash(name string) (string, error) {
-	rc, err := s.fs.Open(path.Join(s.opt.Inbox, name))
+// hash reads a file once to compute its sha256, into the spool when there
+// is one. A read that fails or comes up short of the listed size (a dropped
+// connection) leaves nothing behind; the next poll tries again.
+func (s *Source) hash(f FileInfo, st *fileState) (err error) {
+	rc, err := s.fs.Open(path.Join(s.opt.Inbox, f.Name))
 	if err != nil {
-		return "", fmt.Errorf("filesource: open %s: %w", name, err)
+		return fmt.Errorf("filesource: open %s: %w", f.Name, err)
 	}
 	defer rc.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, rc); err != nil {
-		return "", fmt.Errorf("filesource: read %s: %w", name, err)
+	var w io.Writer = h
+	var tmp *os.File
+	if s.opt.Spool != "" {
+		if tmp, err = os.CreateTemp(s.opt.Spool, "download-*"); err != nil {
+			return fmt.Errorf("filesource: spool %s: %w", f.Name, err)
+		}
+		defer func() {
+			if err != nil {
+				tmp.Close()
+				os.Remove(tmp.Name())
+			}
+		}()
+		w = io.MultiWriter(h, tmp)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	n, err := io.Copy(w, rc)
+	if err != nil {
+		return fmt.Errorf("filesource: read %s: %w", f.Name, err)
+	}
+	if n != f.Size {
+		return fmt.Errorf("filesource: read %s: got %d bytes of %d (it changed, or the transfer was cut short): %w", f.Name, n, f.Size, io.ErrUnexpectedEOF)
+	}
+	st.sha256 = hex.EncodeToString(h.Sum(nil))
+	if tmp != nil {
+		if err := tmp.Close(); err != nil {
+			return fmt.Errorf("filesource: spool %s: %w", f.Name, err)
+		}
+		st.spooled = tmp.Name()
+	}
+	return nil
 }
 
-func (s *Source) input(f FileInfo, sum string) connectors.Input {
+func (s *Source) input(f FileInfo, st *fileState) connectors.Input {
 	full := path.Join(s.opt.Inbox, f.Name)
+	open := func() (io.ReadCloser, error) { return s.fs.Open(full) }
+	if spooled := st.spooled; spooled != "" {
+		open = func() (io.ReadCloser, error) { return os.Open(spooled) }
+	}
 	return connectors.Input{
 		Partner:   s.opt.Partner,
 		Connector: s.opt.Connector,
 		Name:      f.Name,
-		SHA256:    sum,
+		SHA256:    st.sha256,
 		Size:      f.Size,
-		Open:      func() (io.ReadCloser, error) { return s.fs.Open(full) },
+		Open:      open,
 	}
+}
+
+// resetSpool creates the spool directory and empties it of an earlier run's downloads.
+func resetSpool(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	old, err := filepath.Glob(filepath.Join(dir, "download-*"))
+	if err != nil {
+		return err
+	}
+	for _, f := range old {
+		if err := os.Remove(f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Receipt is written beside a settled file as <name>.receipt.json, for the
@@ -269,10 +431,13 @@ type Receipt struct {
 	SettledAt  time.Time             `json:"settled_at"`
 }
 
-// Settle moves the file to the archive (done, duplicate) or the quarantine
+// Settle writes the receipt (and the rejected rows) to the outbox, then
+// moves the file to archive/YYYY/MM/DD/ (done, duplicate) or the quarantine
 // (partial, rejected) without replacing anything there (a name already
-// taken gets a timestamp suffix: orders.20260301T101500Z.csv), then writes
-// the receipt beside it and removes the done marker. A file that changed
+// taken gets a timestamp suffix: orders.20260301T101500Z.csv), writes the
+// receipt beside it and removes the done marker. The outbox comes first so
+// that a crash between the two leaves the file in the inbox, to be settled
+// again, rather than a settled file without a receipt. A file that changed
 // since it was polled is not moved: it is offered again by the next poll.
 func (s *Source) Settle(ctx context.Context, in connectors.Input, o connectors.Outcome) error {
 	s.mu.Lock()
@@ -280,14 +445,18 @@ func (s *Source) Settle(ctx context.Context, in connectors.Input, o connectors.O
 	if s.closed {
 		return errors.New("filesource: settle after close")
 	}
+	now := s.opt.Now()
 	var dir string
 	switch o.Status {
 	case connectors.StatusDone, connectors.StatusDuplicate:
-		dir = s.opt.Archive
+		dir = path.Join(s.opt.Archive, now.UTC().Format("2006/01/02"))
 	case connectors.StatusPartial, connectors.StatusRejected:
 		dir = s.opt.Quarantine
 	default:
 		return fmt.Errorf("filesource: settle %s: unknown status %q", in.Name, o.Status)
+	}
+	if err := unsafeName(in.Name); err != nil {
+		return fmt.Errorf("filesource: settle %q: %w", in.Name, err)
 	}
 	from := path.Join(s.opt.Inbox, in.Name)
 	st := s.files[in.Name]
@@ -297,18 +466,10 @@ func (s *Source) Settle(ctx context.Context, in connectors.Input, o connectors.O
 			return fmt.Errorf("filesource: settle %s: %w", in.Name, err)
 		}
 		if fi.Size != st.size || !fi.ModTime.Equal(st.modTime) {
-			delete(s.files, in.Name)
+			s.forget(in.Name, st)
 			return fmt.Errorf("filesource: settle %s: the file changed since it was taken; it will be taken again", in.Name)
 		}
 	}
-	if err := s.fs.MkdirAll(ctx, dir); err != nil {
-		return fmt.Errorf("filesource: settle %s: %w", in.Name, err)
-	}
-	to, err := s.moveUnique(ctx, from, dir, in.Name)
-	if err != nil {
-		return fmt.Errorf("filesource: settle %s: %w", in.Name, err)
-	}
-	now := s.opt.Now()
 	r := Receipt{
 		File: in.Name, Partner: in.Partner, SHA256: in.SHA256, Status: o.Status,
 		Accepted: o.Accepted, Rejected: o.Rejected, RowErrors: o.RowErrors, FileError: o.FileError,
@@ -320,14 +481,28 @@ func (s *Source) Settle(ctx context.Context, in connectors.Input, o connectors.O
 	if st != nil && !st.receivedAt.IsZero() {
 		r.ReceivedAt = st.receivedAt
 	}
-	data, err := json.MarshalIndent(r, "", "  ")
+	receipt, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return fmt.Errorf("filesource: settle %s: encode receipt: %w", in.Name, err)
 	}
-	if err := s.fs.WriteFile(ctx, to+ReceiptSuffix, append(data, '\n')); err != nil {
-		return fmt.Errorf("filesource: settle %s: write receipt: %w", in.Name, err)
+	receipt = append(receipt, '\n')
+	if err := s.writeOutbox(ctx, in.Name, receipt, o); err != nil {
+		return fmt.Errorf("filesource: settle %s: outbox: %w", in.Name, err)
 	}
-	delete(s.files, in.Name)
+	if err := s.fs.MkdirAll(ctx, dir); err != nil {
+		return fmt.Errorf("filesource: settle %s: %w", in.Name, err)
+	}
+	to, err := s.moveUnique(ctx, from, dir, in.Name)
+	if err != nil {
+		return fmt.Errorf("filesource: settle %s: %w", in.Name, err)
+	}
+	if st != nil {
+		s.forget(in.Name, st)
+	}
+	if err := s.fs.WriteFile(ctx, to+ReceiptSuffix, receipt); err != nil {
+		// Settled, and the partner has the receipt in the outbox.
+		s.opt.Logger.Error("receipt not written beside the settled file", "file", in.Name, "to", to, "err", err)
+	}
 	if s.opt.DoneMarker != "" {
 		marker := from + s.opt.DoneMarker
 		if err := s.fs.Remove(ctx, marker); err != nil {
@@ -337,6 +512,45 @@ func (s *Source) Settle(ctx context.Context, in connectors.Input, o connectors.O
 		}
 	}
 	return nil
+}
+
+// writeOutbox writes the receipt, and the rejected rows as CSV when rows
+// were rejected, to the partner's outbox.
+func (s *Source) writeOutbox(ctx context.Context, name string, receipt []byte, o connectors.Outcome) error {
+	if err := s.fs.MkdirAll(ctx, s.opt.Outbox); err != nil {
+		return err
+	}
+	if err := s.fs.WriteFile(ctx, path.Join(s.opt.Outbox, name+ReceiptSuffix), receipt); err != nil {
+		return err
+	}
+	if len(o.RowErrors) == 0 && o.FileError == nil {
+		return nil
+	}
+	return s.fs.WriteFile(ctx, path.Join(s.opt.Outbox, name+RejectedSuffix), RejectedCSV(o))
+}
+
+// RejectedCSV lists what was rejected of an input, one row per row error
+// (or the file error), for the partner: file, sheet, line, column, field,
+// code, message. Receipts keep at most a bounded number of row errors; the
+// CSV lists the ones the outcome kept.
+func RejectedCSV(o connectors.Outcome) []byte {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write([]string{"file", "sheet", "line", "column", "field", "code", "message"})
+	itoa := func(n int) string {
+		if n == 0 {
+			return ""
+		}
+		return strconv.Itoa(n)
+	}
+	if fe := o.FileError; fe != nil {
+		w.Write([]string{fe.File, "", itoa(fe.Line), "", "", fe.Code, fe.Message})
+	}
+	for _, e := range o.RowErrors {
+		w.Write([]string{e.File, e.Sheet, itoa(e.Line), itoa(e.Column), e.Field, e.Code, e.Message})
+	}
+	w.Flush()
+	return b.Bytes()
 }
 
 // maxSuffixTries bounds the search for a free name in the archive.

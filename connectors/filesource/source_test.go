@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -193,8 +194,8 @@ func TestSettleMovesTheFileAndWritesAReceipt(t *testing.T) {
 		status connectors.Status
 		dir    string
 	}{
-		{connectors.StatusDone, "archive"},
-		{connectors.StatusDuplicate, "archive"},
+		{connectors.StatusDone, "archive/2026/03/02"},
+		{connectors.StatusDuplicate, "archive/2026/03/02"},
 		{connectors.StatusPartial, "quarantine"},
 		{connectors.StatusRejected, "quarantine"},
 	}
@@ -221,6 +222,14 @@ func TestSettleMovesTheFileAndWritesAReceipt(t *testing.T) {
 				t.Errorf("moved file: %q, %v", b, err)
 			}
 			r := readReceipt(t, filepath.Join(dir, tt.dir, "orders.csv.receipt.json"))
+			if inOutbox := readReceipt(t, filepath.Join(dir, "outbox", "orders.csv.receipt.json")); !reflect.DeepEqual(inOutbox, r) {
+				t.Errorf("outbox receipt %+v differs from the one beside the file %+v", inOutbox, r)
+			}
+			rejected, err := os.ReadFile(filepath.Join(dir, "outbox", "orders.csv.rejected.csv"))
+			wantCSV := "file,sheet,line,column,field,code,message\norders.csv,,3,,lines.quantity,invalid_decimal,\"\"\"x\"\" is not a decimal\"\n"
+			if err != nil || string(rejected) != wantCSV {
+				t.Errorf("outbox rejected rows = %q, %v; want %q", rejected, err, wantCSV)
+			}
 			if r.File != "orders.csv" || r.Partner != "acme" || r.SHA256 != ins[0].SHA256 || r.Status != tt.status ||
 				r.Accepted != 1 || r.Rejected != 2 || len(r.RowErrors) != 1 || r.RowErrors[0].Line != 3 ||
 				!r.ReceivedAt.Equal(received) || !r.SettledAt.Equal(c.Now()) {
@@ -253,11 +262,11 @@ func TestSettleNeverOverwritesAnArchivedFile(t *testing.T) {
 		"orders.20260302T093000Z-2.csv": "third",
 	}
 	for name, content := range want {
-		b, err := os.ReadFile(filepath.Join(dir, "archive", name))
+		b, err := os.ReadFile(filepath.Join(dir, "archive/2026/03/02", name))
 		if err != nil || string(b) != content {
-			t.Errorf("archive/%s = %q, %v; want %q", name, b, err, content)
+			t.Errorf("archive/2026/03/02/%s = %q, %v; want %q", name, b, err, content)
 		}
-		if r := readReceipt(t, filepath.Join(dir, "archive", name+".receipt.json")); r.File != "orders.csv" {
+		if r := readReceipt(t, filepath.Join(dir, "archive/2026/03/02", name+".receipt.json")); r.File != "orders.csv" {
 			t.Errorf("receipt of %s names %q", name, r.File)
 		}
 	}
@@ -325,4 +334,110 @@ func TestSourceLifecycleErrors(t *testing.T) {
 			}
 		}
 	})
+}
+
+// listingFS is Local with extra names in its listings, as a broken or
+// hostile server would send them.
+type listingFS struct {
+	filesource.Local
+	extra []string
+}
+
+func (l listingFS) List(ctx context.Context, dir string) ([]filesource.FileInfo, error) {
+	list, err := l.Local.List(ctx, dir)
+	for _, name := range l.extra {
+		list = append(list, filesource.FileInfo{Name: name, Size: 10, ModTime: time.Unix(0, 0)})
+	}
+	return list, err
+}
+
+func TestANameThatCouldLeaveTheInboxIsRefusedAndReported(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "orders.csv"), "content")
+	s, err := filesource.New(listingFS{extra: []string{"../etc/passwd", "..", `a\b.csv`, "bell\a.csv"}}, filesource.Options{Inbox: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins, err := s.Poll(context.Background())
+	if len(ins) != 1 || ins[0].Name != "orders.csv" {
+		t.Errorf("poll offered %v; want orders.csv alone", ins)
+	}
+	for _, name := range []string{`"../etc/passwd"`, `".."`, `"a\\b.csv"`, `"bell\a.csv"`} {
+		if err == nil || !strings.Contains(err.Error(), "refusing "+name) {
+			t.Errorf("poll error %v does not report %s", err, name)
+		}
+	}
+}
+
+func TestRenameCompletionTakesFinalNamesAtOnceAndNeverTempNames(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "orders.csv"), "complete")
+	write(t, filepath.Join(dir, "orders2.csv.uploading"), "half")
+	s := newSource(t, filesource.Options{Inbox: dir, Completion: filesource.CompleteRename, SettleTime: time.Hour,
+		TempPatterns: []string{"*.uploading"}})
+	if got := poll(t, s); !slices.Equal(got, []string{"orders.csv"}) {
+		t.Errorf("poll = %v; want orders.csv at first sight and not the *.uploading file", got)
+	}
+}
+
+// cutFS is Local whose reads stop half-way with an error the first n
+// times, like a connection dropped mid-download.
+type cutFS struct {
+	filesource.Local
+	cuts *int
+}
+
+func (c cutFS) Open(name string) (io.ReadCloser, error) {
+	f, err := c.Local.Open(name)
+	if err != nil || *c.cuts == 0 {
+		return f, err
+	}
+	*c.cuts--
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(io.LimitReader(f, 3), errReader{errors.New("connection reset by peer")}), f}, nil
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+func TestASpooledDownloadCutShortIsRetriedAndInputsReadTheSpooledCopy(t *testing.T) {
+	dir, spool := t.TempDir(), t.TempDir()
+	path := filepath.Join(dir, "orders.csv")
+	write(t, path, "4500012345;A;2\n")
+	write(t, filepath.Join(spool, "download-left-by-a-crash"), "stale")
+	cuts := 1
+	s, err := filesource.New(cutFS{cuts: &cuts}, filesource.Options{Inbox: dir, Spool: spool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if left, _ := filepath.Glob(filepath.Join(spool, "*")); len(left) != 0 {
+		t.Errorf("spool not emptied at start: %v", left)
+	}
+	ins, err := s.Poll(context.Background())
+	if len(ins) != 0 || err == nil || !strings.Contains(err.Error(), "connection reset") {
+		t.Fatalf("poll with a cut download = %v, %v; want nothing and the error", ins, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(spool, "*")); len(left) != 0 {
+		t.Errorf("a cut download left %v in the spool", left)
+	}
+	ins, err = s.Poll(context.Background())
+	if err != nil || len(ins) != 1 {
+		t.Fatalf("retry: %v, %v", ins, err)
+	}
+	if err := os.Remove(path); err != nil { // the server is gone; the spooled copy is what is decoded
+		t.Fatal(err)
+	}
+	rc, err := ins[0].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(rc)
+	rc.Close()
+	if sum := sha256.Sum256(b); string(b) != "4500012345;A;2\n" || hex.EncodeToString(sum[:]) != ins[0].SHA256 {
+		t.Errorf("input reads %q; want the content that was hashed", b)
+	}
 }

@@ -158,16 +158,24 @@ func (r *runningHub) orders(t *testing.T) map[string]apiOrder {
 	return out
 }
 
-// receipt waits for a settled file's receipt in archive/ or quarantine/.
+// receipt waits for a settled file to be in archive/YYYY/MM/DD/ or
+// quarantine/ with its receipt beside it, and returns the receipt the
+// partner reads in the outbox.
 func (r *runningHub) receipt(t *testing.T, folder, name string) map[string]any {
 	t.Helper()
-	path := filepath.Join(r.inbox, folder, name+".receipt.json")
-	var b []byte
-	eventually(t, "receipt "+folder+"/"+name, func() bool {
-		var err error
-		b, err = os.ReadFile(path)
-		return err == nil
+	if folder == "archive" {
+		folder = filepath.Join("archive", time.Now().UTC().Format("2006/01/02"))
+	}
+	eventually(t, "settled "+folder+"/"+name, func() bool {
+		_, errFile := os.Stat(filepath.Join(r.inbox, folder, name))
+		_, errReceipt := os.Stat(filepath.Join(r.inbox, folder, name+".receipt.json"))
+		return errFile == nil && errReceipt == nil
 	})
+	path := filepath.Join(r.inbox, "outbox", name+".receipt.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no receipt in the outbox: %v", err)
+	}
 	var rec map[string]any
 	if err := json.Unmarshal(b, &rec); err != nil {
 		t.Fatalf("receipt %s: %v", path, err)
