@@ -103,6 +103,24 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 // Reveal returns the value, for the one place that needs it.
 func (s Secret) Reveal() string { return string(s) }
 
+// Credential is a Secret that must come from the environment: a password
+// or key written literally in a config file is an error at its position, so
+// that credentials never land in a repository. Write password:
+// ${ACME_SFTP_PASSWORD}; a ${VAR:-default} counts as the environment's.
+type Credential struct{ Secret }
+
+// UnmarshalYAML takes the value only when ${VARS} made it.
+func (c *Credential) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: a credential must be a string from the environment, e.g. ${PARTNER_PASSWORD}", n.Line)}}
+	}
+	if n.Value != "" && !strings.Contains(n.LineComment, fromEnvMarker) {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: credentials come from the environment: write ${SOME_VAR} here, not the value", n.Line)}}
+	}
+	c.Secret = Secret(n.Value)
+	return nil
+}
+
 // Load reads a config file strictly, applies defaults and validates it.
 func Load(path string, env Env) (*App, error) {
 	doc, err := ParseFile(path, env)

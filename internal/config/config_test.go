@@ -120,3 +120,35 @@ func TestEmptyAndBrokenFiles(t *testing.T) {
 		})
 	}
 }
+
+func TestCredentialsComeOnlyFromTheEnvironment(t *testing.T) {
+	type transport struct {
+		User     string     `yaml:"user"`
+		Password Credential `yaml:"password"`
+	}
+	decode := func(src string, e Env) (transport, error) {
+		var v transport
+		doc, err := Parse("partner.yaml", []byte(src), e)
+		if err != nil {
+			return v, err
+		}
+		return v, Decode(doc.File, doc.Root, &v)
+	}
+	v, err := decode("user: acme\npassword: ${ACME_SFTP_PASSWORD}\n", env("ACME_SFTP_PASSWORD", "s3cret"))
+	if err != nil || v.Password.Reveal() != "s3cret" {
+		t.Fatalf("password from the environment: %q, %v", v.Password.Reveal(), err)
+	}
+	if s := fmt.Sprint(v.Password); s != "***" {
+		t.Errorf("a credential prints as %q; want ***", s)
+	}
+	_, err = decode("user: acme\npassword: s3cret\n", noEnv)
+	if err == nil || !strings.Contains(err.Error(), "partner.yaml:2:") || !strings.Contains(err.Error(), "environment") {
+		t.Errorf("a literal password: err = %v; want an error at partner.yaml:2 asking for ${VAR}", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("the error shows the password: %v", err)
+	}
+	if v, err := decode("user: acme\n", noEnv); err != nil || v.Password.Reveal() != "" {
+		t.Errorf("no password: %q, %v; want none and no error", v.Password.Reveal(), err)
+	}
+}

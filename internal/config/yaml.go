@@ -98,6 +98,10 @@ func yamlError(file string, err error) error {
 	return &Error{File: file, Line: line, Column: 1, Message: strings.TrimPrefix(msg, "yaml: ")}
 }
 
+// fromEnvMarker is added to the line comment of a scalar whose value came
+// from ${VARS}, so that a Credential can tell it from a literal.
+const fromEnvMarker = " #procurehub:from-env"
+
 var varRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
 
 // interpolate replaces ${VAR} and ${VAR:-default} in every scalar value.
@@ -110,6 +114,7 @@ func interpolate(file string, n *yaml.Node, env Env, errs *Errors) {
 	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "${") {
 		const esc = "\x00ESC\x00"
 		v := strings.ReplaceAll(n.Value, "$${", esc)
+		fromEnv := varRe.MatchString(v)
 		v = varRe.ReplaceAllStringFunc(v, func(m string) string {
 			sub := varRe.FindStringSubmatch(m)
 			if val, ok := env(sub[1]); ok && val != "" {
@@ -123,6 +128,9 @@ func interpolate(file string, n *yaml.Node, env Env, errs *Errors) {
 			return ""
 		})
 		n.Value = strings.ReplaceAll(v, esc, "${")
+		if fromEnv {
+			n.LineComment += fromEnvMarker
+		}
 		if n.Style == 0 {
 			// A plain (unquoted, untagged) scalar is typed by its interpolated
 			// value: "partitions: ${PARTS}" with PARTS=8 is the int 8.
