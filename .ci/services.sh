@@ -23,3 +23,8 @@ su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='procurehub'\""
 su postgres -c "psql -tAc \"SELECT 1 FROM pg_database WHERE datname='procurehub'\"" | grep -q 1 ||
   su postgres -c "createdb -O procurehub procurehub"
 echo "services: PostgreSQL 15 ready on 127.0.0.1:5432 (database procurehub)"
+# The FTP tests log in to vsftpd as a local test user (see the script).
+if [ -x /usr/sbin/vsftpd ]; then
+  sh internal/testserver/ftpd/setup.sh
+  echo "services: vsftpd test user ready"
+fi
