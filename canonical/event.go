@@ -12,6 +12,10 @@ const (
 	EventOrderCreated  OrderEventType = "order_created"
 	EventOrderUpdated  OrderEventType = "order_updated"
 	EventOrderRejected OrderEventType = "order_rejected"
+	// EventProductionProgress is a supplier's report of how far production
+	// of an order (or of one of its lines) has come; its Data is a
+	// ProductionProgress.
+	EventProductionProgress OrderEventType = "production_progress"
 )
 
 // OrderEvent is one entry in an order's timeline, from any source.
@@ -25,6 +29,18 @@ type OrderEvent struct {
 	Summary     string          `json:"summary,omitempty"`
 	Data        json.RawMessage `json:"data,omitempty"`
 	Source      *Source         `json:"source,omitempty"`
+}
+
+// ProductionProgress is the Data of an EventProductionProgress event:
+// {"percent_complete": "45", "expected_ready_date": "2026-03-01",
+// "line_number": 10, "sku": "...", "note": "..."}. A report without a
+// line is about the whole order.
+type ProductionProgress struct {
+	PercentComplete   *Decimal `json:"percent_complete,omitempty"` // 0 to 100
+	ExpectedReadyDate Date     `json:"expected_ready_date,omitzero"`
+	LineNumber        int      `json:"line_number,omitempty"`
+	SKU               string   `json:"sku,omitempty"`
+	Note              string   `json:"note,omitempty"`
 }
 
 // Schema descriptions (see schema.go).

@@ -13,13 +13,14 @@ import (
 // numberFormat is how a file writes decimals: "1.234,56" has decimal mark ','
 // and thousands separator '.'.
 type numberFormat struct {
-	mark byte   // '.' or ','
-	sep  string // "" (none), ".", ",", " " or "'"
-	hint string // an example in this format, for messages: "1.234,56"
+	mark        byte   // '.' or ','
+	sep         string // "" (none), ".", ",", " " or "'"
+	hint        string // an example in this format, for messages: "1.234,56"
+	percentHint string // a percentage in this format: "12,5 %"
 }
 
 func newNumberFormat(mark, sep string) numberFormat {
-	nf := numberFormat{mark: mark[0], sep: sep}
+	nf := numberFormat{mark: mark[0], sep: sep, percentHint: "12" + mark + "5 %"}
 	if sep == "" {
 		nf.hint = "1234" + mark + "56"
 	} else {
@@ -245,6 +246,17 @@ func parsePositiveInt(s string) (int, bool) {
 	}
 	return n, true
 }
+
+// parseCount reads a whole number, 0 or more; leading zeros are allowed.
+func parseCount(s string) (int, bool) {
+	if s != "" && strings.TrimLeft(s, "0") == "" {
+		return 0, true
+	}
+	return parsePositiveInt(s)
+}
+
+// hundred is the largest percentage.
+var hundred = decimal.NewFromInt(100)
 
 // valueMap is one entry of values: text in the file → canonical code.
 // An exact match wins; otherwise a match ignoring case ("PCS" finds "pcs"),

@@ -6,10 +6,14 @@ import (
 	"github.com/procurehub/procurehub/canonical"
 )
 
-// fieldID names a canonical order field a column can feed.
+// fieldID names a canonical field a column can feed. One table serves every
+// document type: a field that several documents have (order_number,
+// buyer.id, lines.sku, lines.quantity) is one entry.
 type fieldID uint8
 
-// The order-level fields come first, then the line fields (from fLineNumber on).
+// The document-level fields come first, then the line fields (from
+// fLineNumber on). The order's fields keep their places; the supplier
+// documents' fields follow the order's in each part.
 const (
 	fOrderNumber fieldID = iota
 	fOrderDate
@@ -25,6 +29,28 @@ const (
 	fShipToName
 	fShipToCountry
 	fTotalAmount
+	fResponseNumber
+	fResponseDate
+	fStatus
+	fShipmentID
+	fOrderNumbers
+	fShipDate
+	fEstimatedArrival
+	fCarrier
+	fTrackingNumbers
+	fPackages
+	fGrossWeightValue
+	fGrossWeightUnit
+	fInvoiceNumber
+	fInvoiceDate
+	fDueDate
+	fLineTotal
+	fTaxAmount
+	fPayableAmount
+	fReportDate
+	fPercentComplete
+	fExpectedReadyDate
+	fNote
 	fLineNumber
 	fSKU
 	fBuyerSKU
@@ -36,8 +62,15 @@ const (
 	fAmount
 	fHSCode
 	fOriginCountry
+	fLineOrderNumber
+	fLineStatus
+	fLineDeliveryDate
 	numFields
 )
+
+// noField stands for "no field", such as the grouping key of a document
+// that makes one record per row.
+const noField = numFields
 
 // kind says how a cell's text becomes a value.
 type kind uint8
@@ -53,10 +86,15 @@ const (
 	kindInt                  // positive whole number (leading zeros allowed: "000010" is 10)
 	kindHSCode               // 6, 8 or 10 digits; dots, spaces and hyphens are dropped ("8471.30.00" is 84713000)
 	kindGTIN                 // 8, 12, 13 or 14 digits with a valid GS1 check digit
+	kindList                 // one or more values separated by , or ; ("4500012345; 4500012346")
+	kindCount                // whole number, 0 or more
+	kindPercent              // decimal from 0 to 100, a trailing % allowed ("45%", "45,5 %")
+	kindStatus               // response status: accepted, rejected or changed, any case
 )
 
 // fieldDefs lists every field by its name in the mapping (the canonical JSON
-// path, with "lines." for line fields).
+// path, with "lines." for line fields) and its kind. Which documents have a
+// field is in their tables (documents).
 var fieldDefs = [numFields]struct {
 	name string
 	kind kind
@@ -75,6 +113,28 @@ var fieldDefs = [numFields]struct {
 	fShipToName:            {"ship_to.name", kindText},
 	fShipToCountry:         {"ship_to.country", kindCountry},
 	fTotalAmount:           {"total_amount", kindDecimal},
+	fResponseNumber:        {"response_number", kindText},
+	fResponseDate:          {"response_date", kindDate},
+	fStatus:                {"status", kindStatus},
+	fShipmentID:            {"shipment_id", kindText},
+	fOrderNumbers:          {"order_numbers", kindList},
+	fShipDate:              {"ship_date", kindDate},
+	fEstimatedArrival:      {"estimated_arrival", kindDate},
+	fCarrier:               {"carrier", kindText},
+	fTrackingNumbers:       {"tracking_numbers", kindList},
+	fPackages:              {"packages", kindCount},
+	fGrossWeightValue:      {"gross_weight.value", kindDecimal},
+	fGrossWeightUnit:       {"gross_weight.unit", kindUnit},
+	fInvoiceNumber:         {"invoice_number", kindText},
+	fInvoiceDate:           {"invoice_date", kindDate},
+	fDueDate:               {"due_date", kindDate},
+	fLineTotal:             {"line_total", kindDecimal},
+	fTaxAmount:             {"tax_amount", kindDecimal},
+	fPayableAmount:         {"payable_amount", kindDecimal},
+	fReportDate:            {"report_date", kindDate},
+	fPercentComplete:       {"percent_complete", kindPercent},
+	fExpectedReadyDate:     {"expected_ready_date", kindDate},
+	fNote:                  {"note", kindText},
 	fLineNumber:            {"lines.line_number", kindInt},
 	fSKU:                   {"lines.sku", kindText},
 	fBuyerSKU:              {"lines.buyer_sku", kindText},
@@ -86,11 +146,20 @@ var fieldDefs = [numFields]struct {
 	fAmount:                {"lines.amount", kindDecimal},
 	fHSCode:                {"lines.hs_code", kindHSCode},
 	fOriginCountry:         {"lines.origin_country", kindCountry},
+	fLineOrderNumber:       {"lines.order_number", kindText},
+	fLineStatus:            {"lines.status", kindStatus},
+	fLineDeliveryDate:      {"lines.delivery_date", kindDate},
 }
 
-func (f fieldID) String() string { return fieldDefs[f].name }
+func (f fieldID) String() string {
+	if f >= numFields {
+		return ""
+	}
+	return fieldDefs[f].name
+}
 
-// isLine reports whether f is a field of an order line.
+// isLine reports whether f is named as a field of a line. Whether it feeds
+// a line of the record depends on the document (see document.isLine).
 func (f fieldID) isLine() bool { return f >= fLineNumber }
 
 var fieldsByName = func() map[string]fieldID {
@@ -102,17 +171,25 @@ var fieldsByName = func() map[string]fieldID {
 }()
 
 // Fields returns the names of the canonical fields a column, constant or
-// value map can feed, sorted: "buyer.id", ..., "lines.quantity", ...
-func Fields() []string {
-	out := make([]string, 0, numFields)
-	for f := fieldID(0); f < numFields; f++ {
-		out = append(out, fieldDefs[f].name)
+// value map of an order mapping can feed, sorted: "buyer.id", ...,
+// "lines.quantity", ... DocumentFields gives those of other documents.
+func Fields() []string { return DocumentFields(DocumentOrder) }
+
+// DocumentFields returns the names of the fields a mapping of the document
+// type doc (DocumentOrder, DocumentShipment, ...) can feed, sorted; nil for
+// an unknown document type.
+func DocumentFields(doc string) []string {
+	d := documentNamed(doc)
+	if d == nil {
+		return nil
 	}
+	out := d.fieldNames()
 	sort.Strings(out)
 	return out
 }
 
 // value is one parsed cell; which member is set depends on the field's kind.
+// A list is kept as its entries joined by ";" (see splitList).
 type value struct {
 	s    string
 	d    canonical.Decimal
@@ -126,88 +203,22 @@ func (v value) equal(o value, f fieldID) bool {
 	switch fieldDefs[f].kind {
 	case kindDate:
 		return v.date == o.date
-	case kindDecimal:
+	case kindDecimal, kindPercent:
 		return v.d.Equal(o.d)
-	case kindInt:
+	case kindInt, kindCount:
 		return v.n == o.n
 	}
 	return v.s == o.s
-}
-
-// setOrder stores an order-level value in o.
-func setOrder(o *canonical.Order, f fieldID, v value) {
-	switch f {
-	case fOrderNumber:
-		o.OrderNumber = v.s
-	case fOrderDate:
-		o.OrderDate = v.date
-	case fBuyerID:
-		o.Buyer.ID = v.s
-	case fBuyerName:
-		o.Buyer.Name = v.s
-	case fSupplierID:
-		o.Supplier.ID = v.s
-	case fSupplierName:
-		o.Supplier.Name = v.s
-	case fCurrency:
-		o.Currency = canonical.Currency(v.s)
-	case fIncoterm:
-		o.Incoterm = canonical.Incoterm(v.s)
-	case fIncotermPlace:
-		o.IncotermPlace = v.s
-	case fPaymentTerms:
-		o.PaymentTerms = v.s
-	case fRequestedDeliveryDate:
-		o.RequestedDeliveryDate = v.date
-	case fShipToName:
-		shipTo(o).Name = v.s
-	case fShipToCountry:
-		shipTo(o).Country = canonical.Country(v.s)
-	case fTotalAmount:
-		d := v.d
-		o.TotalAmount = &d
-	}
-}
-
-func shipTo(o *canonical.Order) *canonical.Address {
-	if o.ShipTo == nil {
-		o.ShipTo = &canonical.Address{}
-	}
-	return o.ShipTo
-}
-
-// setLine stores a line value in l. A line amount goes to amount: the
-// builder points l.Amount at it when the order is complete, so that a row
-// costs no extra allocation.
-func setLine(l *canonical.OrderLine, amount *optDecimal, f fieldID, v value) {
-	switch f {
-	case fLineNumber:
-		l.LineNumber = v.n
-	case fSKU:
-		l.SKU = v.s
-	case fBuyerSKU:
-		l.BuyerSKU = v.s
-	case fGTIN:
-		l.GTIN = v.s
-	case fDescription:
-		l.Description = v.s
-	case fQuantity:
-		l.Quantity = v.d
-	case fUnit:
-		l.Unit = canonical.Unit(v.s)
-	case fUnitPrice:
-		l.UnitPrice = v.d
-	case fAmount:
-		*amount = optDecimal{d: v.d, ok: true}
-	case fHSCode:
-		l.HSCode = canonical.HSCode(v.s)
-	case fOriginCountry:
-		l.OriginCountry = canonical.Country(v.s)
-	}
 }
 
 // optDecimal is a decimal that may be absent.
 type optDecimal struct {
 	d  canonical.Decimal
 	ok bool
+}
+
+// decimalPtr returns a pointer to a copy of the value's decimal.
+func (v value) decimalPtr() *canonical.Decimal {
+	d := v.d
+	return &d
 }

@@ -1,10 +1,13 @@
-// Package mapping turns the rows of a partner's tabular export (CSV now,
-// XLSX later) into canonical orders, as a per-partner YAML mapping says:
-// which column feeds which canonical field, how the file writes decimals and
+// Package mapping turns the rows of a partner's tabular file (CSV, XLSX)
+// into canonical records, as a per-partner YAML mapping says: what the rows
+// are (an ERP's order export, or a supplier's order confirmations, advance
+// ship notices, commercial invoices or production progress reports), which
+// column feeds which canonical field, how the file writes decimals and
 // dates, which codes mean what, and which values are fixed.
 //
 // A mapping file looks like this (every key is described on Mapping and in Keys):
 //
+//	document: order              # order | order_response | shipment | invoice | production_progress
 //	encoding: latin-1            # auto | utf-8 | utf-16 | latin-1 | windows-1252
 //	delimiter: ";"               # auto | one character; "\t" or tab for tabs
 //	header_row: 1                # line of the header; lines above it are skipped
@@ -27,14 +30,56 @@
 //	values:                        # code lists: text in the file → canonical code
 //	  lines.unit: {Stk: EA, kg: KGM, m: MTR}
 //
-// Rows are grouped into orders by order_number. The rows of one order must
-// be next to each other (ERP exports are sorted); an order number that comes
-// back after another order is a row error that names the line where it was
-// first seen, never a silent merge. Compile checks a mapping and returns the
-// Rules that an OrderBuilder runs row by row.
+// Rows are grouped into records by the document's key: orders by
+// order_number, order responses by response_number (by order_number when
+// the file has no response_number column), shipments by shipment_id,
+// invoices by invoice_number. A production progress report makes one
+// order event per row. The rows of one record must be next to each other
+// (exports are sorted); a key that comes back after another record is a row
+// error that names the line where it was first seen, never a silent merge.
+// Compile checks a mapping and returns the Rules that a Builder runs row by
+// row.
+//
+// Fields per document type (a "lines." field feeds the record's lines):
+//
+//   - order: order_number, order_date, buyer.id, buyer.name, supplier.id,
+//     supplier.name, currency, incoterm, incoterm_place, payment_terms,
+//     requested_delivery_date, ship_to.name, ship_to.country, total_amount,
+//     lines.line_number, lines.sku, lines.buyer_sku, lines.gtin,
+//     lines.description, lines.quantity, lines.unit, lines.unit_price,
+//     lines.amount, lines.hs_code, lines.origin_country.
+//   - order_response: order_number, response_number, response_date, status,
+//     buyer.id, buyer.name, supplier.id, supplier.name, lines.line_number,
+//     lines.sku, lines.status, lines.quantity, lines.unit_price,
+//     lines.delivery_date. Statuses are accepted, rejected or changed (map
+//     the supplier's words under values). Without a status column the
+//     response is accepted or rejected when all its lines are, changed
+//     otherwise; a line without a status takes an accepted or rejected
+//     response's.
+//   - shipment: shipment_id, order_numbers, ship_date, estimated_arrival,
+//     carrier, tracking_numbers, packages, gross_weight.value,
+//     gross_weight.unit, buyer.*, supplier.*, lines.order_number,
+//     lines.line_number, lines.sku, lines.gtin, lines.quantity, lines.unit.
+//   - invoice: invoice_number, invoice_date, order_numbers, supplier.*,
+//     buyer.*, currency, due_date, line_total, tax_amount, total_amount,
+//     payable_amount, lines.line_number, lines.order_number, lines.sku,
+//     lines.description, lines.quantity, lines.unit, lines.unit_price,
+//     lines.amount.
+//   - production_progress: order_number, buyer.id, report_date,
+//     percent_complete (0–100, "45%" accepted), expected_ready_date,
+//     lines.line_number, lines.sku, note. Each row is an order event of
+//     type production_progress at midnight UTC of the report date, with an
+//     id derived from its content so that a report sent twice dedupes.
+//
+// A cell of order_numbers or tracking_numbers may list several values
+// separated by "," or ";". A line's order number (shipment, invoice) is
+// added to order_numbers when it is not there, and a line without one
+// takes the document's order number when it names exactly one.
 package mapping
 
 import (
+	"strings"
+
 	"github.com/procurehub/procurehub/connectors"
 	"github.com/procurehub/procurehub/internal/config"
 	"gopkg.in/yaml.v3"
@@ -43,6 +88,10 @@ import (
 // Mapping is a partner's mapping as written in YAML. The zero value of every
 // key but columns means its default.
 type Mapping struct {
+	// Document is what the rows are (default "order"): "order",
+	// "order_response", "shipment", "invoice" or "production_progress". It
+	// decides the fields the other keys may name and the record type.
+	Document string `yaml:"document"`
 	// Encoding of the file: "auto" (default: a byte order mark decides
 	// between UTF-8 and UTF-16; without one the text is UTF-8 until the first
 	// byte that is not, and Windows-1252 from the start if that byte comes
@@ -71,14 +120,16 @@ type Mapping struct {
 	// [YYYY-MM-DD]). Parts: YYYY, YY, MM, M, DD, D, and hh, mm, ss for a time
 	// that is read and dropped; separators . / - : and space.
 	DateFormats []string `yaml:"date_formats"`
-	// Columns maps a canonical field (see Fields) to the header of the column
-	// that feeds it. Headers match ignoring case and surrounding spaces.
+	// Columns maps a canonical field of the document (see DocumentFields) to
+	// the header of the column that feeds it. Headers match ignoring case and
+	// surrounding spaces.
 	Columns map[string]string `yaml:"columns"`
 	// OptionalColumns lists fields whose column may be missing from the
 	// header. Any other mapped column that is missing rejects the file.
 	OptionalColumns []string `yaml:"optional_columns"`
 	// Required lists fields that must have a value on every row (from the
-	// cell or a constant). order_number is always required.
+	// cell or a constant). The document's key (order_number, shipment_id,
+	// invoice_number) is always required.
 	Required []string `yaml:"required"`
 	// Constants gives a field a fixed value, used when the field has no
 	// column or its cell is empty. A constant is read like a cell of the file
@@ -129,8 +180,8 @@ func Decode(file string, node *yaml.Node) (*Mapping, error) {
 	return &m, nil
 }
 
-// Validate checks the mapping: known canonical fields, columns for required
-// fields, date notations, encodings, separators, constants. It reports every
+// Validate checks the mapping: the document type and its fields, columns
+// for required fields, date notations, encodings, separators, constants. It reports every
 // problem, each with file:line:column when the mapping was read from YAML.
 func (m *Mapping) Validate() error {
 	_, err := m.Compile()
@@ -142,6 +193,8 @@ func (m *Mapping) Validate() error {
 // ("columns"); a spec prefixes them ("mapping.columns").
 func Keys() []connectors.Field {
 	return []connectors.Field{
+		{Name: "document", Type: "string", Default: DocumentOrder,
+			Description: "What the rows are: order (an ERP's order export), order_response (a supplier's order confirmations; rows grouped by response_number, or by order_number when the file has no response_number column), shipment (advance ship notices, grouped by shipment_id), invoice (commercial invoices, grouped by invoice_number) or production_progress (one order event of type production_progress per row). It decides the fields under columns and the record type.", Example: DocumentOrderResponse},
 		{Name: "encoding", Type: "string", Default: "auto",
 			Description: "Text encoding: auto, utf-8, utf-16, latin-1 or windows-1252. auto follows a byte order mark (UTF-8, UTF-16 LE/BE); without one the file is read as UTF-8, or as Windows-1252 when invalid UTF-8 comes before any other non-ASCII text."},
 		{Name: "delimiter", Type: "string", Default: "auto",
@@ -159,14 +212,32 @@ func Keys() []connectors.Field {
 		{Name: "date_formats", Type: "list", Default: "[YYYY-MM-DD]",
 			Description: "Accepted date notations, tried in order. Parts: YYYY, YY, MM, M, DD, D (M and D also without a leading zero), hh, mm, ss (a time, read and dropped); separators . / - : and space.", Example: "[DD.MM.YYYY, YYYY-MM-DD]"},
 		{Name: "columns", Type: "map", Required: true,
-			Description: "Canonical field → column header in the file (matched ignoring case and surrounding spaces). Fields: order_number, order_date, buyer.id, buyer.name, supplier.id, supplier.name, currency, incoterm, incoterm_place, payment_terms, requested_delivery_date, ship_to.name, ship_to.country, total_amount, lines.line_number, lines.sku, lines.buyer_sku, lines.gtin, lines.description, lines.quantity, lines.unit, lines.unit_price, lines.amount, lines.hs_code, lines.origin_country. Without lines.line_number, lines are numbered 1..n within each order.", Example: "{order_number: Bestellnummer, lines.quantity: Menge}"},
+			Description: "Canonical field → column header in the file (matched ignoring case and surrounding spaces). " + columnsDoc(), Example: "{order_number: Bestellnummer, lines.quantity: Menge}"},
 		{Name: "optional_columns", Type: "list",
 			Description: "Fields whose column may be missing from the header; any other mapped column that is missing rejects the file.", Example: "[lines.gtin]"},
 		{Name: "required", Type: "list",
-			Description: "Fields that must have a value on every row, from the cell or a constant. order_number is always required.", Example: "[lines.sku, lines.unit_price]"},
+			Description: "Fields that must have a value on every row, from the cell or a constant. The document's key (order_number, shipment_id, invoice_number) is always required.", Example: "[lines.sku, lines.unit_price]"},
 		{Name: "constants", Type: "map",
 			Description: "Field → fixed value, used when the field has no column or its cell is empty; read like a cell (value maps, decimal mark and date formats apply).", Example: "{buyer.id: ACME-DE, currency: EUR}"},
 		{Name: "values", Type: "map",
 			Description: "Field → {text in the file: canonical code}: code lists such as units (Stk → EA). Exact match first, then ignoring case (when unambiguous); unlisted text is kept as written.", Example: "{lines.unit: {Stk: EA, pcs: C62}}"},
 	}
+}
+
+// columnsDoc lists the fields of every document type for Keys, from the
+// field table, with the rules that go with them.
+func columnsDoc() string {
+	var b strings.Builder
+	b.WriteString("The fields depend on document. ")
+	for i, d := range documents {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(d.name + ": " + strings.Join(d.fieldNames(), ", "))
+	}
+	b.WriteString(". Without lines.line_number, order and invoice lines are numbered 1..n; order_response and shipment lines need it (the order line they are about). " +
+		"A cell of order_numbers or tracking_numbers may list several values separated by , or ;. A line's order number is added to order_numbers, and a line without one takes the only order number. " +
+		"Response statuses are accepted, rejected or changed; without a status column a response is accepted or rejected when all its lines are, changed otherwise. " +
+		"production_progress needs buyer.id and report_date (the event's time, midnight UTC) and percent_complete (0–100, 45% accepted) or expected_ready_date; lines.line_number and lines.sku name the line reported on.")
+	return b.String()
 }

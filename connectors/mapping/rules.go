@@ -3,6 +3,7 @@ package mapping
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,9 +32,10 @@ var encodingAliases = map[string]string{
 	"windows-1252": EncodingWindows1252, "cp1252": EncodingWindows1252,
 }
 
-// Rules is a checked mapping, ready to build orders. It never changes after
-// Compile and is safe for concurrent use.
+// Rules is a checked mapping, ready to build the records of its document
+// type. It never changes after Compile and is safe for concurrent use.
 type Rules struct {
+	doc       *document
 	encoding  string
 	delimiter rune // 0: detect from the header line
 	headerRow int
@@ -51,6 +53,10 @@ type Rules struct {
 	constants [numFields]*value
 	values    [numFields]*valueMap
 }
+
+// Document is the document type the rows are: one of the Document
+// constants (DocumentOrder by default).
+func (r *Rules) Document() string { return r.doc.name }
 
 // Encoding is the file encoding: one of the Encoding constants.
 func (r *Rules) Encoding() string { return r.encoding }
@@ -81,7 +87,9 @@ func (m *Mapping) Compile() (*Rules, error) {
 	c := compiler{m: m}
 	r := &Rules{}
 	c.text(r)
-	c.fields(r)
+	if c.document(r) {
+		c.fields(r)
+	}
 	if len(c.errs) > 0 {
 		return nil, errors.Join(c.errs...)
 	}
@@ -214,42 +222,94 @@ func (c *compiler) text(r *Rules) {
 	r.datesHint = strings.Join(formats, " or ")
 }
 
-// field resolves a field name, reporting unknown ones at path.
-func (c *compiler) field(name string, path []string) (fieldID, bool) {
+// document compiles the document type; without a known one the fields
+// cannot be checked, and false says so.
+func (c *compiler) document(r *Rules) bool {
+	r.doc = documentNamed(c.m.Document)
+	if r.doc == nil {
+		c.fail([]string{"document"}, true, "%q is not a document type (use %s)", c.m.Document, strings.Join(Documents(), ", "))
+		return false
+	}
+	return true
+}
+
+// field resolves a field name of the mapping's document, reporting
+// unknown ones, and fields of other document types, at path.
+func (c *compiler) field(d *document, name string, path []string) (fieldID, bool) {
 	f, ok := fieldsByName[name]
-	if ok {
+	if ok && d.has(f) {
 		return f, true
 	}
-	hint := "; the fields are " + strings.Join(Fields(), ", ")
-	short := strings.ToLower(strings.TrimPrefix(name, "lines."))
-	if _, ok := fieldsByName["lines."+short]; ok {
-		hint = fmt.Sprintf(" (did you mean %q?)", "lines."+short)
-	} else if f, ok := fieldHints[short]; ok {
-		hint = fmt.Sprintf(" (did you mean %q?)", f)
+	hint := "; the fields are " + strings.Join(DocumentFields(d.name), ", ")
+	if s := d.suggest(name); s != "" {
+		hint = fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	if ok {
+		c.fail(path, false, "%q is not a field of document %s (only of %s)%s", name, d.name, docsOf(f), hint)
+		return 0, false
 	}
 	c.fail(path, false, "%q is not a canonical field%s", name, hint)
 	return 0, false
 }
 
-// fieldHints are names people write for canonical fields, for suggestions.
-var fieldHints = map[string]string{
-	"qty": "lines.quantity", "price": "lines.unit_price", "desc": "lines.description",
-	"uom": "lines.unit", "item": "lines.line_number", "pos": "lines.line_number", "position": "lines.line_number",
-	"ean": "lines.gtin", "upc": "lines.gtin", "hs": "lines.hs_code", "origin": "lines.origin_country",
-	"po": "order_number", "po_number": "order_number", "order_no": "order_number", "date": "order_date",
-	"delivery_date": "requested_delivery_date", "buyer": "buyer.id", "supplier": "supplier.id",
-	"vendor": "supplier.id", "total": "total_amount",
+// suggest finds a field of the document that a name probably means: the
+// plural (order_number in a shipment is order_numbers), the line field of
+// that name, or a common other name.
+func (d *document) suggest(name string) string {
+	short := strings.ToLower(strings.TrimPrefix(name, "lines."))
+	cands := append([]string{short + "s", "lines." + short, "lines." + strings.TrimSuffix(short, "s")}, fieldHints[short]...)
+	for _, cand := range cands {
+		if f, ok := fieldsByName[cand]; ok && d.has(f) && cand != name {
+			return cand
+		}
+	}
+	return ""
+}
+
+// docsOf lists the document types that have field f.
+func docsOf(f fieldID) string {
+	var names []string
+	for _, d := range documents {
+		if d.has(f) {
+			names = append(names, d.name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// fieldHints are names people write for canonical fields, for suggestions;
+// the first candidate that the mapping's document has is suggested.
+var fieldHints = map[string][]string{
+	"qty": {"lines.quantity"}, "price": {"lines.unit_price"}, "desc": {"lines.description"},
+	"uom": {"lines.unit"}, "item": {"lines.line_number"}, "pos": {"lines.line_number"}, "position": {"lines.line_number"},
+	"ean": {"lines.gtin"}, "upc": {"lines.gtin"}, "hs": {"lines.hs_code"}, "origin": {"lines.origin_country"},
+	"po": {"order_number", "order_numbers"}, "po_number": {"order_number", "order_numbers"},
+	"order_no": {"order_number", "order_numbers"}, "orders": {"order_numbers"},
+	"date":          {"order_date", "response_date", "ship_date", "invoice_date", "report_date"},
+	"delivery_date": {"requested_delivery_date", "lines.delivery_date"},
+	"buyer":         {"buyer.id"}, "supplier": {"supplier.id"}, "vendor": {"supplier.id"},
+	"total": {"total_amount"}, "amount": {"lines.amount", "total_amount"},
+	"confirmation": {"response_number"}, "confirmation_number": {"response_number"},
+	"asn": {"shipment_id"}, "asn_number": {"shipment_id"}, "shipment": {"shipment_id"},
+	"tracking": {"tracking_numbers"}, "tracking_number": {"tracking_numbers"}, "awb": {"tracking_numbers"},
+	"weight": {"gross_weight.value"}, "gross_weight": {"gross_weight.value"}, "weight_unit": {"gross_weight.unit"},
+	"eta": {"estimated_arrival"}, "etd": {"ship_date"},
+	"invoice": {"invoice_number"}, "invoice_no": {"invoice_number"},
+	"vat": {"tax_amount"}, "tax": {"tax_amount"}, "net": {"line_total"}, "subtotal": {"line_total"},
+	"percent": {"percent_complete"}, "progress": {"percent_complete"},
+	"ready_date": {"expected_ready_date"}, "comment": {"note"}, "remark": {"note"}, "remarks": {"note"},
 }
 
 // fields compiles columns, optional columns, required fields, value maps
-// and constants (in that order: constants are read through the value maps).
+// and constants (in that order: constants are read through the value maps),
+// then checks that the document gets what it needs.
 func (c *compiler) fields(r *Rules) {
-	m := c.m
+	m, d := c.m, r.doc
 	if len(m.Columns) == 0 {
-		c.fail([]string{"columns"}, false, "map at least order_number to a column")
+		c.fail([]string{"columns"}, false, "map at least %s to a column", d.key)
 	}
 	for _, name := range sortedKeys(m.Columns) {
-		f, ok := c.field(name, []string{"columns", name})
+		f, ok := c.field(d, name, []string{"columns", name})
 		if !ok {
 			continue
 		}
@@ -260,30 +320,33 @@ func (c *compiler) fields(r *Rules) {
 		}
 		r.header[f] = h
 	}
-	if len(m.Columns) > 0 && r.header[fOrderNumber] == "" {
-		c.fail([]string{"columns"}, false, "order_number needs a column: it is what groups rows into orders")
+	if len(m.Columns) > 0 && r.header[d.key] == "" {
+		c.fail([]string{"columns"}, false, "%s needs a column: it is what %s", d.key, d.keyWhy)
 	}
 	for i, name := range m.OptionalColumns {
 		path := []string{"optional_columns", strconv.Itoa(i)}
-		f, ok := c.field(name, path)
+		f, ok := c.field(d, name, path)
 		switch {
 		case !ok:
 		case r.header[f] == "":
 			c.fail(path, true, "%s has no column under columns", name)
-		case f == fOrderNumber:
-			c.fail(path, true, "the order_number column cannot be optional")
+		case f == d.key:
+			c.fail(path, true, "the %s column cannot be optional", name)
 		default:
 			r.optional[f] = true
 		}
 	}
-	r.required[fOrderNumber] = true
+	r.required[d.key] = true
+	for _, f := range d.needs {
+		r.required[f] = true
+	}
 	for i, name := range m.Required {
-		if f, ok := c.field(name, []string{"required", strconv.Itoa(i)}); ok {
+		if f, ok := c.field(d, name, []string{"required", strconv.Itoa(i)}); ok {
 			r.required[f] = true
 		}
 	}
 	for _, name := range sortedKeys(m.Values) {
-		f, ok := c.field(name, []string{"values", name})
+		f, ok := c.field(d, name, []string{"values", name})
 		if !ok {
 			continue
 		}
@@ -301,16 +364,22 @@ func (c *compiler) fields(r *Rules) {
 	}
 	for _, name := range sortedKeys(m.Constants) {
 		path := []string{"constants", name}
-		f, ok := c.field(name, path)
+		f, ok := c.field(d, name, path)
 		if !ok {
 			continue
 		}
-		switch f {
-		case fOrderNumber:
-			c.fail(path, false, "order_number cannot be a constant: it groups rows into orders")
+		switch {
+		case f == d.key:
+			c.fail(path, false, "%s cannot be a constant: it %s", name, d.keyWhy)
 			continue
-		case fLineNumber:
+		case f == d.group:
+			c.fail(path, false, "%s cannot be a constant: each %s has its own", name, d.noun)
+			continue
+		case f == fLineNumber && d.autoNumber:
 			c.fail(path, false, "lines.line_number cannot be a constant (without a column, lines are numbered 1..n)")
+			continue
+		case f == fLineNumber && d.lines:
+			c.fail(path, false, "lines.line_number cannot be a constant: each line names the order line it is about")
 			continue
 		}
 		v, empty, code, msg := r.cell(f, m.Constants[name])
@@ -324,8 +393,41 @@ func (c *compiler) fields(r *Rules) {
 		}
 	}
 	for i, name := range m.Required {
-		if f, ok := fieldsByName[name]; ok && r.header[f] == "" && r.constants[f] == nil {
+		if f, ok := fieldsByName[name]; ok && d.has(f) && r.header[f] == "" && r.constants[f] == nil {
 			c.fail([]string{"required", strconv.Itoa(i)}, true, "%s has no column and no constant", name)
+		}
+	}
+	c.needs(r)
+}
+
+// needs checks that the mapping feeds what every record of its document
+// type must have.
+func (c *compiler) needs(r *Rules) {
+	d := r.doc
+	if len(c.m.Columns) == 0 {
+		return // already reported
+	}
+	fed := func(f fieldID) bool { return r.header[f] != "" || r.constants[f] != nil }
+	for _, f := range d.needs {
+		if !fed(f) {
+			c.fail([]string{"columns"}, false, "%s needs a column or a constant: every %s has one", f, d.noun)
+		}
+	}
+	for _, choice := range d.oneOf {
+		if !slices.ContainsFunc(choice.fields, fed) {
+			names := make([]string, len(choice.fields))
+			for i, f := range choice.fields {
+				names[i] = f.String()
+			}
+			c.fail([]string{"columns"}, false, "map %s to a column or a constant: %s", strings.Join(names, " or "), choice.why)
+		}
+	}
+	if d.lineRefs && r.header[fLineNumber] == "" {
+		for f := fLineNumber; f < numFields; f++ {
+			if d.has(f) && fed(f) {
+				c.fail([]string{"columns"}, false, "lines.line_number needs a column when %s is mapped: the lines of a %s name the order line they are about", f, d.noun)
+				break
+			}
 		}
 	}
 }
@@ -414,6 +516,29 @@ func (r *Rules) convert(f fieldID, s string) (v value, code, msg string) {
 			return v, CodeInvalidNumber, quote(s) + " is not a line number (a whole number above zero)"
 		}
 		v.n = n
+	case kindList:
+		v.s = normalizeList(s)
+	case kindCount:
+		n, ok := parseCount(s)
+		if !ok {
+			return v, CodeInvalidNumber, quote(s) + " is not a count (a whole number, 0 or more)"
+		}
+		v.n = n
+	case kindPercent:
+		d, ok := r.num.parse(strings.TrimSpace(strings.TrimSuffix(s, "%")))
+		if !ok {
+			return v, canonical.CodeInvalidDecimal, quote(s) + " is not a percentage (expected like 45, 45% or " + r.num.percentHint + ")"
+		}
+		if d.IsNegative() || d.GreaterThan(hundred) {
+			return v, CodeOutOfRange, quote(s) + " is not a percentage from 0 to 100"
+		}
+		v.d = d
+	case kindStatus:
+		st := canonical.ResponseStatus(strings.ToLower(s))
+		if !st.Valid() {
+			return v, canonical.CodeInvalidStatus, quote(s) + " is not a response status (accepted, rejected, changed); map it under values: " + f.String()
+		}
+		v.s = string(st)
 	}
 	if err != nil {
 		var pe *canonical.ParseError

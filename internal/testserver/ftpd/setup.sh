@@ -42,7 +42,7 @@ cat >/etc/pam.d/procurehub-ftp <<'PAM'
 # The test FTP server of procurehub (internal/testserver/ftpd/setup.sh):
 # local passwords, for the users listed in /etc/procurehub-ftp/users only.
 auth     required  pam_listfile.so item=user sense=allow file=/etc/procurehub-ftp/users onerr=fail
-auth     required  pam_unix.so
+auth     required  pam_unix.so nodelay
 account  required  pam_unix.so
 session  required  pam_permit.so
 PAM
