@@ -1,6 +1,7 @@
 package mapping_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -8,13 +9,15 @@ import (
 	"testing"
 
 	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/connectors"
+	"github.com/procurehub/procurehub/connectors/connectortest"
 	"github.com/procurehub/procurehub/connectors/mapping"
 )
 
 // FuzzParse feeds arbitrary YAML to the mapping loader: it must never
 // panic, and it either returns a mapping that compiles or an error.
 func FuzzParse(f *testing.F) {
-	for _, glob := range []string{"../erpexport/testdata/*.yaml", "../../configs/partners/*.yaml"} {
+	for _, glob := range []string{"../erpexport/testdata/*.yaml", "../erpexport/testdata/supplier/*.yaml", "../../configs/partners/*.yaml"} {
 		paths, err := filepath.Glob(glob)
 		if err != nil {
 			f.Fatal(err)
@@ -85,6 +88,88 @@ func FuzzParseNumber(f *testing.F) {
 		back, ok := mapping.ParseNumber(",", ".", de)
 		if !ok || !back.Equal(got) || back.Scale() != got.Scale() {
 			t.Fatalf("%q written as %q read back as %v (ok %v)", s, de, back, ok)
+		}
+	})
+}
+
+// FuzzDocumentRows feeds arbitrary rows (one per text line, cells separated
+// by ";"; a line starting with "!" is a row the decoder could not read) to
+// the builder of every supplier document type. Whatever comes in: no
+// panic, every record valid, every row error with a line, a code and a
+// message, and every row accounted for exactly once: in a record (a line
+// of it, or the record itself for production progress) or in one row error.
+func FuzzDocumentRows(f *testing.F) {
+	f.Add("4500012345;AB-778;03.03.2026;10;LED-600;Bestätigt;200;18,40;20.04.2026\n4500012345;AB-778;;20;DRV-40;Geändert;100;4,10;31.04.2026")
+	f.Add("ASN-1;4500012345, 4500012346;2026-03-11;DHL;1234567890;3;40;kg;4500012347;10;LED-600;4006381333931;20;pcs\n!ASN-1\nASN-2;;;;;;0;lbs;;10;X;;1;pcs")
+	f.Add("INV-1;2026-03-12;4500012345;USD;LED-600;200;18.40;3680.00;3680.00;0;3680.00\nINV-1;2026-03-12;;usd;LED-600;-2;18.40;-36.80;;;\n;;;;")
+	f.Add("4500012345;10;LED-600;20/02/2026;45%;01/03/2026;note\n4500012346;;;20/02/2026;100,0 %;;\n!x\n;;;;120;;")
+	docs := []struct {
+		yaml   string
+		header []string
+		lines  func(any) int // rows a record stands for
+	}{
+		{responseMapping, responseHeader, func(v any) int { return len(v.(*canonical.OrderResponse).Lines) }},
+		{shipmentMapping, shipmentHeader, func(v any) int { return len(v.(*canonical.Shipment).Lines) }},
+		{invoiceMapping, invoiceHeader, func(v any) int { return len(v.(*canonical.Invoice).Lines) }},
+		{progressMapping, progressHeader, func(any) int { return 1 }},
+	}
+	rules := make([]*mapping.Rules, len(docs))
+	for i, d := range docs {
+		m, err := mapping.Parse("fuzz.yaml", []byte(d.yaml))
+		if err != nil {
+			f.Fatal(err)
+		}
+		if rules[i], err = m.Compile(); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		rows := strings.Split(text, "\n")
+		for i, d := range docs {
+			var rec connectortest.Recorder
+			b, err := rules[i].NewBuilder(canonical.Source{File: "fuzz.csv", Line: 1}, d.header, &rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			for n, row := range rows {
+				line := n + 2
+				if rest, ok := strings.CutPrefix(row, "!"); ok {
+					var cells []string
+					if rest != "" {
+						cells = strings.Split(rest, ";")
+					}
+					err = b.BadRow(ctx, line, cells, connectors.RowError{Code: "field_count", Message: "unreadable"})
+				} else {
+					err = b.Row(ctx, line, strings.Split(row, ";"))
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := b.Finish(ctx); err != nil {
+				t.Fatal(err)
+			}
+			accounted := 0
+			for _, r := range rec.Records {
+				if err := canonical.Validate(r.Value); err != nil {
+					t.Fatalf("%s: emitted %s %q does not validate: %v", rules[i].Document(), r.Type, r.Key, err)
+				}
+				accounted += d.lines(r.Value)
+			}
+			seen := map[int]bool{}
+			for _, e := range rec.RowErrors {
+				if e.Line < 2 || e.Line > len(rows)+1 || e.Code == "" || e.Message == "" {
+					t.Fatalf("%s: row error without a line, code or message: %+v", rules[i].Document(), e)
+				}
+				if seen[e.Line] {
+					t.Fatalf("%s: line %d has two row errors: %v", rules[i].Document(), e.Line, rec.RowErrors)
+				}
+				seen[e.Line] = true
+			}
+			if accounted+len(seen) != len(rows) {
+				t.Fatalf("%s: %d rows, %d in records and %d with row errors", rules[i].Document(), len(rows), accounted, len(seen))
+			}
 		}
 	})
 }
