@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"strings"
 	"sync"
@@ -240,19 +241,38 @@ type abortedError struct{ cause error }
 func (e *abortedError) Error() string {
 	return fmt.Sprintf("call abandoned, connection closed: %v", e.cause)
 }
+
 func (e *abortedError) Unwrap() error { return e.cause }
+
+// Is makes an abandoned call match ErrConnectionLost too.
+func (e *abortedError) Is(target error) bool { return target == ErrConnectionLost }
 
 // lost reports whether err says the connection is gone, so that the call
 // may be repeated on a new one.
 func (c *conn) lost(err error) bool {
 	var aborted *abortedError
+	var status *sftp.StatusError
 	switch {
 	case err == nil:
 		return false
-	case c.dead(), errors.As(err, &aborted):
+	case errors.As(err, &aborted), isConnError(err):
 		return true
+	case errors.As(err, &status), errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission), errors.Is(err, fs.ErrExist):
+		return false // the server answered
 	}
-	return isConnError(err)
+	return c.dead()
+}
+
+// connectionLost rewrites the error of a call whose connection dropped so
+// that it matches ErrConnectionLost and never io.EOF: pkg/sftp can report
+// a send on a closed channel as "failed to send packet: EOF", and a reader
+// must not look like it reached the end.
+func connectionLost(err error) error {
+	var aborted *abortedError
+	if errors.As(err, &aborted) || errors.Is(err, ErrConnectionLost) {
+		return err
+	}
+	return fmt.Errorf("%w: %v", ErrConnectionLost, err)
 }
 
 // isConnError reports whether err is the error of a transport that broke

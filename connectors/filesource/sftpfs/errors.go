@@ -15,6 +15,9 @@ var (
 	ErrUnknownHost = errors.New("unknown host")
 	// ErrAuthFailed: the server accepted none of the credentials.
 	ErrAuthFailed = errors.New("authentication failed")
+	// ErrConnectionLost: the connection dropped (or was closed after the
+	// Timeout) during the call; the next call dials again.
+	ErrConnectionLost = errors.New("connection lost")
 )
 
 // SFTP status codes (draft-ietf-secsh-filexfer); pkg/sftp exports the

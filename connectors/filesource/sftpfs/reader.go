@@ -102,6 +102,7 @@ func (r *reader) fail(err error, expired bool) error {
 	}
 	if r.c.lost(err) {
 		r.fs.drop(r.c)
+		err = connectionLost(err)
 	}
 	r.err = r.fs.opError("read", r.name, err)
 	return r.err

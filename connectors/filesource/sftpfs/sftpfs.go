@@ -452,7 +452,7 @@ func (f *FS) do(ctx context.Context, op, name string, fn func(context.Context, *
 		}
 		f.drop(c)
 		if attempt > 0 || ctx.Err() != nil {
-			return f.opError(op, name, err)
+			return f.opError(op, name, connectionLost(err))
 		}
 	}
 }

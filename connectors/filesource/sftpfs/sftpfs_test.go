@@ -368,8 +368,8 @@ func TestReadFailsWhenTheConnectionDropsMidFile(t *testing.T) {
 			case <-time.After(10 * time.Second):
 				t.Fatal("the read hangs after the connection dropped")
 			}
-			if r.err == nil || errors.Is(r.err, io.EOF) {
-				t.Fatalf("read %d of %d bytes, err = %v; want an error, not a short read", r.n, size, r.err)
+			if r.err == nil || errors.Is(r.err, io.EOF) || !errors.Is(r.err, ErrConnectionLost) {
+				t.Fatalf("read %d of %d bytes, err = %v; want ErrConnectionLost, not a short read", r.n, size, r.err)
 			}
 			if r.n >= size {
 				t.Fatalf("read %d bytes of %d past the cut", r.n, size)
