@@ -76,7 +76,7 @@ func start(nc net.Conn, cfg Config, auth []ssh.AuthMethod, hostKeyCallback ssh.H
 		if strings.Contains(err.Error(), "unable to authenticate") {
 			return nil, fmt.Errorf("%w: user %s, methods tried: %s (%w)", ErrAuthFailed, cfg.User, methods(cfg), err)
 		}
-		return nil, fmt.Errorf("ssh handshake: %w", err)
+		return nil, err // "ssh: handshake failed: ..."
 	}
 	client := ssh.NewClient(sc, chans, reqs)
 	sc2, err := sftp.NewClient(client, sftp.UseFstat(true))
@@ -117,7 +117,7 @@ func hostKeyCheck(cfg Config) (ssh.HostKeyCallback, []string, error) {
 	}
 	known, err := knownhosts.New(cfg.KnownHostsFile)
 	if err != nil {
-		return nil, nil, fmt.Errorf("known_hosts_file: %w", err)
+		return nil, nil, fmt.Errorf("known_hosts: %w", err)
 	}
 	callback := func(hostname string, remote net.Addr, key ssh.PublicKey) error {
 		err := known(hostname, remote, key)
@@ -150,13 +150,10 @@ func knownAlgorithms(known ssh.HostKeyCallback, address string) []string {
 	if err != nil {
 		return nil
 	}
-	remote, err := net.ResolveTCPAddr("tcp", address)
-	if err != nil {
-		// Not an IP literal and not resolvable now: the dial will say so.
-		return nil
-	}
+	// The callback looks the host up by address; the remote address is
+	// only parsed.
 	var keyErr *knownhosts.KeyError
-	if !errors.As(known(address, remote, probe), &keyErr) || len(keyErr.Want) == 0 {
+	if !errors.As(known(address, &net.TCPAddr{}, probe), &keyErr) || len(keyErr.Want) == 0 {
 		return nil
 	}
 	var algos []string

@@ -4,8 +4,13 @@
 // An FS holds one SSH connection with one SFTP session. It connects on first
 // use, not in New, and when the connection drops it closes it and dials again
 // on the next call: a call that meets a dead connection redials once and runs
-// again. A Read on a file opened over a connection that dropped fails; it
-// never ends early with io.EOF.
+// again. A Read on a file opened over a connection that dropped fails with
+// ErrConnectionLost; it never ends early with io.EOF.
+//
+// SFTP cannot cancel a request: a call whose context ends, or that gets no
+// answer within the Timeout, closes the connection under it, and whatever
+// else was in flight on that connection (a Read of an open file) fails with
+// ErrConnectionLost too.
 //
 // Host keys are checked against a known_hosts file; there is no default and
 // no trust on first use.
@@ -25,6 +30,7 @@ import (
 	"os"
 	"path"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -70,8 +76,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Address != "" {
 		if _, _, err := net.SplitHostPort(c.Address); err != nil {
-			// No port (or an unbracketed IPv6 address): use the SSH port.
-			c.Address = net.JoinHostPort(c.Address, "22")
+			// No port (or an IPv6 address without one): use the SSH port.
+			host := strings.TrimSuffix(strings.TrimPrefix(c.Address, "["), "]")
+			c.Address = net.JoinHostPort(host, "22")
 		}
 	}
 	return c
@@ -117,13 +124,13 @@ func (c Config) check() (ssh.Signer, error) {
 	}
 	switch {
 	case c.KnownHostsFile != "" && c.InsecureIgnoreHostKey:
-		errs = append(errs, errors.New("known_hosts_file and insecure_ignore_host_key are both set: choose one"))
+		errs = append(errs, errors.New("known_hosts and insecure_ignore_host_key are both set: choose one"))
 	case c.KnownHostsFile != "":
 		if _, err := knownhosts.New(c.KnownHostsFile); err != nil {
-			errs = append(errs, fmt.Errorf("known_hosts_file: %w", err))
+			errs = append(errs, fmt.Errorf("known_hosts: %w", err))
 		}
 	case !c.InsecureIgnoreHostKey:
-		errs = append(errs, fmt.Errorf("no known_hosts configured for %s: set known_hosts_file to a file with the server's host key (ssh-keyscan), or set insecure_ignore_host_key: true to skip the check, not recommended", c.Address))
+		errs = append(errs, fmt.Errorf("no known_hosts configured for %s: set known_hosts to a file with the server's host key (ssh-keyscan), or set insecure_ignore_host_key: true to skip the check, not recommended", c.Address))
 	}
 	if c.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("timeout %s is negative", c.Timeout))
@@ -136,7 +143,7 @@ func (c Config) check() (ssh.Signer, error) {
 
 // String describes the config without its secrets.
 func (c Config) String() string {
-	return fmt.Sprintf("sftp config{address: %s, user: %s, password: %s, private_key: %s, known_hosts_file: %s, insecure_ignore_host_key: %t, timeout: %s}",
+	return fmt.Sprintf("sftp config{address: %s, user: %s, password: %s, private_key: %s, known_hosts: %s, insecure_ignore_host_key: %t, timeout: %s}",
 		c.Address, c.User, hidden(c.Password != ""), hidden(len(c.PrivateKey) > 0), c.KnownHostsFile, c.InsecureIgnoreHostKey, c.Timeout)
 }
 
@@ -150,7 +157,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("user", c.User),
 		slog.String("password", hidden(c.Password != "")),
 		slog.String("private_key", hidden(len(c.PrivateKey) > 0)),
-		slog.String("known_hosts_file", c.KnownHostsFile),
+		slog.String("known_hosts", c.KnownHostsFile),
 		slog.Bool("insecure_ignore_host_key", c.InsecureIgnoreHostKey),
 		slog.Duration("timeout", c.Timeout),
 	)

@@ -99,10 +99,10 @@ func TestNewChecksTheConfigWithoutConnecting(t *testing.T) {
 		{"an encrypted key needs its passphrase", func(c *Config) { c.PrivateKey = encryptedPEM }, "passphrase"},
 		{"a passphrase needs a key", func(c *Config) { c.Passphrase = "x" }, "no private key"},
 		{"a key beside the password is accepted", func(c *Config) { c.PrivateKey = keyPEM }, ""},
-		{"no known_hosts and no opt-out is refused", func(c *Config) { c.KnownHostsFile = "" }, "no known_hosts configured for 127.0.0.1:1: set known_hosts_file to a file with the server's host key (ssh-keyscan), or set insecure_ignore_host_key: true to skip the check, not recommended"},
+		{"no known_hosts and no opt-out is refused", func(c *Config) { c.KnownHostsFile = "" }, "no known_hosts configured for 127.0.0.1:1: set known_hosts to a file with the server's host key (ssh-keyscan), or set insecure_ignore_host_key: true to skip the check, not recommended"},
 		{"the opt-out without known_hosts is accepted", func(c *Config) { c.KnownHostsFile, c.InsecureIgnoreHostKey = "", true }, ""},
 		{"known_hosts and the opt-out together are refused", func(c *Config) { c.InsecureIgnoreHostKey = true }, "choose one"},
-		{"a missing known_hosts file is refused", func(c *Config) { c.KnownHostsFile = filepath.Join(t.TempDir(), "nope") }, "known_hosts_file"},
+		{"a missing known_hosts file is refused", func(c *Config) { c.KnownHostsFile = filepath.Join(t.TempDir(), "nope") }, "known_hosts: open"},
 		{"a negative timeout is refused", func(c *Config) { c.Timeout = -time.Second }, "negative"},
 	}
 	for _, tt := range tests {
@@ -124,6 +124,21 @@ func TestNewChecksTheConfigWithoutConnecting(t *testing.T) {
 				t.Errorf("the error shows a secret: %v", err)
 			}
 		})
+	}
+}
+
+func TestAddressWithoutPortGetsPort22(t *testing.T) {
+	for in, want := range map[string]string{
+		"sftp.example.com":      "sftp.example.com:22",
+		"sftp.example.com:2222": "sftp.example.com:2222",
+		"192.0.2.7":             "192.0.2.7:22",
+		"::1":                   "[::1]:22",
+		"[::1]":                 "[::1]:22",
+		"[2001:db8::7]:2022":    "[2001:db8::7]:2022",
+	} {
+		if got := (Config{Address: in}).WithDefaults().Address; got != want {
+			t.Errorf("address %q becomes %q, want %q", in, got, want)
+		}
 	}
 }
 
