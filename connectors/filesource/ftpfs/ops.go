@@ -199,24 +199,34 @@ func (r *reader) Read(p []byte) (int, error) {
 		return k, nil
 	case errors.Is(err, io.EOF):
 		// The server closed the data connection: its reply on the control
-		// connection says whether it sent the whole file.
+		// connection says whether it sent the whole file, and so does the
+		// count.
 		if cerr := r.resp.Close(); cerr != nil {
-			r.fail(fmt.Errorf("%w after %d bytes: %w", io.ErrUnexpectedEOF, r.n, cerr))
+			r.cut(fmt.Errorf("no transfer-complete reply: %w", cerr))
 		} else if r.size >= 0 && r.n < r.size {
-			r.fail(fmt.Errorf("%w: got %d of %d bytes", io.ErrUnexpectedEOF, r.n, r.size))
+			r.cut(nil)
 		} else {
 			r.err = io.EOF
 			r.done.Store(true)
 		}
 	default:
-		r.fail(fmt.Errorf("%w after %d bytes: %w", io.ErrUnexpectedEOF, r.n, err))
+		r.cut(err)
 	}
 	return k, r.err
 }
 
-// fail records a failed transfer: the connection is not reused.
-func (r *reader) fail(err error) {
+// cut records a transfer that ended early: the error matches
+// io.ErrUnexpectedEOF, and the connection is not reused.
+func (r *reader) cut(cause error) {
 	r.c.broken.Store(true)
+	got := fmt.Sprintf("%d bytes", r.n)
+	if r.size >= 0 {
+		got = fmt.Sprintf("%d of %d bytes", r.n, r.size)
+	}
+	err := fmt.Errorf("transfer cut off after %s: %w", got, io.ErrUnexpectedEOF)
+	if cause != nil {
+		err = fmt.Errorf("%w: %w", err, cause)
+	}
 	r.err = r.f.pathErr("read", r.name, err)
 }
 
