@@ -17,15 +17,15 @@ const (
 	DocumentProductionProgress = "production_progress"
 )
 
-// document describes one document type as a table: its fields (in
-// fieldDefs), how its rows make records, and what it needs from a mapping.
-// The shared Builder does the rest; newRecord makes the small part that
-// knows the canonical type.
+// document describes one document type as a table: its fields, how its
+// rows make records, and what it needs from a mapping. The shared Builder
+// does the rest; newRecord makes the small part that knows the canonical
+// type.
 type document struct {
-	name   string    // as written under document:
-	fields []fieldID // the fields a mapping may name, in the order the docs list them
-	noun   string    // one record, in messages: "order", "order response"
-	in     [numFields]bool
+	name   string          // as written under document:
+	fields []fieldID       // the fields a mapping may name, in the order the docs list them
+	in     [numFields]bool // fields as a set
+	noun   string          // one record, in messages: "order", "order response"
 
 	// key names the record and needs a column. Rows are grouped by it,
 	// unless group (when not noField) has a column in the file's header.

@@ -64,7 +64,7 @@
 //     buyer.*, currency, due_date, line_total, tax_amount, total_amount,
 //     payable_amount, lines.line_number, lines.order_number, lines.sku,
 //     lines.description, lines.quantity, lines.unit, lines.unit_price,
-//     lines.amount.
+//     lines.amount. total_amount needs a column (or a constant).
 //   - production_progress: order_number, buyer.id, report_date,
 //     percent_complete (0–100, "45%" accepted), expected_ready_date,
 //     lines.line_number, lines.sku, note. Each row is an order event of
@@ -238,6 +238,6 @@ func columnsDoc() string {
 	b.WriteString(". Without lines.line_number, order and invoice lines are numbered 1..n; order_response and shipment lines need it (the order line they are about). " +
 		"A cell of order_numbers or tracking_numbers may list several values separated by , or ;. A line's order number is added to order_numbers, and a line without one takes the only order number. " +
 		"Response statuses are accepted, rejected or changed; without a status column a response is accepted or rejected when all its lines are, changed otherwise. " +
-		"production_progress needs buyer.id and report_date (the event's time, midnight UTC) and percent_complete (0–100, 45% accepted) or expected_ready_date; lines.line_number and lines.sku name the line reported on.")
+		"An invoice needs total_amount. production_progress needs buyer.id and report_date (the event's time, midnight UTC) and percent_complete (0–100, 45% accepted) or expected_ready_date; lines.line_number and lines.sku name the line reported on.")
 	return b.String()
 }
