@@ -41,11 +41,14 @@ func dial(ctx context.Context, cfg Config, auth []ssh.AuthMethod) (*conn, error)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, cfg.Timeout, fmt.Errorf("no SFTP session within %s: %w", cfg.Timeout, context.DeadlineExceeded))
 	defer cancel()
 	d := net.Dialer{}
 	nc, err := d.DialContext(ctx, "tcp", cfg.Address)
 	if err != nil {
+		if cause := context.Cause(ctx); cause != nil {
+			return nil, fmt.Errorf("connect: %w", cause)
+		}
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	// The handshake and the SFTP start read and write nc; closing it is the
@@ -56,7 +59,7 @@ func dial(ctx context.Context, cfg Config, auth []ssh.AuthMethod) (*conn, error)
 		if c != nil {
 			c.close()
 		}
-		return nil, fmt.Errorf("connect: no SFTP session within %s: %w", cfg.Timeout, context.Cause(ctx))
+		return nil, fmt.Errorf("connect: %w", context.Cause(ctx))
 	}
 	if err != nil {
 		nc.Close()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -462,6 +463,39 @@ func TestACanceledContextEndsTheCallPromptly(t *testing.T) {
 	}
 	if _, err := f.List(context.Background(), t.TempDir()); err != nil {
 		t.Fatalf("the next call: %v", err)
+	}
+}
+
+func TestConnectingToASilentServerTimesOut(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan net.Conn, 8)
+	go func() { // accepts and says nothing; ends with the listener
+		defer close(accepted)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c
+		}
+	}()
+	defer func() {
+		ln.Close()
+		for c := range accepted {
+			c.Close()
+		}
+	}()
+	f := newFS(t, Config{Address: ln.Addr().String(), User: "u", Password: "p", InsecureIgnoreHostKey: true, Timeout: 300 * time.Millisecond})
+	start := time.Now()
+	_, err = f.List(context.Background(), ".")
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "no SFTP session within 300ms") {
+		t.Fatalf("err = %v, want a connect timeout", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("took %s with a 300ms timeout", d)
 	}
 }
 
