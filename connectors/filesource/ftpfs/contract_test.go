@@ -3,6 +3,8 @@ package ftpfs
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"io/fs"
@@ -11,9 +13,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/procurehub/procurehub/connectors"
 	"github.com/procurehub/procurehub/connectors/filesource"
 )
 
@@ -292,6 +296,82 @@ func testContract(t *testing.T, newTarget func(t *testing.T) target) {
 			t.Fatalf("List after Close = %v, want fs.ErrClosed", err)
 		}
 	})
+}
+
+// testSourceLifecycle runs the file source over the target: a partner
+// drops orders.csv with its done marker, twice; each time the source polls
+// it, reads it and settles it. Both files end up in the archive (the second
+// under another name: the archive refuses to replace) and the inbox is
+// empty. Where the archive puts them is the source's business: the test
+// looks for them on disk.
+func testSourceLifecycle(t *testing.T, tg target) {
+	ctx := context.Background()
+	mustMkdirAll(t, tg.fs, "acme/inbox")
+	src, err := filesource.New(tg.fs, filesource.Options{Partner: "acme", Connector: "erp_export", Inbox: "acme/inbox", DoneMarker: ".done"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	contents := [][]byte{
+		[]byte("Order No,SKU,Qty\n4500012345,A-1,2\n"),
+		[]byte("Order No,SKU,Qty\n4500012346,B-2,5\n"),
+	}
+	for _, content := range contents {
+		mustWrite(t, tg.fs, "acme/inbox/orders.csv", content)
+		mustWrite(t, tg.fs, "acme/inbox/orders.csv.done", nil)
+		ins, err := src.Poll(ctx)
+		if err != nil || len(ins) != 1 || ins[0].Name != "orders.csv" {
+			t.Fatalf("Poll = %v, %v; want orders.csv", ins, err)
+		}
+		sum := sha256.Sum256(content)
+		if ins[0].SHA256 != hex.EncodeToString(sum[:]) || ins[0].Size != int64(len(content)) {
+			t.Fatalf("input %+v; want the sha256 and size of what was uploaded", ins[0])
+		}
+		r, err := ins[0].Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(r)
+		_ = r.Close()
+		if err != nil || !bytes.Equal(got, content) {
+			t.Fatalf("input reads %q, %v", got, err)
+		}
+		if err := src.Settle(ctx, ins[0], connectors.Outcome{Status: connectors.StatusDone, Accepted: 1}); err != nil {
+			t.Fatalf("Settle: %v", err)
+		}
+		if names := mustListNames(t, tg.fs, "acme/inbox"); len(names) != 0 {
+			t.Fatalf("the inbox still holds %q after Settle", names)
+		}
+	}
+	found := map[string]bool{}
+	receipts := 0
+	err = filepath.WalkDir(filepath.Join(tg.local, "acme", "inbox"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if strings.HasSuffix(p, filesource.ReceiptSuffix) {
+			receipts++
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		for _, c := range contents {
+			if err == nil && bytes.Equal(b, c) {
+				found[string(c)] = true
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 2 || receipts == 0 {
+		t.Fatalf("found %d of the 2 settled files and %d receipts under the inbox", len(found), receipts)
+	}
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tg.fs.List(ctx, "acme/inbox"); !errors.Is(err, fs.ErrClosed) {
+		t.Fatalf("closing the source did not close the FS: List = %v", err)
+	}
 }
 
 func mustWrite(t *testing.T, f *FS, name string, data []byte) {

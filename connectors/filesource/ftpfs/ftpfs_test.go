@@ -42,6 +42,40 @@ func TestContractInProcess(t *testing.T) {
 	}
 }
 
+func TestSourceLifecycleInProcess(t *testing.T) {
+	ts := startServer(t, serverOptions{listing: withListMDTM})
+	testSourceLifecycle(t, target{fs: ts.fs(t), local: ts.root})
+}
+
+func TestPassiveModeWithoutEPSV(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		serverEPSV  bool
+		disableEPSV bool
+	}{
+		{"a server without EPSV gets PASV", false, false},
+		{"DisableEPSV uses PASV", true, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ts := startServer(t, serverOptions{noEPSV: !c.serverEPSV})
+			cfg := ts.config()
+			cfg.DisableEPSV = c.disableEPSV
+			f, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			mustWrite(t, f, "a.csv", []byte("a"))
+			if names := mustListNames(t, f, ""); len(names) != 1 {
+				t.Fatalf("List = %q", names)
+			}
+			if got := mustRead(t, f, "a.csv"); string(got) != "a" {
+				t.Fatalf("read %q", got)
+			}
+		})
+	}
+}
+
 func TestNewChecksTheConfigWithoutConnecting(t *testing.T) {
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(caFile, pemCert(t, selfSigned(t)), 0o600); err != nil {

@@ -50,6 +50,7 @@ type testServer struct {
 type serverOptions struct {
 	listing listing
 	tls     *tls.Config // explicit TLS when set
+	noEPSV  bool        // the server does not know EPSV
 }
 
 func startServer(t *testing.T, opt serverOptions) *testServer {
@@ -66,7 +67,7 @@ func startServer(t *testing.T, opt serverOptions) *testServer {
 		Perm:     server.NewSimplePerm(testUser, testUser),
 		Hostname: "127.0.0.1",
 		Logger:   &server.DiscardLogger{},
-		Commands: commands(t, opt.listing),
+		Commands: commands(t, opt.listing, opt.noEPSV),
 	}
 	if opt.tls != nil {
 		// goftp takes its TLS config only in ListenAndServe.
@@ -119,7 +120,7 @@ func waitListening(t *testing.T, addr string) {
 }
 
 // commands is goftp's command set for a listing mode.
-func commands(t *testing.T, mode listing) map[string]server.Command {
+func commands(t *testing.T, mode listing, noEPSV bool) map[string]server.Command {
 	t.Helper()
 	probe, err := server.NewServer(&server.Options{Perm: server.NewSimplePerm("", ""), Logger: &server.DiscardLogger{}})
 	if err != nil {
@@ -132,6 +133,9 @@ func commands(t *testing.T, mode listing) map[string]server.Command {
 	if mode != withMLSD {
 		delete(cmds, "MLST")
 		delete(cmds, "MLSD")
+	}
+	if noEPSV {
+		delete(cmds, "EPSV")
 	}
 	if mode == withListMDTM {
 		cmds["MDTM"] = advertised{cmds["MDTM"]}

@@ -36,6 +36,11 @@ func TestRealVsftpdContract(t *testing.T) {
 	})
 }
 
+func TestRealVsftpdSourceLifecycle(t *testing.T) {
+	s := ftpd.Start(t)
+	testSourceLifecycle(t, target{fs: vsftpdFS(t, s), local: s.Root})
+}
+
 func TestRealVsftpdWrongPassword(t *testing.T) {
 	s := ftpd.Start(t)
 	f, err := New(Config{Address: s.Addr, User: s.User, Password: "not-" + s.Password})
