@@ -112,12 +112,7 @@ func Start(t testing.TB) *Server {
 		t.Fatalf("ftpd: %v", err)
 	}
 
-	port, err := freePorts(1 + pasvPorts)
-	if err != nil {
-		t.Fatalf("ftpd: %v", err)
-	}
 	s := &Server{
-		Addr:     net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
 		User:     u.Username,
 		Password: password,
 		Root:     root,
@@ -126,11 +121,10 @@ func Start(t testing.TB) *Server {
 		uid:      uid,
 		gid:      gid,
 	}
-	if err := os.WriteFile(s.conf, []byte(config(port, port+1, port+pasvPorts, root, empty)), 0o600); err != nil {
-		t.Fatalf("ftpd: %v", err)
-	}
 	t.Cleanup(func() {
 		s.Stop()
+		s.mu.Lock()
+		defer s.mu.Unlock()
 		if t.Failed() && s.out != nil {
 			if out := s.out.String(); out != "" {
 				t.Logf("ftpd: vsftpd on %s said: %s", s.Addr, out)
@@ -139,8 +133,24 @@ func Start(t testing.TB) *Server {
 	})
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.start(); err != nil {
-		t.Fatalf("ftpd: %v", err)
+	// Another process may take a port between the check and vsftpd's
+	// bind (vsftpd then exits with status 2, silently): try other ports.
+	for try := 1; ; try++ {
+		port, err := freePorts(1 + pasvPorts)
+		if err != nil {
+			t.Fatalf("ftpd: %v", err)
+		}
+		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		if err := os.WriteFile(s.conf, []byte(config(port, port+1, port+pasvPorts, root, empty)), 0o600); err != nil {
+			t.Fatalf("ftpd: %v", err)
+		}
+		err = s.start()
+		if err == nil {
+			break
+		}
+		if try == 3 {
+			t.Fatalf("ftpd: %v", err)
+		}
 	}
 	return s
 }
