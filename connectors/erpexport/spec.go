@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"path/filepath"
 	"time"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/procurehub/procurehub/connectors"
 	"github.com/procurehub/procurehub/connectors/filesource"
+	"github.com/procurehub/procurehub/connectors/filesource/transport"
 	"github.com/procurehub/procurehub/connectors/mapping"
 	"github.com/procurehub/procurehub/internal/config"
 )
@@ -43,8 +45,12 @@ const (
 
 // Settings are the erp_export settings of one partner (the `settings:` node).
 type Settings struct {
-	// Inbox is the directory partner files are dropped in. Relative paths
-	// are relative to the working directory, like every data directory.
+	// Transport says where the files are: a local directory (default), an
+	// FTP or an SFTP server, and how to log in.
+	Transport transport.Settings `yaml:"transport"`
+	// Inbox is the directory partner files are dropped in, on the
+	// transport. Local relative paths are relative to the working
+	// directory, like every data directory.
 	Inbox string `yaml:"inbox"`
 	// Pattern selects the files to take (path.Match syntax); default "*.csv".
 	Pattern string `yaml:"pattern"`
@@ -54,6 +60,17 @@ type Settings struct {
 	// Quarantine receives files with rejected rows or rejected whole;
 	// default <inbox>/quarantine.
 	Quarantine string `yaml:"quarantine"`
+	// Outbox receives the receipts and rejected-rows CSVs for the partner;
+	// default <inbox>/outbox.
+	Outbox string `yaml:"outbox"`
+	// Completion is how the partner marks complete files: stable (default),
+	// marker (default with done_marker) or rename.
+	Completion string `yaml:"completion"`
+	// TempPatterns are names of files still being uploaded, never taken.
+	TempPatterns []string `yaml:"temp_patterns"`
+	// Spool is the local directory server files are downloaded into while
+	// they are taken; default ./var/spool/<partner>.
+	Spool string `yaml:"spool"`
 	// PollInterval is how often the inbox is listed; default 1s.
 	PollInterval time.Duration `yaml:"poll_interval"`
 	// SettleTime is how long a file's size and modification time must stay
@@ -152,6 +169,9 @@ func (s *Settings) Validate() error {
 	if s.Inbox == "" {
 		errs = append(errs, errors.New("inbox is required"))
 	}
+	if err := s.Transport.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if _, err := path.Match(s.Pattern, ""); err != nil {
 		errs = append(errs, fmt.Errorf("pattern %q: %w", s.Pattern, err))
 	}
@@ -203,13 +223,24 @@ func New(_ context.Context, cfg connectors.Config) (*connectors.Connector, error
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", Kind, cfg.Partner, err)
 	}
-	src, err := filesource.New(filesource.Local{}, filesource.Options{
+	fsys, err := s.Transport.Open(cfg.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", Kind, cfg.Partner, err)
+	}
+	spool := s.Spool
+	if spool == "" && s.Transport.Remote() {
+		spool = filepath.Join("var", "spool", cfg.Partner)
+	}
+	src, err := filesource.New(fsys, filesource.Options{
 		Partner: cfg.Partner, Connector: Kind,
-		Inbox: s.Inbox, Pattern: s.Pattern, Archive: s.Archive, Quarantine: s.Quarantine,
-		SettleTime: *s.SettleTime, DoneMarker: s.DoneMarker, MaxFiles: s.MaxFilesPerPoll,
-		Logger: cfg.Logger,
+		Inbox: s.Inbox, Pattern: s.Pattern, Archive: s.Archive, Quarantine: s.Quarantine, Outbox: s.Outbox,
+		Completion: s.Completion, SettleTime: *s.SettleTime, DoneMarker: s.DoneMarker, TempPatterns: s.TempPatterns,
+		MaxFiles: s.MaxFilesPerPoll, Spool: spool, Logger: cfg.Logger,
 	})
 	if err != nil {
+		if c, ok := fsys.(io.Closer); ok {
+			c.Close()
+		}
 		return nil, fmt.Errorf("%s %s: %w", Kind, cfg.Partner, err)
 	}
 	return &connectors.Connector{Source: src, Decoder: dec, PollInterval: s.PollInterval}, nil
@@ -220,13 +251,21 @@ func New(_ context.Context, cfg connectors.Config) (*connectors.Connector, error
 func Spec() connectors.Spec {
 	fields := []connectors.Field{
 		{Name: "inbox", Type: "string", Required: true,
-			Description: "Directory partner files are dropped in; relative to the working directory.", Example: "./var/inbox/acme-gmbh"},
+			Description: "Directory partner files are dropped in, on the transport (a local path is relative to the working directory).", Example: "./var/inbox/acme-gmbh"},
 		{Name: "pattern", Type: "string", Default: DefaultPattern,
-			Description: "File names to take (shell pattern). Dot-files, *.tmp, *.part, *.partial, *.filepart, ~* and receipts are never taken."},
+			Description: "File names to take (shell pattern). Names matching temp_patterns, receipts and names with a path separator are never taken."},
 		{Name: "archive", Type: "string", Default: "<inbox>/archive",
-			Description: "Where files whose rows were all accepted (and duplicates) go, each with <name>.receipt.json. Same filesystem as the inbox."},
+			Description: "Where files whose rows were all accepted (and duplicates) go, in YYYY/MM/DD/ subfolders, each with <name>.receipt.json. Same filesystem as the inbox."},
 		{Name: "quarantine", Type: "string", Default: "<inbox>/quarantine",
 			Description: "Where files with rejected rows or rejected whole go, each with <name>.receipt.json naming every rejected row. Same filesystem as the inbox."},
+		{Name: "outbox", Type: "string", Default: "<inbox>/outbox",
+			Description: "Where the partner finds <name>.receipt.json (accepted and rejected counts, every rejected row with its reason) and, when rows were rejected, <name>.rejected.csv."},
+		{Name: "completion", Type: "string", Default: "stable (marker with done_marker)",
+			Description: "How a file is known to be complete: stable (size and modification time unchanged for settle_time), marker (done_marker exists) or rename (uploaded under a temporary name, renamed when done: taken at first sight)."},
+		{Name: "temp_patterns", Type: "list", Default: "[.*, ~*, *.tmp, *.part, *.partial, *.filepart]",
+			Description: "Names of files still being uploaded; never taken."},
+		{Name: "spool", Type: "string", Default: "./var/spool/<partner>",
+			Description: "ftp/sftp: local directory a file is downloaded into while it is hashed, so that what is decoded is what was hashed."},
 		{Name: "poll_interval", Type: "duration", Default: DefaultPollInterval.String(),
 			Description: "How often the inbox is listed."},
 		{Name: "settle_time", Type: "duration", Default: DefaultSettleTime.String(),
@@ -240,6 +279,7 @@ func Spec() connectors.Spec {
 		{Name: "mapping", Type: "mapping", Required: true,
 			Description: "How columns become canonical order fields: a path to a mapping file (relative to the config file's directory) or the mapping written inline; its keys are the mapping.* fields below.", Example: "partners/acme-gmbh.mapping.yaml"},
 	}
+	fields = append(fields, transport.Fields()...)
 	for _, k := range mapping.Keys() {
 		k.Name = "mapping." + k.Name
 		fields = append(fields, k)
