@@ -249,7 +249,9 @@ func (s *Server) start() error {
 	p.cmd = exec.Command(Binary, s.conf)
 	p.cmd.Stdout = p.out
 	p.cmd.Stderr = p.out
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: a test binary that dies (a timeout panic, a kill) takes
+	// its vsftpd along; the sessions end with their clients' connections.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := p.cmd.Start(); err != nil {
 		return fmt.Errorf("start vsftpd: %w", err)
 	}
