@@ -23,6 +23,7 @@ type Input struct {
 	Partner   string // partner name from the config
 	Connector string // connector kind, e.g. "erp_export"
 	Name      string // file name (base name) or another identity
+	Origin    string // where it came from, for the ledger: "sftp://user@host:22/outgoing"
 	SHA256    string // hex sha256 of the content
 	Size      int64
 	// Open returns the content from the start. It may be called more than once.

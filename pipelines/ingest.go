@@ -159,7 +159,7 @@ func (g *Ingestor) Take(ctx context.Context, in connectors.Input) (connectors.Ou
 	log := g.logger().With("file", in.Name)
 	lease := g.lease()
 	entry, isNew, err := g.Ledger.LedgerClaim(ctx, store.LedgerEntry{
-		Partner: g.Partner, Connector: g.Kind, Source: in.Connector, Name: in.Name,
+		Partner: g.Partner, Connector: g.Kind, Source: in.Origin, Name: in.Name,
 		SHA256: in.SHA256, Size: in.Size,
 	}, lease)
 	if errors.Is(err, store.ErrLeased) {

@@ -232,7 +232,7 @@ func New(_ context.Context, cfg connectors.Config) (*connectors.Connector, error
 		spool = filepath.Join("var", "spool", cfg.Partner)
 	}
 	src, err := filesource.New(fsys, filesource.Options{
-		Partner: cfg.Partner, Connector: Kind,
+		Partner: cfg.Partner, Connector: Kind, Origin: s.Transport.Describe(),
 		Inbox: s.Inbox, Pattern: s.Pattern, Archive: s.Archive, Quarantine: s.Quarantine, Outbox: s.Outbox,
 		Completion: s.Completion, SettleTime: *s.SettleTime, DoneMarker: s.DoneMarker, TempPatterns: s.TempPatterns,
 		MaxFiles: s.MaxFilesPerPoll, Spool: spool, Logger: cfg.Logger,

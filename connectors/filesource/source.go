@@ -68,6 +68,10 @@ var DefaultTempPatterns = []string{".*", "~*", "*.tmp", "*.part", "*.partial", "
 type Options struct {
 	Partner   string // partner name, for inputs and receipts
 	Connector string // connector kind, for inputs
+	// Origin names the place of the inbox in the ledger, without
+	// credentials ("sftp://procurehub@sftp.example:22"); the inbox path is
+	// appended. Default: a local directory, "file:<inbox>".
+	Origin string
 	// Inbox is the directory to watch (not recursively).
 	Inbox string
 	// Pattern selects file names (path.Match syntax); default "*".
@@ -393,10 +397,19 @@ func (s *Source) input(f FileInfo, st *fileState) connectors.Input {
 		Partner:   s.opt.Partner,
 		Connector: s.opt.Connector,
 		Name:      f.Name,
+		Origin:    s.origin(),
 		SHA256:    st.sha256,
 		Size:      f.Size,
 		Open:      open,
 	}
+}
+
+// origin is where the inputs come from, for the ledger.
+func (s *Source) origin() string {
+	if s.opt.Origin == "" {
+		return "file:" + s.opt.Inbox
+	}
+	return s.opt.Origin + "/" + strings.TrimPrefix(s.opt.Inbox, "/")
 }
 
 // resetSpool creates the spool directory and empties it of an earlier run's downloads.

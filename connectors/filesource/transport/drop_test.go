@@ -9,6 +9,8 @@ package transport_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -132,7 +134,7 @@ func newHub(t *testing.T, srv dropServer, o hubOptions) *hub {
 		}
 	}
 	opt := filesource.Options{
-		Partner: "shenzhen-parts", Connector: erpexport.Kind,
+		Partner: "shenzhen-parts", Connector: erpexport.Kind, Origin: srv.settings.Describe(),
 		Inbox: path.Join(srv.remote, "inbox"), Archive: path.Join(srv.remote, "archive"),
 		Quarantine: path.Join(srv.remote, "quarantine"), Outbox: path.Join(srv.remote, "outbox"),
 		Pattern: "*.csv", MaxFiles: o.maxFiles, Completion: filesource.CompleteRename,
@@ -166,6 +168,13 @@ func newHub(t *testing.T, srv dropServer, o hubOptions) *hub {
 		Owner: o.owner, BatchSize: 100, Logger: slog.New(slog.DiscardHandler),
 	}
 	return h
+}
+
+func ledgerOf(h *hub) *sqlite.Store { return h.ing.Ledger.(*sqlite.Store) }
+
+func sha(content string) string {
+	sum := sha256.Sum256([]byte(content))
+	return hex.EncodeToString(sum[:])
 }
 
 func newLedger(t *testing.T) *sqlite.Store {
@@ -296,6 +305,10 @@ func runScenarios(t *testing.T, start func(t *testing.T) dropServer) {
 			if n != 1 {
 				t.Errorf("%s published %d times", order, n)
 			}
+		}
+		if e, err := ledgerOf(h).LedgerGet(t.Context(), "shenzhen-parts", sha(ordersCSV(1, 3))); err != nil ||
+			!strings.HasPrefix(e.Source, srv.settings.Describe()) || !strings.HasSuffix(e.Source, "/inbox") || e.Name != "orders-0301.csv" {
+			t.Errorf("ledger entry: %+v, %v; want the first name and where it came from", e, err)
 		}
 		if !archived(t, srv, "orders-0301 (copy).csv") {
 			t.Error("the duplicate is not in the archive")

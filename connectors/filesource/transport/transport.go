@@ -54,11 +54,12 @@ type Settings struct {
 // locally while they are taken).
 func (s Settings) Remote() bool { return s.Type == FTP || s.Type == SFTP }
 
-// Describe names where the files are, for logs and the ledger, without
-// credentials: "sftp://procurehub@sftp.supplier.example:22".
+// Describe names the server, for logs and the ledger, without
+// credentials: "sftp://procurehub@sftp.supplier.example:22"; "" for a
+// local directory.
 func (s Settings) Describe() string {
 	if !s.Remote() {
-		return "dir"
+		return ""
 	}
 	return fmt.Sprintf("%s://%s@%s", s.Type, s.User, s.Address)
 }
