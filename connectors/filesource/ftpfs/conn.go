@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/textproto"
@@ -100,7 +101,7 @@ func (f *FS) dial(ctx context.Context) (*conn, error) {
 }
 
 // refusal reports whether a failed login was the server saying no, rather
-// than a broken connection: a 530 (or 430, 332, 532) reply, or an
+// than a network or TLS failure: a 530 (or 430, 332, 532) reply, or an
 // unexpected reply to USER, which the client library returns as bare text.
 func refusal(err error) bool {
 	var tp *textproto.Error
@@ -109,6 +110,17 @@ func refusal(err error) bool {
 		case ftp.StatusNotLoggedIn, ftp.StatusInvalidCredentials, ftp.StatusLoginNeedAccount, ftp.StatusStorNeedAccount:
 			return true
 		}
+		return false
+	}
+	var (
+		ne  net.Error
+		cve *tls.CertificateVerificationError
+		rhe tls.RecordHeaderError
+		ae  tls.AlertError
+	)
+	switch {
+	case errors.As(err, &ne), errors.As(err, &cve), errors.As(err, &rhe), errors.As(err, &ae),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, errBroken):
 		return false
 	}
 	return true
@@ -126,9 +138,45 @@ func (c *conn) dialData(network, address string) (net.Conn, error) {
 		return nil, err
 	}
 	if c.tlsConf != nil {
-		return tls.Client(nc, c.tlsConf), nil
+		return &tlsDataConn{Conn: tls.Client(nc, c.tlsConf), raw: nc}, nil
 	}
 	return nc, nil
+}
+
+// drainWait bounds how long closing a TLS data connection waits for the
+// server's side of the goodbye. Servers that close the data connection once
+// a transfer is done (vsftpd, ProFTPD, Pure-FTPd) answer at once; goftp's
+// server waits for the client, which costs it this long per upload.
+const drainWait = time.Second
+
+// tlsDataConn is a TLS data connection that closes politely.
+type tlsDataConn struct {
+	*tls.Conn
+	raw *netConn
+}
+
+// Close sends close_notify, then reads what the server still sends until
+// its own close_notify or end of stream (or drainWait), then closes. Under
+// TLS 1.3 the server sends session tickets after the handshake, which an
+// upload never reads; closing a socket with unread data resets it, and the
+// server (vsftpd: "426 Failure reading network stream") loses the end of
+// the upload.
+func (d *tlsDataConn) Close() error {
+	if err := d.Conn.CloseWrite(); err != nil {
+		return d.Conn.Close()
+	}
+	var waited atomic.Bool
+	stop := time.AfterFunc(drainWait, func() {
+		waited.Store(true)
+		_ = d.raw.Conn.Close()
+	})
+	_, _ = io.Copy(io.Discard, d.Conn)
+	stop.Stop()
+	err := d.Conn.Close()
+	if waited.Load() {
+		return nil // closed above, after the wait
+	}
+	return err
 }
 
 // run runs fn with ctx: cancelling ctx aborts the connection.

@@ -4,20 +4,20 @@
 //
 // # Connections
 //
-// An FS dials nothing until it is used, and keeps a small pool of logged-in
-// control connections (at most two idle). Each call takes one connection for
-// itself, so a connection never carries two commands or transfers at once;
-// Open's reader holds its connection until it is closed, and a second call
-// meanwhile simply takes (or dials) another one. A server that limits each
-// user to one connection therefore sees two while a file is being read and
-// the inbox is listed at the same time.
+// An FS dials nothing until it is used. It keeps a small pool of logged-in
+// control connections (at most two idle), and each call takes one for
+// itself: a control connection never carries two commands or transfers at
+// once. Open's reader holds its connection until it is closed; a call made
+// meanwhile takes (or dials) another, so hashing a file, decoding it and
+// listing the inbox never wait for each other. A server that admits one
+// connection per user refuses that second connection.
 //
 // A connection that fails (EOF, reset, timeout, a 421 reply) is closed with
-// every idle one, and the next call dials again. List, Stat, Open (before it
-// returns), MkdirAll and Remove are retried once on a new connection when
-// the connection breaks under them. Rename and WriteFile are not retried,
-// since the server may have done half of them; before either runs on a
-// connection that was idle, a NOOP checks that it is still alive.
+// every idle one, and the next call dials again. List, Stat, Open (until it
+// returns), MkdirAll and Remove run once more on a new connection when the
+// connection breaks under them. Rename and WriteFile do not, since the
+// server may have done half of them; before either runs on a connection
+// that was idle, a NOOP checks that it is still alive.
 //
 // Timeout bounds every network step (dial, each reply, each read or write
 // of a transfer), not a whole call; a cancelled context aborts a call by
@@ -26,12 +26,14 @@
 // # Errors
 //
 // Errors match io/fs: errors.Is(err, fs.ErrNotExist), fs.ErrExist,
-// fs.ErrPermission. FTP replies 450 and 550 (and 553) say only that an action
-// was not taken; where that matters the FS asks again (SIZE, CWD, or a
-// listing of the parent directory): a path that is not there is
+// fs.ErrPermission. The FTP replies 450, 550, 551 and 553 say only that an
+// action was not taken; where that matters the FS asks again (SIZE, CWD, or
+// a listing of the parent directory): a path that is not there is
 // fs.ErrNotExist, one that is there but could not be acted on is
 // fs.ErrPermission. The server's reply stays in the chain (errors.As with
-// *textproto.Error).
+// *textproto.Error). A login the server refuses matches fs.ErrPermission.
+// A download that ends early (fewer bytes than SIZE said, or no "transfer
+// complete" reply) fails a Read with an error matching io.ErrUnexpectedEOF.
 //
 // # Listings and times
 //
@@ -52,6 +54,14 @@
 // List returns regular files only. With MLSD, the type is the server's word
 // and a symbolic link the server reports as neither file nor directory
 // (Type=OS.unix=slink) is taken for a file by the client library.
+//
+// # TLS
+//
+// TLS "explicit" secures the control connection with AUTH TLS and the data
+// connections with PROT P. Data connections resume the control
+// connection's TLS session (a session cache is added to the TLS config when
+// it has none), which servers such as vsftpd (require_ssl_reuse=YES, its
+// default) insist on. Implicit FTPS (port 990) is not supported.
 package ftpfs
 
 import (

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"strings"
@@ -161,6 +162,27 @@ func TestAWrongPasswordIsAClearError(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "wrong-pw") {
 		t.Fatalf("the error shows the password: %v", err)
+	}
+}
+
+func TestOnlyTheServerSayingNoIsARefusedLogin(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"530 to PASS", &textproto.Error{Code: 530, Msg: "Login incorrect."}, true},
+		{"bare text for an unexpected reply to USER", errors.New("This FTP server is anonymous only."), true},
+		{"421 service not available", &textproto.Error{Code: 421, Msg: "Too many connections."}, false},
+		{"a TLS alert from the server", &net.OpError{Op: "remote error", Err: tls.AlertError(40)}, false},
+		{"an unverified certificate", &tls.CertificateVerificationError{}, false},
+		{"the connection closed", io.EOF, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := refusal(c.err); got != c.want {
+				t.Fatalf("refusal(%v) = %v, want %v", c.err, got, c.want)
+			}
+		})
 	}
 }
 

@@ -36,6 +36,20 @@ func TestRealVsftpdContract(t *testing.T) {
 	})
 }
 
+// TestRealVsftpdExplicitTLSContract runs the contract over explicit FTPS,
+// with vsftpd requiring TLS session reuse on data connections.
+func TestRealVsftpdExplicitTLSContract(t *testing.T) {
+	testContract(t, func(t *testing.T) target {
+		s := ftpd.StartTLS(t)
+		f, err := New(Config{Address: s.Addr, User: s.User, Password: s.Password, TLS: "explicit", CAFile: s.CAFile, Timeout: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = f.Close() })
+		return target{fs: f, local: s.Root, symlinks: true, exactTimes: true}
+	})
+}
+
 func TestRealVsftpdSourceLifecycle(t *testing.T) {
 	s := ftpd.Start(t)
 	testSourceLifecycle(t, target{fs: vsftpdFS(t, s), local: s.Root})

@@ -18,8 +18,15 @@ package ftpd
 import (
 	"bufio"
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	crand "crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -59,6 +66,8 @@ type Server struct {
 	// which the user sees as "/". Owned by the FTP user; the test, as
 	// root, may read and write anything in it.
 	Root string
+	// CAFile is the PEM certificate of a StartTLS server; "" otherwise.
+	CAFile string
 
 	t        testing.TB
 	conf     string // config file
@@ -80,6 +89,20 @@ type process struct {
 // Start starts vsftpd and returns once it answers "220" on its port. The
 // server stops when the test ends.
 func Start(t testing.TB) *Server {
+	t.Helper()
+	return start(t, false)
+}
+
+// StartTLS starts vsftpd with explicit FTPS required for logins and data
+// (AUTH TLS, PROT P), and TLS session reuse required on data connections
+// (require_ssl_reuse=YES, vsftpd's default). Its certificate, for
+// 127.0.0.1, is in the PEM file CAFile.
+func StartTLS(t testing.TB) *Server {
+	t.Helper()
+	return start(t, true)
+}
+
+func start(t testing.TB, withTLS bool) *Server {
 	t.Helper()
 	u, password, err := ready()
 	if err != nil {
@@ -131,6 +154,22 @@ func Start(t testing.TB) *Server {
 			}
 		}
 	})
+	var tlsConf string
+	if withTLS {
+		s.CAFile = filepath.Join(state, "cert.pem")
+		key := filepath.Join(state, "key.pem")
+		if err := writeCert(s.CAFile, key); err != nil {
+			t.Fatalf("ftpd: %v", err)
+		}
+		tlsConf = fmt.Sprintf(`ssl_enable=YES
+rsa_cert_file=%s
+rsa_private_key_file=%s
+force_local_logins_ssl=YES
+force_local_data_ssl=YES
+require_ssl_reuse=YES
+ssl_ciphers=HIGH
+`, s.CAFile, key)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// Another process may take a port between the check and vsftpd's
@@ -141,7 +180,7 @@ func Start(t testing.TB) *Server {
 			t.Fatalf("ftpd: %v", err)
 		}
 		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		if err := os.WriteFile(s.conf, []byte(config(port, port+1, port+pasvPorts, root, empty)), 0o600); err != nil {
+		if err := os.WriteFile(s.conf, []byte(config(port, port+1, port+pasvPorts, root, empty)+tlsConf), 0o600); err != nil {
 			t.Fatalf("ftpd: %v", err)
 		}
 		err = s.start()
@@ -427,4 +466,35 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// writeCert writes a self-signed certificate for 127.0.0.1 and its key.
+func writeCert(certFile, keyFile string) error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: "procurehub test vsftpd"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(crand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
 }

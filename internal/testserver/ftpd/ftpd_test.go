@@ -2,6 +2,8 @@ package ftpd
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"os"
 	"path/filepath"
@@ -138,5 +140,34 @@ func TestChownMakesATestDirectoryWritable(t *testing.T) {
 	}
 	if err := c.Stor("made-by-test/a", strings.NewReader("a")); err != nil {
 		t.Fatalf("STOR after Chown: %v", err)
+	}
+}
+
+func TestStartTLSRequiresTLS(t *testing.T) {
+	s := StartTLS(t)
+	if s.CAFile == "" {
+		t.Fatal("no CAFile")
+	}
+	c, err := ftp.Dial(s.Addr, ftp.DialWithTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Quit()
+	if err := c.Login(s.User, s.Password); err == nil {
+		t.Fatal("a plain login succeeded on a server that requires TLS")
+	}
+	pool := x509.NewCertPool()
+	pemBytes, err := os.ReadFile(s.CAFile)
+	if err != nil || !pool.AppendCertsFromPEM(pemBytes) {
+		t.Fatalf("CAFile: %v", err)
+	}
+	tc, err := ftp.Dial(s.Addr, ftp.DialWithTimeout(5*time.Second),
+		ftp.DialWithExplicitTLS(&tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Quit()
+	if err := tc.Login(s.User, s.Password); err != nil {
+		t.Fatalf("TLS login: %v", err)
 	}
 }
