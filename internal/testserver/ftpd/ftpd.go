@@ -12,7 +12,15 @@
 // The FTP user is chrooted into Root, so it sees Root as "/". Files the
 // test writes into Root as root are readable by the FTP user, but
 // directories the test makes there are not writable by it unless the test
-// chowns them (Server.Chown): make writable directories through FTP.
+// chowns them (Server.Chown): make writable directories through FTP. vsftpd
+// runs transfers as the FTP user, so a root-owned directory with mode 0555
+// refuses changes (550), as a partner's read-only directory would.
+//
+// StartTLS runs the same server with explicit FTPS required, and a
+// self-signed certificate for 127.0.0.1 in Server.CAFile.
+//
+// vsftpd is killed with the test binary (Pdeathsig), so a test that dies
+// leaves no server behind; its temporary directory stays in $TMPDIR.
 package ftpd
 
 import (
