@@ -27,17 +27,18 @@ import (
 
 func TestContractInProcess(t *testing.T) {
 	for _, c := range []struct {
-		name    string
-		listing listing
+		name string
+		opt  serverOptions
 	}{
-		{"with MLSD and MLST", withMLSD},
-		{"with LIST and MDTM", withListMDTM},
-		{"with LIST only", withListOnly},
+		{"with MLSD and MLST", serverOptions{listing: withMLSD}},
+		{"with LIST and MDTM", serverOptions{listing: withListMDTM}},
+		{"with LIST only", serverOptions{listing: withListOnly}},
+		{"on a minimal server: LIST without options, no SIZE, MDTM or EPSV", serverOptions{listing: withListOnly, minimal: true}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			testContract(t, func(t *testing.T) target {
-				ts := startServer(t, serverOptions{listing: c.listing})
-				return target{fs: ts.fs(t), local: ts.root, exactTimes: c.listing != withListOnly}
+				ts := startServer(t, c.opt)
+				return target{fs: ts.fs(t), local: ts.root, exactTimes: c.opt.listing != withListOnly}
 			})
 		})
 	}
@@ -46,6 +47,20 @@ func TestContractInProcess(t *testing.T) {
 func TestSourceLifecycleInProcess(t *testing.T) {
 	ts := startServer(t, serverOptions{listing: withListMDTM})
 	testSourceLifecycle(t, target{fs: ts.fs(t), local: ts.root})
+}
+
+func TestListFallsBackToPlainLISTWhereOptionsAreTakenForNames(t *testing.T) {
+	ts := startServer(t, serverOptions{listing: withListOnly, minimal: true})
+	f := ts.fs(t)
+	mustWrite(t, f, "a.csv", []byte("a"))
+	for i := 0; i < 2; i++ {
+		if names := mustListNames(t, f, ""); len(names) != 1 || names[0] != "a.csv" {
+			t.Fatalf("List = %q", names)
+		}
+	}
+	if !f.noListA.Load() {
+		t.Fatal(`the FS did not note that the server refuses "LIST -a"`)
+	}
 }
 
 func TestPassiveModeWithoutEPSV(t *testing.T) {

@@ -51,6 +51,9 @@ type serverOptions struct {
 	listing listing
 	tls     *tls.Config // explicit TLS when set
 	noEPSV  bool        // the server does not know EPSV
+	// minimal: no SIZE, EPSV, MDTM or MLSD, and LIST takes no options (a
+	// "-a" is taken for a name, as IIS does).
+	minimal bool
 }
 
 func startServer(t *testing.T, opt serverOptions) *testServer {
@@ -67,7 +70,7 @@ func startServer(t *testing.T, opt serverOptions) *testServer {
 		Perm:     server.NewSimplePerm(testUser, testUser),
 		Hostname: "127.0.0.1",
 		Logger:   &server.DiscardLogger{},
-		Commands: commands(t, opt.listing, opt.noEPSV),
+		Commands: commands(t, opt),
 	}
 	if opt.tls != nil {
 		// goftp takes its TLS config only in ListenAndServe.
@@ -120,7 +123,7 @@ func waitListening(t *testing.T, addr string) {
 }
 
 // commands is goftp's command set for a listing mode.
-func commands(t *testing.T, mode listing, noEPSV bool) map[string]server.Command {
+func commands(t *testing.T, opt serverOptions) map[string]server.Command {
 	t.Helper()
 	probe, err := server.NewServer(&server.Options{Perm: server.NewSimplePerm("", ""), Logger: &server.DiscardLogger{}})
 	if err != nil {
@@ -130,17 +133,33 @@ func commands(t *testing.T, mode listing, noEPSV bool) map[string]server.Command
 	for k, v := range probe.Commands {
 		cmds[k] = v
 	}
-	if mode != withMLSD {
+	if opt.listing != withMLSD || opt.minimal {
 		delete(cmds, "MLST")
 		delete(cmds, "MLSD")
 	}
-	if noEPSV {
+	if opt.noEPSV || opt.minimal {
 		delete(cmds, "EPSV")
 	}
-	if mode == withListMDTM {
+	if opt.listing == withListMDTM && !opt.minimal {
 		cmds["MDTM"] = advertised{cmds["MDTM"]}
 	}
+	if opt.minimal {
+		delete(cmds, "SIZE")
+		delete(cmds, "MDTM")
+		cmds["LIST"] = noListOptions{cmds["LIST"]}
+	}
 	return cmds
+}
+
+// noListOptions takes "LIST -a" for a listing of a file named "-a".
+type noListOptions struct{ server.Command }
+
+func (c noListOptions) Execute(sess *server.Session, param string) {
+	if strings.HasPrefix(param, "-") {
+		sess.WriteMessage(550, param+": no such file or directory")
+		return
+	}
+	c.Command.Execute(sess, param)
 }
 
 // advertised lists a command in FEAT.
