@@ -70,6 +70,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -257,8 +258,8 @@ type FS struct {
 }
 
 var (
-	_ filesource.FS              = (*FS)(nil)
-	_ interface{ Close() error } = (*FS)(nil)
+	_ filesource.FS = (*FS)(nil)
+	_ io.Closer     = (*FS)(nil)
 )
 
 // New returns the FS of the server cfg names. It checks cfg but does not
