@@ -1589,7 +1589,7 @@ func (s *sheetScanner) skipElement() error {
 func (s *sheetScanner) cellBody(info *cellInfo) error {
 	t := &s.t
 	prefix := t.qname[:len(t.qname)-len(t.name)]
-	if string(prefix) != s.markers.prefix {
+	if s.markers.f == nil || string(prefix) != s.markers.prefix {
 		s.markers.prefix = string(prefix)
 		s.markers.f = append([]byte("<"+s.markers.prefix), 'f')
 		s.markers.v = append([]byte("<"+s.markers.prefix), 'v')
