@@ -30,6 +30,42 @@ func runCLI(t *testing.T, args ...string) (string, string, int) {
 	return stdout.String(), stderr.String(), code
 }
 
+func TestParseXLSXPrintsTheSameOrdersAsTheCSVExport(t *testing.T) {
+	mappingFile := "../../connectors/erpexport/testdata/orders.mapping.yaml"
+	fromXLSX, errOut, code := runCLI(t, "parse", "--format", "xlsx", "--mapping", mappingFile,
+		"../../connectors/erpexport/testdata/xlsx/good-orders.xlsx")
+	if code != 0 {
+		t.Fatalf("xlsx: exit %d: %s", code, errOut)
+	}
+	fromCSV, errOut, code := runCLI(t, "parse", "--format", "erp_csv", "--mapping", mappingFile,
+		"../../connectors/erpexport/testdata/good-orders.csv")
+	if code != 0 {
+		t.Fatalf("csv: exit %d: %s", code, errOut)
+	}
+	// Lineage differs (file name, sheet); the orders must not.
+	strip := func(out string) []string {
+		var orders []string
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("%v: %s", err, line)
+			}
+			data := rec["data"].(map[string]any)
+			delete(data, "source")
+			for _, l := range data["lines"].([]any) {
+				delete(l.(map[string]any), "source")
+			}
+			b, _ := json.Marshal(rec)
+			orders = append(orders, string(b))
+		}
+		return orders
+	}
+	x, c := strip(fromXLSX), strip(fromCSV)
+	if len(x) == 0 || strings.Join(x, "\n") != strings.Join(c, "\n") {
+		t.Errorf("parse --format xlsx printed\n%s\nwant the orders of the CSV export\n%s", strings.Join(x, "\n"), strings.Join(c, "\n"))
+	}
+}
+
 func TestParse(t *testing.T) {
 	mappingFile := "../../configs/partners/acme-gmbh.mapping.yaml"
 	good := "../../internal/demo/data/acme-gmbh/bestellungen-2026-03-02.csv"

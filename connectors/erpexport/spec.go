@@ -1,7 +1,10 @@
-// Package erpexport is the erp_export connector: ERP export files dropped
-// in a local inbox directory, read through a per-partner mapping into
-// canonical orders. Format erp_csv is CSV (any common delimiter, encoding,
-// decimal and date convention, as the mapping says).
+// Package erpexport is the erp_export connector: ERP exports and supplier
+// documents dropped in an inbox (a local directory, an FTP or an SFTP
+// server), read through a per-partner mapping into canonical records:
+// orders, order responses, shipments, invoices and production progress
+// events, as the mapping's document says. Format erp_csv is CSV (any common
+// delimiter, encoding, decimal and date convention, as the mapping says);
+// format xlsx is an Excel workbook, streamed row by row.
 //
 // The binary registers it in its one list of built-ins:
 //
@@ -81,7 +84,7 @@ type Settings struct {
 	DoneMarker string `yaml:"done_marker"`
 	// MaxFilesPerPoll bounds the files taken per poll, oldest first; default 100.
 	MaxFilesPerPoll int `yaml:"max_files_per_poll"`
-	// Format is the file format; only erp_csv for now (the default).
+	// Format is the file format: erp_csv (the default) or xlsx.
 	Format string `yaml:"format"`
 	// Mapping is a path to a mapping file (relative to the config file's
 	// directory) or a mapping written inline.
@@ -147,6 +150,9 @@ func typeError(n *yaml.Node, err error) error {
 func (s *Settings) ApplyDefaults() {
 	if s.Pattern == "" {
 		s.Pattern = DefaultPattern
+		if s.Format == FormatXLSX {
+			s.Pattern = "*.xlsx"
+		}
 	}
 	if s.PollInterval == 0 {
 		s.PollInterval = DefaultPollInterval
@@ -184,13 +190,29 @@ func (s *Settings) Validate() error {
 	if s.MaxFilesPerPoll < 0 {
 		errs = append(errs, fmt.Errorf("max_files_per_poll %d is negative", s.MaxFilesPerPoll))
 	}
-	if s.Format != Format {
-		errs = append(errs, fmt.Errorf("format %q is not supported (use %s)", s.Format, Format))
+	if _, ok := decoders[s.Format]; !ok {
+		errs = append(errs, fmt.Errorf("format %q is not supported (use %s or %s)", s.Format, Format, FormatXLSX))
 	}
 	if s.Mapping.Path == "" && s.Mapping.Inline == nil {
 		errs = append(errs, errors.New("mapping is required: a mapping file path or an inline mapping"))
 	}
 	return errors.Join(errs...)
+}
+
+// decoders are the formats of erp_export files.
+var decoders = map[string]func(*mapping.Mapping) (connectors.Decoder, error){
+	Format:     func(m *mapping.Mapping) (connectors.Decoder, error) { return NewDecoder(m) },
+	FormatXLSX: func(m *mapping.Mapping) (connectors.Decoder, error) { return NewXLSXDecoder(m) },
+}
+
+// NewFormatDecoder returns the decoder of a format (Format or FormatXLSX)
+// for a mapping, as `procurehub parse --format` and partner configs name it.
+func NewFormatDecoder(format string, m *mapping.Mapping) (connectors.Decoder, error) {
+	newDecoder, ok := decoders[format]
+	if !ok {
+		return nil, fmt.Errorf("format %q is not supported (use %s or %s)", format, Format, FormatXLSX)
+	}
+	return newDecoder(m)
 }
 
 // New is the erp_export constructor: it decodes the partner's settings
@@ -219,7 +241,7 @@ func New(_ context.Context, cfg connectors.Config) (*connectors.Connector, error
 			return nil, err // names the mapping file and position
 		}
 	}
-	dec, err := NewDecoder(m)
+	dec, err := NewFormatDecoder(s.Format, m)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", Kind, cfg.Partner, err)
 	}
@@ -275,7 +297,7 @@ func Spec() connectors.Spec {
 		{Name: "max_files_per_poll", Type: "int", Default: fmt.Sprint(DefaultMaxFilesPerPoll),
 			Description: "At most this many files are taken per poll, oldest first."},
 		{Name: "format", Type: "string", Default: Format,
-			Description: "File format: erp_csv (delimited text)."},
+			Description: "File format: erp_csv (delimited text) or xlsx (Excel workbook; the mapping's sheet and header_row select the table). The default pattern follows it: *.csv or *.xlsx."},
 		{Name: "mapping", Type: "mapping", Required: true,
 			Description: "How columns become canonical order fields: a path to a mapping file (relative to the config file's directory) or the mapping written inline; its keys are the mapping.* fields below.", Example: "partners/acme-gmbh.mapping.yaml"},
 	}
@@ -286,8 +308,8 @@ func Spec() connectors.Spec {
 	}
 	return connectors.Spec{
 		Kind:    Kind,
-		Summary: "ERP export files (CSV) from a local inbox directory, mapped column by column to canonical orders.",
-		Formats: []string{Format},
+		Summary: "ERP exports and supplier documents (CSV, XLSX) from an inbox on a local directory, FTP or SFTP server, mapped column by column to canonical records.",
+		Formats: []string{Format, FormatXLSX},
 		Fields:  fields,
 		Example: example,
 	}

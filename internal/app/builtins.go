@@ -30,14 +30,20 @@ type DecoderFactory func(mappingPath string) (connectors.Decoder, error)
 
 // Formats maps every format name `procurehub parse` accepts to its decoder.
 var Formats = map[string]DecoderFactory{
-	"erp_csv": func(mappingPath string) (connectors.Decoder, error) {
+	erpexport.Format:     mapped(erpexport.Format),
+	erpexport.FormatXLSX: mapped(erpexport.FormatXLSX),
+}
+
+// mapped is the factory of a format read through a mapping file.
+func mapped(format string) DecoderFactory {
+	return func(mappingPath string) (connectors.Decoder, error) {
 		if mappingPath == "" {
-			return nil, fmt.Errorf("format erp_csv needs --mapping FILE")
+			return nil, fmt.Errorf("format %s needs --mapping FILE", format)
 		}
 		m, err := mapping.Load(mappingPath)
 		if err != nil {
 			return nil, err
 		}
-		return erpexport.NewDecoder(m)
-	},
+		return erpexport.NewFormatDecoder(format, m)
+	}
 }
