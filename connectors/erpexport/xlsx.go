@@ -42,6 +42,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/richardlehane/mscfb"
@@ -1471,7 +1472,13 @@ func (s *sheetScanner) row(n int) ([]cellInfo, error) {
 // truncated is the error for a sheet whose XML ends too soon.
 func (s *sheetScanner) truncated() error {
 	t := &s.t
-	if t.err != nil && !errors.Is(t.err, io.ErrUnexpectedEOF) {
+	var xe *xmlError
+	switch {
+	case errors.As(t.err, &xe) && s.lastRow > 0:
+		return &sheetXMLError{row: s.lastRow, msg: fmt.Sprintf("row %d or the XML right after it cannot be read: %v", s.lastRow, xe)}
+	case errors.As(t.err, &xe):
+		return &sheetXMLError{msg: fmt.Sprintf("the sheet's XML cannot be read: %v", xe)}
+	case t.err != nil && !errors.Is(t.err, io.ErrUnexpectedEOF):
 		return &sheetXMLError{row: s.lastRow, msg: fmt.Sprintf("the sheet's XML is damaged after row %d: %v", s.lastRow, t.err)}
 	}
 	if s.lastRow == 0 {
@@ -1594,6 +1601,9 @@ func (s *sheetScanner) cellBody(info *cellInfo) error {
 		s.markers.f = append([]byte("<"+s.markers.prefix), 'f')
 		s.markers.v = append([]byte("<"+s.markers.prefix), 'v')
 		s.markers.is = append([]byte("<"+s.markers.prefix), 'i', 's')
+	}
+	if t.strict {
+		return s.walkCell(info)
 	}
 	s.endTag = append(append(append(s.endTag[:0], "</"...), t.qname...), '>')
 	for {
@@ -1794,31 +1804,45 @@ func columnOf(ref []byte) (int, bool) {
 	return col - 1, true
 }
 
-// scanSheet reads the selected sheet's XML once before excelize does: it
-// checks the zip checksum and that the cells end (a sheet cut short is
-// refused before any record), and keeps the merged ranges, which the XML
-// has after the cells. It looks only for the two tags it needs, so it
-// costs little more than unpacking the sheet.
+// scanSheet reads the selected sheet's XML once before excelize does, to
+// refuse a sheet excelize would read only in part before any record is
+// published: excelize's row iterator stops quietly at XML its parser
+// refuses, and places cells by their order in the XML. Up to the end of
+// the cells it checks what encoding/xml checks (tags, entities,
+// characters) and the order of rows and cells; it checks the zip
+// checksum, and keeps the merged ranges, which the XML has after the cells.
 func (x *xlsxRead) scanSheet() error {
 	rc, err := x.part.Open()
 	if err != nil {
 		return x.fileError(CodeCorruptXLSX, "sheet %q cannot be read: %v", x.sheet, err)
 	}
 	defer rc.Close()
-	t := tagReader{r: ctxReader{x.ctx, rc}, buf: make([]byte, 256<<10)}
-	ended := false
-	for t.seek("sheetData", "mergeCell") {
-		switch {
-		case string(t.name) == "sheetData":
-			ended = ended || t.isEnd || t.isEmpty
-		case t.isEnd:
-		case len(x.merges) == xlsxMaxMerges:
+	s := newSheetScanner(ctxReader{x.ctx, rc})
+	s.t.strict = true
+	for n := 0; ; n++ {
+		_, ok, err := s.nextRow()
+		if ctxErr := x.ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
+		if err != nil {
+			return x.sheetError(err)
+		}
+		if !ok {
+			break
+		}
+	}
+	t := &s.t
+	t.strict = false
+	for t.seek("mergeCell") {
+		if t.isEnd {
+			continue
+		}
+		if len(x.merges) == xlsxMaxMerges {
 			return x.fileError(CodeTooLarge, "sheet %q has more than %d merged ranges", x.sheet, xlsxMaxMerges)
-		default:
-			ref, _ := attr(t.attrs, "ref")
-			if rg, ok := parseRange(string(ref)); ok && (rg.r0 != rg.r1 || rg.c0 != rg.c1) {
-				x.merges = append(x.merges, rg)
-			}
+		}
+		ref, _ := attr(t.attrs, "ref")
+		if rg, ok := parseRange(string(ref)); ok && (rg.r0 != rg.r1 || rg.c0 != rg.c1) {
+			x.merges = append(x.merges, rg)
 		}
 	}
 	switch {
@@ -1826,8 +1850,6 @@ func (x *xlsxRead) scanSheet() error {
 		return x.ctx.Err()
 	case t.err != nil && !errors.Is(t.err, io.ErrUnexpectedEOF):
 		return x.fileError(CodeCorruptXLSX, "sheet %q is damaged: %v", x.sheet, t.err)
-	case !ended:
-		return x.fileError(CodeCorruptXLSX, "sheet %q ends before the end of its cells (is the file truncated?)", x.sheet)
 	}
 	slices.SortStableFunc(x.merges, func(a, b mergeRange) int { return int(a.r0) - int(b.r0) })
 	return nil
@@ -1857,6 +1879,12 @@ type tagReader struct {
 	pos, end int
 	eof      bool
 	err      error
+
+	// strict checks the XML as encoding/xml reads it (see checkTag,
+	// checkText); names and open are its stack of open elements.
+	strict bool
+	names  []byte
+	open   []int // where each open element's name starts in names
 
 	// The tag last read; slices point into buf until the next call.
 	qname   []byte // the name as written, with its namespace prefix
@@ -1924,14 +1952,29 @@ func (t *tagReader) next() bool {
 			if t.end > t.pos {
 				t.text = true
 			}
-			t.pos = t.end
+			keep := 0
+			if t.strict {
+				// Text cut by the read (a rune, an entity, "]]") is
+				// checked once it is whole.
+				keep = textTail(t.buf[t.pos:t.end])
+				if !t.check(checkText(t.buf[t.pos:t.end-keep], false)) {
+					return false
+				}
+			}
+			t.pos = t.end - keep
 			if !t.fill() {
+				if keep > 0 && t.err == nil {
+					t.err = io.ErrUnexpectedEOF
+				}
 				return false
 			}
 			continue
 		}
 		if i > 0 {
 			t.text = true
+			if t.strict && !t.check(checkText(t.buf[t.pos:t.pos+i], false)) {
+				return false
+			}
 		}
 		t.pos += i
 		b := t.buf[t.pos:t.end]
@@ -1954,6 +1997,21 @@ func (t *tagReader) next() bool {
 		case len(b) > 1 && b[1] == '!':
 			skip = []byte(">")
 		}
+		if skip != nil && t.strict {
+			// Checked whole: the construct must fit in the buffer.
+			end := bytes.Index(b[2:], skip)
+			if end < 0 {
+				if !t.more() {
+					return false
+				}
+				continue
+			}
+			if !t.check(checkConstruct(b[:2+end+len(skip)])) {
+				return false
+			}
+			t.pos += 2 + end + len(skip)
+			continue
+		}
 		if skip != nil {
 			t.pos += 2
 			if !t.skipPast(skip) {
@@ -1964,6 +2022,9 @@ func (t *tagReader) next() bool {
 		if end, ok := tagEnd(b); ok {
 			t.parse(b[1:end])
 			t.pos += end + 1
+			if t.strict && !t.check(t.checkTag()) {
+				return false
+			}
 			return true
 		}
 		if !t.more() {
@@ -1972,25 +2033,258 @@ func (t *tagReader) next() bool {
 	}
 }
 
-// seek moves to the next tag whose local name is a or b and reads it; the
-// text in between is not looked at but for those names.
-func (t *tagReader) seek(a, b string) bool {
-	for {
-		win := t.buf[t.pos:t.end]
-		i, j := nameIndex(win, a), nameIndex(win, b)
-		if i < 0 || (j >= 0 && j < i) {
-			i = j
+// check records a problem found in strict mode; false when there is one.
+func (t *tagReader) check(err error) bool {
+	if err != nil {
+		t.err = err
+		return false
+	}
+	return true
+}
+
+// xmlError is XML that encoding/xml (which excelize reads the sheet with)
+// refuses; excelize's row iterator stops there without an error, so the
+// strict pass refuses it first.
+type xmlError struct{ msg string }
+
+func (e *xmlError) Error() string { return e.msg }
+
+// checkTag checks the tag just read as encoding/xml would: a name, quoted
+// attributes without "<", matching end tags.
+func (t *tagReader) checkTag() error {
+	if !xmlName(t.qname) {
+		return &xmlError{fmt.Sprintf("%q is not a valid tag", clipBytes(t.qname))}
+	}
+	if t.isEnd {
+		if len(bytes.TrimLeft(t.attrs, " \t\r\n")) > 0 || t.isEmpty {
+			return &xmlError{fmt.Sprintf("end tag </%s> has more than its name", t.qname)}
 		}
-		if i >= 0 {
+		n := len(t.open)
+		if n == 0 {
+			return &xmlError{fmt.Sprintf("end tag </%s> closes nothing", t.qname)}
+		}
+		top := t.names[t.open[n-1]:]
+		if !bytes.Equal(top, t.qname) {
+			return &xmlError{fmt.Sprintf("element <%s> is closed by </%s>", top, t.qname)}
+		}
+		t.names, t.open = t.names[:t.open[n-1]], t.open[:n-1]
+		return nil
+	}
+	a := t.attrs
+	for {
+		name, val, rest, ok := nextAttr(a)
+		if !ok {
+			break
+		}
+		if !xmlName(name) {
+			return &xmlError{fmt.Sprintf("tag <%s> has an attribute without a valid name", t.qname)}
+		}
+		if bytes.IndexByte(val, '<') >= 0 {
+			return &xmlError{fmt.Sprintf("tag <%s> has a \"<\" in an attribute value", t.qname)}
+		}
+		if err := checkText(val, true); err != nil {
+			return err
+		}
+		a = rest
+	}
+	if len(bytes.TrimLeft(a, " \t\r\n")) > 0 {
+		return &xmlError{fmt.Sprintf("tag <%s> has an attribute without a quoted value", t.qname)}
+	}
+	if !t.isEmpty {
+		if len(t.open) >= maxDepth {
+			return &xmlError{fmt.Sprintf("elements are nested more than %d deep", maxDepth)}
+		}
+		t.open = append(t.open, len(t.names))
+		t.names = append(t.names, t.qname...)
+	}
+	return nil
+}
+
+// maxDepth bounds the nesting of elements in strict mode.
+const maxDepth = 256
+
+// xmlName reports whether b is an element or attribute name encoding/xml
+// reads (ASCII only: sheet XML has no other).
+func xmlName(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for i, c := range b {
+		switch {
+		case c >= 0x80:
+			return false
+		case c|0x20 >= 'a' && c|0x20 <= 'z', c == '_', c == ':':
+		case i > 0 && (c >= '0' && c <= '9' || c == '.' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// checkConstruct checks a comment, CDATA section, processing instruction
+// or declaration, whole, as encoding/xml would read it.
+func checkConstruct(b []byte) error {
+	switch {
+	case bytes.HasPrefix(b, []byte("<!--")):
+		body := b[4 : len(b)-3]
+		if bytes.Contains(body, []byte("--")) || bytes.HasSuffix(body, []byte("-")) {
+			return &xmlError{`a comment has "--" in it`}
+		}
+		return checkRunes(body)
+	case bytes.HasPrefix(b, []byte("<![CDATA[")):
+		return checkRunes(b[9 : len(b)-3])
+	case bytes.HasPrefix(b, []byte("<?")):
+		body := b[2 : len(b)-2]
+		target, rest, _ := bytes.Cut(body, []byte(" "))
+		if !xmlName(target) {
+			return &xmlError{"a processing instruction has no valid name"}
+		}
+		if string(target) == "xml" {
+			if v, ok := attr(rest, "version"); ok && string(v) != "1.0" {
+				return &xmlError{fmt.Sprintf("XML version %q is not read", v)}
+			}
+			if e, ok := attr(rest, "encoding"); ok && !strings.EqualFold(string(e), "utf-8") {
+				return &xmlError{fmt.Sprintf("the sheet's XML is in %q; only UTF-8 is read", e)}
+			}
+		}
+		return checkRunes(body)
+	}
+	return &xmlError{"a sheet's XML has no DOCTYPE or other declarations"}
+}
+
+// checkText checks character data (or an attribute value) as encoding/xml
+// does: known entities only, characters XML allows, valid UTF-8, and no
+// "]]>" outside CDATA.
+func checkText(b []byte, attrValue bool) error {
+	for i := 0; i < len(b); {
+		c := b[i]
+		switch {
+		case c >= 0x20 && c < 0x80 && c != '&' && c != ']':
+			i++
+		case c == '\t' || c == '\n' || c == '\r':
+			i++
+		case c == '&':
+			n, ok := entity(b[i:])
+			if !ok {
+				return &xmlError{fmt.Sprintf("%q is not an entity XML knows", clipBytes(b[i:min(len(b), i+12)]))}
+			}
+			i += n
+		case c == ']':
+			if !attrValue && bytes.HasPrefix(b[i:], []byte("]]>")) {
+				return &xmlError{`"]]>" in text`}
+			}
+			i++
+		case c < 0x80:
+			return &xmlError{fmt.Sprintf("the character %U is not allowed in XML", rune(c))}
+		default:
+			r, size := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && size == 1 {
+				return &xmlError{"the text is not valid UTF-8"}
+			}
+			if !xmlChar(r) {
+				return &xmlError{fmt.Sprintf("the character %U is not allowed in XML", r)}
+			}
+			i += size
+		}
+	}
+	return nil
+}
+
+// checkRunes checks text without entities (CDATA, comments).
+func checkRunes(b []byte) error {
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			return &xmlError{"the text is not valid UTF-8"}
+		}
+		if !xmlChar(r) {
+			return &xmlError{fmt.Sprintf("the character %U is not allowed in XML", r)}
+		}
+		b = b[size:]
+	}
+	return nil
+}
+
+// entity reads the entity reference at the start of b ("&amp;", "&#10;")
+// and gives its length; only the five named entities XML predefines are known.
+func entity(b []byte) (int, bool) {
+	semi := bytes.IndexByte(b[:min(len(b), 12)], ';')
+	if semi < 0 {
+		return 0, false
+	}
+	name := b[1:semi]
+	switch string(name) {
+	case "lt", "gt", "amp", "apos", "quot":
+		return semi + 1, true
+	}
+	if len(name) < 2 || name[0] != '#' {
+		return 0, false
+	}
+	digits, base := name[1:], 10
+	if digits[0] == 'x' {
+		digits, base = digits[1:], 16
+	}
+	n, err := strconv.ParseUint(string(digits), base, 32)
+	if err != nil || len(digits) == 0 || n > unicode.MaxRune {
+		return 0, false
+	}
+	r := rune(n)
+	if r >= 0xD800 && r <= 0xDFFF {
+		return semi + 1, true // encoding/xml reads a surrogate as U+FFFD
+	}
+	return semi + 1, xmlChar(r)
+}
+
+// xmlChar reports whether XML 1.0 allows the character.
+func xmlChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D ||
+		r >= 0x20 && r <= 0xD7FF ||
+		r >= 0xE000 && r <= 0xFFFD ||
+		r >= 0x10000 && r <= 0x10FFFF
+}
+
+// textTail is how many bytes at the end of text may be cut by a read: an
+// unfinished entity, rune, or "]]".
+func textTail(b []byte) int {
+	keep := 0
+	if amp := bytes.LastIndexByte(b, '&'); amp >= 0 && len(b)-amp < 12 && bytes.IndexByte(b[amp:], ';') < 0 {
+		keep = len(b) - amp
+	}
+	for i := 1; i <= utf8.UTFMax && i <= len(b); i++ {
+		if c := b[len(b)-i]; c >= 0xC0 { // the start of a rune
+			if !utf8.FullRune(b[len(b)-i:]) {
+				keep = max(keep, i)
+			}
+			break
+		} else if c < 0x80 {
+			break
+		}
+	}
+	if bytes.HasSuffix(b, []byte("]")) {
+		keep = max(keep, 2)
+	}
+	return min(keep, len(b))
+}
+
+func clipBytes(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "…"
+	}
+	return string(b)
+}
+
+// seek moves to the next tag whose local name is name and reads it; the
+// text in between is not looked at but for that name.
+func (t *tagReader) seek(name string) bool {
+	for {
+		if i := nameIndex(t.buf[t.pos:t.end], name); i >= 0 {
 			t.pos += i
 			return t.next()
 		}
 		// Keep a tail that may hold the start of a tag split by the read.
 		t.pos = max(t.pos, t.end-64)
 		if !t.fill() {
-			if t.err == nil && !t.eof {
-				t.err = io.ErrUnexpectedEOF
-			}
 			return false
 		}
 	}

@@ -164,6 +164,8 @@ func (s Settings) Open(dir string) (filesource.FS, error) {
 // Fields documents the block for connector specs, prefixed "transport.".
 func Fields() []connectors.Field {
 	return []connectors.Field{
+		{Name: "transport", Type: "map", Default: "a local directory",
+			Description: "Where the partner's files are and how to log in; the keys below."},
 		{Name: "transport.type", Type: "string", Default: Dir,
 			Description: "Where the partner's files are: dir (a local directory), ftp or sftp. inbox, archive, quarantine and outbox are paths on it."},
 		{Name: "transport.address", Type: "string",
