@@ -34,6 +34,8 @@ import (
 	"github.com/procurehub/procurehub/connectors/filesource"
 	"github.com/procurehub/procurehub/connectors/filesource/transport"
 	"github.com/procurehub/procurehub/connectors/mapping"
+	"github.com/procurehub/procurehub/internal/store/postgres"
+	"github.com/procurehub/procurehub/internal/store/postgres/pgtest"
 	"github.com/procurehub/procurehub/internal/store/sqlite"
 	"github.com/procurehub/procurehub/pipelines"
 )
@@ -175,6 +177,20 @@ func ledgerOf(h *hub) *sqlite.Store { return h.ing.Ledger.(*sqlite.Store) }
 func sha(content string) string {
 	sum := sha256.Sum256([]byte(content))
 	return hex.EncodeToString(sum[:])
+}
+
+// postgresLedger is the production store in a fresh schema of the test server.
+func postgresLedger(t *testing.T) *postgres.Store {
+	t.Helper()
+	st, err := postgres.Open(t.Context(), pgtest.Schema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 func newLedger(t *testing.T) *sqlite.Store {
@@ -392,7 +408,7 @@ func runScenarios(t *testing.T, start func(t *testing.T) dropServer) {
 
 	t.Run("two instances polling one inbox take each file exactly once", func(t *testing.T) {
 		srv := start(t)
-		ledger := newLedger(t) // one store, as instances share one database
+		ledger := postgresLedger(t) // instances share one PostgreSQL database
 		a := newHub(t, srv, hubOptions{owner: "instance-a", ledger: ledger})
 		b := newHub(t, srv, hubOptions{owner: "instance-b", ledger: ledger})
 		const files = 20
@@ -424,6 +440,12 @@ func runScenarios(t *testing.T, start func(t *testing.T) dropServer) {
 		}
 		if left := inInbox(t, srv); len(left) != 0 {
 			t.Errorf("left in the inbox: %v", left)
+		}
+		for i := range files {
+			name := fmt.Sprintf("po-%02d.csv", i)
+			if r := outboxReceipt(t, srv, name); r.Status != connectors.StatusDone || r.Accepted != 3 {
+				t.Errorf("the partner reads %s for %s (%d accepted); want done, 3", r.Status, name, r.Accepted)
+			}
 		}
 	})
 
