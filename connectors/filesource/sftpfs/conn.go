@@ -230,7 +230,7 @@ func (c *conn) run(ctx context.Context, timeout time.Duration, fn func(context.C
 	if !stop() {
 		return &abortedError{cause: context.Cause(ctx)}
 	}
-	if false && err != nil && ctx.Err() != nil {
+	if err != nil && ctx.Err() != nil {
 		// fn gave up when ctx ended (ReadDirContext does) before the
 		// watchdog ran: its request may still be pending, and a server
 		// answers in order, so the connection must go all the same.
