@@ -15,22 +15,27 @@ package erpexport
 //     mapping's sheet (name or 1-based position, default the first) is
 //     chosen, or a FileError lists the sheets there are.
 //  3. The selected sheet's XML is read once before excelize parses it
-//     (scanSheet): its zip checksum and the end of its cells are checked,
-//     so that a damaged or cut sheet is refused before any record, and its
-//     merged ranges, which come after the cells in the XML, are kept.
+//     (scanSheet): its zip checksum, its XML as excelize's parser would
+//     take it, and the order of its rows and cells are checked, so that a
+//     damaged or cut sheet is refused before any record; each cell's type
+//     and style go to a journal, and its merged ranges, which come after
+//     the cells in the XML, are kept.
 //  4. The rows are streamed with excelize's Rows iterator, with raw cell
 //     values (the XML text: no float rounding, no number formats applied).
-//     A sheetScanner runs in step with it and tells each cell's type and
-//     style, which excelize's iterator does not give, so that numbers,
-//     dates and text are each read as what they are (see cellText).
+//     The journal of the first pass, read in step with it, tells each
+//     cell's type and style, which excelize's iterator does not give, so
+//     that numbers, dates and text are each read as what they are (see
+//     cellText).
 //  5. The header is the mapping's header_row, or the first of the first 20
 //     non-empty rows that fits the mapping; the rows after it go to the
 //     mapping's RowBuilder, like the CSV decoder's.
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -260,6 +265,7 @@ type xlsxRead struct {
 	part     *zip.File // its XML
 	date1904 bool
 	merges   []mergeRange
+	journal  *cellJournal
 	styles   map[int]numFormat
 }
 
@@ -268,6 +274,9 @@ func (x *xlsxRead) fileError(code, format string, args ...any) error {
 }
 
 func (x *xlsxRead) close() {
+	if x.journal != nil {
+		x.journal.close()
+	}
 	if x.book != nil {
 		_ = x.book.Close() // removes excelize's temporary files
 	}
@@ -708,12 +717,6 @@ func (x *xlsxRead) decode() error {
 		return x.fileError(CodeCorruptXLSX, "sheet %q cannot be read: %v", x.sheet, err)
 	}
 	defer rows.Close()
-	rc, err := x.part.Open()
-	if err != nil {
-		return x.fileError(CodeCorruptXLSX, "sheet %q cannot be read: %v", x.sheet, err)
-	}
-	defer rc.Close()
-	shadow := newSheetScanner(rc)
 	merged := mergeFill{ranges: x.merges}
 	h := headerSearch{x: x}
 	var b mapping.RowBuilder
@@ -732,7 +735,7 @@ func (x *xlsxRead) decode() error {
 		if err != nil {
 			return x.fileError(CodeCorruptXLSX, "sheet %q, row %d cannot be read: %v", x.sheet, n, err)
 		}
-		info, err := shadow.row(n)
+		info, err := x.journal.row(n)
 		if err != nil {
 			return x.sheetError(err)
 		}
@@ -762,11 +765,11 @@ func (x *xlsxRead) decode() error {
 	if err := rows.Error(); err != nil {
 		return x.fileError(CodeTooLarge, "sheet %q: %v", x.sheet, err)
 	}
-	// excelize stops quietly at XML its parser refuses; the scanner, which
-	// checked the whole sheet, still has rows then.
-	if next, ok, err := shadow.nextRow(); err != nil || ok {
+	// excelize stops quietly at XML its parser refuses; the journal of
+	// the checked sheet still has rows then.
+	if next, err := x.journal.rest(); err != nil || next > 0 {
 		if err == nil {
-			err = &sheetXMLError{row: next, msg: fmt.Sprintf("the sheet's XML cannot be parsed from row %d on", next)}
+			err = &sheetXMLError{row: next, msg: fmt.Sprintf("the sheet's XML cannot be read from row %d on", next)}
 		}
 		return x.sheetError(err)
 	}
@@ -1421,52 +1424,177 @@ func (e *sheetXMLError) Error() string {
 	return e.msg
 }
 
+// cellJournal keeps what scanSheet learnt about each cell (type, style,
+// formula, stored value) for the rows excelize then reads: about three
+// bytes a cell in a temporary file, read back in step with excelize's Rows.
+// A row is its number (as the gap from the row before), its cell count,
+// then per cell the gap from the column before, a byte of kind and flags,
+// and the style.
+type cellJournal struct {
+	f       *os.File
+	w       *bufio.Writer
+	r       *bufio.Reader
+	buf     []byte
+	lastRow int // last row written, or read
+	next    int // the row read ahead, 0 when none
+	cells   []cellInfo
+}
+
+func newCellJournal() (*cellJournal, error) {
+	f, err := os.CreateTemp("", "procurehub-xlsx-cells-*")
+	if err != nil {
+		return nil, err
+	}
+	return &cellJournal{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+}
+
+func (j *cellJournal) close() {
+	_ = j.f.Close()
+	_ = os.Remove(j.f.Name())
+}
+
+// Flags of a journal cell, beside its kind in the low bits.
+const (
+	jFormula = 1 << 4
+	jValue   = 1 << 5
+	jText    = 1 << 6
+)
+
+// write adds a row; rows come in order and a row without cells is left out.
+func (j *cellJournal) write(row int, cells []cellInfo) error {
+	n := 0
+	for _, c := range cells {
+		if c.kind != cellNone {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	b := binary.AppendUvarint(j.buf[:0], uint64(row-j.lastRow))
+	b = binary.AppendUvarint(b, uint64(n))
+	prev := -1
+	for col, c := range cells {
+		if c.kind == cellNone {
+			continue
+		}
+		flags := byte(c.kind)
+		if c.formula {
+			flags |= jFormula
+		}
+		if c.value {
+			flags |= jValue
+		}
+		if c.text {
+			flags |= jText
+		}
+		b = binary.AppendUvarint(b, uint64(col-prev))
+		b = append(b, flags)
+		b = binary.AppendUvarint(b, uint64(c.style))
+		prev = col
+	}
+	j.buf, j.lastRow = b, row
+	_, err := j.w.Write(b)
+	return err
+}
+
+// rewind ends the writing and starts the reading.
+func (j *cellJournal) rewind() error {
+	if err := j.w.Flush(); err != nil {
+		return err
+	}
+	if _, err := j.f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	j.r, j.lastRow = bufio.NewReaderSize(j.f, 64<<10), 0
+	return nil
+}
+
+// row returns the cells of row n, by 0-based column; rows are asked in
+// order. nil when the row has no cells.
+func (j *cellJournal) row(n int) ([]cellInfo, error) {
+	if j.next == 0 {
+		if err := j.read(); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case j.next == 0 || j.next > n:
+		return nil, nil
+	case j.next < n:
+		return nil, &sheetXMLError{row: j.next, msg: "the rows do not line up with the spreadsheet reader's"}
+	}
+	j.next = 0
+	return j.cells, nil
+}
+
+// rest returns the next row not yet asked for, 0 when there is none.
+func (j *cellJournal) rest() (int, error) {
+	if j.next == 0 {
+		if err := j.read(); err != nil {
+			return 0, err
+		}
+	}
+	return j.next, nil
+}
+
+// read reads the next row into j.next and j.cells.
+func (j *cellJournal) read() error {
+	gap, err := binary.ReadUvarint(j.r)
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	n, err := binary.ReadUvarint(j.r)
+	if err != nil {
+		return err
+	}
+	j.lastRow += int(gap)
+	j.next = j.lastRow
+	j.cells = j.cells[:0]
+	col := -1
+	for range n {
+		d, err := binary.ReadUvarint(j.r)
+		if err != nil {
+			return err
+		}
+		flags, err := j.r.ReadByte()
+		if err != nil {
+			return err
+		}
+		style, err := binary.ReadUvarint(j.r)
+		if err != nil {
+			return err
+		}
+		col += int(d)
+		for len(j.cells) < col {
+			j.cells = append(j.cells, cellInfo{})
+		}
+		j.cells = append(j.cells, cellInfo{kind: cellKind(flags & 0x0F), formula: flags&jFormula != 0,
+			value: flags&jValue != 0, text: flags&jText != 0, style: int32(style)})
+	}
+	return nil
+}
+
 // sheetScanner reads a worksheet's XML row by row without building XML
 // tokens: for each row, the type, style and formula of each cell, which
 // excelize's Rows iterator does not tell. It checks the order of rows and
 // cells as it goes: excelize places a cell by its position in the XML, so
 // a sheet with cells out of order would give values under the wrong
-// headers.
+// headers. With its tagReader strict, it checks the XML as encoding/xml
+// would read it.
 type sheetScanner struct {
 	t       tagReader
 	inData  bool // inside sheetData
 	done    bool // past sheetData
 	lastRow int
 	cells   []cellInfo
-	pending int // a row read ahead by row(), 0 when none
-
-	endTag  []byte // "</c>" for the cell being read, with its prefix
-	markers struct {
-		prefix   string
-		f, v, is []byte // "<f", "<v", "<is" with the prefix
-	}
 }
 
 func newSheetScanner(r io.Reader) *sheetScanner {
 	return &sheetScanner{t: tagReader{r: r, buf: make([]byte, 256<<10)}}
-}
-
-// row returns the cells of row n, which must follow the row asked before;
-// nil when the sheet has no cells on that row.
-func (s *sheetScanner) row(n int) ([]cellInfo, error) {
-	if s.pending == 0 {
-		next, ok, err := s.nextRow()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, nil
-		}
-		s.pending = next
-	}
-	switch {
-	case s.pending > n:
-		return nil, nil
-	case s.pending < n:
-		return nil, &sheetXMLError{row: s.pending, msg: "the rows do not line up with the spreadsheet reader's"}
-	}
-	s.pending = 0
-	return s.cells, nil
 }
 
 // truncated is the error for a sheet whose XML ends too soon.
@@ -1490,10 +1618,6 @@ func (s *sheetScanner) truncated() error {
 // nextRow reads the next row element: its number and its cells (in
 // s.cells, by 0-based column). ok is false after the last row.
 func (s *sheetScanner) nextRow() (row int, ok bool, err error) {
-	if s.pending != 0 {
-		row, s.pending = s.pending, 0
-		return row, true, nil
-	}
 	s.cells = s.cells[:0]
 	t := &s.t
 	for !s.inData {
@@ -1590,52 +1714,8 @@ func (s *sheetScanner) skipElement() error {
 }
 
 // cellBody reads a cell's children, after its start tag: a formula (f),
-// a value (v) and an inline string (is). The whole cell is usually in the
-// buffer and is looked at in one piece; a cell with a comment or CDATA in
-// it is walked tag by tag.
+// a value (v; text in it or not) and an inline string (is).
 func (s *sheetScanner) cellBody(info *cellInfo) error {
-	t := &s.t
-	prefix := t.qname[:len(t.qname)-len(t.name)]
-	if s.markers.f == nil || string(prefix) != s.markers.prefix {
-		s.markers.prefix = string(prefix)
-		s.markers.f = append([]byte("<"+s.markers.prefix), 'f')
-		s.markers.v = append([]byte("<"+s.markers.prefix), 'v')
-		s.markers.is = append([]byte("<"+s.markers.prefix), 'i', 's')
-	}
-	if t.strict {
-		return s.walkCell(info)
-	}
-	s.endTag = append(append(append(s.endTag[:0], "</"...), t.qname...), '>')
-	for {
-		body := t.buf[t.pos:t.end]
-		end := bytes.Index(body, s.endTag)
-		if end < 0 {
-			if !t.more() {
-				return s.truncated()
-			}
-			continue
-		}
-		body = body[:end]
-		if bytes.Contains(body, []byte("<!")) {
-			return s.walkCell(info)
-		}
-		info.formula = hasTag(body, s.markers.f)
-		if i := tagIndex(body, s.markers.v); i >= 0 {
-			info.value = true
-			if gt := bytes.IndexByte(body[i:], '>'); gt >= 0 && body[i+gt-1] != '/' {
-				info.text = i+gt+1 < len(body) && body[i+gt+1] != '<'
-			}
-		}
-		if hasTag(body, s.markers.is) {
-			info.value = true
-		}
-		t.pos += end + len(s.endTag)
-		return nil
-	}
-}
-
-// walkCell reads a cell's children tag by tag.
-func (s *sheetScanner) walkCell(info *cellInfo) error {
 	t := &s.t
 	inV := false
 	for depth := 1; depth > 0; {
@@ -1667,27 +1747,6 @@ func (s *sheetScanner) walkCell(info *cellInfo) error {
 	}
 	return nil
 }
-
-// tagIndex finds a start tag by its marker ("<v"): the marker followed by
-// the end of the name.
-func tagIndex(b, marker []byte) int {
-	for off := 0; ; {
-		i := bytes.Index(b[off:], marker)
-		if i < 0 {
-			return -1
-		}
-		i += off
-		if j := i + len(marker); j < len(b) {
-			switch b[j] {
-			case '>', '/', ' ', '\t', '\r', '\n':
-				return i
-			}
-		}
-		off = i + 1
-	}
-}
-
-func hasTag(b, marker []byte) bool { return tagIndex(b, marker) >= 0 }
 
 // rowNumber reads a row element's r attribute: a row without one follows
 // the row before, as excelize reads it.
@@ -1809,18 +1868,24 @@ func columnOf(ref []byte) (int, bool) {
 // published: excelize's row iterator stops quietly at XML its parser
 // refuses, and places cells by their order in the XML. Up to the end of
 // the cells it checks what encoding/xml checks (tags, entities,
-// characters) and the order of rows and cells; it checks the zip
-// checksum, and keeps the merged ranges, which the XML has after the cells.
+// characters) and the order of rows and cells, and writes each cell's
+// type and style to the journal; it checks the zip checksum, and keeps the
+// merged ranges, which the XML has after the cells.
 func (x *xlsxRead) scanSheet() error {
 	rc, err := x.part.Open()
 	if err != nil {
 		return x.fileError(CodeCorruptXLSX, "sheet %q cannot be read: %v", x.sheet, err)
 	}
 	defer rc.Close()
+	j, err := newCellJournal()
+	if err != nil {
+		return fmt.Errorf("%s: %s: %w", FormatXLSX, x.in.Name, err)
+	}
+	x.journal = j
 	s := newSheetScanner(ctxReader{x.ctx, rc})
 	s.t.strict = true
-	for n := 0; ; n++ {
-		_, ok, err := s.nextRow()
+	for {
+		row, ok, err := s.nextRow()
 		if ctxErr := x.ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
@@ -1830,6 +1895,12 @@ func (x *xlsxRead) scanSheet() error {
 		if !ok {
 			break
 		}
+		if err := j.write(row, s.cells); err != nil {
+			return fmt.Errorf("%s: %s: %w", FormatXLSX, x.in.Name, err)
+		}
+	}
+	if err := j.rewind(); err != nil {
+		return fmt.Errorf("%s: %s: %w", FormatXLSX, x.in.Name, err)
 	}
 	t := &s.t
 	t.strict = false
@@ -2342,8 +2413,8 @@ func tagEnd(b []byte) (int, bool) {
 	if end < 0 {
 		return 0, false
 	}
-	if bytes.IndexByte(b[:end], '"') < 0 && bytes.IndexByte(b[:end], '\'') < 0 {
-		return end, true
+	if bytes.IndexByte(b[:end], '\'') < 0 && bytes.Count(b[:end], []byte{'"'})%2 == 0 {
+		return end, true // the usual tag: no > inside its quotes
 	}
 	var quote byte
 	for i := 1; i < len(b); i++ {
