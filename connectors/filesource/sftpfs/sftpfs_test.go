@@ -51,6 +51,7 @@ func writeKnownHosts(t *testing.T, lines ...string) string {
 }
 
 func TestContractInProcessServer(t *testing.T) {
+	t.Parallel()
 	s := startTestServer(t, serverOptions{})
 	runContract(t, contractServer{
 		FS:      newFS(t, testConfig(s)),
@@ -79,6 +80,7 @@ func encryptedKey(t *testing.T) ([]byte, ssh.PublicKey) {
 }
 
 func TestNewChecksTheConfigWithoutConnecting(t *testing.T) {
+	t.Parallel()
 	keyPEM, _ := newTestKeyPEM(t)
 	encryptedPEM, pub := encryptedKey(t)
 	knownHosts := writeKnownHosts(t, knownhosts.Line([]string{"[127.0.0.1]:2222"}, pub))
@@ -129,6 +131,7 @@ func TestNewChecksTheConfigWithoutConnecting(t *testing.T) {
 }
 
 func TestAddressWithoutPortGetsPort22(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"sftp.example.com":      "sftp.example.com:22",
 		"sftp.example.com:2222": "sftp.example.com:2222",
@@ -150,6 +153,7 @@ func newTestKeyPEM(t *testing.T) ([]byte, ssh.PublicKey) {
 }
 
 func TestStringAndLogsCarryNoSecret(t *testing.T) {
+	t.Parallel()
 	_, keyPEM := newTestKey(t)
 	cfg := Config{Address: "sftp.example.com", User: "acme-orders", Password: "hunter2-secret", PrivateKey: keyPEM, InsecureIgnoreHostKey: true}
 	f := newFS(t, cfg)
@@ -169,6 +173,7 @@ func TestStringAndLogsCarryNoSecret(t *testing.T) {
 }
 
 func TestLogsInWithPasswordOrKey(t *testing.T) {
+	t.Parallel()
 	encryptedPEM, encryptedPub := encryptedKey(t)
 	s := startTestServer(t, serverOptions{authorize: encryptedPub})
 	otherKey, _ := newTestKeyPEM(t)
@@ -193,6 +198,7 @@ func TestLogsInWithPasswordOrKey(t *testing.T) {
 }
 
 func TestWrongPasswordIsAClearError(t *testing.T) {
+	t.Parallel()
 	s := startTestServer(t, serverOptions{})
 	cfg := testConfig(s)
 	cfg.Password = "wrong-password-123"
@@ -212,6 +218,7 @@ func TestWrongPasswordIsAClearError(t *testing.T) {
 }
 
 func TestHostKeyMismatchIsRefusedBeforeLogin(t *testing.T) {
+	t.Parallel()
 	s := startTestServer(t, serverOptions{})
 	other, _ := newTestKey(t)
 	cfg := testConfig(s)
@@ -232,6 +239,7 @@ func TestHostKeyMismatchIsRefusedBeforeLogin(t *testing.T) {
 }
 
 func TestUnknownHostIsRefused(t *testing.T) {
+	t.Parallel()
 	s := startTestServer(t, serverOptions{})
 	cfg := testConfig(s)
 	cfg.KnownHostsFile = writeKnownHosts(t, knownhosts.Line([]string{"sftp.example.com"}, s.HostKeys[0].PublicKey()))
@@ -248,6 +256,7 @@ func TestUnknownHostIsRefused(t *testing.T) {
 }
 
 func TestInsecureIgnoreHostKeySkipsTheCheck(t *testing.T) {
+	t.Parallel()
 	s := startTestServer(t, serverOptions{})
 	cfg := testConfig(s)
 	cfg.KnownHostsFile, cfg.InsecureIgnoreHostKey = "", true
@@ -259,6 +268,7 @@ func TestInsecureIgnoreHostKeySkipsTheCheck(t *testing.T) {
 // A server with several host keys shows the one it prefers unless the
 // client asks for the types its known_hosts holds.
 func TestAnyOfTheServersHostKeysInKnownHostsIsEnough(t *testing.T) {
+	t.Parallel()
 	s := startTestServer(t, serverOptions{ecdsaHostKey: true})
 	for _, k := range s.HostKeys {
 		t.Run(k.PublicKey().Type()+" alone", func(t *testing.T) {
@@ -272,6 +282,7 @@ func TestAnyOfTheServersHostKeysInKnownHostsIsEnough(t *testing.T) {
 }
 
 func TestRelativePathsStartAtTheLoginDirectory(t *testing.T) {
+	t.Parallel()
 	s := startTestServer(t, serverOptions{})
 	f := newFS(t, testConfig(s))
 	ctx := context.Background()
@@ -287,6 +298,7 @@ func TestRelativePathsStartAtTheLoginDirectory(t *testing.T) {
 }
 
 func TestReconnectsAfterTheServerDropsTheConnection(t *testing.T) {
+	t.Parallel()
 	s := startTestServer(t, serverOptions{})
 	f := newFS(t, testConfig(s))
 	ctx := context.Background()
@@ -327,6 +339,7 @@ func TestReconnectsAfterTheServerDropsTheConnection(t *testing.T) {
 }
 
 func TestReadFailsWhenTheConnectionDropsMidFile(t *testing.T) {
+	t.Parallel()
 	const size, cutAt = 4 << 20, 1 << 20
 	ways := []struct {
 		name string
@@ -401,6 +414,7 @@ func TestReadFailsWhenTheConnectionDropsMidFile(t *testing.T) {
 }
 
 func TestAReadWithoutAnswerTimesOut(t *testing.T) {
+	t.Parallel()
 	opts := serverOptions{cutAt: 1 << 20, reached: make(chan struct{}, 1), release: make(chan struct{})}
 	s := startTestServer(t, opts)
 	cfg := testConfig(s)
@@ -430,6 +444,7 @@ func TestAReadWithoutAnswerTimesOut(t *testing.T) {
 }
 
 func TestACallWithoutAnswerTimesOutAndTheNextOneReconnects(t *testing.T) {
+	t.Parallel()
 	s := startTestServer(t, serverOptions{stall: func(method, path string) bool { return strings.HasSuffix(path, "/slow") }})
 	cfg := testConfig(s)
 	cfg.Timeout = 300 * time.Millisecond
@@ -449,6 +464,7 @@ func TestACallWithoutAnswerTimesOutAndTheNextOneReconnects(t *testing.T) {
 }
 
 func TestACanceledContextEndsTheCallPromptly(t *testing.T) {
+	t.Parallel()
 	s := startTestServer(t, serverOptions{stall: func(method, path string) bool { return strings.HasSuffix(path, "/slow") }})
 	f := newFS(t, testConfig(s)) // 5 s timeout
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -467,6 +483,7 @@ func TestACanceledContextEndsTheCallPromptly(t *testing.T) {
 }
 
 func TestConnectingToASilentServerTimesOut(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -503,6 +520,7 @@ func TestConnectingToASilentServerTimesOut(t *testing.T) {
 // what matters is that SSH_FX_PERMISSION_DENIED becomes fs.ErrPermission.
 // TestRealSSHDPermissionDenied checks the same against OpenSSH.
 func TestPermissionDeniedIsFsErrPermission(t *testing.T) {
+	t.Parallel()
 	s := startTestServer(t, serverOptions{deny: func(method, path string) bool {
 		return strings.Contains(path, "/locked/") && method != "Lstat" && method != "Stat"
 	}})
@@ -528,6 +546,7 @@ func TestPermissionDeniedIsFsErrPermission(t *testing.T) {
 }
 
 func TestWriteFileWithoutPosixRenameReplacesToo(t *testing.T) {
+	t.Parallel()
 	s := startTestServer(t, serverOptions{})
 	f := newFS(t, testConfig(s))
 	f.noPosixRename = true
@@ -549,6 +568,7 @@ func TestWriteFileWithoutPosixRenameReplacesToo(t *testing.T) {
 }
 
 func TestKeepaliveKeepsAHealthyConnection(t *testing.T) {
+	t.Parallel()
 	s := startTestServer(t, serverOptions{})
 	f := newFS(t, testConfig(s))
 	f.keepaliveAfter = 0 // check before every call
@@ -563,6 +583,7 @@ func TestKeepaliveKeepsAHealthyConnection(t *testing.T) {
 }
 
 func TestCloseIsIdempotentAndCallsAfterItFail(t *testing.T) {
+	t.Parallel()
 	s := startTestServer(t, serverOptions{})
 	f := newFS(t, testConfig(s))
 	dir := t.TempDir()
@@ -589,6 +610,7 @@ func TestCloseIsIdempotentAndCallsAfterItFail(t *testing.T) {
 }
 
 func TestListReturnsEveryFileOfABigDirectory(t *testing.T) {
+	t.Parallel()
 	s := startTestServer(t, serverOptions{})
 	f := newFS(t, testConfig(s))
 	dir := t.TempDir()
