@@ -49,7 +49,8 @@ type testServer struct {
 	closing chan struct{} // closed by Close: releases stalled handlers
 	wg      sync.WaitGroup
 
-	logins atomic.Int32 // connections that logged in
+	logins  atomic.Int32 // connections that logged in
+	dropped atomic.Bool  // dropOnce has fired
 }
 
 type serverOptions struct {
@@ -66,6 +67,11 @@ type serverOptions struct {
 	ecdsaHostKey bool
 	// authorize is one more client key accepted for testUser.
 	authorize ssh.PublicKey
+	// dropOnce drops every connection the first time a command of this
+	// method comes, before doing it or, with dropAfter, after doing it
+	// and before answering.
+	dropOnce  string
+	dropAfter bool
 }
 
 func startTestServer(t testing.TB, opts serverOptions) *testServer {
@@ -312,6 +318,17 @@ func (h *diskHandler) Filecmd(r *sftp.Request) error {
 			return err
 		}
 	}
+	if r.Method == h.s.opts.dropOnce && h.s.dropped.CompareAndSwap(false, true) {
+		if h.s.opts.dropAfter {
+			_ = h.filecmd(r)
+		}
+		h.s.DropConnections()
+		return sftp.ErrSSHFxConnectionLost
+	}
+	return h.filecmd(r)
+}
+
+func (h *diskHandler) filecmd(r *sftp.Request) error {
 	switch r.Method {
 	case "Rename":
 		return renameLikeOpenSSH(r.Filepath, r.Target)

@@ -338,6 +338,37 @@ func TestReconnectsAfterTheServerDropsTheConnection(t *testing.T) {
 	}
 }
 
+func TestARenameCutOffByADropIsNotDoneTwice(t *testing.T) {
+	t.Parallel()
+	for _, after := range []bool{false, true} {
+		name := "the server drops the connection before renaming"
+		if after {
+			name = "the server renames, then drops the connection before answering"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := startTestServer(t, serverOptions{dropOnce: "Rename", dropAfter: after})
+			f := newFS(t, testConfig(s))
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "in.csv"), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Rename(context.Background(), dir+"/in.csv", dir+"/out.csv"); err != nil {
+				t.Fatalf("Rename: %v", err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "out.csv")); err != nil {
+				t.Errorf("not moved: %v", err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "in.csv")); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("still at the old name: %v", err)
+			}
+			if !s.dropped.Load() || s.logins.Load() != 2 {
+				t.Errorf("dropped %t, %d logins; want the drop and one redial", s.dropped.Load(), s.logins.Load())
+			}
+		})
+	}
+}
+
 func TestReadFailsWhenTheConnectionDropsMidFile(t *testing.T) {
 	t.Parallel()
 	const size, cutAt = 4 << 20, 1 << 20
