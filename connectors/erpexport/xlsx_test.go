@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -1032,47 +1033,114 @@ func TestXLSXRefusesAWorkbookItCannotRead(t *testing.T) {
 	}
 }
 
-// bombSheet writes a zip whose sheet XML unpacks to size bytes of one row
-// repeated: a few hundred KB of zip.
+func TestXLSXRefusesSheetXMLExcelizeWouldStopAtBeforeAnyRecord(t *testing.T) {
+	// excelize's row iterator stops without an error where its XML parser
+	// gives up: the rows after would be lost. The decoder refuses such a
+	// sheet as a whole, before the good orders above the problem.
+	good := []string{
+		row(1, simpleHeader...),
+		row(2, N("4500012345", 0), T("MTR-750-B"), N("4", 0), T("EA"), N("185.4", 0), T("Servo motor")),
+		row(3, N("4500012346", 0), T("CBL-5M-SH"), N("10", 0), T("EA"), N("12.5", 0), T("Cable set")),
+	}
+	last := func(description string) string {
+		return `<row r="4"><c r="A4"><v>4500012347</v></c><c r="B4" t="inlineStr"><is><t>GRS-1KG</t></is></c><c r="C4"><v>2</v></c>` +
+			`<c r="D4" t="inlineStr"><is><t>EA</t></is></c><c r="E4"><v>9.8</v></c><c r="F4" t="inlineStr"><is><t>` + description + `</t></is></c></row>`
+	}
+	for _, tc := range []struct{ name, row, says string }{
+		{"a control character in a text", last("Bearing\vgrease"), "U+000B"},
+		{"an entity XML does not know", last("Bearing&nbsp;grease"), "entity"},
+		{"text that is not UTF-8", last("Fett \xfc"), "UTF-8"},
+		{"an element closed by another's end tag", strings.Replace(last("Bearing grease"), "</t></is>", "</is></t>", 1), "closed by"},
+		{"an attribute without quotes", strings.Replace(last("Bearing grease"), `r="C4"`, `r=C4`, 1), "quoted"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows := append(slices.Clone(good), tc.row)
+			book := rawWorkbook(t, false, rawSheet{name: "Orders", xml: sheetXML(rows)})
+			rec, err := decodeXLSX(t, xlsxDecoderFor(t, simpleMapping), book)
+			fe := fileError(t, rec, err, erpexport.CodeCorruptXLSX)
+			if fe.Line != 4 || !strings.Contains(fe.Message, tc.says) {
+				t.Errorf("file error %v: want row 4 and %q", fe, tc.says)
+			}
+		})
+	}
+}
+
+func TestXLSXNumberCellsInTextColumnsAreWrittenPlainly(t *testing.T) {
+	book := rawWorkbook(t, false, rawSheet{name: "Orders", xml: sheetXML([]string{
+		row(1, simpleHeader...),
+		row(2, N("4.500012345E9", 0), N("12345", 0), N("4", 0), T("EA"), N("1.5", 0), N("46083", stDate)),
+	})})
+	rec := mustDecodeXLSX(t, xlsxDecoderFor(t, simpleMapping), book)
+	got := orders(t, rec)
+	if len(got) != 1 {
+		t.Fatalf("row errors %v", rec.RowErrors)
+	}
+	if l := got[0].Lines[0]; got[0].OrderNumber != "4500012345" || l.SKU != "12345" || l.Description != "2026-03-02" {
+		t.Errorf("order %q, SKU %q, description %q; want 4500012345, 12345 and the date 2026-03-02 a date format shows",
+			got[0].OrderNumber, l.SKU, l.Description)
+	}
+}
+
+// bombSheet writes a workbook whose sheet XML unpacks to size bytes of one
+// row repeated: a few hundred KB of zip. The repeated megabyte is deflated
+// once and its blocks written again and again (each copy refers only to
+// itself), so that making the bomb costs little.
 func bombSheet(t testing.TB, size int) []byte {
 	t.Helper()
+	deflate := func(data []byte, final bool) []byte {
+		var buf bytes.Buffer
+		w, err := flate.NewWriter(&buf, flate.BestCompression)
+		must(t, err)
+		_, err = w.Write(data)
+		must(t, err)
+		if final {
+			must(t, w.Close())
+		} else {
+			must(t, w.Flush())
+		}
+		return buf.Bytes()
+	}
+	head := []byte(`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` + row(1, simpleHeader...))
+	line := []byte(`<row><c t="inlineStr"><is><t>4500012345</t></is></c><c t="inlineStr"><is><t>MTR-750-B</t></is></c><c><v>4</v></c></row>`)
+	chunk := bytes.Repeat(line, (1<<20)/len(line))
+	tail := []byte(`</sheetData></worksheet>`)
+	copies := (size - len(head) - len(tail)) / len(chunk)
+	var packed bytes.Buffer
+	packed.Write(deflate(head, false))
+	block := deflate(chunk, false)
+	crc := crc32.Update(0, crc32.IEEETable, head)
+	for range copies {
+		packed.Write(block)
+		crc = crc32.Update(crc, crc32.IEEETable, chunk)
+	}
+	packed.Write(deflate(tail, true))
+	crc = crc32.Update(crc, crc32.IEEETable, tail)
+
 	good := rawWorkbook(t, false, rawSheet{name: "Orders", xml: sheetXML([]string{row(1, simpleHeader...)})})
 	zr, err := zip.NewReader(bytes.NewReader(good), int64(len(good)))
 	must(t, err)
 	var buf bytes.Buffer
 	z := zip.NewWriter(&buf)
-	z.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.BestCompression) })
 	for _, f := range zr.File {
-		w, err := z.Create(f.Name)
-		must(t, err)
-		if f.Name != "xl/worksheets/sheet1.xml" {
-			rc, err := f.Open()
+		if f.Name == "xl/worksheets/sheet1.xml" {
+			w, err := z.CreateRaw(&zip.FileHeader{Name: f.Name, Method: zip.Deflate, CRC32: crc,
+				CompressedSize64: uint64(packed.Len()), UncompressedSize64: uint64(len(head) + copies*len(chunk) + len(tail))})
 			must(t, err)
-			_, err = io.Copy(w, rc)
+			_, err = w.Write(packed.Bytes())
 			must(t, err)
 			continue
 		}
-		head := `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` + row(1, simpleHeader...)
-		_, err = io.WriteString(w, head)
-		must(t, err)
-		line := []byte(`<row><c t="inlineStr"><is><t>4500012345</t></is></c><c t="inlineStr"><is><t>MTR-750-B</t></is></c><c><v>4</v></c></row>`)
-		chunk := bytes.Repeat(line, (1<<20)/len(line))
-		for written := len(head); written < size; written += len(chunk) {
-			_, err = w.Write(chunk)
-			must(t, err)
-		}
-		_, err = io.WriteString(w, `</sheetData></worksheet>`)
-		must(t, err)
+		must(t, z.Copy(f))
 	}
 	must(t, z.Close())
 	return buf.Bytes()
 }
 
 func TestXLSXZipBombIsRefusedBeforeItIsUnpacked(t *testing.T) {
-	if testing.Short() {
-		t.Skip("writes 200 MB through deflate")
-	}
 	bomb := bombSheet(t, 200<<20)
+	if err := checkBomb(bomb, 200<<20); err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("a %d KB workbook whose sheet unpacks to 200 MB", len(bomb)>>10)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -1085,6 +1153,34 @@ func TestXLSXZipBombIsRefusedBeforeItIsUnpacked(t *testing.T) {
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 32<<20 {
 		t.Errorf("refusing the bomb allocated %d MB", alloc>>20)
 	}
+}
+
+// checkBomb checks that the bomb is what the test says: a small zip
+// whose sheet really unpacks to at least size bytes of valid deflate data.
+func checkBomb(bomb []byte, size int) error {
+	zr, err := zip.NewReader(bytes.NewReader(bomb), int64(len(bomb)))
+	if err != nil {
+		return err
+	}
+	for _, f := range zr.File {
+		if f.Name != "xl/worksheets/sheet1.xml" {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		n, err := io.Copy(io.Discard, rc) // checks the checksum too
+		if err != nil {
+			return fmt.Errorf("the bomb's sheet does not unpack: %w", err)
+		}
+		if n < int64(size)*9/10 || len(bomb) > 1<<20 {
+			return fmt.Errorf("the bomb is %d bytes unpacking to %d", len(bomb), n)
+		}
+		return nil
+	}
+	return errors.New("the bomb has no sheet")
 }
 
 // The committed workbooks of testdata/xlsx, each named after what it
