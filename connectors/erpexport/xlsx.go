@@ -34,6 +34,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/xml"
@@ -306,7 +307,11 @@ func (x *xlsxRead) open(r io.Reader) error {
 	}
 	// The selected sheet is checked, and its merged ranges read, before
 	// excelize unpacks anything.
-	if err := x.scanSheet(); err != nil {
+	shared, err := x.scanShared()
+	if err != nil {
+		return err
+	}
+	if err := x.scanSheet(shared); err != nil {
 		return err
 	}
 	book, err := excelize.OpenFile(x.tmp.Name(), excelize.Options{
@@ -433,7 +438,15 @@ func (x *xlsxRead) checkSizes() error {
 		return x.fileError(CodeTooLarge, "the workbook has %d parts (at most %d)", len(x.zr.File), xlsxMaxParts)
 	}
 	var total, inMemory uint64
+	names := make(map[string]bool, len(x.zr.File))
 	for _, f := range x.zr.File {
+		// excelize keeps one part per name, the last; this decoder checks
+		// the first: a zip with a name twice is refused.
+		key := strings.ToLower(strings.ReplaceAll(f.Name, `\`, "/"))
+		if names[key] {
+			return x.fileError(CodeCorruptXLSX, "the workbook's zip holds %s twice", f.Name)
+		}
+		names[key] = true
 		size := f.UncompressedSize64
 		total += size
 		if total > xlsxMaxUnzip {
@@ -633,7 +646,7 @@ func (x *xlsxRead) sheets() ([]sheetEntry, error) {
 	if wbPath == "" || x.zipPart(wbPath) == nil {
 		if f := x.zipPart("mimetype"); f != nil {
 			if b, err := x.readPart(f); err == nil && bytes.Contains(b, []byte("opendocument")) {
-				return nil, x.fileError(CodeNotXLSX, "this is an OpenDocument file (%s), not XLSX: save it as .xlsx", strings.TrimSpace(string(b)))
+				return nil, x.fileError(CodeNotXLSX, "this is an OpenDocument file, not XLSX: save it as .xlsx")
 			}
 		}
 		return nil, x.fileError(CodeNotXLSX, "the file is a zip archive but not an XLSX workbook (it has no workbook part)")
@@ -1587,6 +1600,7 @@ func (j *cellJournal) read() error {
 // would read it.
 type sheetScanner struct {
 	t       tagReader
+	shared  int  // strings in the workbook's shared string table
 	inData  bool // inside sheetData
 	done    bool // past sheetData
 	lastRow int
@@ -1627,12 +1641,16 @@ func (s *sheetScanner) nextRow() (row int, ok bool, err error) {
 		if !t.next() {
 			return 0, false, s.truncated()
 		}
-		if !t.isEnd && string(t.name) == "sheetData" {
+		switch {
+		case t.isEnd:
+		case string(t.name) == "sheetData":
 			s.inData = !t.isEmpty
 			s.done = t.isEmpty
+		case cellTag(t.name):
+			return 0, false, &sheetXMLError{msg: fmt.Sprintf("the sheet has a <%s> element before its cells", t.name)}
 		}
 	}
-	// Children of sheetData: rows, and elements skipped whole.
+	// Children of sheetData: rows only (excelize takes a <row> at any depth).
 	for {
 		if !t.next() {
 			return 0, false, s.truncated()
@@ -1642,10 +1660,7 @@ func (s *sheetScanner) nextRow() (row int, ok bool, err error) {
 			return 0, false, nil
 		}
 		if string(t.name) != "row" {
-			if err := s.skipElement(); err != nil {
-				return 0, false, err
-			}
-			continue
+			return 0, false, &sheetXMLError{row: s.lastRow, msg: fmt.Sprintf("the sheet's cells hold a <%s> element, which is not a row", t.name)}
 		}
 		if row, err = s.rowNumber(t.attrs); err != nil {
 			return 0, false, err
@@ -1656,7 +1671,7 @@ func (s *sheetScanner) nextRow() (row int, ok bool, err error) {
 		}
 		break
 	}
-	// Children of the row: cells, and elements skipped whole.
+	// Children of the row: cells, and extensions skipped whole.
 	col := -1
 	for {
 		if !t.next() {
@@ -1666,6 +1681,9 @@ func (s *sheetScanner) nextRow() (row int, ok bool, err error) {
 			return row, true, nil
 		}
 		if string(t.name) != "c" {
+			if string(t.name) != "extLst" {
+				return 0, false, &sheetXMLError{row: row, msg: fmt.Sprintf("the row holds a <%s> element, which is not a cell", t.name)}
+			}
 			if err := s.skipElement(); err != nil {
 				return 0, false, err
 			}
@@ -1692,8 +1710,18 @@ func (s *sheetScanner) nextRow() (row int, ok bool, err error) {
 	}
 }
 
+// cellTag reports whether a tag name is one excelize's row iterator takes
+// wherever it is: row, c, and a cell's f, v and is.
+func cellTag(name []byte) bool {
+	switch string(name) {
+	case "row", "c", "f", "v", "is":
+		return true
+	}
+	return false
+}
+
 // skipElement reads past the end of the element whose start tag was just
-// read.
+// read (an extension); it must not hold what excelize would take for cells.
 func (s *sheetScanner) skipElement() error {
 	t := &s.t
 	if t.isEmpty {
@@ -1706,6 +1734,8 @@ func (s *sheetScanner) skipElement() error {
 		switch {
 		case t.isEnd:
 			depth--
+		case cellTag(t.name):
+			return &sheetXMLError{row: s.lastRow, msg: fmt.Sprintf("an extension element holds a <%s> element", t.name)}
 		case !t.isEmpty:
 			depth++
 		}
@@ -1714,36 +1744,80 @@ func (s *sheetScanner) skipElement() error {
 }
 
 // cellBody reads a cell's children, after its start tag: a formula (f),
-// a value (v; text in it or not) and an inline string (is).
+// a value (v; text in it or not) and an inline string (is), each at most
+// once, and extensions. A shared string's index must be in the table.
 func (s *sheetScanner) cellBody(info *cellInfo) error {
 	t := &s.t
-	inV := false
+	var child string // the child element open at depth 2
+	var seen [3]bool // f, v, is
 	for depth := 1; depth > 0; {
 		if !t.next() {
 			return s.truncated()
 		}
 		if t.isEnd {
 			depth--
-			if inV && depth == 1 {
-				inV = false
-				info.text = info.text || t.text
+			if depth == 1 {
+				if child == "v" {
+					info.text = info.text || t.text
+				}
+				child = ""
 			}
 			continue
 		}
-		if depth == 1 {
+		if depth > 1 {
+			// Inside a child: v and f hold text only; is holds rich text
+			// runs; nothing holds what excelize would take for a cell.
+			if child == "v" || child == "f" || cellTag(t.name) {
+				return &sheetXMLError{row: s.lastRow, msg: fmt.Sprintf("a cell's <%s> holds a <%s> element", child, t.name)}
+			}
+		} else {
+			i := -1
 			switch string(t.name) {
 			case "f":
-				info.formula = true
+				i, info.formula = 0, true
 			case "v":
-				info.value = true
-				inV = !t.isEmpty
+				i, info.value = 1, true
+				if info.kind == cellShared && !t.isEmpty {
+					if err := s.sharedIndex(); err != nil {
+						return err
+					}
+				}
 			case "is":
-				info.value = true
+				i, info.value = 2, true
+			}
+			if i >= 0 {
+				if seen[i] {
+					return &sheetXMLError{row: s.lastRow, msg: fmt.Sprintf("a cell has two <%s> elements", t.name)}
+				}
+				seen[i] = true
+			}
+			if !t.isEmpty {
+				child = string(t.name)
 			}
 		}
 		if !t.isEmpty {
 			depth++
 		}
+	}
+	return nil
+}
+
+// sharedIndex checks the shared string index in the <v> just opened, read
+// as excelize reads it: a number (anything else is 0) within the table.
+func (s *sheetScanner) sharedIndex() error {
+	text, ok := s.t.peekText()
+	if !ok {
+		return s.truncated()
+	}
+	if bytes.IndexByte(text, '&') >= 0 {
+		return &sheetXMLError{row: s.lastRow, msg: "a shared string index is written with an entity"}
+	}
+	i, err := strconv.Atoi(strings.TrimSpace(string(text)))
+	if err != nil {
+		i = 0
+	}
+	if trimmed := bytes.TrimSpace(text); len(trimmed) > 0 && (i < 0 || i >= s.shared) {
+		return &sheetXMLError{row: s.lastRow, msg: fmt.Sprintf("shared string %s is not in the workbook's table of %d", clipBytes(trimmed), s.shared)}
 	}
 	return nil
 }
@@ -1791,9 +1865,11 @@ func (s *sheetScanner) cell(attrs []byte, prev int) (int, cellInfo, error) {
 		case "t":
 			info.kind = kindOf(val)
 		case "s":
-			if n, ok := atoi(val); ok && n > 0 {
-				info.style = int32(n)
+			n, ok := atoi(val)
+			if !ok {
+				return 0, info, &sheetXMLError{row: s.lastRow, msg: fmt.Sprintf("cell style %q is not a number", clipBytes(val))}
 			}
+			info.style = int32(n)
 		}
 	}
 	switch {
@@ -1805,9 +1881,9 @@ func (s *sheetScanner) cell(attrs []byte, prev int) (int, cellInfo, error) {
 	return col, info, nil
 }
 
-// atoi reads a whole number of at most 9 digits (surrounding spaces allowed).
+// atoi reads a whole number of at most 9 digits, as strconv.Atoi reads
+// it but for a sign: the attributes read with it have none.
 func atoi(b []byte) (int, bool) {
-	b = bytes.TrimSpace(b)
 	if len(b) == 0 || len(b) > 9 {
 		return 0, false
 	}
@@ -1855,10 +1931,10 @@ func columnOf(ref []byte) (int, bool) {
 	if i == 0 {
 		return 0, false
 	}
-	for _, c := range ref[i:] {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
+	// The row part must be a row, as excelize checks, though only the
+	// column is used.
+	if row, ok := atoi(ref[i:]); !ok || row < 1 || row > maxSheetRows {
+		return 0, false
 	}
 	return col - 1, true
 }
@@ -1871,7 +1947,7 @@ func columnOf(ref []byte) (int, bool) {
 // characters) and the order of rows and cells, and writes each cell's
 // type and style to the journal; it checks the zip checksum, and keeps the
 // merged ranges, which the XML has after the cells.
-func (x *xlsxRead) scanSheet() error {
+func (x *xlsxRead) scanSheet(shared int) error {
 	rc, err := x.part.Open()
 	if err != nil {
 		return x.fileError(CodeCorruptXLSX, "sheet %q cannot be read: %v", x.sheet, err)
@@ -1884,6 +1960,7 @@ func (x *xlsxRead) scanSheet() error {
 	x.journal = j
 	s := newSheetScanner(ctxReader{x.ctx, rc})
 	s.t.strict = true
+	s.shared = shared
 	for {
 		row, ok, err := s.nextRow()
 		if ctxErr := x.ctx.Err(); ctxErr != nil {
@@ -1924,6 +2001,46 @@ func (x *xlsxRead) scanSheet() error {
 	}
 	slices.SortStableFunc(x.merges, func(a, b mergeRange) int { return int(a.r0) - int(b.r0) })
 	return nil
+}
+
+// scanShared counts the strings of the workbook's shared string table
+// (excelize reads it from xl/sharedStrings.xml), checking its XML as the
+// sheet's is checked: excelize fails the row of a cell that points past
+// the table.
+func (x *xlsxRead) scanShared() (int, error) {
+	f := x.zipPart("xl/sharedStrings.xml")
+	if f == nil {
+		return 0, nil
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return 0, x.fileError(CodeCorruptXLSX, "the shared string table cannot be read: %v", err)
+	}
+	defer rc.Close()
+	t := tagReader{r: ctxReader{x.ctx, rc}, buf: make([]byte, 64<<10), strict: true}
+	n, depth := 0, 0
+	for t.next() {
+		if t.isEnd {
+			depth--
+			continue
+		}
+		if string(t.name) == "si" {
+			if depth != 1 {
+				return 0, x.fileError(CodeCorruptXLSX, "the shared string table has a string inside another")
+			}
+			n++
+		}
+		if !t.isEmpty {
+			depth++
+		}
+	}
+	switch {
+	case x.ctx.Err() != nil:
+		return 0, x.ctx.Err()
+	case t.err != nil || depth != 0:
+		return 0, x.fileError(CodeCorruptXLSX, "the shared string table is damaged: %v", cmp.Or(t.err, io.ErrUnexpectedEOF))
+	}
+	return n, nil
 }
 
 // parseRange reads "A1:B2" (or a single cell).
@@ -1997,6 +2114,19 @@ func (t *tagReader) fill() bool {
 		}
 		if n > 0 || t.eof || t.err != nil {
 			return n > 0
+		}
+	}
+}
+
+// peekText returns the character data from here to the next "<" without
+// reading past it.
+func (t *tagReader) peekText() ([]byte, bool) {
+	for {
+		if i := bytes.IndexByte(t.buf[t.pos:t.end], '<'); i >= 0 {
+			return t.buf[t.pos : t.pos+i], true
+		}
+		if !t.more() {
+			return nil, false
 		}
 	}
 }

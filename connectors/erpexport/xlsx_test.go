@@ -985,6 +985,28 @@ func TestXLSXRefusesAWorkbookItCannotRead(t *testing.T) {
 		xml := sheetXML([]string{row(1, simpleHeader...), `<row r="2"><c r="B2" t="inlineStr"><is><t>SKU</t></is></c><c r="A2"><v>4500012345</v></c></row>`})
 		return rawWorkbook(t, false, rawSheet{name: "Orders", xml: xml})
 	}
+	withSheet := func(rows ...string) func(*testing.T) []byte {
+		return func(t *testing.T) []byte {
+			return rawWorkbook(t, false, rawSheet{name: "Orders", xml: sheetXML(append([]string{row(1, simpleHeader...)}, rows...))})
+		}
+	}
+	twice := func(t *testing.T) []byte {
+		zr, err := zip.NewReader(bytes.NewReader(good), int64(len(good)))
+		must(t, err)
+		var buf bytes.Buffer
+		z := zip.NewWriter(&buf)
+		for _, f := range zr.File {
+			must(t, z.Copy(f))
+			if f.Name == "xl/worksheets/sheet1.xml" {
+				w, err := z.Create("xl/worksheets/Sheet1.xml")
+				must(t, err)
+				_, err = io.WriteString(w, sheetXML(nil))
+				must(t, err)
+			}
+		}
+		must(t, z.Close())
+		return buf.Bytes()
+	}
 	zipOf := func(files map[string]string) func(*testing.T) []byte {
 		return func(t *testing.T) []byte {
 			var buf bytes.Buffer
@@ -1020,6 +1042,10 @@ func TestXLSXRefusesAWorkbookItCannotRead(t *testing.T) {
 		{"a sheet whose XML is cut short", "", cut, erpexport.CodeCorruptXLSX, "truncated"},
 		{"rows out of order", "", outOfOrder, erpexport.CodeCorruptXLSX, "out of order"},
 		{"cells out of order", "", cellsOutOfOrder, erpexport.CodeCorruptXLSX, "out of order"},
+		{"a shared string past the table", "", withSheet(`<row r="2"><c r="A2" t="s"><v>5</v></c></row>`), erpexport.CodeCorruptXLSX, "shared string 5"},
+		{"a cell in a row's extension", "", withSheet(`<row r="2"><extLst><ext uri="x"><c r="A2"><v>1</v></c></ext></extLst></row>`), erpexport.CodeCorruptXLSX, "<c>"},
+		{"a cell reference that is no cell", "", withSheet(`<row r="2"><c r="A"><v>1</v></c></row>`), erpexport.CodeCorruptXLSX, "not a cell"},
+		{"a part twice in the zip", "", twice, erpexport.CodeCorruptXLSX, "twice"},
 		{"a zip that is no workbook", "", zipOf(map[string]string{"word/document.xml": "<w/>"}), erpexport.CodeNotXLSX, "zip"},
 		{"an OpenDocument spreadsheet", "", zipOf(map[string]string{"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"}), erpexport.CodeNotXLSX, "OpenDocument"},
 	} {
