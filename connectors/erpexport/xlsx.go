@@ -47,6 +47,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -249,7 +250,14 @@ func (d *XLSXDecoder) Decode(ctx context.Context, in connectors.Input, r io.Read
 	if err := x.open(r); err != nil {
 		return err
 	}
-	return x.decode()
+	err := x.decode()
+	if err != nil && ctx.Err() == nil {
+		// A broken sheet is what to say first, whatever its rows gave.
+		if checkErr := x.checkFailed(); checkErr != nil {
+			return checkErr
+		}
+	}
+	return err
 }
 
 // xlsxRead is one Decode: the open workbook and where the reading is.
@@ -268,6 +276,11 @@ type xlsxRead struct {
 	merges   []mergeRange
 	journal  *cellJournal
 	styles   map[int]numFormat
+
+	// The check of the sheet, running in the background (see startCheck).
+	checked   chan struct{} // closed when it has ended
+	checkErr  error         // its result, set before checked is closed
+	stopCheck context.CancelFunc
 }
 
 func (x *xlsxRead) fileError(code, format string, args ...any) error {
@@ -275,6 +288,10 @@ func (x *xlsxRead) fileError(code, format string, args ...any) error {
 }
 
 func (x *xlsxRead) close() {
+	if x.stopCheck != nil {
+		x.stopCheck()
+		<-x.checked
+	}
 	if x.journal != nil {
 		x.journal.close()
 	}
@@ -305,27 +322,77 @@ func (x *xlsxRead) open(r io.Reader) error {
 	if err := x.ctx.Err(); err != nil {
 		return err
 	}
-	// The selected sheet is checked, and its merged ranges read, before
-	// excelize unpacks anything.
-	shared, err := x.scanShared()
+	// Three things at once, each reading the spooled file on its own:
+	// excelize opens the workbook (it unpacks large sheets to temporary
+	// files), the sheet is checked in the background (see check), and the
+	// merged ranges are read here. open waits for excelize; the check goes
+	// on while the rows are read, and close waits for it.
+	var book *excelize.File
+	var bookErr error
+	opened := make(chan struct{})
+	go func() {
+		defer close(opened)
+		book, bookErr = excelize.OpenFile(x.tmp.Name(), excelize.Options{
+			RawCellValue:      true,
+			UnzipSizeLimit:    xlsxMaxUnzip,
+			UnzipXMLSizeLimit: xlsxXMLInMemory,
+		})
+	}()
+	if err = x.startCheck(); err == nil {
+		err = x.scanMerges()
+	}
+	<-opened
+	x.book = book
 	if err != nil {
 		return err
 	}
-	if err := x.scanSheet(shared); err != nil {
-		return err
-	}
-	book, err := excelize.OpenFile(x.tmp.Name(), excelize.Options{
-		RawCellValue:      true,
-		UnzipSizeLimit:    xlsxMaxUnzip,
-		UnzipXMLSizeLimit: xlsxXMLInMemory,
-	})
-	if book != nil {
-		x.book = book
-	}
-	if err != nil {
-		return x.fileError(CodeCorruptXLSX, "the workbook cannot be opened: %v", err)
+	if bookErr != nil {
+		return x.fileError(CodeCorruptXLSX, "the workbook cannot be opened: %v", bookErr)
 	}
 	return x.ctx.Err()
+}
+
+// startCheck starts checking the sheet in the background; the check's
+// goroutine ends when the check does, or when stopCheck cancels it, and
+// closes x.checked then.
+func (x *xlsxRead) startCheck() error {
+	j, err := newCellJournal()
+	if err != nil {
+		return fmt.Errorf("%s: %s: %w", FormatXLSX, x.in.Name, err)
+	}
+	x.journal = j
+	ctx, cancel := context.WithCancel(x.ctx)
+	x.stopCheck = cancel
+	x.checked = make(chan struct{})
+	go func() {
+		defer close(x.checked)
+		err := x.check(ctx)
+		if err == nil {
+			err = j.w.Flush()
+		}
+		x.checkErr = err
+		j.finish(err)
+	}()
+	return nil
+}
+
+// checkFailed returns the check's error once it has ended with one.
+func (x *xlsxRead) checkFailed() error {
+	select {
+	case <-x.checked:
+		return x.checkErr
+	default:
+		return nil
+	}
+}
+
+// check checks the shared string table, then the sheet.
+func (x *xlsxRead) check(ctx context.Context) error {
+	shared, err := x.scanShared(ctx)
+	if err != nil {
+		return err
+	}
+	return x.scanSheet(ctx, shared)
 }
 
 // spool copies r to a temporary file, at most xlsxMaxFile bytes.
@@ -731,7 +798,8 @@ func (x *xlsxRead) decode() error {
 	}
 	defer rows.Close()
 	merged := mergeFill{ranges: x.merges}
-	h := headerSearch{x: x}
+	g := &gate{x: x, out: x.out}
+	h := headerSearch{x: x, out: g}
 	var b mapping.RowBuilder
 	var cols []int
 	var kinds []colKind
@@ -741,6 +809,9 @@ func (x *xlsxRead) decode() error {
 		n++
 		if n%ctxCheckEvery == 0 {
 			if err := x.ctx.Err(); err != nil {
+				return err
+			}
+			if err := x.checkFailed(); err != nil {
 				return err
 			}
 		}
@@ -789,7 +860,91 @@ func (x *xlsxRead) decode() error {
 	if b == nil {
 		return h.notFound(n)
 	}
-	return b.Finish(x.ctx)
+	if err := b.Finish(x.ctx); err != nil {
+		return err
+	}
+	return g.release(x.ctx)
+}
+
+// gate holds records and row errors back until the check of the sheet has
+// passed, so that nothing of a sheet that turns out to be broken reaches
+// the sink. The check is much faster than excelize's rows: it is usually
+// over after the first few thousand rows; gate waits for it when it holds
+// gateHold of them.
+type gate struct {
+	x    *xlsxRead
+	out  connectors.Sink
+	open bool
+	held []heldItem
+}
+
+// heldItem is a record or a row error held back.
+type heldItem struct {
+	record *connectors.Record
+	rowErr *connectors.RowError
+}
+
+const gateHold = 4096
+
+func (g *gate) Record(ctx context.Context, r connectors.Record) error {
+	if g.open {
+		return g.out.Record(ctx, r)
+	}
+	g.held = append(g.held, heldItem{record: &r})
+	return g.full(ctx)
+}
+
+func (g *gate) RowError(ctx context.Context, e connectors.RowError) error {
+	if g.open {
+		return g.out.RowError(ctx, e)
+	}
+	g.held = append(g.held, heldItem{rowErr: &e})
+	return g.full(ctx)
+}
+
+func (g *gate) full(ctx context.Context) error {
+	if len(g.held) < gateHold {
+		select {
+		case <-g.x.checked:
+		default:
+			return nil
+		}
+	}
+	return g.release(ctx)
+}
+
+// release waits for the check and, when it passed, lets through what was
+// held and everything after.
+func (g *gate) release(ctx context.Context) error {
+	if g.open {
+		return nil
+	}
+	select {
+	case <-g.x.checked:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if err := g.x.checkErr; err != nil {
+		return err
+	}
+	g.open = true
+	for i, h := range g.held {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var err error
+		if h.record != nil {
+			err = g.out.Record(ctx, *h.record)
+		} else {
+			err = g.out.RowError(ctx, *h.rowErr)
+		}
+		if err != nil {
+			return err
+		}
+		g.held[i] = heldItem{}
+	}
+	g.held = nil
+	return nil
 }
 
 // blankRow reports whether every cell is empty or spaces.
@@ -1188,7 +1343,8 @@ func serialDate(n decNum, date1904 bool) (time.Time, bool) {
 // first of the first xlsxHeaderSearch non-empty rows that fits the mapping.
 type headerSearch struct {
 	x        *xlsxRead
-	header   []string // the header found
+	out      connectors.Sink // the builder's
+	header   []string        // the header found
 	nonEmpty int
 	first    error // the error of the first non-empty row
 }
@@ -1217,7 +1373,7 @@ func (h *headerSearch) row(n int, cells []string, merged *mergeFill) (mapping.Ro
 	src := canonical.Source{Connector: connector, Partner: h.x.in.Partner, File: h.x.in.Name, Sheet: h.x.sheet, Line: n}
 	var firstErr error
 	for _, header := range merged.headers(n, cells) {
-		b, err := r.NewBuilder(src, header, h.x.out)
+		b, err := r.NewBuilder(src, header, h.out)
 		if err == nil {
 			h.header = header
 			return b, nil
@@ -1437,19 +1593,28 @@ func (e *sheetXMLError) Error() string {
 	return e.msg
 }
 
-// cellJournal keeps what scanSheet learnt about each cell (type, style,
-// formula, stored value) for the rows excelize then reads: about three
-// bytes a cell in a temporary file, read back in step with excelize's Rows.
-// A row is its number (as the gap from the row before), its cell count,
-// then per cell the gap from the column before, a byte of kind and flags,
-// and the style.
+// cellJournal keeps what scanSheet learns about each cell (type, style,
+// formula, stored value) for the rows excelize reads: about three bytes a
+// cell in a temporary file, written by the check and read by the decode
+// in step with excelize's Rows, while the check goes on ahead. A row is
+// its number (as the gap from the row before), its cell count, then per
+// cell the gap from the column before, a byte of kind and flags, and the
+// style.
 type cellJournal struct {
-	f       *os.File
-	w       *bufio.Writer
-	r       *bufio.Reader
-	buf     []byte
-	lastRow int // last row written, or read
-	next    int // the row read ahead, 0 when none
+	f   *os.File
+	w   *bufio.Writer // the check's side
+	buf []byte
+	out int // last row written
+
+	mu        sync.Mutex
+	grown     *sync.Cond // signalled when committed grows or the check ends
+	committed int64      // bytes written to f
+	done      bool       // the check has ended
+	err       error      // and with this error
+
+	r       *bufio.Reader // the decode's side
+	lastRow int           // last row read
+	next    int           // the row read ahead, 0 when none
 	cells   []cellInfo
 }
 
@@ -1458,12 +1623,69 @@ func newCellJournal() (*cellJournal, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cellJournal{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+	j := &cellJournal{f: f}
+	j.grown = sync.NewCond(&j.mu)
+	j.w = bufio.NewWriterSize(&journalWriter{j: j}, 64<<10)
+	j.r = bufio.NewReaderSize(&journalReader{j: j}, 64<<10)
+	return j, nil
 }
 
 func (j *cellJournal) close() {
 	_ = j.f.Close()
 	_ = os.Remove(j.f.Name())
+}
+
+// finish marks the end of the check; err is its result.
+func (j *cellJournal) finish(err error) {
+	j.mu.Lock()
+	j.done, j.err = true, err
+	j.grown.Broadcast()
+	j.mu.Unlock()
+}
+
+// journalWriter writes to the journal's file and lets the reader know.
+type journalWriter struct {
+	j   *cellJournal
+	off int64
+}
+
+func (w *journalWriter) Write(p []byte) (int, error) {
+	n, err := w.j.f.WriteAt(p, w.off)
+	w.off += int64(n)
+	w.j.mu.Lock()
+	w.j.committed = w.off
+	w.j.grown.Broadcast()
+	w.j.mu.Unlock()
+	return n, err
+}
+
+// journalReader reads what the check has written, waiting for more until
+// the check ends; a failed check's error ends the reading.
+type journalReader struct {
+	j   *cellJournal
+	off int64
+}
+
+func (r *journalReader) Read(p []byte) (int, error) {
+	j := r.j
+	j.mu.Lock()
+	for r.off >= j.committed && !j.done {
+		j.grown.Wait()
+	}
+	avail, err := j.committed-r.off, j.err
+	j.mu.Unlock()
+	if avail == 0 {
+		if err != nil {
+			return 0, err
+		}
+		return 0, io.EOF
+	}
+	n, err := j.f.ReadAt(p[:min(int64(len(p)), avail)], r.off)
+	r.off += int64(n)
+	if n > 0 && errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return n, err
 }
 
 // Flags of a journal cell, beside its kind in the low bits.
@@ -1484,7 +1706,7 @@ func (j *cellJournal) write(row int, cells []cellInfo) error {
 	if n == 0 {
 		return nil
 	}
-	b := binary.AppendUvarint(j.buf[:0], uint64(row-j.lastRow))
+	b := binary.AppendUvarint(j.buf[:0], uint64(row-j.out))
 	b = binary.AppendUvarint(b, uint64(n))
 	prev := -1
 	for col, c := range cells {
@@ -1506,21 +1728,9 @@ func (j *cellJournal) write(row int, cells []cellInfo) error {
 		b = binary.AppendUvarint(b, uint64(c.style))
 		prev = col
 	}
-	j.buf, j.lastRow = b, row
+	j.buf, j.out = b, row
 	_, err := j.w.Write(b)
 	return err
-}
-
-// rewind ends the writing and starts the reading.
-func (j *cellJournal) rewind() error {
-	if err := j.w.Flush(); err != nil {
-		return err
-	}
-	if _, err := j.f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	j.r, j.lastRow = bufio.NewReaderSize(j.f, 64<<10), 0
-	return nil
 }
 
 // row returns the cells of row n, by 0-based column; rows are asked in
@@ -1748,8 +1958,16 @@ func (s *sheetScanner) skipElement() error {
 // once, and extensions. A shared string's index must be in the table.
 func (s *sheetScanner) cellBody(info *cellInfo) error {
 	t := &s.t
-	var child string // the child element open at depth 2
-	var seen [3]bool // f, v, is
+	const (
+		childF = iota
+		childV
+		childIs
+		childOther
+		childNone
+	)
+	names := [...]string{"f", "v", "is", "extension"}
+	child := childNone // the child element open at depth 2
+	var seen [3]bool
 	for depth := 1; depth > 0; {
 		if !t.next() {
 			return s.truncated()
@@ -1757,42 +1975,42 @@ func (s *sheetScanner) cellBody(info *cellInfo) error {
 		if t.isEnd {
 			depth--
 			if depth == 1 {
-				if child == "v" {
+				if child == childV {
 					info.text = info.text || t.text
 				}
-				child = ""
+				child = childNone
 			}
 			continue
 		}
 		if depth > 1 {
 			// Inside a child: v and f hold text only; is holds rich text
 			// runs; nothing holds what excelize would take for a cell.
-			if child == "v" || child == "f" || cellTag(t.name) {
-				return &sheetXMLError{row: s.lastRow, msg: fmt.Sprintf("a cell's <%s> holds a <%s> element", child, t.name)}
+			if child == childV || child == childF || cellTag(t.name) {
+				return &sheetXMLError{row: s.lastRow, msg: fmt.Sprintf("a cell's <%s> holds a <%s> element", names[child], t.name)}
 			}
 		} else {
-			i := -1
+			i := childOther
 			switch string(t.name) {
 			case "f":
-				i, info.formula = 0, true
+				i, info.formula = childF, true
 			case "v":
-				i, info.value = 1, true
+				i, info.value = childV, true
 				if info.kind == cellShared && !t.isEmpty {
 					if err := s.sharedIndex(); err != nil {
 						return err
 					}
 				}
 			case "is":
-				i, info.value = 2, true
+				i, info.value = childIs, true
 			}
-			if i >= 0 {
+			if i != childOther {
 				if seen[i] {
 					return &sheetXMLError{row: s.lastRow, msg: fmt.Sprintf("a cell has two <%s> elements", t.name)}
 				}
 				seen[i] = true
 			}
 			if !t.isEmpty {
-				child = string(t.name)
+				child = i
 			}
 		}
 		if !t.isEmpty {
@@ -1939,31 +2157,25 @@ func columnOf(ref []byte) (int, bool) {
 	return col - 1, true
 }
 
-// scanSheet reads the selected sheet's XML once before excelize does, to
-// refuse a sheet excelize would read only in part before any record is
-// published: excelize's row iterator stops quietly at XML its parser
-// refuses, and places cells by their order in the XML. Up to the end of
-// the cells it checks what encoding/xml checks (tags, entities,
-// characters) and the order of rows and cells, and writes each cell's
-// type and style to the journal; it checks the zip checksum, and keeps the
-// merged ranges, which the XML has after the cells.
-func (x *xlsxRead) scanSheet(shared int) error {
+// scanSheet reads the selected sheet's XML before excelize's rows are
+// let through, to refuse a sheet excelize would read only in part:
+// excelize's row iterator stops quietly at XML its parser refuses, and
+// places cells by their order in the XML. Up to the end of the cells it
+// checks what encoding/xml checks (tags, entities, characters) and the
+// order of rows and cells, and writes each cell's type and style to the
+// journal; it checks the zip checksum.
+func (x *xlsxRead) scanSheet(ctx context.Context, shared int) error {
 	rc, err := x.part.Open()
 	if err != nil {
 		return x.fileError(CodeCorruptXLSX, "sheet %q cannot be read: %v", x.sheet, err)
 	}
 	defer rc.Close()
-	j, err := newCellJournal()
-	if err != nil {
-		return fmt.Errorf("%s: %s: %w", FormatXLSX, x.in.Name, err)
-	}
-	x.journal = j
-	s := newSheetScanner(ctxReader{x.ctx, rc})
+	s := newSheetScanner(ctxReader{ctx, rc})
 	s.t.strict = true
 	s.shared = shared
 	for {
 		row, ok, err := s.nextRow()
-		if ctxErr := x.ctx.Err(); ctxErr != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
 		if err != nil {
@@ -1972,15 +2184,30 @@ func (x *xlsxRead) scanSheet(shared int) error {
 		if !ok {
 			break
 		}
-		if err := j.write(row, s.cells); err != nil {
+		if err := x.journal.write(row, s.cells); err != nil {
 			return fmt.Errorf("%s: %s: %w", FormatXLSX, x.in.Name, err)
 		}
 	}
-	if err := j.rewind(); err != nil {
-		return fmt.Errorf("%s: %s: %w", FormatXLSX, x.in.Name, err)
-	}
 	t := &s.t
 	t.strict = false
+	for t.next() { // to the end, for the checksum
+	}
+	if t.err != nil && !errors.Is(t.err, io.ErrUnexpectedEOF) && ctx.Err() == nil {
+		return x.fileError(CodeCorruptXLSX, "sheet %q is damaged: %v", x.sheet, t.err)
+	}
+	return ctx.Err()
+}
+
+// scanMerges reads the merged ranges of the sheet, which its XML has after
+// the cells: it looks only for mergeCell tags, so it costs little more than
+// unpacking the sheet.
+func (x *xlsxRead) scanMerges() error {
+	rc, err := x.part.Open()
+	if err != nil {
+		return x.fileError(CodeCorruptXLSX, "sheet %q cannot be read: %v", x.sheet, err)
+	}
+	defer rc.Close()
+	t := tagReader{r: ctxReader{x.ctx, rc}, buf: make([]byte, 256<<10)}
 	for t.seek("mergeCell") {
 		if t.isEnd {
 			continue
@@ -2007,7 +2234,7 @@ func (x *xlsxRead) scanSheet(shared int) error {
 // (excelize reads it from xl/sharedStrings.xml), checking its XML as the
 // sheet's is checked: excelize fails the row of a cell that points past
 // the table.
-func (x *xlsxRead) scanShared() (int, error) {
+func (x *xlsxRead) scanShared(ctx context.Context) (int, error) {
 	f := x.zipPart("xl/sharedStrings.xml")
 	if f == nil {
 		return 0, nil
@@ -2017,7 +2244,7 @@ func (x *xlsxRead) scanShared() (int, error) {
 		return 0, x.fileError(CodeCorruptXLSX, "the shared string table cannot be read: %v", err)
 	}
 	defer rc.Close()
-	t := tagReader{r: ctxReader{x.ctx, rc}, buf: make([]byte, 64<<10), strict: true}
+	t := tagReader{r: ctxReader{ctx, rc}, buf: make([]byte, 64<<10), strict: true}
 	n, depth := 0, 0
 	for t.next() {
 		if t.isEnd {
@@ -2035,8 +2262,8 @@ func (x *xlsxRead) scanShared() (int, error) {
 		}
 	}
 	switch {
-	case x.ctx.Err() != nil:
-		return 0, x.ctx.Err()
+	case ctx.Err() != nil:
+		return 0, ctx.Err()
 	case t.err != nil || depth != 0:
 		return 0, x.fileError(CodeCorruptXLSX, "the shared string table is damaged: %v", cmp.Or(t.err, io.ErrUnexpectedEOF))
 	}
