@@ -1091,6 +1091,30 @@ func TestXLSXRefusesSheetXMLExcelizeWouldStopAtBeforeAnyRecord(t *testing.T) {
 	}
 }
 
+func TestXLSXBrokenXMLFarDownPublishesNothing(t *testing.T) {
+	// The check of the sheet runs beside the reading of its rows: the
+	// orders of the 12,000 good rows above the broken one are held back
+	// (more than the gate holds before it waits for the check) and none
+	// is published.
+	const rows = 6000
+	lines := []string{row(1, simpleHeader...)}
+	for n := 2; n <= rows; n++ {
+		lines = append(lines, row(n, N(strconv.Itoa(4500000000+n), 0), T("MTR-750-B"), N("4", 0), T("EA"), N("185.4", 0), T("Servo motor")))
+	}
+	lines = append(lines, strings.Replace(row(rows+1, N("4500099999", 0), T("MTR-750-B")), "MTR", "M\x01R", 1))
+	book := rawWorkbook(t, false, rawSheet{name: "Orders", xml: sheetXML(lines)})
+	rec, err := decodeXLSX(t, xlsxDecoderFor(t, simpleMapping), book)
+	fe := fileError(t, rec, err, erpexport.CodeCorruptXLSX)
+	if fe.Line != rows+1 || !strings.Contains(fe.Message, "U+0001") {
+		t.Errorf("file error %v: want row %d and the character", fe, rows+1)
+	}
+	// The same sheet without the broken row gives every order.
+	book = rawWorkbook(t, false, rawSheet{name: "Orders", xml: sheetXML(lines[:rows])})
+	if rec := mustDecodeXLSX(t, xlsxDecoderFor(t, simpleMapping), book); len(rec.Records) != rows-1 || len(rec.RowErrors) > 0 {
+		t.Errorf("%d records and row errors %v, want %d records", len(rec.Records), rec.RowErrors, rows-1)
+	}
+}
+
 func TestXLSXNumberCellsInTextColumnsAreWrittenPlainly(t *testing.T) {
 	book := rawWorkbook(t, false, rawSheet{name: "Orders", xml: sheetXML([]string{
 		row(1, simpleHeader...),
