@@ -14,18 +14,20 @@ package erpexport
 //  2. The workbook and its relationships give the sheets in order; the
 //     mapping's sheet (name or 1-based position, default the first) is
 //     chosen, or a FileError lists the sheets there are.
-//  3. The selected sheet's XML is read once before excelize parses it
-//     (scanSheet): its zip checksum, its XML as excelize's parser would
-//     take it, and the order of its rows and cells are checked, so that a
-//     damaged or cut sheet is refused before any record; each cell's type
-//     and style go to a journal, and its merged ranges, which come after
-//     the cells in the XML, are kept.
+//  3. The merged ranges of the selected sheet are read (they come after
+//     the cells in its XML) in a quick pass that looks for nothing else,
+//     while excelize opens the workbook.
 //  4. The rows are streamed with excelize's Rows iterator, with raw cell
 //     values (the XML text: no float rounding, no number formats applied).
-//     The journal of the first pass, read in step with it, tells each
-//     cell's type and style, which excelize's iterator does not give, so
-//     that numbers, dates and text are each read as what they are (see
-//     cellText).
+//     Beside it, in a goroutine of its own, the sheet is checked
+//     (scanSheet): its zip checksum, its XML as excelize's parser takes it
+//     (which stops quietly where it gives up, losing the rows after), and
+//     the order of its rows and cells; the check writes each cell's type
+//     and style to a journal, which the decode reads in step with
+//     excelize's rows: excelize's iterator does not give them, and they
+//     make numbers, dates and text each read as what they are (see
+//     cellText). Records and row errors wait behind a gate until the check
+//     has passed, so that nothing of a broken sheet is published.
 //  5. The header is the mapping's header_row, or the first of the first 20
 //     non-empty rows that fits the mapping; the rows after it go to the
 //     mapping's RowBuilder, like the CSV decoder's.
@@ -235,12 +237,14 @@ next:
 // Decode reads one workbook: the mapping's sheet, from its header row on.
 // Lines are spreadsheet rows (1-based) and RowError.Sheet and each record's
 // lineage name the sheet. Empty rows are skipped. A workbook that cannot be
-// read, a missing sheet or a header that does not fit the mapping is a
-// *connectors.FileError; so is a sheet whose XML turns out to be broken
-// part way, which is found before the first record in all but rare cases
-// (XML that excelize's parser refuses while this decoder's check does not).
-// Decode checks ctx every few hundred rows and returns ctx.Err() once it is
-// cancelled.
+// read, a missing sheet, a header that does not fit the mapping or a sheet
+// whose XML is broken anywhere is a *connectors.FileError, and out gets
+// nothing before the whole sheet has been checked (were excelize's parser
+// still to stop early on XML the check took, the FileError would come
+// after records). Decode uses temporary files (the workbook, excelize's
+// unpacked sheets, the journal of cells) and goroutines of its own, and
+// removes or ends them all before it returns. It checks ctx every few
+// hundred rows and returns ctx.Err() once it is cancelled.
 func (d *XLSXDecoder) Decode(ctx context.Context, in connectors.Input, r io.Reader, out connectors.Sink) error {
 	if err := ctx.Err(); err != nil {
 		return err
