@@ -1021,9 +1021,11 @@ func cellName(col, row int) string {
 // numbers without a notation; text cells are passed as written, for the
 // mapping's decimal mark, thousands separator and date formats to read.
 // A number (a cell of type n):
-//   - with a date format, or in a column mapped to a date field, is a date
-//     serial: it becomes the date in the mapping's first date notation with
-//     a four-digit year (46083 → "2026-03-02", or "02.03.2026");
+//   - in a column mapped to a date field, or with a date format in a text
+//     column, is a date serial: it becomes the date in the mapping's first
+//     date notation with a four-digit year (46083 → "2026-03-02", or
+//     "02.03.2026"); a serial out of Excel's range stays a number, for
+//     the mapping to refuse;
 //   - otherwise it is written plainly from the stored XML text, exactly
 //     (never through a float) unless it has more than 15 significant digits,
 //     which are float noise Excel itself never shows (185.40000000000001 →
@@ -1060,7 +1062,8 @@ func (x *xlsxRead) cellText(v string, ci cellInfo, kind colKind) (string, *conne
 		return v, nil
 	}
 	f := x.numFormat(int(ci.style))
-	if kind == colDate || f.class == fmtDate {
+	// A number column stays a number whatever its format shows.
+	if kind == colDate || (kind == colText && f.class == fmtDate) {
 		if t, ok := serialDate(num, x.date1904); ok {
 			return t.Format(x.d.dateLayout), nil
 		}

@@ -630,6 +630,7 @@ func TestXLSXNumbersComeThroughAsStored(t *testing.T) {
 		{"a custom format with a unit", simpleMapping, N("2.5", stKilo), "2.500", false},
 		{"a percentage is read as shown", simpleMapping, N("0.455", stPercent), "45.50", false},
 		{"a number formatted as text", simpleMapping, N("12.5", stText), "12.5", false},
+		{"a number under a date format stays a number in a number column", simpleMapping, N("12.5", stDate), "12.5", false},
 		{"text is read with the mapping's notation", simpleMapping, T("12.50"), "12.50", false},
 		{"a German mapping reads a number cell", germanSimple, N("1.234", 0), "1.234", false},
 		{"a German mapping reads the same text as thousands", germanSimple, T("1.234"), "1234", false},
