@@ -119,10 +119,11 @@ const (
 // canonical records through a mapping: the sheet it names (default the
 // first), the header row it names or the first row that fits it, then one
 // record per group of rows, as the CSV Decoder does. Only the selected
-// sheet is read; other sheets are never parsed. Memory stays bounded
-// however large the sheet: the workbook is spooled to a temporary file,
-// large sheets are streamed from disk, and rows go to the mapping one at a
-// time. One XLSXDecoder may decode several inputs at once.
+// sheet's XML is parsed (excelize unpacks the others, when large, to
+// temporary files). Memory stays bounded however large the sheet: the
+// workbook is spooled to a temporary file, large sheets and shared string
+// tables are streamed from disk, and rows go to the mapping one at a time.
+// One XLSXDecoder may decode several inputs at once.
 //
 // The mapping keys encoding and delimiter do not apply to workbooks.
 type XLSXDecoder struct {
