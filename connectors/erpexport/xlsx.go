@@ -1869,25 +1869,22 @@ func (s *sheetScanner) nextRow() (row int, ok bool, err error) {
 		}
 	}
 	// Children of sheetData: rows only (excelize takes a <row> at any depth).
-	for {
-		if !t.next() {
-			return 0, false, s.truncated()
-		}
-		if t.isEnd { // </sheetData>
-			s.inData, s.done = false, true
-			return 0, false, nil
-		}
-		if string(t.name) != "row" {
-			return 0, false, &sheetXMLError{row: s.lastRow, msg: fmt.Sprintf("the sheet's cells hold a <%s> element, which is not a row", t.name)}
-		}
-		if row, err = s.rowNumber(t.attrs); err != nil {
-			return 0, false, err
-		}
-		s.lastRow = row
-		if t.isEmpty {
-			return row, true, nil
-		}
-		break
+	if !t.next() {
+		return 0, false, s.truncated()
+	}
+	if t.isEnd { // </sheetData>
+		s.inData, s.done = false, true
+		return 0, false, nil
+	}
+	if string(t.name) != "row" {
+		return 0, false, &sheetXMLError{row: s.lastRow, msg: fmt.Sprintf("the sheet's cells hold a <%s> element, which is not a row", t.name)}
+	}
+	if row, err = s.rowNumber(t.attrs); err != nil {
+		return 0, false, err
+	}
+	s.lastRow = row
+	if t.isEmpty {
+		return row, true, nil
 	}
 	// Children of the row: cells, and extensions skipped whole.
 	col := -1
