@@ -8,7 +8,7 @@ FUZZTIME  ?= 30s
 BENCHTIME ?= 1x
 export PROCUREHUB_TEST_POSTGRES_DSN ?= postgres://procurehub:procurehub@127.0.0.1:5432/procurehub?sslmode=disable
 
-.PHONY: run build test test-short services lint fuzz bench bench-e2e docs docs-check config-lint ci clean
+.PHONY: run build test test-short services lint fuzz bench bench-xlsx bench-e2e docs docs-check config-lint ci clean
 
 ## run: the hub on embedded defaults (in-process Kafka-protocol broker, SQLite under ./var, demo partner files)
 run: build
@@ -46,10 +46,15 @@ fuzz:
 	  done; \
 	done
 
-## bench: Go benchmarks of the parts, then the end-to-end benchmark against psql \copy
+## bench: Go benchmarks of the parts, the XLSX report, then the end-to-end benchmark against psql \copy
 bench: services
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem ./canonical/... ./connectors/... ./internal/kafka/... ./internal/store/...
+	$(MAKE) bench-xlsx
 	$(MAKE) bench-e2e
+
+## bench-xlsx: a 200,000-row XLSX → canonical orders beside excelize's own row iteration; peak RSS
+bench-xlsx:
+	$(GO) run ./internal/tools/benchxlsx
 
 ## bench-e2e: 1,000,000 order lines CSV → parse → Kafka (kfake) → PostgreSQL, compared with psql \copy
 bench-e2e: services
