@@ -159,39 +159,18 @@ func NewXLSXDecoder(m *mapping.Mapping) (*XLSXDecoder, error) {
 		d.decimal = ','
 	}
 	d.dateLayout = preferredDateLayout(m.DateFormats)
-	probeDate := time.Date(2026, time.March, 2, 0, 0, 0, 0, time.UTC).Format(d.dateLayout)
-	// Which fields are dates and which numbers is the mapping's knowledge:
-	// each mapped field is asked, through a constant, whether it reads a
-	// date or a number (a text field reads anything, a code field neither).
-	// A key field, which takes no constant, is text.
-	for field, header := range m.Columns {
-		h := headerKey(header)
-		switch {
-		case accepts(m, field, probeDate) && !accepts(m, field, "\x01"):
-			d.columns[h] = colDate
-		case d.columns[h] == colDate:
-		case accepts(m, field, "15") && !accepts(m, field, "\x01"):
-			d.columns[h] = colNumber
+	// Which columns hold dates and which numbers is the mapping's knowledge.
+	for header, k := range r.ColumnKinds() {
+		switch k {
+		case mapping.CellDate:
+			d.columns[headerKey(header)] = colDate
+		case mapping.CellNumber:
+			d.columns[headerKey(header)] = colNumber
 		default:
-			if _, ok := d.columns[h]; !ok {
-				d.columns[h] = colText
-			}
+			d.columns[headerKey(header)] = colText
 		}
 	}
 	return d, nil
-}
-
-// accepts reports whether the mapping reads s as a value of field, asked
-// by giving the field s as its constant.
-func accepts(m *mapping.Mapping, field, s string) bool {
-	probe := *m
-	probe.Constants = make(map[string]string, len(m.Constants)+1)
-	for k, v := range m.Constants {
-		probe.Constants[k] = v
-	}
-	probe.Constants[field] = s
-	_, err := probe.Compile()
-	return err == nil
 }
 
 // headerKey is how a header is looked up: the builder's matching, ignoring

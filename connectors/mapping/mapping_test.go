@@ -364,3 +364,23 @@ func jsonOf(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+func TestColumnKindsSayHowSpreadsheetCellsAreRead(t *testing.T) {
+	m, err := mapping.Parse("test.yaml", []byte(strings.Replace(base, "columns:\n",
+		"columns:\n  order_date: Datum\n  lines.line_number: Pos\n  lines.description: Text\n", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := m.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]mapping.CellKind{
+		"Nr": mapping.CellText, "SKU": mapping.CellText, "Unit": mapping.CellText, "Text": mapping.CellText,
+		"Qty": mapping.CellNumber, "Price": mapping.CellNumber, "Pos": mapping.CellNumber,
+		"Datum": mapping.CellDate,
+	}
+	if got := r.ColumnKinds(); !reflect.DeepEqual(got, want) {
+		t.Errorf("ColumnKinds = %v, want %v", got, want)
+	}
+}

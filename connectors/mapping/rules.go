@@ -549,3 +549,38 @@ func (r *Rules) convert(f fieldID, s string) (v value, code, msg string) {
 	}
 	return v, "", ""
 }
+
+// CellKind is how a spreadsheet decoder should render a cell stored as a
+// number before the mapping reads it.
+type CellKind uint8
+
+const (
+	CellText   CellKind = iota // codes, names, lists: a number is written plainly
+	CellNumber                 // decimals, counts, percentages: in the mapping's decimal notation
+	CellDate                   // dates: a serial number is written in one of the date formats
+)
+
+// ColumnKinds returns, for every column the mapping reads (by its header as
+// written in the mapping), how the cells of that column are read. A column
+// that feeds fields of several kinds is a date column if any is a date, else
+// a number column if any is a number.
+func (r *Rules) ColumnKinds() map[string]CellKind {
+	out := map[string]CellKind{}
+	for f := fieldID(0); f < numFields; f++ {
+		h := r.header[f]
+		if h == "" {
+			continue
+		}
+		k := CellText
+		switch fieldDefs[f].kind {
+		case kindDate:
+			k = CellDate
+		case kindDecimal, kindInt, kindCount, kindPercent:
+			k = CellNumber
+		}
+		if old, seen := out[h]; !seen || k > old {
+			out[h] = k
+		}
+	}
+	return out
+}
