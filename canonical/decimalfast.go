@@ -99,3 +99,33 @@ func productWithinInt64(a, q, p, tol decimal.Decimal) (within, ok bool) {
 	}
 	return d <= tv, true
 }
+
+// sumSmall is sumAmounts in int64 arithmetic, for the usual case of amounts
+// whose coefficients and sum stay below 10^18: small is false when one does
+// not, and sumAmounts then adds them as big numbers. Like the sum of
+// decimal.Add from zero, it has the smallest exponent of zero's and the
+// amounts'.
+func sumSmall(n int, amount func(int) *Decimal) (sum decimal.Decimal, ok, small bool) {
+	var c int64
+	var e int32
+	for i := 0; i < n; i++ {
+		a := amount(i)
+		if a == nil {
+			return sum, false, true
+		}
+		ac, ae, fits := smallParts(a.Decimal)
+		if !fits {
+			return sum, false, false
+		}
+		to := min(e, ae)
+		x, ok1 := rescale(c, e, to)
+		y, ok2 := rescale(ac, ae, to)
+		s := x + y
+		// Signed overflow: both operands have one sign and the sum the other.
+		if !ok1 || !ok2 || ((x >= 0) == (y >= 0) && (s >= 0) != (x >= 0)) {
+			return sum, false, false
+		}
+		c, e = s, to
+	}
+	return decimal.New(c, e), true, true
+}

@@ -49,3 +49,35 @@ func FuzzProductWithin(f *testing.F) {
 		}
 	})
 }
+
+// sumSmall must give what adding the amounts as big numbers gives.
+func FuzzSumAmounts(f *testing.F) {
+	f.Add(int64(150000), int32(-2), int64(120), int32(0), int64(-1250), int32(-3), false)
+	f.Add(int64(math.MaxInt64), int32(0), int64(math.MaxInt64), int32(0), int64(1), int32(-18), false)
+	f.Add(int64(999999999999999999), int32(0), int64(1), int32(-1), int64(5), int32(3), true)
+	f.Fuzz(func(t *testing.T, c1 int64, e1 int32, c2 int64, e2 int32, c3 int64, e3 int32, gap bool) {
+		clamp := func(e int32) int32 { return e%40 - 20 }
+		amounts := []*Decimal{
+			{Decimal: decimal.New(c1, clamp(e1))}, {Decimal: decimal.New(c2, clamp(e2))}, {Decimal: decimal.New(c3, clamp(e3))},
+		}
+		if gap {
+			amounts[1] = nil
+		}
+		amount := func(i int) *Decimal { return amounts[i] }
+		got, gotOK, small := sumSmall(len(amounts), amount)
+		if !small {
+			return // the big-number path is taken: nothing to compare
+		}
+		want, wantOK := decimal.Decimal{}, true
+		for _, a := range amounts {
+			if a == nil {
+				wantOK = false
+				break
+			}
+			want = want.Add(a.Decimal)
+		}
+		if gotOK != wantOK || (wantOK && (!got.Equal(want) || got.Exponent() != want.Exponent())) {
+			t.Fatalf("sum of %v: got %s (%v), want %s (%v)", amounts, got, gotOK, want, wantOK)
+		}
+	})
+}

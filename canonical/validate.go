@@ -386,6 +386,9 @@ func sumAmounts(n int, amount func(int) *Decimal) (sum decimal.Decimal, ok bool)
 	if n == 0 {
 		return sum, false
 	}
+	if sum, ok, small := sumSmall(n, amount); small {
+		return sum, ok
+	}
 	for i := 0; i < n; i++ {
 		a := amount(i)
 		if a == nil {
