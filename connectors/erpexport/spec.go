@@ -55,8 +55,9 @@ type Settings struct {
 	// transport. Local relative paths are relative to the working
 	// directory, like every data directory.
 	Inbox string `yaml:"inbox"`
-	// Pattern selects the files to take (path.Match syntax); default "*.csv".
-	Pattern string `yaml:"pattern"`
+	// Pattern selects the files to take (path.Match syntax): one pattern
+	// or a list; default "*.csv" ("*.xlsx" for format xlsx).
+	Pattern Patterns `yaml:"pattern"`
 	// Archive receives files whose rows were all accepted, and duplicates;
 	// default <inbox>/archive.
 	Archive string `yaml:"archive"`
@@ -89,6 +90,23 @@ type Settings struct {
 	// Mapping is a path to a mapping file (relative to the config file's
 	// directory) or a mapping written inline.
 	Mapping MappingSetting `yaml:"mapping"`
+}
+
+// Patterns is the pattern setting: one shell pattern, or a list of them.
+type Patterns []string
+
+// UnmarshalYAML takes a string or a list of strings.
+func (p *Patterns) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*p = Patterns{n.Value}
+		return nil
+	}
+	var list []string
+	if err := n.Decode(&list); err != nil {
+		return err
+	}
+	*p = list
+	return nil
 }
 
 // MappingSetting is the mapping key: a file path or an inline mapping.
@@ -148,10 +166,10 @@ func typeError(n *yaml.Node, err error) error {
 // ApplyDefaults fills every setting left out, except archive and
 // quarantine, which the file source derives from the inbox.
 func (s *Settings) ApplyDefaults() {
-	if s.Pattern == "" {
-		s.Pattern = DefaultPattern
+	if len(s.Pattern) == 0 {
+		s.Pattern = Patterns{DefaultPattern}
 		if s.Format == FormatXLSX {
-			s.Pattern = "*.xlsx"
+			s.Pattern = Patterns{"*.xlsx"}
 		}
 	}
 	if s.PollInterval == 0 {
@@ -178,8 +196,10 @@ func (s *Settings) Validate() error {
 	if err := s.Transport.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if _, err := path.Match(s.Pattern, ""); err != nil {
-		errs = append(errs, fmt.Errorf("pattern %q: %w", s.Pattern, err))
+	for _, p := range s.Pattern {
+		if _, err := path.Match(p, ""); err != nil {
+			errs = append(errs, fmt.Errorf("pattern %q: %w", p, err))
+		}
 	}
 	if s.PollInterval < 0 {
 		errs = append(errs, fmt.Errorf("poll_interval %s is negative", s.PollInterval))
@@ -255,7 +275,7 @@ func New(_ context.Context, cfg connectors.Config) (*connectors.Connector, error
 	}
 	src, err := filesource.New(fsys, filesource.Options{
 		Partner: cfg.Partner, Connector: Kind, Origin: s.Transport.Describe(),
-		Inbox: s.Inbox, Pattern: s.Pattern, Archive: s.Archive, Quarantine: s.Quarantine, Outbox: s.Outbox,
+		Inbox: s.Inbox, Patterns: s.Pattern, Archive: s.Archive, Quarantine: s.Quarantine, Outbox: s.Outbox,
 		Completion: s.Completion, SettleTime: *s.SettleTime, DoneMarker: s.DoneMarker, TempPatterns: s.TempPatterns,
 		MaxFiles: s.MaxFilesPerPoll, Spool: spool, Logger: cfg.Logger,
 	})
@@ -274,8 +294,8 @@ func Spec() connectors.Spec {
 	fields := []connectors.Field{
 		{Name: "inbox", Type: "string", Required: true,
 			Description: "Directory partner files are dropped in, on the transport (a local path is relative to the working directory).", Example: "./var/inbox/acme-gmbh"},
-		{Name: "pattern", Type: "string", Default: DefaultPattern,
-			Description: "File names to take (shell pattern). Names matching temp_patterns, receipts and names with a path separator are never taken."},
+		{Name: "pattern", Type: "list", Default: DefaultPattern + " (*.xlsx for format xlsx)",
+			Description: "File names to take: a shell pattern or a list of them (\"[AB_*.csv, AB_*.CSV]\"). Names matching temp_patterns, receipts and names with a path separator are never taken."},
 		{Name: "archive", Type: "string", Default: "<inbox>/archive",
 			Description: "Where files whose rows were all accepted (and duplicates) go, in YYYY/MM/DD/ subfolders, each with <name>.receipt.json. Same filesystem as the inbox."},
 		{Name: "quarantine", Type: "string", Default: "<inbox>/quarantine",

@@ -76,6 +76,9 @@ type Options struct {
 	Inbox string
 	// Pattern selects file names (path.Match syntax); default "*".
 	Pattern string
+	// Patterns are more patterns: a name matching any of Pattern and
+	// Patterns is taken ("*.csv", "*.CSV", "AB_*.xlsx").
+	Patterns []string
 	// Archive receives done and duplicate files; default Inbox/archive.
 	Archive string
 	// Quarantine receives partial and rejected files; default Inbox/quarantine.
@@ -115,11 +118,13 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Inbox == "" {
 		return o, errors.New("filesource: inbox is required")
 	}
-	if o.Pattern == "" {
+	if o.Pattern == "" && len(o.Patterns) == 0 {
 		o.Pattern = "*"
 	}
-	if _, err := path.Match(o.Pattern, ""); err != nil {
-		return o, fmt.Errorf("filesource: pattern %q: %w", o.Pattern, err)
+	for _, p := range append([]string{o.Pattern}, o.Patterns...) {
+		if _, err := path.Match(p, ""); err != nil {
+			return o, fmt.Errorf("filesource: pattern %q: %w", p, err)
+		}
 	}
 	if o.Archive == "" {
 		o.Archive = path.Join(o.Inbox, "archive")
@@ -331,8 +336,15 @@ func (s *Source) wanted(name string) bool {
 	if s.opt.DoneMarker != "" && strings.HasSuffix(name, s.opt.DoneMarker) {
 		return false
 	}
-	ok, _ := path.Match(s.opt.Pattern, name)
-	return ok
+	if ok, _ := path.Match(s.opt.Pattern, name); ok && s.opt.Pattern != "" {
+		return true
+	}
+	for _, p := range s.opt.Patterns {
+		if ok, _ := path.Match(p, name); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // complete decides whether a file is no longer being written.

@@ -133,6 +133,19 @@ func TestPollTakesOnlyWhatItShould(t *testing.T) {
 	}
 }
 
+func TestSeveralPatternsTakeWhatAnyOfThemMatches(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"AB_1.csv", "AB_2.CSV", "AB_3.xlsx", "orders.csv", "AB_4.txt"} {
+		write(t, filepath.Join(dir, name), name)
+	}
+	s := newSource(t, filesource.Options{Inbox: dir, Patterns: []string{"AB_*.csv", "AB_*.CSV", "AB_*.xlsx"}})
+	got := poll(t, s)
+	slices.Sort(got)
+	if want := []string{"AB_1.csv", "AB_2.CSV", "AB_3.xlsx"}; !slices.Equal(got, want) {
+		t.Errorf("poll = %v, want %v", got, want)
+	}
+}
+
 func TestPollGivesOldestFirstAndAtMostMaxFiles(t *testing.T) {
 	dir := t.TempDir()
 	base := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
