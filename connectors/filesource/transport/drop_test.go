@@ -119,6 +119,7 @@ type hub struct {
 }
 
 type hubOptions struct {
+	xlsx     bool // the partner drops XLSX workbooks
 	owner    string
 	ledger   pipelines.Ledger
 	fs       filesource.FS // instead of the server's own
@@ -144,6 +145,9 @@ func newHub(t *testing.T, srv dropServer, o hubOptions) *hub {
 	if srv.settings.Remote() {
 		opt.Spool = t.TempDir()
 	}
+	if o.xlsx {
+		opt.Pattern = "*.xlsx"
+	}
 	if o.opt != nil {
 		o.opt(&opt)
 	}
@@ -156,7 +160,11 @@ func newHub(t *testing.T, srv dropServer, o hubOptions) *hub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec, err := erpexport.NewDecoder(m)
+	format := erpexport.Format
+	if o.xlsx {
+		format = erpexport.FormatXLSX
+	}
+	dec, err := erpexport.NewFormatDecoder(format, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,6 +374,26 @@ func runScenarios(t *testing.T, start func(t *testing.T) dropServer) {
 		csv, err := os.ReadFile(filepath.Join(srv.local, "outbox", "with-bad-row.csv"+filesource.RejectedSuffix))
 		if err != nil || !strings.Contains(string(csv), "with-bad-row.csv,,3,") || !strings.Contains(string(csv), "lines.quantity") {
 			t.Errorf("rejected rows CSV = %q, %v; want line 3, lines.quantity", csv, err)
+		}
+	})
+
+	t.Run("a workbook that is not one is quarantined with a receipt naming the problem", func(t *testing.T) {
+		srv := start(t)
+		h := newHub(t, srv, hubOptions{xlsx: true})
+		drop(t, srv, "orders-renamed.xlsx", ordersCSV(1, 3)) // a CSV renamed .xlsx
+		got := h.mustPoll()
+		o := got["orders-renamed.xlsx"]
+		if o.Status != connectors.StatusRejected || o.FileError == nil || o.FileError.Code != "not_xlsx" {
+			t.Fatalf("outcome %+v; want rejected with file error not_xlsx", o)
+		}
+		if _, err := os.Stat(filepath.Join(srv.local, "quarantine", "orders-renamed.xlsx")); err != nil {
+			t.Errorf("not quarantined: %v", err)
+		}
+		if r := outboxReceipt(t, srv, "orders-renamed.xlsx"); r.FileError == nil || r.FileError.Code != "not_xlsx" {
+			t.Errorf("the partner's receipt has file error %+v; want not_xlsx", r.FileError)
+		}
+		if n := len(h.pub.published()); n != 0 {
+			t.Errorf("%d records published from a file that is not a workbook", n)
 		}
 	})
 
