@@ -107,6 +107,8 @@ var typeDocs = map[reflect.Type]typeDoc{
 	reflect.TypeFor[BankStatement]():     bankStatementDoc,
 	reflect.TypeFor[BankAccount]():       bankAccountDoc,
 	reflect.TypeFor[BankTransaction]():   bankTransactionDoc,
+	reflect.TypeFor[Balance]():           balanceDoc,
+	reflect.TypeFor[EntryTotals]():       entryTotalsDoc,
 	reflect.TypeFor[Counterparty]():      counterpartyDoc,
 	reflect.TypeFor[OrderEvent]():        orderEventDoc,
 	reflect.TypeFor[Source]():            sourceDoc,

@@ -699,6 +699,28 @@ func (s *BankStatement) Validate() error {
 			p.bic(elem("entries", i, "counterparty").child("bic"), c.BIC)
 		}
 	}
+	if s.StatementType != "" && !s.StatementType.Valid() {
+		p.add(field("statement_type"), CodeInvalidStatus, "%s is not a statement type (statement, interim, notification)", clip(string(s.StatementType)))
+	}
+	for i := range s.Balances {
+		p.required(elem("balances", i, "type"), s.Balances[i].Type)
+		p.precision(elem("balances", i, "amount"), &s.Balances[i].Amount, cur)
+		p.date(elem("balances", i, "date"), s.Balances[i].Date)
+	}
+	for i := range s.Entries {
+		e := &s.Entries[i]
+		switch e.Status {
+		case "", EntryBooked, EntryPending, EntryInfo:
+		default:
+			p.add(elem("entries", i, "status"), CodeInvalidStatus, "%s is not an entry status (booked, pending, info)", clip(string(e.Status)))
+		}
+		if e.OriginalCurrency != "" {
+			p.currency(elem("entries", i, "original_currency"), e.OriginalCurrency)
+		}
+		if e.OriginalAmount != nil && e.OriginalCurrency == "" {
+			p.add(elem("entries", i, "original_currency"), CodeRequired, "is required with original_amount")
+		}
+	}
 	p.balance(s)
 	p.source(field("source"), s.Source)
 	return p.err()
@@ -710,6 +732,9 @@ func (p *problems) balance(s *BankStatement) {
 		return
 	}
 	if s.OpeningBalance == nil || s.ClosingBalance == nil {
+		if s.BalanceDifference != nil {
+			p.add(field("balance_difference"), CodeBalanceCheck, "is given but opening_balance and closing_balance are not both given")
+		}
 		if s.BalanceCheck != "" {
 			p.add(field("balance_check"), CodeBalanceCheck, "is %s but opening_balance and closing_balance are not both given", s.BalanceCheck)
 		}
@@ -718,6 +743,10 @@ func (p *problems) balance(s *BankStatement) {
 	sum := s.entrySum()
 	computed := s.OpeningBalance.Add(sum)
 	adds := computed.Equal(s.ClosingBalance.Decimal)
+	if d := s.BalanceDifference; d != nil && !d.Decimal.Equal(s.ClosingBalance.Sub(computed)) {
+		p.add(field("balance_difference"), CodeBalanceCheck, "is %s but closing %s minus opening %s plus entries %s is %s",
+			d, s.ClosingBalance, s.OpeningBalance, Decimal{sum}, Decimal{s.ClosingBalance.Sub(computed)})
+	}
 	switch {
 	case adds && s.BalanceCheck == BalanceMismatch:
 		p.add(field("balance_check"), CodeBalanceCheck, "is mismatch but opening %s plus entries %s equals closing %s", s.OpeningBalance, Decimal{sum}, s.ClosingBalance)
@@ -734,6 +763,18 @@ func (s *BankStatement) entrySum() decimal.Decimal {
 		sum = sum.Add(s.Entries[i].Amount.Decimal)
 	}
 	return sum
+}
+
+// SetBalanceCheck sets BalanceCheck from CheckBalance and, when both
+// balances are given, BalanceDifference (closing − (opening + entries)):
+// what a parser calls once a statement is complete.
+func (s *BankStatement) SetBalanceCheck() {
+	s.BalanceCheck = s.CheckBalance()
+	s.BalanceDifference = nil
+	if s.BalanceCheck != "" {
+		d := Decimal{s.ClosingBalance.Sub(s.OpeningBalance.Add(s.entrySum()))}
+		s.BalanceDifference = &d
+	}
 }
 
 // CheckBalance compares the opening balance plus the entries with the

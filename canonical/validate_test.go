@@ -276,19 +276,28 @@ func TestBankStatementValidate(t *testing.T) {
 			s.ClosingBalance = dec("1247.495")
 		}, want: []problem{{"entries[1].amount", CodeTooPrecise}, {"closing_balance", CodeTooPrecise}}},
 		{name: "an unflagged balance that does not add up is refused", mutate: func(s *BankStatement) {
-			s.ClosingBalance = dec("1250.00")
+			s.ClosingBalance, s.BalanceDifference = dec("1250.00"), nil
 			s.BalanceCheck = ""
 		}, want: []problem{{"closing_balance", CodeBalanceMismatch}}},
 		{name: "a flagged mismatch is a faithful record and passes", mutate: func(s *BankStatement) {
-			s.ClosingBalance = dec("1250.00")
+			s.ClosingBalance, s.BalanceDifference = dec("1250.00"), dec("2.50")
 			s.BalanceCheck = BalanceMismatch
 		}},
 		{name: "ok is refused when the figures do not add up", mutate: func(s *BankStatement) { s.ClosingBalance = dec("1250.00") },
-			want: []problem{{"balance_check", CodeBalanceCheck}}},
+			want: []problem{{"balance_check", CodeBalanceCheck}, {"balance_difference", CodeBalanceCheck}}},
 		{name: "mismatch is refused when the figures add up", mutate: func(s *BankStatement) { s.BalanceCheck = BalanceMismatch },
 			want: []problem{{"balance_check", CodeBalanceCheck}}},
-		{name: "ok is refused without both balances", mutate: func(s *BankStatement) { s.OpeningBalance = nil },
+		{name: "ok is refused without both balances", mutate: func(s *BankStatement) { s.OpeningBalance, s.BalanceDifference = nil, nil },
 			want: []problem{{"balance_check", CodeBalanceCheck}}},
+		{name: "a balance difference that is not closing minus opening and entries is refused",
+			mutate: func(s *BankStatement) { d := MustDecimal("1.00"); s.BalanceDifference = &d },
+			want:   []problem{{"balance_difference", CodeBalanceCheck}}},
+		{name: "an unknown statement type and entry status are refused",
+			mutate: func(s *BankStatement) { s.StatementType = "weekly"; s.Entries[0].Status = "maybe" },
+			want:   []problem{{"entries[0].status", CodeInvalidStatus}, {"statement_type", CodeInvalidStatus}}},
+		{name: "an original amount needs its currency",
+			mutate: func(s *BankStatement) { s.Entries[0].OriginalCurrency = "" },
+			want:   []problem{{"entries[0].original_currency", CodeRequired}}},
 		{name: "an unknown balance check is refused", mutate: func(s *BankStatement) { s.BalanceCheck = "fine" },
 			want: []problem{{"balance_check", CodeInvalidStatus}}},
 		{name: "the closing date may not be before the opening date", mutate: func(s *BankStatement) { s.ClosingDate = NewDate(2026, time.March, 31) },
@@ -378,4 +387,24 @@ func TestValidationErrorMessages(t *testing.T) {
 			t.Errorf("message should show the IBAN masked: %s", msg)
 		}
 	})
+}
+
+func TestSetBalanceCheckRecordsTheDifference(t *testing.T) {
+	open, closing := MustDecimal("1000.00"), MustDecimal("1250.00")
+	s := BankStatement{OpeningBalance: &open, ClosingBalance: &closing,
+		Entries: []BankTransaction{{Amount: MustDecimal("297.50")}, {Amount: MustDecimal("-50.00")}}}
+	s.SetBalanceCheck()
+	if s.BalanceCheck != BalanceMismatch || s.BalanceDifference == nil || s.BalanceDifference.String() != "2.50" {
+		t.Errorf("check %q difference %v; want mismatch by 2.50", s.BalanceCheck, s.BalanceDifference)
+	}
+	closing = MustDecimal("1247.50")
+	s.SetBalanceCheck()
+	if s.BalanceCheck != BalanceOK || s.BalanceDifference.String() != "0.00" {
+		t.Errorf("check %q difference %v; want ok with 0.00", s.BalanceCheck, s.BalanceDifference)
+	}
+	s.OpeningBalance = nil
+	s.SetBalanceCheck()
+	if s.BalanceCheck != "" || s.BalanceDifference != nil {
+		t.Errorf("without an opening balance: check %q difference %v; want neither", s.BalanceCheck, s.BalanceDifference)
+	}
 }
