@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"math/big"
+	mathrand "math/rand/v2"
 	"net"
 	"net/textproto"
 	"os"
@@ -23,8 +24,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/procurehub/procurehub/connectors/filesource/fstest"
 )
 
+// TestContractInProcess runs the filesource.FS contract against goftp in
+// each way a server may list and date files; vsftpd_test.go runs it
+// against vsftpd.
 func TestContractInProcess(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -36,25 +42,24 @@ func TestContractInProcess(t *testing.T) {
 		{"on a minimal server: LIST without options, no SIZE, MDTM or EPSV", serverOptions{listing: withListOnly, minimal: true}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			testContract(t, func(t *testing.T) target {
+			fstest.Run(t, func(t *testing.T) fstest.Target {
 				ts := startServer(t, c.opt)
-				return target{fs: ts.fs(t), local: ts.root, exactTimes: c.opt.listing != withListOnly}
+				tg := fstest.Target{FS: ts.fs(t), Local: ts.root, ListsLinksAsFiles: true}
+				if c.opt.listing == withListOnly {
+					tg.ModTimeResolution = time.Minute // LIST dates recent files to the minute
+				}
+				return tg
 			})
 		})
 	}
 }
 
-func TestSourceLifecycleInProcess(t *testing.T) {
-	ts := startServer(t, serverOptions{listing: withListMDTM})
-	testSourceLifecycle(t, target{fs: ts.fs(t), local: ts.root})
-}
-
 func TestListFallsBackToPlainLISTWhereOptionsAreTakenForNames(t *testing.T) {
 	ts := startServer(t, serverOptions{listing: withListOnly, minimal: true})
 	f := ts.fs(t)
-	mustWrite(t, f, "a.csv", []byte("a"))
+	fstest.MustWrite(t, f, "a.csv", []byte("a"))
 	for i := 0; i < 2; i++ {
-		if names := mustListNames(t, f, ""); len(names) != 1 || names[0] != "a.csv" {
+		if names := fstest.MustListNames(t, f, ""); len(names) != 1 || names[0] != "a.csv" {
 			t.Fatalf("List = %q", names)
 		}
 	}
@@ -81,11 +86,11 @@ func TestPassiveModeWithoutEPSV(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			mustWrite(t, f, "a.csv", []byte("a"))
-			if names := mustListNames(t, f, ""); len(names) != 1 {
+			fstest.MustWrite(t, f, "a.csv", []byte("a"))
+			if names := fstest.MustListNames(t, f, ""); len(names) != 1 {
 				t.Fatalf("List = %q", names)
 			}
-			if got := mustRead(t, f, "a.csv"); string(got) != "a" {
+			if got := fstest.MustRead(t, f, "a.csv"); string(got) != "a" {
 				t.Fatalf("read %q", got)
 			}
 		})
@@ -222,8 +227,8 @@ func TestCallsReconnectAfterTheServerDropsTheConnection(t *testing.T) {
 	ts := startServer(t, serverOptions{})
 	f := ts.fs(t)
 	ctx := context.Background()
-	mustWrite(t, f, "a.csv", []byte("a"))
-	mustMkdirAll(t, f, "archive")
+	fstest.MustWrite(t, f, "a.csv", []byte("a"))
+	fstest.MustMkdirAll(t, f, "archive")
 
 	steps := []struct {
 		name string
@@ -255,7 +260,7 @@ func TestCallsReconnectAfterTheServerDropsTheConnection(t *testing.T) {
 			t.Fatalf("%s did not dial again", s.name)
 		}
 	}
-	if got := mustRead(t, f, "archive/a.csv"); string(got) != "a" {
+	if got := fstest.MustRead(t, f, "archive/a.csv"); string(got) != "a" {
 		t.Fatalf("archive/a.csv holds %q", got)
 	}
 }
@@ -263,10 +268,10 @@ func TestCallsReconnectAfterTheServerDropsTheConnection(t *testing.T) {
 func TestIdleConnectionsAreReused(t *testing.T) {
 	ts := startServer(t, serverOptions{})
 	f := ts.fs(t)
-	mustWrite(t, f, "a.csv", []byte("a"))
+	fstest.MustWrite(t, f, "a.csv", []byte("a"))
 	for i := 0; i < 10; i++ {
-		mustListNames(t, f, "")
-		mustRead(t, f, "a.csv")
+		fstest.MustListNames(t, f, "")
+		fstest.MustRead(t, f, "a.csv")
 	}
 	if n := ts.ln.accepted.Load(); n > maxIdle {
 		t.Fatalf("%d connections for calls one after the other; want at most %d", n, maxIdle)
@@ -276,7 +281,7 @@ func TestIdleConnectionsAreReused(t *testing.T) {
 func TestAShortDownloadIsAReadError(t *testing.T) {
 	ts := startServer(t, serverOptions{})
 	f := ts.fs(t)
-	mustWrite(t, f, "big.bin", randomBytes(200<<10))
+	fstest.MustWrite(t, f, "big.bin", randomBytes(200<<10))
 	ts.driver.shortReads.Store(true)
 	r := mustOpen(t, f, "big.bin")
 	n, err := io.Copy(io.Discard, r)
@@ -290,7 +295,7 @@ func TestAShortDownloadIsAReadError(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 	ts.driver.shortReads.Store(false)
-	if got := mustRead(t, f, "big.bin"); len(got) != 200<<10 {
+	if got := fstest.MustRead(t, f, "big.bin"); len(got) != 200<<10 {
 		t.Fatalf("the next download got %d bytes", len(got))
 	}
 }
@@ -300,19 +305,19 @@ func TestAReaderHoldsItsOwnConnection(t *testing.T) {
 	f := ts.fs(t)
 	ctx := context.Background()
 	data := randomBytes(1 << 20)
-	mustWrite(t, f, "big.bin", data)
+	fstest.MustWrite(t, f, "big.bin", data)
 	r := mustOpen(t, f, "big.bin")
 	head := make([]byte, 1000)
 	if _, err := io.ReadFull(r, head); err != nil {
 		t.Fatal(err)
 	}
 	// Meanwhile the source lists, stats and writes a receipt.
-	mustListNames(t, f, "")
+	fstest.MustListNames(t, f, "")
 	if _, err := f.Stat(ctx, "big.bin"); err != nil {
 		t.Fatal(err)
 	}
-	mustWrite(t, f, "big.bin.receipt.json", []byte("{}"))
-	if got := mustRead(t, f, "big.bin.receipt.json"); string(got) != "{}" {
+	fstest.MustWrite(t, f, "big.bin.receipt.json", []byte("{}"))
+	if got := fstest.MustRead(t, f, "big.bin.receipt.json"); string(got) != "{}" {
 		t.Fatalf("receipt holds %q", got)
 	}
 	rest, err := io.ReadAll(r)
@@ -331,7 +336,7 @@ func TestAReaderClosedEarlyLeavesTheFSUsable(t *testing.T) {
 	ts := startServer(t, serverOptions{})
 	f := ts.fs(t)
 	data := randomBytes(2 << 20)
-	mustWrite(t, f, "big.bin", data)
+	fstest.MustWrite(t, f, "big.bin", data)
 	for i := 0; i < 3; i++ {
 		r := mustOpen(t, f, "big.bin")
 		if _, err := io.ReadFull(r, make([]byte, 10)); err != nil {
@@ -347,7 +352,7 @@ func TestAReaderClosedEarlyLeavesTheFSUsable(t *testing.T) {
 			t.Fatalf("Read after Close = %v, want fs.ErrClosed", err)
 		}
 	}
-	if got := mustRead(t, f, "big.bin"); !bytes.Equal(got, data) {
+	if got := fstest.MustRead(t, f, "big.bin"); !bytes.Equal(got, data) {
 		t.Fatalf("a full read after early closes got %d bytes", len(got))
 	}
 }
@@ -356,7 +361,7 @@ func TestConcurrentCallsAreSafe(t *testing.T) {
 	ts := startServer(t, serverOptions{})
 	f := ts.fs(t)
 	ctx := context.Background()
-	mustWrite(t, f, "a.csv", []byte("a,b\n"))
+	fstest.MustWrite(t, f, "a.csv", []byte("a,b\n"))
 	var wg sync.WaitGroup
 	errs := make(chan error, 40)
 	for i := 0; i < 8; i++ {
@@ -390,9 +395,9 @@ func TestARefusedChangeIsPermissionDenied(t *testing.T) {
 	ts := startServer(t, serverOptions{})
 	f := ts.fs(t)
 	ctx := context.Background()
-	mustMkdirAll(t, f, "locked")
-	mustWrite(t, f, "locked/in.csv", []byte("x"))
-	mustWrite(t, f, "a.csv", []byte("a"))
+	fstest.MustMkdirAll(t, f, "locked")
+	fstest.MustWrite(t, f, "locked/in.csv", []byte("x"))
+	fstest.MustWrite(t, f, "a.csv", []byte("a"))
 	ts.driver.lockedPrefix.Store("/locked")
 
 	if err := f.Rename(ctx, "a.csv", "locked/a.csv"); !errors.Is(err, fs.ErrPermission) {
@@ -407,10 +412,10 @@ func TestARefusedChangeIsPermissionDenied(t *testing.T) {
 	if err := f.Remove(ctx, "locked/in.csv"); !errors.Is(err, fs.ErrPermission) {
 		t.Errorf("Remove in a locked directory = %v, want fs.ErrPermission", err)
 	}
-	if got := mustRead(t, f, "a.csv"); string(got) != "a" {
+	if got := fstest.MustRead(t, f, "a.csv"); string(got) != "a" {
 		t.Errorf("a.csv holds %q after the refused rename", got)
 	}
-	if names := mustListNames(t, f, "locked"); len(names) != 1 || names[0] != "in.csv" {
+	if names := fstest.MustListNames(t, f, "locked"); len(names) != 1 || names[0] != "in.csv" {
 		t.Errorf("locked holds %q; want in.csv alone, no temporary file", names)
 	}
 }
@@ -419,16 +424,16 @@ func TestWriteFileReplacesOnServersThatDoNotRenameOntoAFile(t *testing.T) {
 	ts := startServer(t, serverOptions{})
 	f := ts.fs(t)
 	ts.driver.noReplace.Store(true)
-	mustWrite(t, f, "r.json", []byte("first"))
-	mustWrite(t, f, "r.json", []byte("second"))
-	if got := mustRead(t, f, "r.json"); string(got) != "second" {
+	fstest.MustWrite(t, f, "r.json", []byte("first"))
+	fstest.MustWrite(t, f, "r.json", []byte("second"))
+	if got := fstest.MustRead(t, f, "r.json"); string(got) != "second" {
 		t.Fatalf("r.json holds %q", got)
 	}
-	if names := mustListNames(t, f, ""); len(names) != 1 {
+	if names := fstest.MustListNames(t, f, ""); len(names) != 1 {
 		t.Fatalf("the directory holds %q; want r.json alone", names)
 	}
 	// Rename still refuses to replace, by its own check.
-	mustWrite(t, f, "a.csv", []byte("a"))
+	fstest.MustWrite(t, f, "a.csv", []byte("a"))
 	if err := f.Rename(context.Background(), "a.csv", "r.json"); !errors.Is(err, fs.ErrExist) {
 		t.Fatalf("Rename onto a file = %v, want fs.ErrExist", err)
 	}
@@ -513,11 +518,11 @@ func TestExplicitTLS(t *testing.T) {
 		}
 		defer f.Close()
 		data := randomBytes(64 << 10)
-		mustWrite(t, f, "secret.csv", data)
-		if names := mustListNames(t, f, ""); len(names) != 1 || names[0] != "secret.csv" {
+		fstest.MustWrite(t, f, "secret.csv", data)
+		if names := fstest.MustListNames(t, f, ""); len(names) != 1 || names[0] != "secret.csv" {
 			t.Fatalf("List = %q", names)
 		}
-		if got := mustRead(t, f, "secret.csv"); !bytes.Equal(got, data) {
+		if got := fstest.MustRead(t, f, "secret.csv"); !bytes.Equal(got, data) {
 			t.Fatal("read back other bytes")
 		}
 	})
@@ -575,4 +580,13 @@ func selfSigned(t *testing.T) tls.Certificate {
 func pemCert(t *testing.T, c tls.Certificate) []byte {
 	t.Helper()
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Certificate[0]})
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	r := mathrand.New(mathrand.NewPCG(uint64(n), 42))
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
 }

@@ -4,9 +4,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"io/fs"
 	"log"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -230,6 +232,35 @@ var errLocked = errors.New("permission denied")
 func (d *testDriver) locked(p string) bool {
 	prefix, _ := d.lockedPrefix.Load().(string)
 	return prefix != "" && (p == prefix || strings.HasPrefix(p, prefix+"/"))
+}
+
+// ListDir lists a directory as vsftpd does: an entry removed between
+// reading the directory and looking at it is left out, where goftp's file
+// driver fails the whole listing (and so a minimal server's Open, which
+// looks in the listing for the size, while another client replaces a file).
+func (d *testDriver) ListDir(_ *server.Context, p string, callback func(os.FileInfo) error) error {
+	real := filepath.Join(append([]string{d.Driver.(*file.Driver).RootPath}, strings.Split(p, "/")...)...)
+	info, err := os.Lstat(real)
+	if err != nil || !info.IsDir() {
+		return err // goftp lists nothing for a file
+	}
+	entries, err := os.ReadDir(real)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := callback(info); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (d *testDriver) GetFile(ctx *server.Context, p string, offset int64) (int64, io.ReadCloser, error) {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/procurehub/procurehub/connectors/filesource/fstest"
 	"github.com/procurehub/procurehub/internal/testserver/ftpd"
 )
 
@@ -29,30 +30,27 @@ func vsftpdFS(t *testing.T, s *ftpd.Server) *FS {
 	return f
 }
 
+// TestRealVsftpdContract runs the filesource.FS contract against vsftpd,
+// a fresh server per case.
 func TestRealVsftpdContract(t *testing.T) {
-	testContract(t, func(t *testing.T) target {
+	fstest.Run(t, func(t *testing.T) fstest.Target {
 		s := ftpd.Start(t)
-		return target{fs: vsftpdFS(t, s), local: s.Root, symlinks: true, exactTimes: true}
+		return fstest.Target{FS: vsftpdFS(t, s), Local: s.Root}
 	})
 }
 
 // TestRealVsftpdExplicitTLSContract runs the contract over explicit FTPS,
 // with vsftpd requiring TLS session reuse on data connections.
 func TestRealVsftpdExplicitTLSContract(t *testing.T) {
-	testContract(t, func(t *testing.T) target {
+	fstest.Run(t, func(t *testing.T) fstest.Target {
 		s := ftpd.StartTLS(t)
 		f, err := New(Config{Address: s.Addr, User: s.User, Password: s.Password, TLS: "explicit", CAFile: s.CAFile, Timeout: 10 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = f.Close() })
-		return target{fs: f, local: s.Root, symlinks: true, exactTimes: true}
+		return fstest.Target{FS: f, Local: s.Root}
 	})
-}
-
-func TestRealVsftpdSourceLifecycle(t *testing.T) {
-	s := ftpd.Start(t)
-	testSourceLifecycle(t, target{fs: vsftpdFS(t, s), local: s.Root})
 }
 
 func TestRealVsftpdWrongPassword(t *testing.T) {
@@ -72,11 +70,11 @@ func TestRealVsftpdReconnectsAfterRestart(t *testing.T) {
 	s := ftpd.Start(t)
 	f := vsftpdFS(t, s)
 	ctx := context.Background()
-	mustWrite(t, f, "a.csv", []byte("a"))
-	mustMkdirAll(t, f, "archive")
+	fstest.MustWrite(t, f, "a.csv", []byte("a"))
+	fstest.MustMkdirAll(t, f, "archive")
 
 	s.Restart()
-	if names := mustListNames(t, f, ""); len(names) != 1 || names[0] != "a.csv" {
+	if names := fstest.MustListNames(t, f, ""); len(names) != 1 || names[0] != "a.csv" {
 		t.Fatalf("List after restart = %q", names)
 	}
 	s.Restart()
@@ -88,7 +86,7 @@ func TestRealVsftpdReconnectsAfterRestart(t *testing.T) {
 		t.Fatalf("WriteFile after restart: %v", err)
 	}
 	s.Restart()
-	if got := mustRead(t, f, "archive/a.csv"); string(got) != "a" {
+	if got := fstest.MustRead(t, f, "archive/a.csv"); string(got) != "a" {
 		t.Fatalf("archive/a.csv holds %q", got)
 	}
 }
@@ -117,7 +115,7 @@ func TestRealVsftpdDroppedDownloadIsAReadError(t *testing.T) {
 	t.Logf("read %d more bytes after the drop, then: %v", n, err)
 	_ = r.Close()
 	// The FS dials again for the next call.
-	if got := mustRead(t, f, "big.bin"); !bytes.Equal(got, data) {
+	if got := fstest.MustRead(t, f, "big.bin"); !bytes.Equal(got, data) {
 		t.Fatalf("the download after the drop got %d bytes of %d", len(got), len(data))
 	}
 }
@@ -137,7 +135,7 @@ func TestRealVsftpdRefusedChangesArePermissionDenied(t *testing.T) {
 	if err := os.Chmod(locked, 0o555); err != nil {
 		t.Fatal(err)
 	}
-	mustWrite(t, f, "a.csv", []byte("a"))
+	fstest.MustWrite(t, f, "a.csv", []byte("a"))
 
 	if err := f.Rename(ctx, "a.csv", "locked/a.csv"); !errors.Is(err, fs.ErrPermission) {
 		t.Errorf("Rename into a read-only directory = %v, want fs.ErrPermission", err)
@@ -154,10 +152,10 @@ func TestRealVsftpdRefusedChangesArePermissionDenied(t *testing.T) {
 	if err := f.Remove(ctx, "locked/in.csv"); !errors.Is(err, fs.ErrPermission) {
 		t.Errorf("Remove in a read-only directory = %v, want fs.ErrPermission", err)
 	}
-	if got := mustRead(t, f, "a.csv"); string(got) != "a" {
+	if got := fstest.MustRead(t, f, "a.csv"); string(got) != "a" {
 		t.Errorf("a.csv holds %q after the refused rename", got)
 	}
-	if names := mustListNames(t, f, "locked"); len(names) != 1 || names[0] != "in.csv" {
+	if names := fstest.MustListNames(t, f, "locked"); len(names) != 1 || names[0] != "in.csv" {
 		t.Errorf("locked holds %q; want in.csv alone", names)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 
+	"github.com/procurehub/procurehub/connectors/filesource/fstest"
 	"github.com/procurehub/procurehub/internal/testserver/sshd"
 )
 
@@ -43,12 +44,14 @@ func caseDir(t *testing.T, s *sshd.Server) string {
 	return dir
 }
 
+// TestRealSSHDContract runs the filesource.FS contract against OpenSSH,
+// with an FS and a directory of its own per case.
 func TestRealSSHDContract(t *testing.T) {
 	t.Parallel()
 	s := sshd.Start(t)
-	runContract(t, contractServer{
-		FS:      newFS(t, realConfig(s)),
-		TempDir: func(t *testing.T) string { return caseDir(t, s) },
+	fstest.Run(t, func(t *testing.T) fstest.Target {
+		dir := caseDir(t, s) // sshd serves this machine's filesystem, without chroot
+		return fstest.Target{FS: newFS(t, realConfig(s)), Dir: dir, Local: dir}
 	})
 }
 

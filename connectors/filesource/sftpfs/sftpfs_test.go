@@ -18,6 +18,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/procurehub/procurehub/connectors/filesource/fstest"
 )
 
 // testConfig logs in to s with the password and checks its host key.
@@ -50,12 +52,15 @@ func writeKnownHosts(t *testing.T, lines ...string) string {
 	return name
 }
 
+// TestContractInProcessServer runs the filesource.FS contract against the
+// in-process server, with an FS and a directory of its own per case;
+// integration_test.go runs it against OpenSSH.
 func TestContractInProcessServer(t *testing.T) {
 	t.Parallel()
 	s := startTestServer(t, serverOptions{})
-	runContract(t, contractServer{
-		FS:      newFS(t, testConfig(s)),
-		TempDir: func(t *testing.T) string { return t.TempDir() },
+	fstest.Run(t, func(t *testing.T) fstest.Target {
+		dir := t.TempDir() // the server serves this machine's filesystem
+		return fstest.Target{FS: newFS(t, testConfig(s)), Dir: dir, Local: dir}
 	})
 }
 
@@ -620,6 +625,19 @@ func TestCloseIsIdempotentAndCallsAfterItFail(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "a"), []byte("abc"), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	// A reader, too, may be closed twice.
+	whole, err := f.Open(dir + "/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := io.ReadAll(whole); err != nil || string(b) != "abc" {
+		t.Fatalf("read %q, %v", b, err)
+	}
+	for i := range 2 {
+		if err := whole.Close(); err != nil {
+			t.Fatalf("reader Close %d: %v", i, err)
+		}
 	}
 	rc, err := f.Open(dir + "/a")
 	if err != nil {
