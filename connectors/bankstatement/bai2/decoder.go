@@ -472,7 +472,7 @@ func (p *parser) accountHeader(r *record) error {
 	}
 	if first, ok := g.accountAt[a.number]; ok {
 		return p.badAccount(r.line, "account", CodeDuplicateAccount,
-			fmt.Sprintf("account %s appears twice in the group (first on line %d); this section is not read", canonical.MaskAccount(a.number), first))
+			fmt.Sprintf("appears twice in the group (first on line %d)", first))
 	}
 	g.accountAt[a.number] = r.line
 	cur := g.currency
