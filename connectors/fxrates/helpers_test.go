@@ -4,9 +4,11 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"math/big"
 	"testing"
 
 	"github.com/procurehub/procurehub/canonical"
+	"github.com/shopspring/decimal"
 )
 
 const (
@@ -72,3 +74,7 @@ func date(s string) canonical.Date {
 }
 
 func dec(s string) canonical.Decimal { return canonical.MustDecimal(s) }
+
+func decimalFromBig(n *big.Int, places int) decimal.Decimal {
+	return decimal.NewFromBigInt(n, -int32(places))
+}
