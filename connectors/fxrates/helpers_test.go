@@ -2,9 +2,9 @@ package fxrates
 
 import (
 	"context"
+	"math/big"
 	"os"
 	"path/filepath"
-	"math/big"
 	"testing"
 
 	"github.com/procurehub/procurehub/canonical"
