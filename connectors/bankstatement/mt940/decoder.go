@@ -583,8 +583,8 @@ func (p *parser) finish(ctx context.Context, atEOF bool) error {
 	ident := s.StatementID + "\x00" + key + "\x00" + s.SequenceNumber + "\x00" + s.OpeningDate.String() + "\x00" + s.CreatedAt.String()
 	if first, dup := p.seen[ident]; dup {
 		return p.out.RowError(ctx, connectors.RowError{File: p.in.Name, Line: st.line, Field: "statement_id", Code: canonical.CodeDuplicate,
-			Message: fmt.Sprintf("%s: statement %s, sequence %s, of account %s repeats the statement of line %d",
-				st.name(), clipText(s.StatementID), clipText(s.SequenceNumber), maskAccount(s.Account), first)})
+			Message: fmt.Sprintf("%s: repeats the statement of line %d (same reference, account %s, sequence %s and opening date)",
+				st.name(), first, maskAccount(s.Account), clipText(s.SequenceNumber))})
 	}
 	p.seen[ident] = st.line
 	return p.out.Record(ctx, connectors.Record{Type: canonical.TypeBankStatement, Key: key, Value: s})

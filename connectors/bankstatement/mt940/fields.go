@@ -249,7 +249,8 @@ func parseEntry(lines []string) (canonical.BankTransaction, *fieldError) {
 	if mark[0] == 'E' {
 		e.Status = canonical.EntryPending
 	}
-	if debit := mark[len(mark)-1] == 'D'; debit != (mark == "RD") { // D, RC, ED take money out
+	switch mark {
+	case "D", "RC", "ED": // they take money out of the account
 		amt = canonical.NewDecimal(amt.Neg())
 	}
 	e.Amount = amt
