@@ -594,7 +594,7 @@ func (p *parser) detail(r *record) error {
 		BankReference:     field(f, 3+fu.extra),
 		CustomerReference: field(f, 4+fu.extra),
 		RemittanceInfo:    r.text,
-		BankCode:          fmt.Sprintf("%03d", tc),
+		BankCode:          field(f, 0), // three digits, checked above
 	}
 	switch {
 	case tc == 890:
