@@ -94,6 +94,7 @@ type parser struct {
 	started   bool   // a field has been seen: the file is MT940
 	st        *statement
 	cur       *fieldText // the field being read, nil between fields
+	field     fieldText  // what cur points to: one field at a time, its lines reused
 	stray     int        // first line of a run of text outside statements, 0 when none
 	seen      map[string]int
 	nonBlank  bool // a line with content has been read
@@ -235,7 +236,8 @@ func (p *parser) handle(ctx context.Context, line string, long bool) error {
 			}
 		}
 		p.started = true
-		p.cur = &fieldText{tag: tag, line: p.line, lines: []string{value}}
+		p.field.tag, p.field.line, p.field.lines = tag, p.line, append(p.field.lines[:0], value)
+		p.cur = &p.field
 		return nil
 	}
 	switch {
@@ -247,7 +249,7 @@ func (p *parser) handle(ctx context.Context, line string, long bool) error {
 		p.cur.lines = append(p.cur.lines, line)
 	case line == "940" || line == "942":
 		p.msgType = line // the ABN AMRO layout: a BIC line and the message type between statements
-	case canonical.ValidBIC(line):
+	case isBIC(line):
 	case !p.started:
 		return &connectors.FileError{File: p.in.Name, Line: p.line, Code: CodeNotMT940,
 			Message: fmt.Sprintf("line %d is not an MT940 field: a statement starts with :20:", p.line)}
@@ -369,7 +371,7 @@ func (p *parser) endField() {
 		// related reference; bank-specific fields: nothing canonical
 	case "25", "25P":
 		st.s.Account, st.acctCur = parseAccount(value)
-		if f.tag == "25P" && len(f.lines) > 1 && canonical.ValidBIC(strings.TrimSpace(f.lines[1])) {
+		if f.tag == "25P" && len(f.lines) > 1 && isBIC(strings.TrimSpace(f.lines[1])) {
 			st.s.Account.BIC = strings.TrimSpace(f.lines[1])
 		}
 	case "28", "28C":

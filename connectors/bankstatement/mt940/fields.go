@@ -32,6 +32,11 @@ const maxAmountDigits = 18
 // negative: the sign is the debit/credit mark's. The result keeps the
 // decimals as written; scaleTo widens it to the currency's minor units.
 func parseAmount(field, s string) (canonical.Decimal, *fieldError) {
+	return parseSigned(field, s, false)
+}
+
+// parseSigned is parseAmount, negated when neg is set (a debit).
+func parseSigned(field, s string, neg bool) (canonical.Decimal, *fieldError) {
 	if s == "" {
 		return canonical.Decimal{}, errf(field, canonical.CodeInvalidDecimal, "the amount is missing")
 	}
@@ -62,6 +67,9 @@ func parseAmount(field, s string) (canonical.Decimal, *fieldError) {
 	}
 	if s[0] == ',' {
 		return canonical.Decimal{}, errf(field, canonical.CodeInvalidDecimal, "amount %s has no digit before the comma", clipText(s))
+	}
+	if neg {
+		mant = -mant
 	}
 	return canonical.NewDecimal(decimal.New(mant, -scale)), nil
 }
@@ -172,14 +180,11 @@ func parseBalance(field, v string) (balance, *fieldError) {
 	if err != nil {
 		return balance{}, err
 	}
-	amt, err := parseAmount(field, v[10:])
+	amt, err := parseSigned(field, v[10:], v[0] == 'D')
 	if err != nil {
 		return balance{}, err
 	}
 	amt = scaleTo(amt, cur)
-	if v[0] == 'D' {
-		amt = canonical.NewDecimal(amt.Neg())
-	}
 	return balance{date: date, currency: cur, amount: amt}, nil
 }
 
@@ -227,7 +232,7 @@ func parseEntry(lines []string) (canonical.BankTransaction, *fieldError) {
 		e.FundsCode, s = s[:1], s[1:]
 	}
 	n := amountEnd(s)
-	amt, err := parseAmount("entries.amount", s[:n])
+	amt, err := parseSigned("entries.amount", s[:n], mark == "D" || mark == "RC" || mark == "ED") // they take money out
 	if err != nil {
 		return e, err
 	}
@@ -249,10 +254,6 @@ func parseEntry(lines []string) (canonical.BankTransaction, *fieldError) {
 	if mark[0] == 'E' {
 		e.Status = canonical.EntryPending
 	}
-	switch mark {
-	case "D", "RC", "ED": // they take money out of the account
-		amt = canonical.NewDecimal(amt.Neg())
-	}
 	e.Amount = amt
 	return e, nil
 }
@@ -267,7 +268,7 @@ func parseAccount(v string) (canonical.BankAccount, canonical.Currency) {
 	var a canonical.BankAccount
 	acct := strings.TrimSpace(v)
 	if left, right, ok := strings.Cut(acct, "/"); ok {
-		if bic := strings.ToUpper(strings.TrimSpace(left)); canonical.ValidBIC(bic) {
+		if bic := strings.ToUpper(strings.TrimSpace(left)); isBIC(bic) {
 			a.BIC, acct = bic, strings.TrimSpace(right)
 		}
 	}
@@ -322,3 +323,7 @@ func clipText(s string) string {
 	}
 	return fmt.Sprintf("%q", s)
 }
+
+// isBIC is canonical.ValidBIC, without building an error for text that
+// cannot be a BIC (the usual case where a BIC is only possible).
+func isBIC(s string) bool { return (len(s) == 8 || len(s) == 11) && canonical.ValidBIC(s) }

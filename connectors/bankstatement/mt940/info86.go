@@ -1,7 +1,7 @@
 package mt940
 
 import (
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/procurehub/procurehub/canonical"
@@ -82,7 +82,7 @@ func setAccount(c *canonical.Counterparty, acct string) {
 }
 
 func setBIC(c *canonical.Counterparty, bic string) {
-	if bic = strings.ToUpper(strings.TrimSpace(bic)); canonical.ValidBIC(bic) {
+	if bic = strings.ToUpper(strings.TrimSpace(bic)); isBIC(bic) {
 		c.BIC = bic
 	}
 }
@@ -155,7 +155,7 @@ func applyGVC(e *canonical.BankTransaction, s string) {
 	cp.Name = strings.TrimSpace(name.String())
 	bid, a := strings.TrimSpace(bankID.String()), strings.TrimSpace(acct.String())
 	switch {
-	case canonical.ValidBIC(strings.ToUpper(bid)):
+	case isBIC(strings.ToUpper(bid)):
 		setBIC(cp, bid)
 		setAccount(cp, a)
 	case bid != "" && a != "" && !canonical.ValidIBAN(strings.ToUpper(a)):
@@ -178,7 +178,7 @@ func applySEPA(e *canonical.BankTransaction, text string) {
 		at  int
 		key string
 	}
-	var hits []hit
+	hits := make([]hit, 0, 8)
 	for _, k := range sepaKeys {
 		for from := 0; ; {
 			i := strings.Index(text[from:], k)
@@ -193,7 +193,7 @@ func applySEPA(e *canonical.BankTransaction, text string) {
 		setRemittance(e, text)
 		return
 	}
-	sort.Slice(hits, func(i, j int) bool { return hits[i].at < hits[j].at })
+	slices.SortFunc(hits, func(a, b hit) int { return a.at - b.at })
 	remit := strings.TrimSpace(text[:hits[0].at]) // text before the first keyword
 	for i, h := range hits {
 		end := len(text)
