@@ -19,7 +19,9 @@
 //     twice in a group, a statement that fails canonical validation) gives
 //     one row error; the account is not emitted and the next 03 is read.
 //   - A bad 02 group header gives one row error; the group's accounts are
-//     skipped up to its 98.
+//     skipped up to its 98. So does a group whose status is 2 (deletion) or
+//     4 (test only): its balances are not to be booked. Status 3
+//     (correction) is read like 1: its statement_id is the one it corrects.
 //   - A 98 or 99 whose control total, account/group count or record count
 //     does not match, and a missing 98 or 99 (a truncated file), are row
 //     errors at the trailer's line (or the last line): the accounts read
@@ -60,6 +62,7 @@ const (
 	CodeInvalidTypeCode  = "invalid_type_code"
 	CodeInvalidCurrency  = "invalid_currency"
 	CodeInvalidModifier  = "invalid_as_of_date_modifier"
+	CodeGroupStatus      = "group_status"
 	CodeMissingField     = "missing_field"
 	CodeUnexpectedRecord = "unexpected_record"
 	CodeMissingTrailer   = "missing_trailer"
@@ -425,6 +428,13 @@ func (p *parser) groupHeader(r *record) error {
 		return p.rowError(r.line, pr.field, pr.code, "02 group header: "+pr.msg+"; the group's accounts are not read")
 	}
 	var pr *problem
+	switch st := field(f, 2); st {
+	case "", "1", "3": // update, correction (the same statement_id replaces the first)
+	case "2", "4":
+		return bad(newProblem("group_status", CodeGroupStatus, "group status %s (%s) is not a report to book", st, map[string]string{"2": "deletion", "4": "test only"}[st]))
+	default:
+		return bad(newProblem("group_status", CodeGroupStatus, "%s is not a group status (1-4)", quote(st)))
+	}
 	if g.asOf, pr = parseDate("as_of_date", field(f, 3)); pr != nil {
 		return bad(pr)
 	}

@@ -204,6 +204,7 @@ func TestMalformedAccountsAreReportedAndTheRestArrives(t *testing.T) {
 		{"group_and_file_control_total_mismatch.bai", []string{"control_total", "control_total"}, []int{18, 19}, []string{"4410005521", "4410007788", "9001234567"}},
 		{"duplicate_account.bai", []string{"duplicate_account"}, []int{11}, []string{"4410005521", "9001234567"}},
 		{"loan_type_code_in_detail.bai", []string{"invalid_type_code"}, []int{7}, []string{"4410007788", "9001234567"}},
+		{"test_only_group.bai", []string{"group_status"}, []int{14}, []string{"4410005521", "4410007788"}},
 		{"content_after_file_trailer.bai", []string{"after_file_trailer"}, []int{20}, []string{"4410005521", "4410007788", "9001234567"}},
 	}
 	for _, tt := range tests {
