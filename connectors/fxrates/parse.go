@@ -109,8 +109,10 @@ const ctxCheckEvery = 1024
 // An error from fn stops parsing and is returned as it is; so is ctx.Err()
 // once ctx is cancelled. A failing read of r is returned wrapped.
 func Parse(ctx context.Context, r io.Reader, fn func(Rate) error) error {
+	src := &sourceReader{r: r}
 	p := parser{
-		d:      xml.NewDecoder(r),
+		src:    src,
+		d:      xml.NewDecoder(src),
 		seenCc: make(map[canonical.Currency]int, 32),
 		dates:  make(map[canonical.Date]int, 64),
 	}
@@ -118,6 +120,7 @@ func Parse(ctx context.Context, r io.Reader, fn func(Rate) error) error {
 }
 
 type parser struct {
+	src      *sourceReader
 	d        *xml.Decoder
 	stack    []frame
 	rootSeen bool
@@ -147,15 +150,20 @@ func (p *parser) run(ctx context.Context, fn func(Rate) error) error {
 			if cerr := ctx.Err(); cerr != nil {
 				return cerr
 			}
+			if p.src.err != nil {
+				return fmt.Errorf("fxrates: read: %w", p.src.err)
+			}
+			// Everything else is the decoder's complaint about the XML:
+			// a *xml.SyntaxError, or an unsupported version or encoding.
+			line, msg, code := p.line(), err.Error(), CodeMalformedXML
 			var syn *xml.SyntaxError
 			if errors.As(err, &syn) {
-				code := CodeMalformedXML
-				if strings.Contains(syn.Msg, "unexpected EOF") {
+				line, msg = syn.Line, syn.Msg
+				if strings.Contains(msg, "unexpected EOF") {
 					code = CodeTruncated
 				}
-				return &ParseError{Line: syn.Line, Path: p.path(), Code: code, Message: syn.Msg, Err: err}
 			}
-			return fmt.Errorf("fxrates: read: %w", err)
+			return &ParseError{Line: line, Path: p.path(), Code: code, Message: msg, Err: err}
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -349,6 +357,21 @@ func (p *parser) end(t xml.EndElement) error {
 		p.rootDone = true
 	}
 	return nil
+}
+
+// sourceReader keeps the first error of the underlying reader, so that a
+// failing read is told apart from the decoder's own errors.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(b []byte) (int, error) {
+	n, err := s.r.Read(b)
+	if err != nil && err != io.EOF && s.err == nil {
+		s.err = err
+	}
+	return n, err
 }
 
 func (p *parser) line() int {

@@ -126,6 +126,10 @@ func TestParseRejectsBadInputNamingLineAndPath(t *testing.T) {
 			CodeNotECB, 7, "", `no dated Cube`},
 		{"a second root element", ecbDoc("\t\t<Cube time='2026-03-02'/>\n") + "<gesmes:Envelope/>\n",
 			CodeMalformedXML, 8, "", `after the end of the root element`},
+		{"an XML version the decoder does not know", "<?xml version=\"0\"?>",
+			CodeMalformedXML, 1, "", `unsupported version "0"`},
+		{"an encoding the decoder does not know", "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<gesmes:Envelope/>",
+			CodeMalformedXML, 1, "", `encoding "ISO-8859-1" declared but Decoder.CharsetReader is nil`},
 		{"XML that is not well-formed", day("\t\t\t<Cube currency='USD' rate=1.0812/>\n"),
 			CodeMalformedXML, 6, "", `unquoted or missing attribute value`},
 	}
