@@ -3,7 +3,6 @@ package mt940_test
 import (
 	"errors"
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/procurehub/procurehub/canonical"
@@ -16,8 +15,9 @@ import (
 // Whatever comes in: no panic; either a *FileError with nothing emitted,
 // or row errors with a file, line, code and message and records that are
 // valid bank statements keyed by their account, with their balance check
-// set whenever both balances are given, and no full account number in an
-// error message.
+// set whenever both balances are given. (That row errors mask account
+// numbers is TestErrorMessagesNeverShowAFullAccountNumber's: here a
+// statement reference may contain any text.)
 func FuzzDecode(f *testing.F) {
 	for _, path := range testdataFiles(f) {
 		b, err := os.ReadFile(path)
@@ -38,7 +38,6 @@ func FuzzDecode(f *testing.F) {
 		case err != nil:
 			t.Fatalf("Decode = %v, want nil or a *FileError", err)
 		}
-		var accounts []string
 		for _, r := range rec.Records {
 			s := r.Value.(*canonical.BankStatement)
 			if err := s.Validate(); err != nil {
@@ -53,18 +52,10 @@ func FuzzDecode(f *testing.F) {
 			if s.Source == nil || s.Source.Line <= 0 {
 				t.Fatalf("statement %q has no source line", s.StatementID)
 			}
-			if len(r.Key) > 8 {
-				accounts = append(accounts, r.Key)
-			}
 		}
 		for _, e := range rec.RowErrors {
 			if e.Line <= 0 || e.File == "" || e.Code == "" || e.Message == "" {
 				t.Fatalf("row error without a file, line, code or message: %+v", e)
-			}
-			for _, a := range accounts {
-				if strings.Contains(e.Message, a) {
-					t.Fatalf("row error shows the account %s in full: %s", canonical.MaskAccount(a), e.Message)
-				}
 			}
 		}
 	})

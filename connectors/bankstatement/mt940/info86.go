@@ -248,7 +248,7 @@ func swiftKeys(s string) []swiftKey {
 		}
 		if k := s[i+1 : i+1+j]; swiftKeyNames[k] {
 			keys = append(keys, swiftKey{i, i + j + 2, k})
-			i += j // the closing slash may open the next key
+			i += j + 1 // the next key starts after this one's closing slash: "/BENM//NAME/"
 		}
 	}
 	return keys
