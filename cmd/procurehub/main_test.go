@@ -66,6 +66,34 @@ func TestParseXLSXPrintsTheSameOrdersAsTheCSVExport(t *testing.T) {
 	}
 }
 
+func TestParseBankStatementsPrintsOneStatementPerLine(t *testing.T) {
+	out, errOut, code := runCLI(t, "parse", "--format", "camt053",
+		"../../connectors/bankstatement/camt/testdata/camt053_v02_two_statements.xml")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want the file's 2 statements:\n%s", len(lines), out)
+	}
+	var rec struct {
+		Type string `json:"type"`
+		Data struct {
+			BalanceCheck string `json:"balance_check"`
+			Entries      []any  `json:"entries"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Type != "bank_statement" || rec.Data.BalanceCheck != "ok" || len(rec.Data.Entries) == 0 {
+		t.Errorf("first record = %+v; want a bank_statement with entries and balance_check ok", rec)
+	}
+	if _, errOut, code := runCLI(t, "parse", "--format", "mt940", "--mapping", "x.yaml", "a.sta"); code == 0 || !strings.Contains(errOut, "takes no --mapping") {
+		t.Errorf("mt940 with --mapping: exit %d, %q; want a refusal", code, errOut)
+	}
+}
+
 func TestParse(t *testing.T) {
 	mappingFile := "../../configs/partners/acme-gmbh.mapping.yaml"
 	good := "../../internal/demo/data/acme-gmbh/bestellungen-2026-03-02.csv"
@@ -144,7 +172,8 @@ func TestConfigCheck(t *testing.T) {
 
 func TestConnectorsListsEveryKindWithItsSettings(t *testing.T) {
 	out, _, code := runCLI(t, "connectors")
-	if code != 0 || !strings.Contains(out, "erp_export") || !strings.Contains(out, "settle_time") || !strings.Contains(out, "parse formats: erp_csv") {
+	if code != 0 || !strings.Contains(out, "erp_export") || !strings.Contains(out, "bank_statement") || !strings.Contains(out, "settle_time") ||
+		!strings.Contains(out, "parse formats: bai2, camt052, camt053, camt054, erp_csv, mt940, mt942, xlsx") {
 		t.Fatalf("exit %d, output:\n%s", code, out)
 	}
 }

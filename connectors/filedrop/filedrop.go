@@ -89,12 +89,12 @@ func (p *Patterns) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// ApplyDefaults fills every setting left out, with pattern as the default
-// pattern; archive, quarantine and outbox are left to the file source,
+// ApplyDefaults fills every setting left out, with patterns as the default
+// patterns; archive, quarantine and outbox are left to the file source,
 // which derives them from the inbox.
-func (s *Settings) ApplyDefaults(pattern string) {
+func (s *Settings) ApplyDefaults(patterns ...string) {
 	if len(s.Pattern) == 0 {
-		s.Pattern = Patterns{pattern}
+		s.Pattern = patterns
 	}
 	if s.PollInterval == 0 {
 		s.PollInterval = DefaultPollInterval

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/procurehub/procurehub/connectors"
+	"github.com/procurehub/procurehub/connectors/bankstatement"
 	"github.com/procurehub/procurehub/connectors/erpexport"
 	"github.com/procurehub/procurehub/connectors/mapping"
 )
@@ -16,6 +17,7 @@ func Builtins() (*connectors.Registry, error) {
 		new  connectors.Constructor
 	}{
 		{erpexport.Spec(), erpexport.New},
+		{bankstatement.Spec(), bankstatement.New},
 	} {
 		if err := reg.Register(k.spec, k.new); err != nil {
 			return nil, err
@@ -32,6 +34,17 @@ type DecoderFactory func(mappingPath string) (connectors.Decoder, error)
 var Formats = map[string]DecoderFactory{
 	erpexport.Format:     mapped(erpexport.Format),
 	erpexport.FormatXLSX: mapped(erpexport.FormatXLSX),
+}
+
+func init() {
+	for _, f := range bankstatement.Formats() {
+		Formats[f] = func(mappingPath string) (connectors.Decoder, error) {
+			if mappingPath != "" {
+				return nil, fmt.Errorf("format %s takes no --mapping: the format says where everything is", f)
+			}
+			return bankstatement.NewDecoder(f)
+		}
+	}
 }
 
 // mapped is the factory of a format read through a mapping file.
