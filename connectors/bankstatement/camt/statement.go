@@ -125,6 +125,7 @@ func (s *session) build(path string, line int, st *statement) (*canonical.BankSt
 		bs.Totals = t
 	}
 	var warns []*badPart
+	var origin []entryOrigin // where each canonical entry comes from
 	for i := range st.Ntry {
 		npath := fmt.Sprintf("%s/Ntry[%d]", path, i+1)
 		entries, warn, err := mapEntry(npath, &st.Ntry[i])
@@ -134,18 +135,38 @@ func (s *session) build(path string, line int, st *statement) (*canonical.BankSt
 		if warn != nil {
 			warns = append(warns, warn)
 		}
+		for j := range entries {
+			o := entryOrigin{path: npath, line: st.Ntry[i].Line}
+			if len(entries) > 1 {
+				o.path = fmt.Sprintf("%s/NtryDtls/TxDtls[%d]", npath, j+1)
+				o.line = st.Ntry[i].TxDtls[j].Line
+			}
+			origin = append(origin, o)
+		}
 		bs.Entries = append(bs.Entries, entries...)
 	}
 	bs.SetBalanceCheck()
 	if err := bs.Validate(); err != nil {
-		return nil, nil, validationPart(path, line, st, err)
+		return nil, nil, validationPart(path, line, origin, err)
 	}
 	return bs, warns, nil
 }
 
+type entryOrigin struct {
+	path string
+	line int
+}
+
+// entryFields maps an entry's canonical fields to where camt says them.
+var entryFields = map[string]string{
+	"amount": "/Amt", "currency": "/Amt", "booking_date": "/BookgDt", "value_date": "/ValDt",
+	"counterparty.iban": "/RltdPties", "counterparty.bic": "/RltdAgts",
+	"original_currency": "/AmtDtls/InstdAmt/Amt", "status": "/Sts",
+}
+
 // validationPart turns the first canonical validation problem into a bad
-// part with the XML path it comes from, as near as it can be told.
-func validationPart(path string, line int, st *statement, err error) *badPart {
+// part with the XML path and line it comes from, as near as it can be told.
+func validationPart(path string, line int, origin []entryOrigin, err error) *badPart {
 	ve := canonical.AsValidationError(err)
 	if ve == nil || len(ve.Problems) == 0 {
 		return bad(path, line, canonical.CodeInvalidFormat, "%v", err)
@@ -160,8 +181,13 @@ func validationPart(path string, line int, st *statement, err error) *badPart {
 	case strings.HasPrefix(p.Path, "account.currency"):
 		xpath += "/Acct/Ccy"
 	case strings.HasPrefix(p.Path, "entries["):
-		// Entry indexes count split TxDtls; name the entry number only.
-		xpath += "/Ntry"
+		rest := strings.TrimPrefix(p.Path, "entries[")
+		end := strings.Index(rest, "]")
+		if i, err := strconv.Atoi(rest[:max(end, 0)]); end > 0 && err == nil && i >= 0 && i < len(origin) {
+			f := strings.TrimPrefix(rest[end+1:], ".")
+			xpath, line = origin[i].path+entryFields[f], origin[i].line
+			msg = f + ": " + p.Message // the XML path names the entry; entries[i] counts split batches
+		}
 	case strings.HasPrefix(p.Path, "opening") || strings.HasPrefix(p.Path, "closing") || strings.HasPrefix(p.Path, "balances"):
 		xpath += "/Bal"
 	}
@@ -361,6 +387,9 @@ func mapEntry(path string, n *entry) ([]canonical.BankTransaction, *badPart, err
 	amt, err := signedAmount(path, n.Amt, n.CdtDbtInd)
 	if err != nil {
 		return nil, nil, err
+	}
+	if n.Amt.Ccy == "" {
+		return nil, nil, bad(path+"/Amt", n.Amt.Line, canonical.CodeRequired, "the amount %s has no currency (Ccy)", amt)
 	}
 	e := canonical.BankTransaction{
 		Amount:         amt,
