@@ -312,3 +312,17 @@ func TestLatin1DocumentsAreRead(t *testing.T) {
 		t.Errorf("name %q, want Müller Maschinenbau GmbH", got)
 	}
 }
+
+func TestAUSAccountByNumberWithChargesInTheOldShape(t *testing.T) {
+	rec, st := decode(t, "testdata/camt053_v03_us_account_number_wire_charges.xml")
+	if len(st) != 1 || rec.Records[0].Key != "0412345678" || st[0].Account.Number != "0412345678" {
+		t.Fatalf("want one statement keyed by the account number 0412345678, got %d", len(st))
+	}
+	e := st[0].Entries[0]
+	if !e.Charges.Equal(dec("35.00")) || e.BankCode != "495" || e.Counterparty == nil || e.Counterparty.Account != "7765001234" {
+		t.Errorf("charges %v, bank code %q, counterparty %+v; want 25.00 + 10.00 = 35.00, the proprietary code 495 and the payee's account", e.Charges, e.BankCode, e.Counterparty)
+	}
+	if st[0].SequenceNumber != "79" || st[0].BalanceCheck != canonical.BalanceOK {
+		t.Errorf("sequence %q check %q; want the legal sequence number 79 and ok", st[0].SequenceNumber, st[0].BalanceCheck)
+	}
+}

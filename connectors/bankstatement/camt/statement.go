@@ -560,30 +560,35 @@ func details(path string, e *canonical.BankTransaction, tx *txDetails, received 
 	return nil
 }
 
-// sumCharges adds up Chrgs: TtlChrgsAndTaxAmt when given, else the Rcrd
-// amounts, else (.001.02/.03) the Amt of each Chrgs. Charges are positive.
+// sumCharges adds up Chrgs: the first TtlChrgsAndTaxAmt when one is given
+// (it is the total of all charges, and .001.02/.03 may repeat it in every
+// Chrgs), else the Rcrd amounts (.001.04 on), else the Amt of each Chrgs
+// (.001.02/.03). Charges are positive.
 func sumCharges(path string, chrgs []charges) (*canonical.Decimal, error) {
+	for i := range chrgs {
+		if c := &chrgs[i]; c.Total.Set {
+			d, err := parseAmount(fmt.Sprintf("%s[%d]/TtlChrgsAndTaxAmt", path, i+1), c.Total)
+			if err != nil {
+				return nil, err
+			}
+			return &d, nil
+		}
+	}
 	var sum decimal.Decimal
 	found := false
 	for i := range chrgs {
 		c := &chrgs[i]
 		switch {
-		case c.Total.Set:
-			d, err := parseAmount(path+"/TtlChrgsAndTaxAmt", c.Total)
-			if err != nil {
-				return nil, err
-			}
-			sum, found = sum.Add(d.Decimal), true
 		case len(c.Rcrd) > 0:
 			for j := range c.Rcrd {
-				d, err := parseAmount(fmt.Sprintf("%s/Rcrd[%d]/Amt", path, j+1), c.Rcrd[j].Amt)
+				d, err := parseAmount(fmt.Sprintf("%s[%d]/Rcrd[%d]/Amt", path, i+1, j+1), c.Rcrd[j].Amt)
 				if err != nil {
 					return nil, err
 				}
 				sum, found = sum.Add(d.Decimal), true
 			}
 		case c.Amt.Set:
-			d, err := parseAmount(path+"/Amt", c.Amt)
+			d, err := parseAmount(fmt.Sprintf("%s[%d]/Amt", path, i+1), c.Amt)
 			if err != nil {
 				return nil, err
 			}
