@@ -211,13 +211,14 @@ func (p *parser) handle(ctx context.Context, line string, long bool) error {
 	}
 	p.nonBlank = true
 	if line == "-" || strings.HasPrefix(line, "-}") {
-		if strings.HasPrefix(line, "-}") {
-			p.msgType = ""
-		}
+		var err error
 		if p.st != nil {
-			return p.finish(ctx, false)
+			err = p.finish(ctx, false)
 		}
-		return nil
+		if strings.HasPrefix(line, "-}") {
+			p.msgType = "" // the message ends
+		}
+		return err
 	}
 	if tag, value, ok := cutTag(line); ok {
 		if err := p.flushStray(ctx); err != nil {

@@ -326,3 +326,60 @@ func TestA50MBFileStreamsInFlatMemory(t *testing.T) {
 	}
 	t.Logf("%d statements, peak heap %.1f MiB", sink.statements, float64(sink.peak)/(1<<20))
 }
+
+func TestStatementLineMarksAndFundsCodes(t *testing.T) {
+	cases := []struct {
+		line     string
+		amount   string
+		reversal bool
+		status   canonical.EntryStatus
+		funds    string
+		bankCode string
+		custRef  string
+		bankRef  string
+	}{
+		{"2611041104C100,00NTRFNONREF", "100.00", false, canonical.EntryBooked, "", "NTRF", "", ""},
+		{"2611041104DR100,NMSCINV-4711//BANK-1", "-100.00", false, canonical.EntryBooked, "R", "NMSC", "INV-4711", "BANK-1"},
+		{"261104RD100NRTINONREF//R-1", "100.00", true, canonical.EntryBooked, "", "NRTI", "", "R-1"},
+		{"261104RCR100,5NRTI", "-100.50", true, canonical.EntryBooked, "R", "NRTI", "", ""},
+		{"2611041104EC100,00NTRFNONREF", "100.00", false, canonical.EntryPending, "", "NTRF", "", ""},
+		{"2611041104ED0000100,00S103PO-1//X", "-100.00", false, canonical.EntryPending, "", "S103", "PO-1", "X"},
+	}
+	for _, c := range cases {
+		rec, err := decodeText(t, ":20:A\n:25:DE95100200300004711815\n:28C:1\n:34F:EUR0,\n:61:"+c.line+"\n-\n")
+		if err != nil || len(rec.Records) != 1 {
+			t.Fatalf(":61:%s: %v %v", c.line, err, rec.RowErrors)
+		}
+		e := rec.Records[0].Value.(*canonical.BankStatement).Entries[0]
+		if e.Amount.String() != c.amount || e.Reversal != c.reversal || e.Status != c.status || e.FundsCode != c.funds ||
+			e.BankCode != c.bankCode || e.CustomerReference != c.custRef || e.BankReference != c.bankRef {
+			t.Errorf(":61:%s read as %s reversal %v %s funds %q code %s refs %q //%q", c.line, e.Amount, e.Reversal, e.Status, e.FundsCode, e.BankCode, e.CustomerReference, e.BankReference)
+		}
+	}
+}
+
+func TestInformationAfterTheClosingBalanceIsNotAnEntrysRemittance(t *testing.T) {
+	rec, err := decodeText(t, ":20:A\n:25:DE95100200300004711815\n:28C:1\n:60F:C261103EUR1,00\n:61:2611041104C1,00NTRFNONREF\n:86:Rechnung 1\n:62F:C261104EUR2,00\n:86:Kontostand ohne Gewaehr\n-\n")
+	if err != nil || len(rec.Records) != 1 {
+		t.Fatalf("%v %v", err, rec.RowErrors)
+	}
+	if got := rec.Records[0].Value.(*canonical.BankStatement).Entries[0].RemittanceInfo; got != "Rechnung 1" {
+		t.Errorf("remittance %q, want the entry's own", got)
+	}
+}
+
+func TestTheBlockHeaderSaysWhichMessageItIs(t *testing.T) {
+	body := ":20:A\n:25:DE95100200300004711815\n:28C:1\n:60F:C261103EUR1,00\n:62F:C261104EUR1,00\n-}\n"
+	for header, want := range map[string]canonical.StatementType{
+		"{1:F01COBADEFFAXXX0000000000}{2:I940COBADEFFXXXXN}{4:\n": canonical.StatementEndOfDay,
+		"{1:F01COBADEFFAXXX0000000000}{2:O942COBADEFFXXXXN}{4:\n": canonical.StatementInterim,
+	} {
+		rec, err := decodeText(t, header+body)
+		if err != nil || len(rec.Records) != 1 {
+			t.Fatalf("%v %v", err, rec.RowErrors)
+		}
+		if got := rec.Records[0].Value.(*canonical.BankStatement).StatementType; got != want {
+			t.Errorf("%s: statement_type %s, want %s", header[30:40], got, want)
+		}
+	}
+}
