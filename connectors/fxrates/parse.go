@@ -220,13 +220,21 @@ func (p *parser) start(t xml.StartElement, fn func(Rate) error) error {
 	var timeAttr, curAttr, rateAttr string
 	var hasTime, hasCur, hasRate bool
 	for _, a := range t.Attr {
+		var dup bool
 		switch a.Name.Local {
 		case "time":
+			dup = hasTime
 			timeAttr, hasTime = a.Value, true
 		case "currency":
+			dup = hasCur
 			curAttr, hasCur = a.Value, true
 		case "rate":
+			dup = hasRate
 			rateAttr, hasRate = a.Value, true
+		}
+		if dup {
+			p.stack = append(p.stack, f)
+			return p.errorf(CodeMalformedXML, "attribute %s given twice", a.Name.Local)
 		}
 	}
 	switch {

@@ -130,6 +130,8 @@ func TestParseRejectsBadInputNamingLineAndPath(t *testing.T) {
 			CodeMalformedXML, 1, "", `unsupported version "0"`},
 		{"an encoding the decoder does not know", "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<gesmes:Envelope/>",
 			CodeMalformedXML, 1, "", `encoding "ISO-8859-1" declared but Decoder.CharsetReader is nil`},
+		{"an attribute given twice", day("\t\t\t<Cube currency='USD' rate='1.0812' rate='1.0813'/>\n"),
+			CodeMalformedXML, 6, "", `attribute rate given twice`},
 		{"XML that is not well-formed", day("\t\t\t<Cube currency='USD' rate=1.0812/>\n"),
 			CodeMalformedXML, 6, "", `unquoted or missing attribute value`},
 	}

@@ -41,7 +41,8 @@ type key struct {
 type Table struct {
 	mu       sync.RWMutex
 	rates    map[key]canonical.Decimal
-	earliest canonical.Date // the earliest date with a rate, to bound RateOnOrBefore
+	earliest canonical.Date // the earliest and latest dates with a rate, to bound RateOnOrBefore
+	latest   canonical.Date
 }
 
 // NewTable returns an empty Table.
@@ -75,6 +76,9 @@ func (t *Table) Add(r Rate) error {
 	t.rates[key{r.Date, r.Currency}] = r.PerEUR
 	if t.earliest.IsZero() || r.Date.Before(t.earliest) {
 		t.earliest = r.Date
+	}
+	if t.latest.Before(r.Date) {
+		t.latest = r.Date
 	}
 	return nil
 }
@@ -121,15 +125,23 @@ func (t *Table) RateOnOrBefore(date canonical.Date, c canonical.Currency, maxDay
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	day := date.Time()
-	for i := 0; i <= maxDays; i++ {
-		d := canonical.DateOf(day.AddDate(0, 0, -i))
-		if d.Before(t.earliest) || t.earliest.IsZero() {
+	// Walk back from date, or from the latest date held when date is later,
+	// to the earliest date held at most: a window of a million days over a
+	// table of three costs three lookups.
+	day, i := date.Time(), 0
+	if !t.latest.IsZero() && t.latest.Before(date) {
+		i = int((date.Time().Unix() - t.latest.Time().Unix()) / 86400) // not Sub: it saturates at 292 years
+		day = t.latest.Time()
+	}
+	for ; i <= maxDays && !t.earliest.IsZero(); i++ {
+		d := canonical.DateOf(day)
+		if d.Before(t.earliest) {
 			break
 		}
 		if v, ok := t.rates[key{d, c}]; ok {
 			return v, d, nil
 		}
+		day = day.AddDate(0, 0, -1)
 	}
 	return canonical.Decimal{}, canonical.Date{}, &MissingRateError{Currency: c, Date: date, MaxDays: maxDays}
 }

@@ -230,6 +230,10 @@ func TestRateOnOrBeforeFallsBackOnlyWhenAskedAndSaysWhichDate(t *testing.T) {
 		{"zero days is the exact date only", "2026-03-01", 0, "", ""},
 		{"a date before the table finds nothing however far back", "2026-02-20", 1000000, "", ""},
 		{"a date after the table reaches back to its last rate", "2026-03-05", 3, "2026-03-02", "1.0812"},
+		{"a date after the table finds nothing beyond the window", "2026-03-05", 2, "", ""},
+		{"a date far after the table reaches back a long window", "9999-12-31", 2912382, "2026-03-02", "1.0812"},
+		// 2026-03-02 to 9999-12-31 is 2912382 days, beyond time.Duration's 292 years.
+		{"a date far after the table counts every day of the gap", "9999-12-31", 2912381, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
