@@ -96,6 +96,42 @@ const (
 	EntryInfo    EntryStatus = "info"
 )
 
+// StatementEntry is one entry of a statement with what identifies the
+// statement: the message of procurehub.bank-transactions.v1, one per entry,
+// keyed by account, so that reconciliation reads entries one by one.
+type StatementEntry struct {
+	StatementID   string          `json:"statement_id"`
+	StatementType StatementType   `json:"statement_type,omitempty"`
+	Account       BankAccount     `json:"account"`
+	EntryIndex    int             `json:"entry_index"` // 1-based position in the statement
+	EntryCount    int             `json:"entry_count"` // entries in the statement
+	BalanceCheck  BalanceCheck    `json:"balance_check,omitempty"`
+	Entry         BankTransaction `json:"entry"`
+	Source        *Source         `json:"source,omitempty"`
+}
+
+// AccountKey is the account's IBAN, or its number when it has none: the
+// partition key of its statements and entries.
+func (a BankAccount) AccountKey() string {
+	if a.IBAN != "" {
+		return a.IBAN
+	}
+	return a.Number
+}
+
+// Split returns the statement's entries as StatementEntry records, in order.
+func (s *BankStatement) Split() []StatementEntry {
+	out := make([]StatementEntry, len(s.Entries))
+	for i, e := range s.Entries {
+		out[i] = StatementEntry{
+			StatementID: s.StatementID, StatementType: s.StatementType, Account: s.Account,
+			EntryIndex: i + 1, EntryCount: len(s.Entries), BalanceCheck: s.BalanceCheck,
+			Entry: e, Source: s.Source,
+		}
+	}
+	return out
+}
+
 // Counterparty is the other side of a bank transaction.
 type Counterparty struct {
 	Name    string `json:"name,omitempty"`
@@ -205,6 +241,19 @@ var bankStatementDoc = typeDoc{
 		"totals":             "The bank's own counts and sums of the entries, as sent.",
 		"floor_limit_debit":  "Interim reports: debits below this amount are not reported (MT942 :34F:).",
 		"floor_limit_credit": "Interim reports: credits below this amount are not reported (MT942 :34F:).",
+	},
+}
+
+var statementEntryDoc = typeDoc{
+	title: "Bank transaction",
+	desc:  "One statement entry with the statement it belongs to: the message of procurehub.bank-transactions.v1, keyed by account.",
+	fields: map[string]string{
+		"statement_id":   "The bank's statement identifier.",
+		"statement_type": "statement, interim or notification.",
+		"entry_index":    "1-based position of the entry in its statement.",
+		"entry_count":    "Number of entries in the statement.",
+		"balance_check":  "The statement's balance check (ok, mismatch).",
+		"entry":          "The entry.",
 	},
 }
 

@@ -8,13 +8,14 @@ import (
 // Type names of the canonical records, as printed by `procurehub parse` and
 // carried in CloudEvents ce_type ("procurehub.order.v1").
 const (
-	TypeOrder         = "order"
-	TypeOrderResponse = "order_response"
-	TypeShipment      = "shipment"
-	TypeTrackingEvent = "tracking_event"
-	TypeInvoice       = "invoice"
-	TypeBankStatement = "bank_statement"
-	TypeOrderEvent    = "order_event"
+	TypeOrder           = "order"
+	TypeOrderResponse   = "order_response"
+	TypeShipment        = "shipment"
+	TypeTrackingEvent   = "tracking_event"
+	TypeInvoice         = "invoice"
+	TypeBankStatement   = "bank_statement"
+	TypeBankTransaction = "bank_transaction" // one entry with its statement: the message of the bank-transactions topic
+	TypeOrderEvent      = "order_event"
 )
 
 // Envelope is one typed canonical record: {"type": "order", "data": {...}}.
@@ -38,6 +39,8 @@ func TypeOf(v any) (string, error) {
 		return TypeInvoice, nil
 	case *BankStatement, BankStatement:
 		return TypeBankStatement, nil
+	case *StatementEntry, StatementEntry:
+		return TypeBankTransaction, nil
 	case *OrderEvent, OrderEvent:
 		return TypeOrderEvent, nil
 	}

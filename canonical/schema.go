@@ -55,12 +55,13 @@ var recordTypes = []struct {
 	{TypeTrackingEvent, reflect.TypeFor[TrackingEvent]()},
 	{TypeInvoice, reflect.TypeFor[Invoice]()},
 	{TypeBankStatement, reflect.TypeFor[BankStatement]()},
+	{TypeBankTransaction, reflect.TypeFor[StatementEntry]()},
 	{TypeOrderEvent, reflect.TypeFor[OrderEvent]()},
 }
 
 // Schemas returns the schema of every canonical record type, in a fixed
 // order (order, order_response, shipment, tracking_event, invoice,
-// bank_statement, order_event). The output is the same on every call.
+// bank_statement, bank_transaction, order_event). The output is the same on every call.
 func Schemas() []SchemaDoc {
 	docs := make([]SchemaDoc, 0, len(recordTypes))
 	for _, rt := range recordTypes {
@@ -108,6 +109,7 @@ var typeDocs = map[reflect.Type]typeDoc{
 	reflect.TypeFor[BankAccount]():       bankAccountDoc,
 	reflect.TypeFor[BankTransaction]():   bankTransactionDoc,
 	reflect.TypeFor[Balance]():           balanceDoc,
+	reflect.TypeFor[StatementEntry]():    statementEntryDoc,
 	reflect.TypeFor[EntryTotals]():       entryTotalsDoc,
 	reflect.TypeFor[Counterparty]():      counterpartyDoc,
 	reflect.TypeFor[OrderEvent]():        orderEventDoc,

@@ -109,6 +109,8 @@ func Validate(v any) error {
 		return r.Validate()
 	case BankStatement:
 		return r.Validate()
+	case StatementEntry:
+		return r.Validate()
 	case OrderEvent:
 		return r.Validate()
 	}
@@ -686,18 +688,7 @@ func (s *BankStatement) Validate() error {
 	p.date(field("closing_date"), s.ClosingDate)
 	p.dateOrder(field("closing_date"), s.ClosingDate, "opening_date", s.OpeningDate)
 	for i := range s.Entries {
-		e := &s.Entries[i]
-		p.currency(elem("entries", i, "currency"), e.Currency)
-		if a.Currency != "" && e.Currency != "" && e.Currency != a.Currency {
-			p.add(elem("entries", i, "currency"), CodeCurrency, "is %s but the account is in %s", clip(string(e.Currency)), a.Currency)
-		}
-		p.precision(elem("entries", i, "amount"), &e.Amount, e.Currency)
-		p.date(elem("entries", i, "booking_date"), e.BookingDate)
-		p.date(elem("entries", i, "value_date"), e.ValueDate)
-		if c := e.Counterparty; c != nil {
-			p.iban(elem("entries", i, "counterparty").child("iban"), c.IBAN)
-			p.bic(elem("entries", i, "counterparty").child("bic"), c.BIC)
-		}
+		p.bankEntry(func(name string) fieldPath { return elem("entries", i, name) }, &s.Entries[i], a.Currency)
 	}
 	if s.StatementType != "" && !s.StatementType.Valid() {
 		p.add(field("statement_type"), CodeInvalidStatus, "%s is not a statement type (statement, interim, notification)", clip(string(s.StatementType)))
@@ -707,22 +698,61 @@ func (s *BankStatement) Validate() error {
 		p.precision(elem("balances", i, "amount"), &s.Balances[i].Amount, cur)
 		p.date(elem("balances", i, "date"), s.Balances[i].Date)
 	}
-	for i := range s.Entries {
-		e := &s.Entries[i]
-		switch e.Status {
-		case "", EntryBooked, EntryPending, EntryInfo:
-		default:
-			p.add(elem("entries", i, "status"), CodeInvalidStatus, "%s is not an entry status (booked, pending, info)", clip(string(e.Status)))
-		}
-		if e.OriginalCurrency != "" {
-			p.currency(elem("entries", i, "original_currency"), e.OriginalCurrency)
-		}
-		if e.OriginalAmount != nil && e.OriginalCurrency == "" {
-			p.add(elem("entries", i, "original_currency"), CodeRequired, "is required with original_amount")
-		}
-	}
 	p.balance(s)
 	p.source(field("source"), s.Source)
+	return p.err()
+}
+
+// bankEntry checks one statement entry; at names its fields, accountCurrency
+// is the account's currency ("" when the account names none).
+func (p *problems) bankEntry(at func(string) fieldPath, e *BankTransaction, accountCurrency Currency) {
+	p.currency(at("currency"), e.Currency)
+	if accountCurrency != "" && e.Currency != "" && e.Currency != accountCurrency {
+		p.add(at("currency"), CodeCurrency, "is %s but the account is in %s", clip(string(e.Currency)), accountCurrency)
+	}
+	p.precision(at("amount"), &e.Amount, e.Currency)
+	p.date(at("booking_date"), e.BookingDate)
+	p.date(at("value_date"), e.ValueDate)
+	if c := e.Counterparty; c != nil {
+		p.iban(at("counterparty").child("iban"), c.IBAN)
+		p.bic(at("counterparty").child("bic"), c.BIC)
+	}
+	switch e.Status {
+	case "", EntryBooked, EntryPending, EntryInfo:
+	default:
+		p.add(at("status"), CodeInvalidStatus, "%s is not an entry status (booked, pending, info)", clip(string(e.Status)))
+	}
+	if e.OriginalCurrency != "" {
+		p.currency(at("original_currency"), e.OriginalCurrency)
+	}
+	if e.OriginalAmount != nil && e.OriginalCurrency == "" {
+		p.add(at("original_currency"), CodeRequired, "is required with original_amount")
+	}
+}
+
+// Validate checks a bank transaction message: statement_id and the account
+// (iban or number) are required, entry_index runs from 1 to entry_count,
+// and the entry is checked as a statement's entries are.
+func (e *StatementEntry) Validate() error {
+	var p problems
+	p.required(field("statement_id"), e.StatementID)
+	a := e.Account
+	if blank(a.IBAN) && blank(a.Number) {
+		p.add(field("account"), CodeRequired, "needs an iban or a number")
+	}
+	p.iban(field("account").child("iban"), a.IBAN)
+	p.bic(field("account").child("bic"), a.BIC)
+	if e.EntryIndex < 1 || e.EntryIndex > e.EntryCount {
+		p.add(field("entry_index"), CodeNotPositive, "%d is not between 1 and entry_count %d", e.EntryIndex, e.EntryCount)
+	}
+	if e.StatementType != "" && !e.StatementType.Valid() {
+		p.add(field("statement_type"), CodeInvalidStatus, "%s is not a statement type (statement, interim, notification)", clip(string(e.StatementType)))
+	}
+	if e.BalanceCheck != "" && !e.BalanceCheck.Valid() {
+		p.add(field("balance_check"), CodeInvalidStatus, "%s is not a balance check (ok, mismatch)", clip(string(e.BalanceCheck)))
+	}
+	p.bankEntry(func(name string) fieldPath { return field("entry").child(name) }, &e.Entry, a.Currency)
+	p.source(field("source"), e.Source)
 	return p.err()
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -406,5 +407,38 @@ func TestSetBalanceCheckRecordsTheDifference(t *testing.T) {
 	s.SetBalanceCheck()
 	if s.BalanceCheck != "" || s.BalanceDifference != nil {
 		t.Errorf("without an opening balance: check %q difference %v; want neither", s.BalanceCheck, s.BalanceDifference)
+	}
+}
+
+func TestStatementSplitGivesOneValidMessagePerEntry(t *testing.T) {
+	var s BankStatement
+	b, err := os.ReadFile("testdata/bank_statement.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	entries := s.Split()
+	if len(entries) != len(s.Entries) {
+		t.Fatalf("%d messages for %d entries", len(entries), len(s.Entries))
+	}
+	for i, e := range entries {
+		if e.EntryIndex != i+1 || e.EntryCount != len(s.Entries) || e.StatementID != s.StatementID ||
+			e.Account.AccountKey() != "DE89370400440532013000" || !e.Entry.Amount.Equal(s.Entries[i].Amount) {
+			t.Errorf("message %d = %+v", i, e)
+		}
+		if err := e.Validate(); err != nil {
+			t.Errorf("message %d: %v", i, err)
+		}
+	}
+	bad := entries[0]
+	bad.EntryIndex, bad.Entry.Currency = 0, "USD"
+	ve := AsValidationError(bad.Validate())
+	if ve == nil || len(ve.Problems) != 2 {
+		t.Fatalf("a message with index 0 and another currency than the account: %v; want 2 problems", bad.Validate())
+	}
+	if got := ve.Problems[0].Path + " " + ve.Problems[1].Path; !strings.Contains(got, "entry.currency") || !strings.Contains(got, "entry_index") {
+		t.Errorf("problems name %q; want entry.currency and entry_index", got)
 	}
 }

@@ -367,6 +367,32 @@ type publishSink struct {
 }
 
 func (s *publishSink) Record(ctx context.Context, r connectors.Record) error {
+	if err := s.add(r, ""); err != nil {
+		return err
+	}
+	// A statement also goes out entry by entry, keyed by account, for
+	// reconciliation to read one payment at a time.
+	if st, ok := r.Value.(*canonical.BankStatement); ok {
+		for i, e := range st.Split() {
+			rec := connectors.Record{Type: canonical.TypeBankTransaction, Key: st.Account.AccountKey(), Value: &e}
+			if err := s.add(rec, fmt.Sprintf("/%s/%d", st.StatementID, i+1)); err != nil {
+				return err
+			}
+		}
+	}
+	s.outcome.Accepted++
+	if s.g.Metrics != nil {
+		s.g.Metrics.Records.WithLabelValues(s.g.Partner, r.Type).Inc()
+	}
+	if s.npending >= s.batchSize {
+		return s.flush(ctx)
+	}
+	return nil
+}
+
+// add queues the message of one record; part tells apart the messages of
+// one record (the entries of a statement).
+func (s *publishSink) add(r connectors.Record, part string) error {
 	topic, ok := TopicFor(r.Type)
 	if !ok {
 		return fmt.Errorf("no topic for record type %q", r.Type)
@@ -377,7 +403,7 @@ func (s *publishSink) Record(ctx context.Context, r connectors.Record) error {
 	}
 	// A deterministic message id: the same record of the same input gets the
 	// same ce_id when it is published again after a crash.
-	id := uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "%s/%s/%d/%s", s.g.Partner, s.in.SHA256, s.outcome.Accepted, r.Key))
+	id := uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "%s/%s/%d/%s%s", s.g.Partner, s.in.SHA256, s.outcome.Accepted, r.Key, part))
 	msg := message.NewMessage(id.String(), payload)
 	msg.Metadata.Set(MetaPartitionKey, r.Key)
 	msg.Metadata.Set(MetaCEType, CloudEventType(r.Type))
@@ -390,13 +416,6 @@ func (s *publishSink) Record(ctx context.Context, r connectors.Record) error {
 	}
 	s.pending[topic] = append(s.pending[topic], msg)
 	s.npending++
-	s.outcome.Accepted++
-	if s.g.Metrics != nil {
-		s.g.Metrics.Records.WithLabelValues(s.g.Partner, r.Type).Inc()
-	}
-	if s.npending >= s.batchSize {
-		return s.flush(ctx)
-	}
 	return nil
 }
 

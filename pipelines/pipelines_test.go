@@ -480,3 +480,56 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// statementDecoder emits one bank statement with two entries.
+type statementDecoder struct{}
+
+func (statementDecoder) Decode(ctx context.Context, in connectors.Input, _ io.Reader, out connectors.Sink) error {
+	open, closing := canonical.MustDecimal("1000.00"), canonical.MustDecimal("1247.50")
+	s := &canonical.BankStatement{
+		StatementID: "STMT-0402", Account: canonical.BankAccount{IBAN: "DE89370400440532013000", Currency: "EUR"},
+		OpeningBalance: &open, ClosingBalance: &closing,
+		Entries: []canonical.BankTransaction{
+			{Amount: canonical.MustDecimal("297.50"), Currency: "EUR", RemittanceInfo: "INV-9001"},
+			{Amount: canonical.MustDecimal("-50.00"), Currency: "EUR", RemittanceInfo: "Account fee"},
+		},
+	}
+	s.SetBalanceCheck()
+	return out.Record(ctx, connectors.Record{Type: canonical.TypeBankStatement, Key: s.Account.AccountKey(), Value: s})
+}
+
+func TestABankStatementIsPublishedWholeAndEntryByEntry(t *testing.T) {
+	ctx := context.Background()
+	ps := newPubSub(t)
+	statements, _ := ps.Subscribe(ctx, TopicBankStatements)
+	entries, _ := ps.Subscribe(ctx, TopicBankTransactions)
+	g := &Ingestor{Partner: "commerzbank", Kind: "bank_statement", Publisher: ps, Ledger: newLedger(t),
+		Connector: &connectors.Connector{Source: &fakeSource{}, Decoder: statementDecoder{}},
+		Metrics:   NewMetrics(prometheus.NewRegistry())}
+	o, err := g.Take(ctx, input("camt053.xml", "statement"))
+	if err != nil || o.Status != connectors.StatusDone || o.Accepted != 1 {
+		t.Fatalf("Take = %+v, %v; want done with the one statement accepted", o, err)
+	}
+	st := drain(t, statements, 1)[0]
+	if st.Metadata.Get(MetaCEType) != "procurehub.bank_statement.v1" || st.Metadata.Get(MetaPartitionKey) != "DE89370400440532013000" {
+		t.Errorf("statement message: ce_type %q key %q", st.Metadata.Get(MetaCEType), st.Metadata.Get(MetaPartitionKey))
+	}
+	ids := map[string]bool{st.UUID: true}
+	for i, m := range drain(t, entries, 2) {
+		var e canonical.StatementEntry
+		if err := json.Unmarshal(m.Payload, &e); err != nil {
+			t.Fatal(err)
+		}
+		if e.EntryIndex != i+1 || e.EntryCount != 2 || e.StatementID != "STMT-0402" || e.BalanceCheck != canonical.BalanceOK ||
+			m.Metadata.Get(MetaPartitionKey) != "DE89370400440532013000" || m.Metadata.Get(MetaCEType) != "procurehub.bank_transaction.v1" {
+			t.Errorf("entry message %d: %+v, key %q", i, e, m.Metadata.Get(MetaPartitionKey))
+		}
+		if err := e.Validate(); err != nil {
+			t.Errorf("entry message %d: %v", i, err)
+		}
+		ids[m.UUID] = true
+	}
+	if len(ids) != 3 {
+		t.Errorf("%d distinct message ids for 3 messages", len(ids))
+	}
+}

@@ -14,7 +14,8 @@ const (
 	TopicShipments        = "procurehub.shipments.v1"
 	TopicTrackingEvents   = "procurehub.tracking-events.v1"
 	TopicInvoices         = "procurehub.invoices.v1"
-	TopicBankTransactions = "procurehub.bank-transactions.v1"
+	TopicBankStatements   = "procurehub.bank-statements.v1"   // whole statements: balances, checks; stored
+	TopicBankTransactions = "procurehub.bank-transactions.v1" // one message per entry, keyed by account
 	TopicAlerts           = "procurehub.alerts.v1"
 	TopicRejects          = "procurehub.rejects.v1"
 	TopicPoison           = "procurehub.poison.v1"
@@ -27,7 +28,8 @@ var topicsByType = map[string]string{
 	canonical.TypeShipment:      TopicShipments,
 	canonical.TypeTrackingEvent: TopicTrackingEvents,
 	canonical.TypeInvoice:       TopicInvoices,
-	canonical.TypeBankStatement: TopicBankTransactions,
+	canonical.TypeBankStatement:   TopicBankStatements,
+	canonical.TypeBankTransaction: TopicBankTransactions,
 	canonical.TypeOrderEvent:    TopicOrderEvents,
 }
 
@@ -40,7 +42,7 @@ func TopicFor(recordType string) (string, bool) {
 // AllTopics lists every topic the hub publishes to, for broker setup.
 func AllTopics() []string {
 	return []string{TopicOrders, TopicOrderResponses, TopicOrderEvents, TopicShipments,
-		TopicTrackingEvents, TopicInvoices, TopicBankTransactions, TopicAlerts, TopicRejects, TopicPoison}
+		TopicTrackingEvents, TopicInvoices, TopicBankStatements, TopicBankTransactions, TopicAlerts, TopicRejects, TopicPoison}
 }
 
 // CloudEventType is the ce_type of a canonical record type: "procurehub.order.v1".
