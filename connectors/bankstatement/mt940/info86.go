@@ -36,7 +36,7 @@ func applyInfo(e *canonical.BankTransaction, lines []string) {
 // reference.
 func setRemittance(e *canonical.BankTransaction, text string) {
 	e.RemittanceInfo = strings.TrimSpace(text)
-	if e.CreditorReference == "" {
+	if e.CreditorReference == "" && strings.Contains(e.RemittanceInfo, "RF") {
 		for _, w := range strings.Fields(e.RemittanceInfo) {
 			if w = strings.TrimRight(w, ".,;:)"); validRF(w) {
 				e.CreditorReference = w
@@ -123,7 +123,12 @@ var sepaKeys = []string{"EREF+", "KREF+", "MREF+", "CRED+", "DEBT+", "SVWZ+", "A
 // (it says more than the :61: "NMSC"); ?10 and ?34 are bank-internal.
 func applyGVC(e *canonical.BankTransaction, s string) {
 	e.BankCode = s[:3]
-	var remit, name, bankID, acct, posting strings.Builder
+	// Name, account and bank are one subfield each, rarely two: adding
+	// strings keeps the usual case free of copies. The remittance lines
+	// are many.
+	var name, bankID, acct, posting string
+	var remit strings.Builder
+	remit.Grow(len(s))
 	rest := s[3:]
 	for rest != "" {
 		// rest starts with ?NN: find the next "?" followed by two digits.
@@ -140,20 +145,20 @@ func applyGVC(e *canonical.BankTransaction, s string) {
 		rest = rest[end:]
 		switch {
 		case key == "00":
-			posting.WriteString(val)
+			posting += val
 		case key >= "20" && key <= "29", key >= "60" && key <= "63":
 			remit.WriteString(val)
 		case key == "30":
-			bankID.WriteString(val)
+			bankID += val
 		case key == "31":
-			acct.WriteString(val)
+			acct += val
 		case key == "32", key == "33":
-			name.WriteString(val)
+			name += val
 		}
 	}
 	cp := counterparty(e)
-	cp.Name = strings.TrimSpace(name.String())
-	bid, a := strings.TrimSpace(bankID.String()), strings.TrimSpace(acct.String())
+	cp.Name = strings.TrimSpace(name)
+	bid, a := strings.TrimSpace(bankID), strings.TrimSpace(acct)
 	switch {
 	case isBIC(strings.ToUpper(bid)):
 		setBIC(cp, bid)
@@ -164,7 +169,7 @@ func applyGVC(e *canonical.BankTransaction, s string) {
 		setAccount(cp, a)
 	}
 	dropEmptyCounterparty(e)
-	addInfo(e, posting.String())
+	addInfo(e, posting)
 	applySEPA(e, remit.String())
 }
 
