@@ -326,3 +326,14 @@ func TestAUSAccountByNumberWithChargesInTheOldShape(t *testing.T) {
 		t.Errorf("sequence %q check %q; want the legal sequence number 79 and ok", st[0].SequenceNumber, st[0].BalanceCheck)
 	}
 }
+
+func TestAFileWithAByteOrderMarkReadsTheSame(t *testing.T) {
+	b, err := os.ReadFile("testdata/camt053_v02_two_statements.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := connectortest.DecodeBytes(decoder(t, camt.FormatCAMT053), "bom.xml", append([]byte("\xef\xbb\xbf"), b...))
+	if err != nil || len(rec.Records) != 2 || len(rec.RowErrors) != 0 {
+		t.Errorf("Decode = %v with %d statements and %d row errors, want the 2 statements", err, len(rec.Records), len(rec.RowErrors))
+	}
+}
