@@ -49,12 +49,13 @@ func TestConvertGivesHandComputedAmounts(t *testing.T) {
 		{"USD to EUR", "108.12", "USD", "EUR", "2026-03-02", "100.00"},
 		// 1 JPY = 1.0812 / 162.43 USD = 0.0066564... → 0.01 USD.
 		{"a small amount rounds up to one cent", "1", "JPY", "USD", "2026-03-02", "0.01"},
-		// 0.4 JPY... 0.4 × 1.0812 / 162.43 = 0.00266... → 0.00 USD.
+		// 0.4 × 1.0812 / 162.43 = 0.43248 / 162.43 = 0.00266... → 0.00 USD.
 		{"a tiny amount rounds down to zero with the scale kept", "0.4", "JPY", "USD", "2026-03-02", "0.00"},
 		{"the same currency is only rounded", "12.345", "GBP", "GBP", "2026-03-02", "12.35"},
 		{"EUR to EUR needs no rate on a Sunday", "5", "EUR", "EUR", "2026-03-01", "5.00"},
 		// 17745.12 IDR per EUR, 162.43 JPY: 1000000 IDR × 162.43 / 17745.12 =
-		// 162430000 / 17745.12 = 9153.5811... → 9154 JPY.
+		// 162430000 / 17745.12 = 9153.5024... (17745.12 × 9153 = 162421083.36,
+		// remainder 8916.64 / 17745.12 = 0.5024...) → 9154 JPY.
 		{"IDR to JPY", "1000000", "IDR", "JPY", "2026-03-02", "9154"},
 	}
 	for _, tt := range tests {
