@@ -39,7 +39,7 @@ func TestConvertGivesHandComputedAmounts(t *testing.T) {
 		// remainder 0.0443 / 0.94305 = 0.04697...): 224.05 GBP.
 		{"CHF to GBP crosses through the euro", "250.00", "CHF", "GBP", "2026-03-02", "224.05"},
 		// 1234.56 EUR × 0.33245 = 410.4294720 (1234.56 × 0.33245 =
-		// 370.368 + 37.0368 + 2.46912 + 0.49384 + 0.061728 = 410.429472): 410.429 KWD.
+		// 370.368 + 37.0368 + 2.46912 + 0.493824 + 0.061728 = 410.429472): 410.429 KWD.
 		{"EUR to KWD keeps three decimals", "1234.56", "EUR", "KWD", "2026-03-02", "410.429"},
 		// 10.00 × 0.33245 = 3.3245, exactly half a fils: away from zero, 3.325.
 		{"EUR to KWD rounds a half away from zero", "10.00", "EUR", "KWD", "2026-03-02", "3.325"},
