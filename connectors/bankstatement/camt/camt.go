@@ -69,7 +69,7 @@ const (
 	CodeNotXML        = "not_xml"        // file: the input is not XML
 	CodeWrongMessage  = "wrong_message"  // file: not the decoder's camt message
 	CodeBadVersion    = "bad_version"    // file: a version outside .001.02 to .001.08
-	CodeMalformedXML  = "malformed_xml"  // row: the XML breaks off here
+	CodeMalformedXML  = "malformed_xml"  // row (file, before the message): the XML breaks off here
 	CodeAmountDigits  = "amount_digits"  // row: an amount with more than 18 digits
 	CodeInvalidCode   = "invalid_code"   // row: CdtDbtInd, Sts or a balance type not known
 	CodeBatchMismatch = "batch_mismatch" // row: the TxDtls amounts do not add up to their Ntry
@@ -178,6 +178,9 @@ func (s *session) root() error {
 					return s.fileError(0, CodeNotXML, "the file has no XML element: it is not a %s file", want.name)
 				}
 				return s.fileError(s.line(), CodeWrongMessage, "the Document ends before its message: not a %s file", want.name)
+			}
+			if doc != nil {
+				return s.fileError(s.line(), CodeMalformedXML, "the %s file breaks off before its first statement: %s", want.name, xmlReason(err))
 			}
 			return s.fileError(s.line(), CodeNotXML, "not a %s file: it is not well-formed XML (%v)", want.name, xmlReason(err))
 		}

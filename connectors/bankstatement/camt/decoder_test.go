@@ -153,6 +153,7 @@ func TestTheWrongMessageIsAFileErrorThatSaysWhatItIs(t *testing.T) {
 		{"a camt.053 given to the camt.052 decoder", "testdata/camt053_v02_two_statements.xml", camt.FormatCAMT052, camt.CodeWrongMessage, "camt.053"},
 		{"version .001.09", "testdata/camt053_v09_unsupported_version.xml", camt.FormatCAMT053, camt.CodeBadVersion, ".001.09"},
 		{"an MT940 text file", "testdata/camt053_mt940_text_not_xml.xml", camt.FormatCAMT053, camt.CodeNotXML, "camt.053"},
+		{"a file cut off in its Document element", "testdata/camt053_cut_off_before_the_message.xml", camt.FormatCAMT053, camt.CodeMalformedXML, "breaks off"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
