@@ -383,3 +383,21 @@ func TestTheBlockHeaderSaysWhichMessageItIs(t *testing.T) {
 		}
 	}
 }
+
+func TestAnOverlongLineRejectsItsStatementOnly(t *testing.T) {
+	good := ":20:B\n:25:DE95100200300004711815\n:28C:2\n:60F:C261103EUR1,00\n:62F:C261104EUR1,00\n-\n"
+	text := ":20:A\n:25:DE95100200300004711815\n:28C:1\n:60F:C261103EUR1,00\n:86:" + strings.Repeat("x", 100<<10) + "\n:62F:C261104EUR1,00\n-\n" + good
+	rec, err := decodeText(t, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.RowErrors) != 1 || rec.RowErrors[0].Line != 5 || rec.RowErrors[0].Code != mt940.CodeLineTooLong {
+		t.Errorf("row errors %v, want one line_too_long on line 5", rec.RowErrors)
+	}
+	if len(rec.Records) != 1 || rec.Records[0].Value.(*canonical.BankStatement).StatementID != "B" {
+		t.Errorf("%d statements, want the good one B", len(rec.Records))
+	}
+	if _, err := decodeText(t, strings.Repeat("x", 100<<10)); err == nil {
+		t.Error("a file starting with a 100 KiB line is not an MT940 file")
+	}
+}
