@@ -464,7 +464,12 @@ func mapEntry(path string, n *entry) ([]canonical.BankTransaction, *badPart, err
 		sum = sum.Add(d.Decimal)
 		t := e
 		t.Amount = d
+		// The entry's own charges and instructed amount are the batch's,
+		// not this payment's: said in words, so they are not lost.
 		t.Charges, t.OriginalAmount, t.OriginalCurrency = nil, nil, ""
+		if e.Charges != nil {
+			t.AdditionalInfo = joinInfo(t.AdditionalInfo, fmt.Sprintf("charges of the whole batch of %d: %s %s", len(n.TxDtls), e.Charges, e.Currency))
+		}
 		if err := details(tpath, &t, tx, cr != e.Reversal); err != nil {
 			return nil, nil, err
 		}
