@@ -291,7 +291,15 @@ func (s *session) trailer(ctx context.Context) error {
 			return nil
 		}
 		if err != nil {
-			return s.broken(ctx, "Document", err)
+			var se *xml.SyntaxError
+			line := s.line()
+			if errors.As(err, &se) && se.Line > 0 {
+				line = se.Line
+			}
+			return s.out.RowError(ctx, connectors.RowError{
+				File: s.in.Name, Line: line, Field: "Document", Code: CodeMalformedXML,
+				Message: fmt.Sprintf("the XML breaks off after <%s> (%s): the file may be cut off; the statements in it were read", s.d.msg.container, xmlReason(err)),
+			})
 		}
 	}
 }
