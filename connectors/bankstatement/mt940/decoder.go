@@ -156,7 +156,7 @@ func (p *parser) run(ctx context.Context) error {
 	return p.flushStray(ctx)
 }
 
-// readLine reads the next line without its line break and trailing spaces.
+// readLine reads the next line without its line break.
 // A line longer than maxLine is skipped and reported as long. Text that is
 // not UTF-8 is read as Latin-1, as German banks send umlauts.
 func (p *parser) readLine() (string, bool, error) {
@@ -176,7 +176,7 @@ func (p *parser) readLine() (string, bool, error) {
 		return "", false, io.EOF
 	}
 	p.line++
-	b = bytes.TrimRight(b, " \t\r\n")
+	b = bytes.TrimRight(b, "\r\n") // trailing spaces go in handle: a :86: keeps them
 	if p.line == 1 {
 		b = bytes.TrimPrefix(b, []byte("\uFEFF"))
 	}
@@ -205,7 +205,11 @@ func (p *parser) handle(ctx context.Context, line string, long bool) error {
 		}
 		return nil
 	}
-	line = p.blocks(line)
+	// Trailing spaces are tolerated everywhere, and kept in the lines of a
+	// :86:: banks wrap it at a fixed width, and a space at the end of a
+	// line may be the one between two words.
+	raw := p.blocks(line)
+	line = strings.TrimRight(raw, " \t")
 	if line == "" {
 		return nil
 	}
@@ -221,6 +225,9 @@ func (p *parser) handle(ctx context.Context, line string, long bool) error {
 		return err
 	}
 	if tag, value, ok := cutTag(line); ok {
+		if tag == "86" {
+			_, value, _ = cutTag(raw)
+		}
 		if err := p.flushStray(ctx); err != nil {
 			return err
 		}
@@ -246,6 +253,9 @@ func (p *parser) handle(ctx context.Context, line string, long bool) error {
 		if len(p.cur.lines) >= maxFieldLines {
 			p.fail(p.line, "", CodeTooManyLines, "field :%s: of line %d runs over more than %d lines", p.cur.tag, p.cur.line, maxFieldLines)
 			return nil
+		}
+		if p.cur.tag == "86" {
+			line = raw
 		}
 		p.cur.lines = append(p.cur.lines, line)
 	case line == "940" || line == "942":

@@ -401,3 +401,18 @@ func TestAnOverlongLineRejectsItsStatementOnly(t *testing.T) {
 		t.Error("a file starting with a 100 KiB line is not an MT940 file")
 	}
 }
+
+func TestASpaceAtTheEndOfAWrappedDetailsLineSeparatesWords(t *testing.T) {
+	text := ":20:A  \n:25:DE95100200300004711815 \n:28C:1\n:60F:C261103EUR1,00   \n" +
+		":61:2611041104CR1,00NTRFNONREF\n" +
+		":86:166?00GUTSCHRIFT?20SVWZ+Rechnung 2026-0042 \nvom 03.11.2026?32Hansen       \n?33Werkzeugbau GmbH   \n" +
+		":62F:C261104EUR2,00  \n-  \n"
+	rec, err := decodeText(t, text)
+	if err != nil || len(rec.Records) != 1 {
+		t.Fatalf("%v %v", err, rec.RowErrors)
+	}
+	e := rec.Records[0].Value.(*canonical.BankStatement).Entries[0]
+	if e.RemittanceInfo != "Rechnung 2026-0042 vom 03.11.2026" || e.Counterparty.Name != "Hansen Werkzeugbau GmbH" {
+		t.Errorf("remittance %q, name %q", e.RemittanceInfo, e.Counterparty.Name)
+	}
+}

@@ -35,7 +35,7 @@ func applyInfo(e *canonical.BankTransaction, lines []string) {
 // 11649 creditor reference (RF18 5390 0754 7034 written as one word), that
 // reference.
 func setRemittance(e *canonical.BankTransaction, text string) {
-	e.RemittanceInfo = strings.TrimSpace(text)
+	e.RemittanceInfo = squeeze(text)
 	if e.CreditorReference == "" && strings.Contains(e.RemittanceInfo, "RF") {
 		for _, w := range strings.Fields(e.RemittanceInfo) {
 			if w = strings.TrimRight(w, ".,;:)"); validRF(w) {
@@ -157,7 +157,7 @@ func applyGVC(e *canonical.BankTransaction, s string) {
 		}
 	}
 	cp := counterparty(e)
-	cp.Name = strings.TrimSpace(name)
+	cp.Name = squeeze(name)
 	bid, a := strings.TrimSpace(bankID), strings.TrimSpace(acct)
 	switch {
 	case isBIC(strings.ToUpper(bid)):
@@ -295,7 +295,7 @@ func applySwift(e *canonical.BankTransaction, s string) {
 			}
 		case "NAME":
 			if cp.Name == "" {
-				cp.Name = val
+				cp.Name = squeeze(val)
 			}
 		case "IBAN":
 			setAccount(cp, val)
@@ -308,7 +308,7 @@ func applySwift(e *canonical.BankTransaction, s string) {
 				setBIC(cp, parts[1])
 			}
 			if len(parts) > 2 && cp.Name == "" {
-				cp.Name = strings.TrimSpace(parts[2])
+				cp.Name = squeeze(parts[2])
 			}
 		case "OCMT":
 			if amt, cur, ok := currencyAmount(val); ok {
@@ -355,4 +355,14 @@ func currencyAmount(v string) (canonical.Decimal, canonical.Currency, bool) {
 		return canonical.Decimal{}, "", false
 	}
 	return scaleTo(amt, cur), cur, true
+}
+
+// squeeze trims s and turns each run of spaces into one: the padding of a
+// fixed-width line that ended early.
+func squeeze(s string) string {
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "  ") && !strings.ContainsAny(s, "\t") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
 }
