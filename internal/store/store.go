@@ -18,7 +18,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/procurehub/procurehub/canonical"
 )
@@ -211,4 +213,157 @@ func CheckLedgerFinish(status string, receipt json.RawMessage) error {
 		return fmt.Errorf("%w: receipt is not JSON", ErrInvalid)
 	}
 	return nil
+}
+
+// --- bank statements ---
+
+// A bank statement is keyed by (account key, statement id, sequence number):
+// the account's IBAN or, without one, its number (canonical.BankAccount.AccountKey);
+// the bank's statement id; and its sequence number, "" when it has none. Like
+// an order, it is written only when its content hash changed.
+
+// StatementKey is the business key of a stored statement.
+type StatementKey struct {
+	AccountKey     string
+	StatementID    string
+	SequenceNumber string // "" when the bank sent none
+}
+
+// KeyOf returns the key of s.
+func KeyOf(s *canonical.BankStatement) StatementKey {
+	return StatementKey{AccountKey: s.Account.AccountKey(), StatementID: s.StatementID, SequenceNumber: s.SequenceNumber}
+}
+
+// StoredStatement is a bank statement as the store keeps it.
+type StoredStatement struct {
+	ID          int64
+	Partner     string                   // the partner of the last write of its content
+	Statement   *canonical.BankStatement // as last written, lineage (Source) included
+	ContentHash string                   // StatementContentHash of Statement
+	Version     int                      // 1 when inserted, +1 on every change of content
+	CreatedAt   time.Time
+	UpdatedAt   time.Time // last change of content
+}
+
+// StatementFilter selects statements for ListStatements. Empty fields match
+// everything.
+type StatementFilter struct {
+	AccountKey string // IBAN, or the account number of an account without one
+	// From and To bound the closing date, both included; the zero date
+	// leaves that side open. With either bound set, a statement without a
+	// closing date is not listed.
+	From, To     canonical.Date
+	BalanceCheck string // "ok" or "mismatch"
+	Limit        int    // page size: DefaultLimit when 0 or less, at most MaxLimit
+	Cursor       string // opaque, the nextCursor of the previous page; "" for the first page
+}
+
+// InvalidStatementError names the statement of an UpsertStatements batch that
+// the store refused; nothing of that batch was written. errors.Is(err,
+// ErrInvalid) holds, so a caller can drop the statement at Index and send the
+// rest again. The account is not named: an account number is sensitive.
+type InvalidStatementError struct {
+	Index       int // position in the batch passed to UpsertStatements
+	StatementID string
+	Reason      string
+}
+
+func (e *InvalidStatementError) Error() string {
+	if e.StatementID == "" {
+		return fmt.Sprintf("statement %d: %s", e.Index, e.Reason)
+	}
+	return fmt.Sprintf("statement %d (%q): %s", e.Index, e.StatementID, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *InvalidStatementError) Is(target error) bool { return target == ErrInvalid }
+
+// StatementContent returns the canonical JSON of s without its lineage:
+// s.Source is left out (bank entries carry no lineage of their own), so the
+// same statement read from another file or connector has the same content.
+// s is not modified. The stores keep these bytes as the statement's document.
+func StatementContent(s *canonical.BankStatement) ([]byte, error) {
+	if s == nil {
+		return nil, fmt.Errorf("store: statement content: %w: nil statement", ErrInvalid)
+	}
+	c := *s
+	c.Source = nil
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("store: statement content: %w: %w", ErrInvalid, err)
+	}
+	return b, nil
+}
+
+// StatementContentHash returns the hex SHA-256 of StatementContent(s).
+func StatementContentHash(s *canonical.BankStatement) (string, error) {
+	b, err := StatementContent(s)
+	if err != nil {
+		return "", err
+	}
+	return HashContent(b), nil
+}
+
+// CheckStatement applies the rules both stores' UpsertStatements share: s
+// passes canonical validation, and every value the stores keep in a column
+// of its own can be stored and read back (text is UTF-8 without NUL, numbers
+// have at most 64 digits before and after the point, dates are calendar
+// dates). index is the statement's position in the batch; the error is an
+// *InvalidStatementError.
+func CheckStatement(index int, s *canonical.BankStatement) error {
+	if s == nil {
+		return &InvalidStatementError{Index: index, Reason: "nil statement"}
+	}
+	invalid := func(reason string) error {
+		return &InvalidStatementError{Index: index, StatementID: printable(s.StatementID), Reason: reason}
+	}
+	if err := s.Validate(); err != nil {
+		return invalid(err.Error())
+	}
+	texts := []string{s.StatementID, s.SequenceNumber, string(s.StatementType), s.Account.IBAN,
+		s.Account.Number, string(s.Account.Currency)}
+	for _, t := range texts {
+		if !storableText(t) {
+			return invalid("the statement id, sequence number, type or account is not valid UTF-8 text")
+		}
+	}
+	for _, d := range []*canonical.Decimal{s.OpeningBalance, s.ClosingBalance, s.BalanceDifference} {
+		if d != nil && !readableDecimal(*d) {
+			return invalid("a balance has too many digits")
+		}
+	}
+	for i := range s.Entries {
+		e := &s.Entries[i]
+		texts := []string{string(e.Currency), e.BankReference, e.EndToEndID, e.RemittanceInfo,
+			e.CreditorReference, string(e.Status)}
+		if c := e.Counterparty; c != nil {
+			texts = append(texts, c.Name, c.IBAN)
+		}
+		for _, t := range texts {
+			if !storableText(t) {
+				return invalid(fmt.Sprintf("entries[%d]: a text field is not valid UTF-8 text", i))
+			}
+		}
+		if !readableDecimal(e.Amount) {
+			return invalid(fmt.Sprintf("entries[%d]: amount has too many digits", i))
+		}
+	}
+	return nil
+}
+
+// storableText reports whether s can go into a text column: valid UTF-8, no NUL.
+func storableText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+// readableDecimal reports whether d has at most 64 digits before and after
+// the point, the bound canonical.ParseDecimal reads back.
+func readableDecimal(d canonical.Decimal) bool {
+	exp := int64(d.Exponent())
+	return int64(d.NumDigits())+exp <= 64 && -exp <= 64
+}
+
+// printable makes a key printable in an error message.
+func printable(s string) string {
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 }
