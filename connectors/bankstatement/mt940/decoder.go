@@ -115,6 +115,7 @@ type statement struct {
 	err       *connectors.RowError // the first problem; the statement is then rejected
 	currency  canonical.Currency   // from :60F: (or :34F: in an MT942)
 	acctCur   canonical.Currency   // written after the account in :25:
+	acctLine  int                  // line of :25:
 	has       map[string]bool      // tags seen, by their number ("60", "62"...)
 	lastTag   string
 	interim   bool // an MT942-only tag was seen
@@ -382,6 +383,7 @@ func (p *parser) endField() {
 		// related reference; bank-specific fields: nothing canonical
 	case "25", "25P":
 		st.s.Account, st.acctCur = parseAccount(value)
+		st.acctLine = f.line
 		if f.tag == "25P" && len(f.lines) > 1 && isBIC(strings.TrimSpace(f.lines[1])) {
 			st.s.Account.BIC = strings.TrimSpace(f.lines[1])
 		}
@@ -620,7 +622,7 @@ func (p *parser) check(st *statement, interim, atEOF bool) {
 	case st.currency == "" && st.acctCur == "":
 		p.fail(st.line, "account.currency", canonical.CodeRequired, "names no currency: it has no balance, no :34F: floor limit and no currency in :25:")
 	case st.currency != "" && st.acctCur != "" && st.currency != st.acctCur:
-		p.fail(st.line, "account.currency", canonical.CodeCurrency, "the account in :25: is in %s but the balances are in %s", st.acctCur, st.currency)
+		p.fail(st.acctLine, "account.currency", canonical.CodeCurrency, "the account in :25: is in %s but the balances are in %s", st.acctCur, st.currency)
 	}
 	if st.currency == "" {
 		st.currency = st.acctCur

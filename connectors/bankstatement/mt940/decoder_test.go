@@ -187,7 +187,7 @@ func TestMalformedStatementsAreRejectedOneByOne(t *testing.T) {
 		{"amount_overflow.sta", []int{5}, []string{mt940.CodeAmountOverflow}, 1},
 		{"duplicate_statement.sta", []int{8}, []string{canonical.CodeDuplicate}, 1},
 		{"decimal_point_and_precision.sta", []int{5, 8}, []string{canonical.CodeInvalidDecimal, canonical.CodeTooPrecise}, 1},
-		{"stray_text_and_currency_mismatch.sta", []int{1, 7}, []string{canonical.CodeCurrency, mt940.CodeUnexpectedText}, 1},
+		{"stray_text_and_currency_mismatch.sta", []int{2, 7}, []string{canonical.CodeCurrency, mt940.CodeUnexpectedText}, 1},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
