@@ -19,6 +19,8 @@
 //     next statement is read.
 //   - The same statement (Id and account) a second time is a row error
 //     naming the first.
+//   - An element the message does not have beside its statements (a <Rpt>
+//     in a camt.053) is a row error and is left out.
 //   - XML that breaks off (a truncated file, a mismatched tag) ends the
 //     input with a row error at the line where it broke: the statements
 //     before it are published, nothing after it can be read.
@@ -66,13 +68,14 @@ const connectorKind = "bank_statement"
 // Stable codes of row and file errors from this package (besides the
 // canonical validation codes).
 const (
-	CodeNotXML        = "not_xml"        // file: the input is not XML
-	CodeWrongMessage  = "wrong_message"  // file: not the decoder's camt message
-	CodeBadVersion    = "bad_version"    // file: a version outside .001.02 to .001.08
-	CodeMalformedXML  = "malformed_xml"  // row (file, before the message): the XML breaks off here
-	CodeAmountDigits  = "amount_digits"  // row: an amount with more than 18 digits
-	CodeInvalidCode   = "invalid_code"   // row: CdtDbtInd, Sts or a balance type not known
-	CodeBatchMismatch = "batch_mismatch" // row: the TxDtls amounts do not add up to their Ntry
+	CodeNotXML            = "not_xml"            // file: the input is not XML
+	CodeWrongMessage      = "wrong_message"      // file: not the decoder's camt message
+	CodeBadVersion        = "bad_version"        // file: a version outside .001.02 to .001.08
+	CodeMalformedXML      = "malformed_xml"      // row (file, before the message): the XML breaks off here
+	CodeAmountDigits      = "amount_digits"      // row: an amount with more than 18 digits
+	CodeInvalidCode       = "invalid_code"       // row: CdtDbtInd, Sts or a balance type not known
+	CodeBatchMismatch     = "batch_mismatch"     // row: the TxDtls amounts do not add up to their Ntry
+	CodeUnexpectedElement = "unexpected_element" // row: an element the message does not have, left out
 )
 
 // message is one camt message kind.
@@ -269,9 +272,22 @@ func (s *session) body(ctx context.Context) error {
 				if err := s.statement(ctx, path, line, &st); err != nil {
 					return err
 				}
+			case "SplmtryData":
+				if err := s.xd.Skip(); err != nil {
+					return s.broken(ctx, base+"/SplmtryData", err)
+				}
 			default:
+				// Not silently dropped: an element the message does not
+				// have here (a <Rpt> in a camt.053) may hold entries.
+				line := s.line()
 				if err := s.xd.Skip(); err != nil {
 					return s.broken(ctx, base+"/"+t.Name.Local, err)
+				}
+				if err := s.out.RowError(ctx, connectors.RowError{
+					File: s.in.Name, Line: line, Field: base + "/" + clip(t.Name.Local), Code: CodeUnexpectedElement,
+					Message: fmt.Sprintf("<%s> does not belong in <%s> and is left out (a %s holds GrpHdr and %s elements)", clip(t.Name.Local), msg.container, msg.name, msg.item),
+				}); err != nil {
+					return err
 				}
 			}
 		case xml.EndElement:

@@ -180,6 +180,7 @@ func TestBadStatementsAreRowErrorsWithPathAndLineAndTheRestArrives(t *testing.T)
 		{"camt053_v04_duplicate_statement.xml", "Document/BkToCstmrStmt/Stmt[3]/Id", canonical.CodeDuplicate, 209, 2},
 		{"camt053_v04_truncated_in_second_statement.xml", "Document/BkToCstmrStmt/Stmt[2]", camt.CodeMalformedXML, 169, 1},
 		{"camt053_v04_closing_tag_mismatch.xml", "Document/BkToCstmrStmt/Stmt[2]", camt.CodeMalformedXML, 177, 1},
+		{"camt053_v04_report_inside_a_statement_message.xml", "Document/BkToCstmrStmt/Rpt", camt.CodeUnexpectedElement, 209, 2},
 		{"camt053_v04_counterparty_iban_check_digits_wrong.xml", "Document/BkToCstmrStmt/Stmt[1]/Ntry[2]/RltdPties", canonical.CodeInvalidIBAN, 87, 1},
 		{"camt053_v04_entry_in_usd_on_eur_account.xml", "Document/BkToCstmrStmt/Stmt[1]/Ntry[1]/Amt", canonical.CodeCurrency, 46, 1},
 	}
