@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -49,6 +50,9 @@ type Store interface {
 	LedgerFinish(ctx context.Context, id int64, status string, records, rejects int, receipt json.RawMessage) error
 	LedgerGet(ctx context.Context, partner, sha256 string) (*store.LedgerEntry, error)
 	ListLedger(ctx context.Context, partner string, limit int) ([]store.LedgerEntry, error)
+	UpsertStatements(ctx context.Context, partner string, statements []*canonical.BankStatement) ([]store.Change, error)
+	GetStatement(ctx context.Context, accountKey, statementID, sequenceNumber string) (*store.StoredStatement, error)
+	ListStatements(ctx context.Context, f store.StatementFilter) ([]store.StoredStatement, string, error)
 }
 
 //go:embed testdata
@@ -83,6 +87,17 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"finishing a claim stores its status, counts and receipt", ledgerFinish},
 		{"a missing ledger entry is ErrNotFound", ledgerMissing},
 		{"the ledger lists newest first, for one partner or all", ledgerList},
+		{"a statement read back equals the statement written, amounts keeping their scale", statementReadBack},
+		{"the same statement delivered twice is stored once and keeps version 1", sameStatementTwice},
+		{"the same statement from another file is unchanged", sameStatementFromAnotherFile},
+		{"a corrected entry updates the statement to version 2 and replaces its entries", correctedEntry},
+		{"a batch with one statement twice keeps the later one", sameStatementTwiceInBatch},
+		{"two accounts with the same statement id keep two statements", sameStatementIDTwoAccounts},
+		{"a statement whose balances do not add up is stored as the bank sent it", mismatchStatement},
+		{"an invalid statement is refused by its id and nothing of its batch is stored", refusedStatements},
+		{"statements list by account, closing date and balance mismatch, page by page", listStatements},
+		{"a statement without entries is stored with its balances", statementWithoutEntries},
+		{"getting a statement that is not stored is ErrNotFound", missingStatement},
 		{"migrating again keeps the data", migrateTwice},
 		{"closing twice is safe", closeTwice},
 	}
@@ -883,6 +898,448 @@ func sameJSON(t *testing.T, a, b []byte) bool {
 func jsonString(t *testing.T, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v) // maps marshal with sorted keys
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// --- bank statements ---
+
+// bankPartner is the partner the suite's statements come from.
+const bankPartner = "commerzbank"
+
+func statementReadBack(t *testing.T, s Store) {
+	st := statementFixture(t)
+	wantChanges(t, upsertStatements(t, s, st), store.ChangeInserted)
+
+	got := getStatement(t, s, st)
+	if a, b := statementJSON(t, got.Statement), statementJSON(t, st); a != b {
+		t.Errorf("stored statement differs from the written one\n got: %s\nwant: %s", a, b)
+	}
+	for i, want := range []string{"1247.50", "-250.00", "300"} {
+		if a := got.Statement.Entries[i].Amount.String(); a != want {
+			t.Errorf("entry %d amount = %s, want %s (scale kept)", i+1, a, want)
+		}
+	}
+	for name, d := range map[string]*canonical.Decimal{
+		"opening_balance": got.Statement.OpeningBalance, "closing_balance": got.Statement.ClosingBalance,
+		"balance_difference": got.Statement.BalanceDifference,
+	} {
+		want := map[string]string{"opening_balance": "10000.00", "closing_balance": "11297.50", "balance_difference": "0.00"}[name]
+		if d == nil || d.String() != want {
+			t.Errorf("%s = %v, want %s", name, d, want)
+		}
+	}
+	if got.Version != 1 || got.Partner != bankPartner || got.ID <= 0 {
+		t.Errorf("version %d partner %q id %d, want version 1, partner %q and an id", got.Version, got.Partner, got.ID, bankPartner)
+	}
+	hash, err := store.StatementContentHash(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ContentHash != hash {
+		t.Errorf("content hash %q, want store.StatementContentHash %q", got.ContentHash, hash)
+	}
+	if got.CreatedAt.IsZero() || got.UpdatedAt.Before(got.CreatedAt) {
+		t.Errorf("created %v updated %v: want a creation time and no update before it", got.CreatedAt, got.UpdatedAt)
+	}
+}
+
+func sameStatementTwice(t *testing.T, s Store) {
+	st := statementFixture(t)
+	upsertStatements(t, s, st)
+	first := getStatement(t, s, st)
+
+	wantChanges(t, upsertStatements(t, s, statementFixture(t)), store.ChangeUnchanged)
+	again := getStatement(t, s, st)
+	if again.Version != 1 || again.ID != first.ID {
+		t.Errorf("version %d id %d after the same statement again, want version 1 and id %d", again.Version, again.ID, first.ID)
+	}
+	if !again.UpdatedAt.Equal(first.UpdatedAt) {
+		t.Errorf("updated_at moved from %v to %v on an unchanged write", first.UpdatedAt, again.UpdatedAt)
+	}
+	if list := listAllStatements(t, s, store.StatementFilter{}); len(list) != 1 {
+		t.Errorf("%d statements listed, want 1", len(list))
+	}
+}
+
+func sameStatementFromAnotherFile(t *testing.T, s Store) {
+	upsertStatements(t, s, statementFixture(t))
+	other := statementFixture(t)
+	other.Source = &canonical.Source{Connector: "bank_statement", Partner: bankPartner, File: "camt053-0303-resent.xml", Segment: "Stmt"}
+	hashA, err := store.StatementContentHash(statementFixture(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hashB, err := store.StatementContentHash(other); err != nil || hashB != hashA {
+		t.Errorf("content hash from another file %q (%v), want %q: lineage is not content", hashB, err, hashA)
+	}
+	wantChanges(t, upsertStatements(t, s, other), store.ChangeUnchanged)
+	got := getStatement(t, s, other)
+	if got.Version != 1 {
+		t.Errorf("version %d, want 1", got.Version)
+	}
+	if got.Statement.Source == nil || got.Statement.Source.File != "camt053-0303.xml" {
+		t.Errorf("source %+v, want the first file kept (nothing written)", got.Statement.Source)
+	}
+}
+
+func correctedEntry(t *testing.T, s Store) {
+	st := statementFixture(t)
+	upsertStatements(t, s, st)
+	first := getStatement(t, s, st)
+
+	// The bank corrects a typo in the first credit (1247.50 → 1274.50) and
+	// withdraws the third entry; the closing balance follows.
+	corrected := statementFixture(t)
+	corrected.Entries[0].Amount = canonical.MustDecimal("1274.50")
+	corrected.Entries = corrected.Entries[:2]
+	closing := canonical.MustDecimal("11024.50")
+	corrected.ClosingBalance = &closing
+	corrected.Balances[1].Amount = closing
+	corrected.Totals.CreditCount, corrected.Totals.CreditAmount = 1, ptr(canonical.MustDecimal("1274.50"))
+	if err := corrected.Validate(); err != nil {
+		t.Fatalf("the corrected statement is not valid: %v", err)
+	}
+	wantChanges(t, upsertStatements(t, s, corrected), store.ChangeUpdated)
+
+	got := getStatement(t, s, st) // a store that left the withdrawn entry behind fails here
+	if got.Version != 2 || got.ID != first.ID {
+		t.Errorf("version %d id %d, want version 2 of statement %d", got.Version, got.ID, first.ID)
+	}
+	if a, b := statementJSON(t, got.Statement), statementJSON(t, corrected); a != b {
+		t.Errorf("stored statement is not the corrected one\n got: %s\nwant: %s", a, b)
+	}
+	if n := len(got.Statement.Entries); n != 2 || got.Statement.Entries[0].Amount.String() != "1274.50" {
+		t.Errorf("%d entries, first %s; want 2 entries, the first 1274.50", n, got.Statement.Entries[0].Amount)
+	}
+	if got.ContentHash == first.ContentHash {
+		t.Error("content hash did not change with the content")
+	}
+	if !got.CreatedAt.Equal(first.CreatedAt) || got.UpdatedAt.Before(first.UpdatedAt) {
+		t.Errorf("created %v→%v updated %v→%v: creation must stay, update must not go back",
+			first.CreatedAt, got.CreatedAt, first.UpdatedAt, got.UpdatedAt)
+	}
+	// Listing reads every statement with its entries too.
+	if list := listAllStatements(t, s, store.StatementFilter{}); len(list) != 1 || len(list[0].Statement.Entries) != 2 {
+		t.Errorf("listed %d statements, want the one corrected statement with 2 entries", len(list))
+	}
+	// Back to the original: version 3, three entries again.
+	wantChanges(t, upsertStatements(t, s, statementFixture(t)), store.ChangeUpdated)
+	if got := getStatement(t, s, st); got.Version != 3 || len(got.Statement.Entries) != 3 {
+		t.Errorf("version %d with %d entries after the original again, want version 3 with 3", got.Version, len(got.Statement.Entries))
+	}
+}
+
+func sameStatementTwiceInBatch(t *testing.T, s Store) {
+	early, later := statementFixture(t), statementFixture(t)
+	early.Entries[0].RemittanceInfo = "INV-4711 (draft)"
+	other := smallStatement("GB29NWBK60161331926819", "", "STMT-OTHER", canonical.NewDate(2026, 3, 3), false)
+	wantChanges(t, upsertStatements(t, s, early, other, later),
+		store.ChangeUnchanged, store.ChangeInserted, store.ChangeInserted)
+	got := getStatement(t, s, later)
+	if a, b := statementJSON(t, got.Statement), statementJSON(t, later); a != b || got.Version != 1 {
+		t.Errorf("stored version %d\n got: %s\nwant the later one, version 1: %s", got.Version, a, b)
+	}
+}
+
+func sameStatementIDTwoAccounts(t *testing.T, s Store) {
+	date := canonical.NewDate(2026, 3, 3)
+	byIBAN := smallStatement("DE89370400440532013000", "", "STMT-1", date, false)
+	byNumber := smallStatement("", "0532013000", "STMT-1", date, false)
+	byNumber.Entries[0].RemittanceInfo = "another payment"
+	otherSequence := smallStatement("DE89370400440532013000", "", "STMT-1", date, false)
+	otherSequence.SequenceNumber = "2"
+	wantChanges(t, upsertStatements(t, s, byIBAN, byNumber, otherSequence),
+		store.ChangeInserted, store.ChangeInserted, store.ChangeInserted)
+
+	a := getStatement(t, s, byIBAN)
+	b := getStatement(t, s, byNumber)
+	c := getStatement(t, s, otherSequence)
+	if a.ID == b.ID || a.ID == c.ID || b.ID == c.ID {
+		t.Errorf("ids %d, %d, %d; want three statements", a.ID, b.ID, c.ID)
+	}
+	if b.Statement.Account.Number != "0532013000" || b.Statement.Entries[0].RemittanceInfo != "another payment" {
+		t.Errorf("statement of the account by number: %+v", b.Statement.Account)
+	}
+	if list := listAllStatements(t, s, store.StatementFilter{AccountKey: "0532013000"}); len(list) != 1 {
+		t.Errorf("%d statements for the account by number, want 1", len(list))
+	}
+	if list := listAllStatements(t, s, store.StatementFilter{AccountKey: "DE89370400440532013000"}); len(list) != 2 {
+		t.Errorf("%d statements for the IBAN, want 2 (two sequence numbers)", len(list))
+	}
+}
+
+func mismatchStatement(t *testing.T, s Store) {
+	st := statementFixture(t)
+	closing := canonical.MustDecimal("11300.00") // the bank's closing is 2.50 above its entries
+	st.ClosingBalance = &closing
+	st.Balances[1].Amount = closing
+	st.BalanceCheck = canonical.BalanceMismatch
+	st.BalanceDifference = ptr(canonical.MustDecimal("2.50"))
+	wantChanges(t, upsertStatements(t, s, st), store.ChangeInserted)
+
+	got := getStatement(t, s, st)
+	if got.Statement.BalanceCheck != canonical.BalanceMismatch || got.Statement.BalanceDifference == nil ||
+		got.Statement.BalanceDifference.String() != "2.50" || got.Statement.ClosingBalance.String() != "11300.00" {
+		t.Errorf("balance_check %q difference %v closing %v; want mismatch 2.50 11300.00",
+			got.Statement.BalanceCheck, got.Statement.BalanceDifference, got.Statement.ClosingBalance)
+	}
+	if a, b := statementJSON(t, got.Statement), statementJSON(t, st); a != b {
+		t.Errorf("stored statement differs from the written one\n got: %s\nwant: %s", a, b)
+	}
+}
+
+func refusedStatements(t *testing.T, s Store) {
+	tests := []struct {
+		name    string
+		breakIt func(st *canonical.BankStatement)
+	}{
+		{"a statement without an account", func(st *canonical.BankStatement) { st.Account = canonical.BankAccount{} }},
+		{"a statement with an IBAN that fails its check digits", func(st *canonical.BankStatement) { st.Account.IBAN = "DE89370400440532013001" }},
+		{"a statement marked ok whose entries do not add up", func(st *canonical.BankStatement) {
+			st.Entries[0].Amount = canonical.MustDecimal("1247.00")
+			st.BalanceDifference = nil
+		}},
+		{"a statement with a dollar entry on a euro account", func(st *canonical.BankStatement) { st.Entries[2].Currency = "USD" }},
+		{"a statement with a NUL character in a remittance", func(st *canonical.BankStatement) { st.Entries[0].RemittanceInfo = "INV\x004711" }},
+		{"a statement with invalid UTF-8 in a counterparty name", func(st *canonical.BankStatement) { st.Entries[1].Counterparty.Name = "Shenzhen\xff" }},
+		{"a statement closing before it opens", func(st *canonical.BankStatement) { st.ClosingDate = canonical.NewDate(2026, 3, 1) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" is refused", func(t *testing.T) {
+			good := smallStatement("GB29NWBK60161331926819", "", "STMT-GOOD-"+tt.name, canonical.NewDate(2026, 3, 3), false)
+			bad := statementFixture(t)
+			bad.StatementID = "STMT-BAD-" + tt.name
+			tt.breakIt(bad)
+			_, err := s.UpsertStatements(t.Context(), bankPartner, []*canonical.BankStatement{good, bad})
+			if !errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("err = %v, want ErrInvalid", err)
+			}
+			var ie *store.InvalidStatementError
+			if !errors.As(err, &ie) || ie.Index != 1 || ie.StatementID != bad.StatementID {
+				t.Fatalf("err = %v, want an InvalidStatementError naming statement 1 (%q) of the batch", err, bad.StatementID)
+			}
+			if strings.Contains(err.Error(), "DE8937040044053201300") {
+				t.Errorf("the error shows the account's IBAN: %v", err)
+			}
+			if _, err := s.GetStatement(t.Context(), good.Account.AccountKey(), good.StatementID, ""); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("the good statement of the refused batch: err = %v, want ErrNotFound (nothing written)", err)
+			}
+		})
+	}
+	t.Run("a statement without a statement id is refused", func(t *testing.T) {
+		bad := statementFixture(t)
+		bad.StatementID = ""
+		_, err := s.UpsertStatements(t.Context(), bankPartner, []*canonical.BankStatement{bad})
+		var ie *store.InvalidStatementError
+		if !errors.As(err, &ie) || ie.Index != 0 {
+			t.Fatalf("err = %v, want an InvalidStatementError naming statement 0", err)
+		}
+	})
+	t.Run("a nil statement is refused", func(t *testing.T) {
+		_, err := s.UpsertStatements(t.Context(), bankPartner, []*canonical.BankStatement{nil})
+		if !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("err = %v, want ErrInvalid", err)
+		}
+	})
+	t.Run("an empty batch succeeds and stores nothing", func(t *testing.T) {
+		changes, err := s.UpsertStatements(t.Context(), bankPartner, nil)
+		if err != nil || len(changes) != 0 {
+			t.Fatalf("UpsertStatements(nil) = %v, %v; want no changes and no error", changes, err)
+		}
+	})
+	if list := listAllStatements(t, s, store.StatementFilter{}); len(list) != 0 {
+		t.Errorf("%d statements stored after refused batches, want 0", len(list))
+	}
+}
+
+func listStatements(t *testing.T, s Store) {
+	const ibanA, numberB = "DE89370400440532013000", "0532013000"
+	// One batch each: which statement of a batch is the newer one is the
+	// store's choice (PostgreSQL writes a batch in key order).
+	for _, st := range []*canonical.BankStatement{
+		smallStatement(ibanA, "", "A-1", canonical.NewDate(2026, 3, 1), false),
+		smallStatement(ibanA, "", "A-2", canonical.NewDate(2026, 3, 2), true),
+		smallStatement("", numberB, "B-1", canonical.NewDate(2026, 3, 2), true),
+		smallStatement(ibanA, "", "A-3", canonical.NewDate(2026, 3, 3), false),
+		smallStatement(ibanA, "", "A-NODATE", canonical.Date{}, false),
+	} {
+		upsertStatements(t, s, st)
+	}
+	mar := func(day int) canonical.Date { return canonical.NewDate(2026, 3, day) }
+	tests := []struct {
+		name   string
+		filter store.StatementFilter
+		want   []string // statement ids, newest first
+	}{
+		{"no filter lists every statement", store.StatementFilter{}, []string{"A-NODATE", "A-3", "B-1", "A-2", "A-1"}},
+		{"an account lists its statements", store.StatementFilter{AccountKey: ibanA}, []string{"A-NODATE", "A-3", "A-2", "A-1"}},
+		{"an account by number lists its statements", store.StatementFilter{AccountKey: numberB}, []string{"B-1"}},
+		{"closing from a date on", store.StatementFilter{AccountKey: ibanA, From: mar(2)}, []string{"A-3", "A-2"}},
+		{"closing up to a date", store.StatementFilter{AccountKey: ibanA, To: mar(2)}, []string{"A-2", "A-1"}},
+		{"closing on one day, every account", store.StatementFilter{From: mar(2), To: mar(2)}, []string{"B-1", "A-2"}},
+		{"balance mismatches", store.StatementFilter{BalanceCheck: string(canonical.BalanceMismatch)}, []string{"B-1", "A-2"}},
+		{"balance mismatches of one account", store.StatementFilter{BalanceCheck: "mismatch", AccountKey: numberB}, []string{"B-1"}},
+		{"balances that add up, in a date range", store.StatementFilter{BalanceCheck: "ok", From: mar(1), To: mar(3)}, []string{"A-3", "A-1"}},
+		{"an unknown account lists nothing", store.StatementFilter{AccountKey: "GB29NWBK60161331926819"}, nil},
+		{"a range without statements lists nothing", store.StatementFilter{From: mar(10)}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, limit := range []int{0, 1, 2} {
+				f := tt.filter
+				f.Limit = limit
+				var got []string
+				for _, st := range listAllStatements(t, s, f) {
+					got = append(got, st.Statement.StatementID)
+				}
+				if !slices.Equal(got, tt.want) {
+					t.Errorf("pages of %d: listed %v, want %v", limit, got, tt.want)
+				}
+			}
+		})
+	}
+	t.Run("pages of one hold one statement and name the next", func(t *testing.T) {
+		list, next, err := s.ListStatements(t.Context(), store.StatementFilter{AccountKey: ibanA, Limit: 1})
+		if err != nil || len(list) != 1 || next == "" {
+			t.Fatalf("first page: %d statements, next %q, err %v; want 1 and a cursor", len(list), next, err)
+		}
+		list, next, err = s.ListStatements(t.Context(), store.StatementFilter{AccountKey: ibanA, Limit: 4})
+		if err != nil || len(list) != 4 || next != "" {
+			t.Errorf("one page of all 4: %d statements, next %q, err %v; want 4 and no cursor", len(list), next, err)
+		}
+	})
+	t.Run("a malformed cursor is refused as invalid", func(t *testing.T) {
+		if _, _, err := s.ListStatements(t.Context(), store.StatementFilter{Cursor: "not-a-cursor"}); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("err = %v, want ErrInvalid", err)
+		}
+	})
+}
+
+func statementWithoutEntries(t *testing.T, s Store) {
+	// A day without movements: the balance carries over.
+	balance := canonical.MustDecimal("500.00")
+	st := &canonical.BankStatement{
+		StatementID: "STMT-QUIET", StatementType: canonical.StatementEndOfDay,
+		Account:        canonical.BankAccount{IBAN: "DE89370400440532013000", Currency: "EUR"},
+		OpeningBalance: &balance, ClosingBalance: &balance,
+		OpeningDate: canonical.NewDate(2026, 3, 7), ClosingDate: canonical.NewDate(2026, 3, 7),
+		BalanceCheck: canonical.BalanceOK, BalanceDifference: ptr(canonical.MustDecimal("0.00")),
+	}
+	wantChanges(t, upsertStatements(t, s, st), store.ChangeInserted)
+	got := getStatement(t, s, st)
+	if len(got.Statement.Entries) != 0 || got.Statement.ClosingBalance == nil || got.Statement.ClosingBalance.String() != "500.00" {
+		t.Errorf("%d entries, closing %v; want none and 500.00", len(got.Statement.Entries), got.Statement.ClosingBalance)
+	}
+	if a, b := statementJSON(t, got.Statement), statementJSON(t, st); a != b {
+		t.Errorf("stored statement differs from the written one\n got: %s\nwant: %s", a, b)
+	}
+	wantChanges(t, upsertStatements(t, s, st), store.ChangeUnchanged)
+}
+
+func missingStatement(t *testing.T, s Store) {
+	st := statementFixture(t)
+	upsertStatements(t, s, st)
+	for _, k := range [][3]string{
+		{"DE89370400440532013000", "STMT-2026-061", ""},     // without its sequence number
+		{"DE89370400440532013000", "STMT-2026-062", "61/1"}, // another statement id
+		{"GB29NWBK60161331926819", "STMT-2026-061", "61/1"}, // another account
+		{"0532013000", "STMT-2026-061", "61/1"},             // the account's number is not its key
+	} {
+		_, err := s.GetStatement(t.Context(), k[0], k[1], k[2])
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("GetStatement(%q, %q, %q): err = %v, want ErrNotFound", k[0], k[1], k[2], err)
+		}
+		if err != nil && strings.Contains(err.Error(), k[0]) {
+			t.Errorf("the error shows the account in full: %v", err)
+		}
+	}
+}
+
+// statementFixture returns a fresh copy of the statement in
+// testdata/statement-with-scaled-decimals.json.
+func statementFixture(t *testing.T) *canonical.BankStatement {
+	t.Helper()
+	b, err := testdata.ReadFile("testdata/statement-with-scaled-decimals.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st canonical.BankStatement
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatalf("statement fixture: %v", err)
+	}
+	return &st
+}
+
+// smallStatement is a one-entry statement of an account by IBAN or by number
+// closing on closing (the zero date for none): 100.00 + 25.00 = 125.00, or
+// a closing balance of 130.00 when mismatch.
+func smallStatement(iban, number, id string, closing canonical.Date, mismatch bool) *canonical.BankStatement {
+	st := &canonical.BankStatement{
+		StatementID:    id,
+		Account:        canonical.BankAccount{IBAN: iban, Number: number, Currency: "EUR"},
+		OpeningBalance: ptr(canonical.MustDecimal("100.00")),
+		ClosingBalance: ptr(canonical.MustDecimal("125.00")),
+		ClosingDate:    closing,
+		Entries: []canonical.BankTransaction{{
+			Amount: canonical.MustDecimal("25.00"), Currency: "EUR", BookingDate: closing,
+			EndToEndID: "E2E-" + id, RemittanceInfo: "INV-" + id,
+		}},
+	}
+	if mismatch {
+		st.ClosingBalance = ptr(canonical.MustDecimal("130.00"))
+	}
+	st.SetBalanceCheck()
+	return st
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func upsertStatements(t *testing.T, s Store, statements ...*canonical.BankStatement) []store.Change {
+	t.Helper()
+	changes, err := s.UpsertStatements(t.Context(), bankPartner, statements)
+	if err != nil {
+		t.Fatalf("UpsertStatements: %v", err)
+	}
+	if len(changes) != len(statements) {
+		t.Fatalf("UpsertStatements returned %d changes for %d statements", len(changes), len(statements))
+	}
+	return changes
+}
+
+func getStatement(t *testing.T, s Store, st *canonical.BankStatement) *store.StoredStatement {
+	t.Helper()
+	got, err := s.GetStatement(t.Context(), st.Account.AccountKey(), st.StatementID, st.SequenceNumber)
+	if err != nil {
+		t.Fatalf("GetStatement(%q, %q): %v", st.StatementID, st.SequenceNumber, err)
+	}
+	return got
+}
+
+// listAllStatements walks every page of f.
+func listAllStatements(t *testing.T, s Store, f store.StatementFilter) []store.StoredStatement {
+	t.Helper()
+	var all []store.StoredStatement
+	for range 1000 {
+		list, next, err := s.ListStatements(t.Context(), f)
+		if err != nil {
+			t.Fatalf("ListStatements(%+v): %v", f, err)
+		}
+		all = append(all, list...)
+		if next == "" {
+			return all
+		}
+		f.Cursor = next
+	}
+	t.Fatal("ListStatements never returned an empty cursor")
+	return nil
+}
+
+func statementJSON(t *testing.T, st *canonical.BankStatement) string {
+	t.Helper()
+	b, err := json.Marshal(st)
 	if err != nil {
 		t.Fatal(err)
 	}
