@@ -98,6 +98,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"statements list by account, closing date and balance mismatch, page by page", listStatements},
 		{"a statement without entries is stored with its balances", statementWithoutEntries},
 		{"getting a statement that is not stored is ErrNotFound", missingStatement},
+		{"concurrent deliveries of one statement store it once", concurrentStatements},
 		{"migrating again keeps the data", migrateTwice},
 		{"closing twice is safe", closeTwice},
 	}
@@ -1344,4 +1345,40 @@ func statementJSON(t *testing.T, st *canonical.BankStatement) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func concurrentStatements(t *testing.T, s Store) {
+	const workers = 6
+	var (
+		mu       sync.Mutex
+		inserted int
+		errs     []error
+		wg       sync.WaitGroup
+	)
+	for range workers {
+		st := statementFixture(t) // each delivery decodes its own copy
+		wg.Go(func() {
+			changes, err := s.UpsertStatements(t.Context(), bankPartner, []*canonical.BankStatement{st})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			if changes[0] == store.ChangeInserted {
+				inserted++
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		t.Errorf("UpsertStatements: %v", err)
+	}
+	if inserted != 1 {
+		t.Errorf("%d deliveries reported an insert, want 1", inserted)
+	}
+	st := statementFixture(t)
+	if got := getStatement(t, s, st); got.Version != 1 || len(got.Statement.Entries) != 3 {
+		t.Errorf("version %d with %d entries, want version 1 with 3", got.Version, len(got.Statement.Entries))
+	}
 }
