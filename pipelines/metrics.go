@@ -16,6 +16,8 @@ type Metrics struct {
 	Poisoned       *prometheus.CounterVec   // handler
 	StoreWrites    *prometheus.CounterVec   // change
 	StoreBatchSize prometheus.Histogram
+	// StatementWrites counts bank statements stored, by change.
+	StatementWrites *prometheus.CounterVec
 }
 
 // NewMetrics creates the series and registers them on reg.
@@ -49,13 +51,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		StoreWrites: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "procurehub_store_orders_total", Help: "Orders written by the store sink, by change (inserted, updated, unchanged).",
 		}, []string{"change"}),
+		StatementWrites: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_store_statements_total", Help: "Bank statements written by the statement sink, by change (inserted, updated, unchanged).",
+		}, []string{"change"}),
 		StoreBatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "procurehub_store_batch_size", Help: "Orders per store write batch.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.InputsTaken, m.SettleFailures, m.Records, m.Rejects, m.Published, m.Consumed,
+		reg.MustRegister(m.InputsTaken, m.SettleFailures, m.StatementWrites, m.Records, m.Rejects, m.Published, m.Consumed,
 			m.HandlerLatency, m.Poisoned, m.StoreWrites, m.StoreBatchSize)
 	}
 	return m

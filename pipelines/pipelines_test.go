@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -384,7 +386,7 @@ func startRouter(t *testing.T, ps *gochannel.GoChannel, w *fakeWriter) *Metrics 
 	t.Helper()
 	m := NewMetrics(prometheus.NewRegistry())
 	sink := NewStoreSink(w, StoreSinkConfig{}, m, nil)
-	r, err := NewRouter(RouterConfig{Retries: 2, RetryInitial: time.Millisecond, RetryMax: 5 * time.Millisecond}, ps, ps, sink, m, nil)
+	r, err := NewRouter(RouterConfig{Retries: 2, RetryInitial: time.Millisecond, RetryMax: 5 * time.Millisecond}, ps, ps, sink, nil, m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -531,5 +533,56 @@ func TestABankStatementIsPublishedWholeAndEntryByEntry(t *testing.T) {
 	}
 	if len(ids) != 3 {
 		t.Errorf("%d distinct message ids for 3 messages", len(ids))
+	}
+}
+
+func TestStatementSinkStoresOnceAndAlertsOnAMismatchOnce(t *testing.T) {
+	st := newLedger(t) // the embedded store: ledger and statements alike
+	sink := &StatementSink{W: st, Metrics: NewMetrics(prometheus.NewRegistry()), Logger: slog.New(slog.DiscardHandler),
+		Now: func() time.Time { return time.Date(2026, 4, 2, 18, 0, 0, 0, time.UTC) }}
+	open, closing := canonical.MustDecimal("1000.00"), canonical.MustDecimal("1250.00")
+	s := canonical.BankStatement{
+		StatementID: "STMT-0402", Account: canonical.BankAccount{IBAN: "DE89370400440532013000", Currency: "EUR"},
+		OpeningBalance: &open, ClosingBalance: &closing,
+		Entries: []canonical.BankTransaction{{Amount: canonical.MustDecimal("247.50"), Currency: "EUR"}},
+	}
+	s.SetBalanceCheck()
+	payload, err := json.Marshal(&s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := message.NewMessage("m1", payload)
+	msg.Metadata.Set(MetaPartner, "commerzbank")
+
+	out, err := sink.Handle(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 1 {
+		t.Fatalf("%d alerts for a statement off by 2.50; want 1", len(out))
+	}
+	var a Alert
+	if err := json.Unmarshal(out[0].Payload, &a); err != nil {
+		t.Fatal(err)
+	}
+	if a.Kind != AlertBalanceMismatch || a.Data["difference"] != "2.50" || a.Partner != "commerzbank" ||
+		strings.Contains(string(out[0].Payload), "0532013000") {
+		t.Errorf("alert = %s; want balance_mismatch by 2.50 for commerzbank, the IBAN masked", out[0].Payload)
+	}
+	stored, err := st.GetStatement(context.Background(), "DE89370400440532013000", "STMT-0402", "")
+	if err != nil || stored.Statement.BalanceCheck != canonical.BalanceMismatch || stored.Partner != "commerzbank" {
+		t.Fatalf("stored: %+v, %v; want the mismatch statement of commerzbank", stored, err)
+	}
+	// Redelivered: stored already, no second alert.
+	if out, err := sink.Handle(msg); err != nil || len(out) != 0 {
+		t.Errorf("redelivery: %d alerts, %v; want none", len(out), err)
+	}
+	if n := testutil.ToFloat64(sink.Metrics.StatementWrites.WithLabelValues("unchanged")); n != 1 {
+		t.Errorf("procurehub_store_statements_total{change=unchanged} = %v, want 1", n)
+	}
+	// A statement the store refuses is permanent: it goes to the poison topic, not round the retries.
+	bad := message.NewMessage("m2", []byte(`{"statement_id":"","account":{},"entries":[]}`))
+	if _, err := sink.Handle(bad); !IsPermanent(err) {
+		t.Errorf("an invalid statement: err = %v; want a permanent error", err)
 	}
 }

@@ -42,13 +42,15 @@ func (c *RouterConfig) defaults() {
 // Handler names, as they appear in metrics and in poison metadata.
 const HandlerStoreOrders = "store_orders"
 
-// NewRouter builds the Watermill router: procurehub.orders.v1 → store sink.
+// NewRouter builds the Watermill router: procurehub.orders.v1 → store sink,
+// and, when statements is not nil, procurehub.bank-statements.v1 →
+// statement sink (its alerts → procurehub.alerts.v1).
 // Middleware, outermost first: poison queue (after the last retry, the
 // message goes to procurehub.poison.v1 with reason_poisoned, topic_poisoned
 // and handler_poisoned in its metadata, and the partition moves on), metrics,
 // panic recovery, retry with exponential backoff (permanent errors are not
 // retried), per-attempt timeout.
-func NewRouter(cfg RouterConfig, sub message.Subscriber, pub message.Publisher, sink *StoreSink, m *Metrics, logger *slog.Logger) (*message.Router, error) {
+func NewRouter(cfg RouterConfig, sub message.Subscriber, pub message.Publisher, sink *StoreSink, statements *StatementSink, m *Metrics, logger *slog.Logger) (*message.Router, error) {
 	cfg.defaults()
 	if logger == nil {
 		logger = slog.Default()
@@ -74,14 +76,19 @@ func NewRouter(cfg RouterConfig, sub message.Subscriber, pub message.Publisher, 
 		ResetContextOnRetry: true,
 		Logger:              wlog,
 	}
-	h := r.AddConsumerHandler(HandlerStoreOrders, TopicOrders, sub, sink.HandleOrder)
-	h.AddMiddleware(
-		poisonCounter(m, HandlerStoreOrders, poison),
-		measure(m, HandlerStoreOrders),
-		middleware.Recoverer,
-		retry.Middleware,
-		middleware.Timeout(cfg.HandlerTimeout),
-	)
+	guard := func(h *message.Handler, name string) {
+		h.AddMiddleware(
+			poisonCounter(m, name, poison),
+			measure(m, name),
+			middleware.Recoverer,
+			retry.Middleware,
+			middleware.Timeout(cfg.HandlerTimeout),
+		)
+	}
+	guard(r.AddConsumerHandler(HandlerStoreOrders, TopicOrders, sub, sink.HandleOrder), HandlerStoreOrders)
+	if statements != nil {
+		guard(r.AddHandler(HandlerStoreStatements, TopicBankStatements, sub, TopicAlerts, pub, statements.Handle), HandlerStoreStatements)
+	}
 	return r, nil
 }
 

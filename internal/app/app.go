@@ -34,6 +34,7 @@ import (
 // declare they need, plus the store's own lifecycle. Both stores implement it.
 type Store interface {
 	pipelines.OrderWriter
+	pipelines.StatementWriter
 	pipelines.Ledger
 	api.OrderReader
 	Migrate(ctx context.Context) error
@@ -130,7 +131,7 @@ func Run(ctx context.Context, opts Options) error {
 	sink := pipelines.NewStoreSink(st, pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize, Writers: cfg.Pipeline.StoreWriters}, metrics, log)
 	router, err := pipelines.NewRouter(pipelines.RouterConfig{
 		Retries: cfg.Pipeline.Retries, RetryInitial: cfg.Pipeline.RetryInitial, HandlerTimeout: cfg.Pipeline.HandlerTimeout,
-	}, sub, pub, sink, metrics, log)
+	}, sub, pub, sink, &pipelines.StatementSink{W: st, Metrics: metrics, Logger: log}, metrics, log)
 	if err != nil {
 		return err
 	}
