@@ -18,6 +18,7 @@ import (
 	"github.com/procurehub/procurehub/internal/config"
 	"github.com/procurehub/procurehub/internal/embedded"
 	"github.com/procurehub/procurehub/internal/kafka"
+	"github.com/procurehub/procurehub/internal/store"
 	"github.com/procurehub/procurehub/internal/store/postgres/pgtest"
 	"github.com/procurehub/procurehub/pipelines"
 )
@@ -41,6 +42,13 @@ partners:
       settle_time: 0s
       poll_interval: 50ms
       mapping: %s
+  - name: bank-1
+    kind: bank_statement
+    settings:
+      inbox: $DIR/bank
+      format: camt053
+      settle_time: 0s
+      poll_interval: 50ms
 `
 
 type runningHub struct {
@@ -289,6 +297,60 @@ func exerciseHub(t *testing.T, r *runningHub) {
 				return
 			case <-ctx.Done():
 				t.Fatal("no poison message within 30s")
+			}
+		}
+	})
+
+	t.Run("a bank statement that does not add up is stored as sent and raises one alert", func(t *testing.T) {
+		sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{Brokers: r.hub.Brokers, ConsumerGroup: "alert-reader-" + t.Name()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sub.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		alerts, err := sub.Subscribe(ctx, pipelines.TopicAlerts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile("../../connectors/bankstatement/camt/testdata/camt053_v04_closing_balance_mismatch.xml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bank := filepath.Join(filepath.Dir(r.inbox), "bank")
+		if err := os.MkdirAll(bank, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(bank, ".stmt.xml.part"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(filepath.Join(bank, ".stmt.xml.part"), filepath.Join(bank, "stmt.xml")); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			select {
+			case m := <-alerts:
+				m.Ack()
+				var a pipelines.Alert
+				if err := json.Unmarshal(m.Payload, &a); err != nil {
+					t.Fatal(err)
+				}
+				if a.Kind != pipelines.AlertBalanceMismatch || a.Partner != "bank-1" || a.Data["difference"] == "" {
+					t.Fatalf("alert = %+v; want a balance mismatch of bank-1 with its difference", a)
+				}
+				lister, ok := r.hub.Store.(interface {
+					ListStatements(context.Context, store.StatementFilter) ([]store.StoredStatement, string, error)
+				})
+				if !ok {
+					t.Fatalf("%T cannot list statements", r.hub.Store)
+				}
+				got, _, err := lister.ListStatements(ctx, store.StatementFilter{BalanceCheck: "mismatch"})
+				if err != nil || len(got) != 1 || got[0].Partner != "bank-1" || got[0].Statement.BalanceDifference == nil {
+					t.Fatalf("stored mismatch statements: %+v, %v; want bank-1's, with its difference", got, err)
+				}
+				return
+			case <-ctx.Done():
+				t.Fatal("no balance_mismatch alert within 30s")
 			}
 		}
 	})
