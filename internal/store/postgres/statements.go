@@ -14,6 +14,7 @@ import (
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/store"
 	"github.com/procurehub/procurehub/internal/store/internal/page"
+	"github.com/procurehub/procurehub/internal/store/internal/statementbatch"
 )
 
 // UpsertStatements writes a batch of bank statements received from partner
@@ -40,13 +41,13 @@ func (s *Store) UpsertStatements(ctx context.Context, partner string, statements
 	if len(statements) == 0 {
 		return changes, nil
 	}
-	items, err := prepareStatements(statements)
+	items, err := statementbatch.Prepare(statements)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: upsert statements: %w", err)
 	}
 	// Write in key order, so that concurrent batches lock shared keys in
 	// the same order and do not deadlock.
-	sort.Slice(items, func(a, b int) bool { return keyLess(items[a].key, items[b].key) })
+	sort.Slice(items, func(a, b int) bool { return keyLess(items[a].Key, items[b].Key) })
 	for attempt := 1; ; attempt++ {
 		written, err := s.writeStatements(ctx, partner, items)
 		if err == nil {
@@ -60,51 +61,6 @@ func (s *Store) UpsertStatements(ctx context.Context, partner string, statements
 			return nil, fmt.Errorf("postgres: upsert statements: %w", err)
 		}
 	}
-}
-
-// statementItem is the statement the store must consider for one key of a
-// batch.
-type statementItem struct {
-	index     int // position in the caller's batch
-	statement *canonical.BankStatement
-	key       store.StatementKey
-	content   []byte // store.StatementContent: the document
-	hash      string
-	lineage   []byte // JSON of the statement's Source; nil without one
-}
-
-// prepareStatements checks every statement of a batch and returns one item
-// per key, the last statement of that key winning.
-func prepareStatements(statements []*canonical.BankStatement) ([]statementItem, error) {
-	items := make([]statementItem, 0, len(statements))
-	pos := make(map[store.StatementKey]int, len(statements))
-	for i, st := range statements {
-		if err := store.CheckStatement(i, st); err != nil {
-			return nil, err
-		}
-		content, err := store.StatementContent(st)
-		if err != nil {
-			return nil, &store.InvalidStatementError{Index: i, StatementID: st.StatementID, Reason: err.Error()}
-		}
-		it := statementItem{index: i, statement: st, key: store.KeyOf(st), content: content, hash: store.HashContent(content)}
-		if st.Source != nil {
-			if it.lineage, err = json.Marshal(st.Source); err != nil {
-				return nil, &store.InvalidStatementError{Index: i, StatementID: st.StatementID, Reason: "encode source: " + err.Error()}
-			}
-		}
-		if j, dup := pos[it.key]; dup {
-			items[j].index = -1 // superseded by this later one
-		}
-		pos[it.key] = len(items)
-		items = append(items, it)
-	}
-	kept := items[:0]
-	for _, it := range items {
-		if it.index >= 0 {
-			kept = append(kept, it)
-		}
-	}
-	return kept, nil
 }
 
 func keyLess(a, b store.StatementKey) bool {
@@ -150,7 +106,7 @@ var entryColumns = []string{
 }
 
 // writeStatements runs one attempt of the write transaction.
-func (s *Store) writeStatements(ctx context.Context, partner string, items []statementItem) ([]written, error) {
+func (s *Store) writeStatements(ctx context.Context, partner string, items []statementbatch.Item) ([]written, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
@@ -163,38 +119,38 @@ func (s *Store) writeStatements(ctx context.Context, partner string, items []sta
 	)
 	for i := range items {
 		it := &items[i]
-		st := it.statement
+		st := it.Statement
 		var lineage any // NULL without a source
-		if it.lineage != nil {
-			lineage = string(it.lineage)
+		if it.Lineage != nil {
+			lineage = string(it.Lineage)
 		}
 		var (
 			id      int64
 			version int
 		)
 		err := tx.QueryRow(ctx, upsertStatement,
-			partner, it.key.AccountKey, it.key.StatementID, it.key.SequenceNumber,
+			partner, it.Key.AccountKey, it.Key.StatementID, it.Key.SequenceNumber,
 			string(st.StatementType), string(statementCurrency(st)),
 			numericOrNull(st.OpeningBalance), numericOrNull(st.ClosingBalance),
 			date(st.OpeningDate), date(st.ClosingDate), string(st.BalanceCheck),
-			numericOrNull(st.BalanceDifference), len(st.Entries), it.hash, string(it.content), lineage,
+			numericOrNull(st.BalanceDifference), len(st.Entries), it.Hash, string(it.Content), lineage,
 		).Scan(&id, &version)
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue // same content: unchanged
 		}
 		if err != nil {
-			return nil, fmt.Errorf("write statement %q: %w", it.key.StatementID, err)
+			return nil, fmt.Errorf("write statement %q: %w", it.Key.StatementID, err)
 		}
-		w := written{index: it.index, change: store.ChangeInserted}
+		w := written{index: it.Index, change: store.ChangeInserted}
 		if version > 1 {
 			w.change = store.ChangeUpdated
 			if _, err := tx.Exec(ctx, `DELETE FROM bank_entries WHERE statement = $1`, id); err != nil {
-				return nil, fmt.Errorf("delete replaced entries of statement %q: %w", it.key.StatementID, err)
+				return nil, fmt.Errorf("delete replaced entries of statement %q: %w", it.Key.StatementID, err)
 			}
 		}
 		out = append(out, w)
 		for j := range st.Entries {
-			entries = append(entries, entryRow(id, j+1, it.key.AccountKey, &st.Entries[j]))
+			entries = append(entries, entryRow(id, j+1, it.Key.AccountKey, &st.Entries[j]))
 		}
 	}
 	if len(entries) > 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/store"
 	"github.com/procurehub/procurehub/internal/store/internal/page"
+	"github.com/procurehub/procurehub/internal/store/internal/statementbatch"
 )
 
 // UpsertStatements writes a batch of bank statements received from partner
@@ -34,7 +35,7 @@ func (s *Store) UpsertStatements(ctx context.Context, partner string, statements
 	if len(statements) == 0 {
 		return changes, nil
 	}
-	items, err := prepareStatements(statements)
+	items, err := statementbatch.Prepare(statements)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: upsert statements: %w", err)
 	}
@@ -49,7 +50,7 @@ func (s *Store) UpsertStatements(ctx context.Context, partner string, statements
 			if err != nil {
 				return err
 			}
-			changes[items[i].index] = c
+			changes[items[i].Index] = c
 		}
 		return nil
 	})
@@ -57,51 +58,6 @@ func (s *Store) UpsertStatements(ctx context.Context, partner string, statements
 		return nil, fmt.Errorf("sqlite: upsert statements: %w", translate(err))
 	}
 	return changes, nil
-}
-
-// statementItem is the statement the store must consider for one key of a
-// batch.
-type statementItem struct {
-	index     int // position in the caller's batch
-	statement *canonical.BankStatement
-	key       store.StatementKey
-	content   []byte // store.StatementContent: the document
-	hash      string
-	lineage   []byte // JSON of the statement's Source; nil without one
-}
-
-// prepareStatements checks every statement of a batch and returns one item
-// per key, the last statement of that key winning.
-func prepareStatements(statements []*canonical.BankStatement) ([]statementItem, error) {
-	items := make([]statementItem, 0, len(statements))
-	pos := make(map[store.StatementKey]int, len(statements))
-	for i, st := range statements {
-		if err := store.CheckStatement(i, st); err != nil {
-			return nil, err
-		}
-		content, err := store.StatementContent(st)
-		if err != nil {
-			return nil, &store.InvalidStatementError{Index: i, StatementID: st.StatementID, Reason: err.Error()}
-		}
-		it := statementItem{index: i, statement: st, key: store.KeyOf(st), content: content, hash: store.HashContent(content)}
-		if st.Source != nil {
-			if it.lineage, err = json.Marshal(st.Source); err != nil {
-				return nil, &store.InvalidStatementError{Index: i, StatementID: st.StatementID, Reason: "encode source: " + err.Error()}
-			}
-		}
-		if j, dup := pos[it.key]; dup {
-			items[j].index = -1 // superseded by this later one
-		}
-		pos[it.key] = len(items)
-		items = append(items, it)
-	}
-	kept := items[:0]
-	for _, it := range items {
-		if it.index >= 0 {
-			kept = append(kept, it)
-		}
-	}
-	return kept, nil
 }
 
 // statementWriter holds the statements of one UpsertStatements transaction.
@@ -154,32 +110,32 @@ func (w *statementWriter) close() {
 }
 
 // write stores one item unless its content hash is already the stored one.
-func (w *statementWriter) write(ctx context.Context, partner string, it *statementItem) (store.Change, error) {
+func (w *statementWriter) write(ctx context.Context, partner string, it *statementbatch.Item) (store.Change, error) {
 	var (
 		id   int64
 		hash string
 	)
-	k := it.key
+	k := it.Key
 	err := w.lookup.QueryRowContext(ctx, k.AccountKey, k.StatementID, k.SequenceNumber).Scan(&id, &hash)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("look up statement %q: %w", k.StatementID, err)
 	}
-	if exists && hash == it.hash {
+	if exists && hash == it.Hash {
 		return store.ChangeUnchanged, nil
 	}
 	var lineage any // NULL without a source
-	if it.lineage != nil {
-		lineage = string(it.lineage)
+	if it.Lineage != nil {
+		lineage = string(it.Lineage)
 	}
-	st := it.statement
+	st := it.Statement
 	change := store.ChangeInserted
 	if exists {
 		change = store.ChangeUpdated
 		_, err = w.update.ExecContext(ctx, partner, string(st.StatementType), string(statementCurrency(st)),
 			decimalText(st.OpeningBalance), decimalText(st.ClosingBalance), dateText(st.OpeningDate),
 			dateText(st.ClosingDate), string(st.BalanceCheck), decimalText(st.BalanceDifference),
-			len(st.Entries), it.hash, string(it.content), lineage, w.now, id)
+			len(st.Entries), it.Hash, string(it.Content), lineage, w.now, id)
 		if err == nil {
 			_, err = w.deleteEntries.ExecContext(ctx, id)
 		}
@@ -188,7 +144,7 @@ func (w *statementWriter) write(ctx context.Context, partner string, it *stateme
 			string(st.StatementType), string(statementCurrency(st)),
 			decimalText(st.OpeningBalance), decimalText(st.ClosingBalance), dateText(st.OpeningDate),
 			dateText(st.ClosingDate), string(st.BalanceCheck), decimalText(st.BalanceDifference),
-			len(st.Entries), it.hash, string(it.content), lineage, w.now, w.now).Scan(&id)
+			len(st.Entries), it.Hash, string(it.Content), lineage, w.now, w.now).Scan(&id)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("write statement %q: %w", k.StatementID, err)
