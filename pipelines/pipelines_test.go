@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -24,6 +27,7 @@ import (
 
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/connectors"
+	"github.com/procurehub/procurehub/connectors/fxrates"
 	"github.com/procurehub/procurehub/internal/kafka"
 	"github.com/procurehub/procurehub/internal/store"
 	"github.com/procurehub/procurehub/internal/store/sqlite"
@@ -584,5 +588,59 @@ func TestStatementSinkStoresOnceAndAlertsOnAMismatchOnce(t *testing.T) {
 	bad := message.NewMessage("m2", []byte(`{"statement_id":"","account":{},"entries":[]}`))
 	if _, err := sink.Handle(bad); !IsPermanent(err) {
 		t.Errorf("an invalid statement: err = %v; want a permanent error", err)
+	}
+}
+
+// fxStore records what the refresher stores.
+type fxStore struct {
+	mu    sync.Mutex
+	calls int
+	rates []fxrates.Rate
+}
+
+func (s *fxStore) UpsertFXRates(_ context.Context, _ string, rates []fxrates.Rate) (int, int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	s.rates = rates
+	return len(rates), 0, nil
+}
+
+func TestFXRefresherLoadsAWholeFileOrNothing(t *testing.T) {
+	daily, err := os.ReadFile("../connectors/fxrates/testdata/eurofxref_daily_2026-03-02.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/broken.xml" {
+			w.Write(daily[:len(daily)/2]) // cut off mid-file
+			return
+		}
+		w.Write(daily)
+	}))
+	defer srv.Close()
+	for _, source := range []string{srv.URL + "/eurofxref-daily.xml", "../connectors/fxrates/testdata/eurofxref_daily_2026-03-02.xml"} {
+		st := &fxStore{}
+		r := &FXRefresher{Source: source, Store: st}
+		ins, _, err := r.Refresh(context.Background())
+		if err != nil || ins == 0 || ins != len(st.rates) {
+			t.Fatalf("%s: inserted %d of %d, %v", source, ins, len(st.rates), err)
+		}
+		var usd string
+		for _, rt := range st.rates {
+			if rt.Currency == "USD" {
+				usd = rt.Date.String() + " " + rt.PerEUR.String()
+			}
+		}
+		if !strings.HasPrefix(usd, "2026-03-02 ") {
+			t.Errorf("%s: USD rate %q; want the rate of 2026-03-02", source, usd)
+		}
+	}
+	st := &fxStore{}
+	if _, _, err := (&FXRefresher{Source: srv.URL + "/broken.xml", Store: st}).Refresh(context.Background()); err == nil || st.calls != 0 {
+		t.Errorf("a file cut off mid-way: err %v, %d store calls; want an error and nothing stored", err, st.calls)
+	}
+	if _, _, err := (&FXRefresher{Source: "no-such-file.xml", Store: st}).Refresh(context.Background()); err == nil || st.calls != 0 {
+		t.Errorf("a missing file: err %v; want an error and nothing stored", err)
 	}
 }

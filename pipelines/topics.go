@@ -23,14 +23,14 @@ const (
 
 // topicsByType routes a canonical record type to its topic.
 var topicsByType = map[string]string{
-	canonical.TypeOrder:         TopicOrders,
-	canonical.TypeOrderResponse: TopicOrderResponses,
-	canonical.TypeShipment:      TopicShipments,
-	canonical.TypeTrackingEvent: TopicTrackingEvents,
-	canonical.TypeInvoice:       TopicInvoices,
+	canonical.TypeOrder:           TopicOrders,
+	canonical.TypeOrderResponse:   TopicOrderResponses,
+	canonical.TypeShipment:        TopicShipments,
+	canonical.TypeTrackingEvent:   TopicTrackingEvents,
+	canonical.TypeInvoice:         TopicInvoices,
 	canonical.TypeBankStatement:   TopicBankStatements,
 	canonical.TypeBankTransaction: TopicBankTransactions,
-	canonical.TypeOrderEvent:    TopicOrderEvents,
+	canonical.TypeOrderEvent:      TopicOrderEvents,
 }
 
 // TopicFor returns the topic of a canonical record type.
