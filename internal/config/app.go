@@ -18,6 +18,7 @@ type App struct {
 	HTTP     HTTP      `yaml:"http"`
 	Pipeline Pipeline  `yaml:"pipeline"`
 	Demo     Demo      `yaml:"demo"`
+	FX       FX        `yaml:"fx"`
 	Partners []Partner `yaml:"partners"`
 
 	// File is the path the config was read from; Dir is its directory, which
@@ -70,6 +71,17 @@ type Pipeline struct {
 	StoreBatchSize int           `yaml:"store_batch_size"` // default 256
 	StoreWriters   int           `yaml:"store_writers"`    // batches written at once; default 2
 	PublishBatch   int           `yaml:"publish_batch"`    // records per publish; default 500
+}
+
+// FX loads the ECB euro foreign exchange reference rates, for conversions.
+type FX struct {
+	// Source is the rates file: an http(s) URL (the ECB publishes
+	// https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml and the
+	// -hist-90d and -hist files) or a local path where the file is dropped.
+	// Empty: no rates are loaded.
+	Source string `yaml:"source"`
+	// Refresh is how often the rates are loaded again; default 24h.
+	Refresh time.Duration `yaml:"refresh"`
 }
 
 // Demo lays the demo partner files into the partners' inboxes at start.
@@ -197,6 +209,9 @@ func (a *App) defaults() {
 	if a.Demo.InboxDir == "" {
 		a.Demo.InboxDir = "./var/inbox"
 	}
+	if a.FX.Source != "" && a.FX.Refresh == 0 {
+		a.FX.Refresh = 24 * time.Hour
+	}
 }
 
 // Validate reports every problem with its position in the file.
@@ -216,6 +231,9 @@ func (a *App) Validate() error {
 	}
 	if a.Store.Driver == "postgres" && a.Store.DSN == "" {
 		at([]string{"store", "dsn"}, "store.dsn: required for postgres (use ${PROCUREHUB_POSTGRES_DSN})")
+	}
+	if a.FX.Refresh < 0 {
+		at([]string{"fx", "refresh"}, "fx.refresh: %s is negative", a.FX.Refresh)
 	}
 	seen := map[string]bool{}
 	for i, p := range a.Partners {
