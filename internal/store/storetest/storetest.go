@@ -33,6 +33,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/connectors/fxrates"
 	"github.com/procurehub/procurehub/internal/store"
 )
 
@@ -53,6 +54,9 @@ type Store interface {
 	UpsertStatements(ctx context.Context, partner string, statements []*canonical.BankStatement) ([]store.Change, error)
 	GetStatement(ctx context.Context, accountKey, statementID, sequenceNumber string) (*store.StoredStatement, error)
 	ListStatements(ctx context.Context, f store.StatementFilter) ([]store.StoredStatement, string, error)
+	UpsertFXRates(ctx context.Context, source string, rates []fxrates.Rate) (inserted, updated int, err error)
+	FXRates(ctx context.Context, date canonical.Date) ([]fxrates.Rate, error)
+	LoadFXTable(ctx context.Context, from, to canonical.Date) (*fxrates.Table, error)
 }
 
 //go:embed testdata
@@ -99,6 +103,13 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"a statement without entries is stored with its balances", statementWithoutEntries},
 		{"getting a statement that is not stored is ErrNotFound", missingStatement},
 		{"concurrent deliveries of one statement store it once", concurrentStatements},
+		{"fx rates read back with the digits the ECB published", fxRatesReadBack},
+		{"loading the same fx rate file twice changes nothing", fxRatesSameFileTwice},
+		{"a corrected fx rate replaces the stored one", fxRateCorrected},
+		{"a date without fx rates has none, and that is not an error", fxRatesMissingDate},
+		{"an invalid fx rate is refused and nothing of its batch is stored", fxRatesRefused},
+		{"a table loaded from the store converts as a table filled from the file", fxTableConverts},
+		{"a batch of 10,000 fx rates loads in one call", fxRatesBulk},
 		{"migrating again keeps the data", migrateTwice},
 		{"closing twice is safe", closeTwice},
 	}
@@ -1380,5 +1391,247 @@ func concurrentStatements(t *testing.T, s Store) {
 	st := statementFixture(t)
 	if got := getStatement(t, s, st); got.Version != 1 || len(got.Statement.Entries) != 3 {
 		t.Errorf("version %d with %d entries, want version 1 with 3", got.Version, len(got.Statement.Entries))
+	}
+}
+
+// --- fx rates ---
+
+// fxRate is a rate of the ECB files: units of cur per 1 EUR on date.
+func fxRate(date, cur, perEUR string) fxrates.Rate {
+	return fxrates.Rate{Date: mustDate(date), Currency: canonical.Currency(cur), PerEUR: canonical.MustDecimal(perEUR)}
+}
+
+func mustDate(s string) canonical.Date {
+	d, err := canonical.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// fxFile is two days of a reference rate file, in the file's order.
+func fxFile() []fxrates.Rate {
+	return []fxrates.Rate{
+		fxRate("2026-03-02", "USD", "1.0812"),
+		fxRate("2026-03-02", "JPY", "150.90"),
+		fxRate("2026-03-02", "GBP", "0.83510"),
+		fxRate("2026-03-02", "IDR", "17042.10"),
+		fxRate("2026-02-27", "USD", "1.0790"),
+		fxRate("2026-02-27", "JPY", "161.2"),
+		fxRate("2026-02-27", "GBP", "0.8347"),
+	}
+}
+
+func upsertFX(t *testing.T, s Store, source string, rates []fxrates.Rate) (inserted, updated int) {
+	t.Helper()
+	ins, upd, err := s.UpsertFXRates(t.Context(), source, rates)
+	if err != nil {
+		t.Fatalf("UpsertFXRates: %v", err)
+	}
+	return ins, upd
+}
+
+func fxRatesOf(t *testing.T, s Store, date string) []fxrates.Rate {
+	t.Helper()
+	rates, err := s.FXRates(t.Context(), mustDate(date))
+	if err != nil {
+		t.Fatalf("FXRates(%s): %v", date, err)
+	}
+	return rates
+}
+
+// fxText prints rates as "2026-03-02 GBP 0.83510", one a line, digits as stored.
+func fxText(rates []fxrates.Rate) string {
+	var b strings.Builder
+	for _, r := range rates {
+		fmt.Fprintf(&b, "%s %s %s\n", r.Date, r.Currency, r.PerEUR)
+	}
+	return b.String()
+}
+
+func fxRatesReadBack(t *testing.T, s Store) {
+	if ins, upd := upsertFX(t, s, "eurofxref-hist-90d.xml", fxFile()); ins != 7 || upd != 0 {
+		t.Errorf("first load: %d inserted, %d updated, want 7 and 0", ins, upd)
+	}
+	got := fxText(fxRatesOf(t, s, "2026-03-02"))
+	want := "2026-03-02 GBP 0.83510\n2026-03-02 IDR 17042.10\n2026-03-02 JPY 150.90\n2026-03-02 USD 1.0812\n"
+	if got != want {
+		t.Errorf("rates of 2026-03-02 (sorted by currency, digits as published):\n%s\nwant:\n%s", got, want)
+	}
+	got = fxText(fxRatesOf(t, s, "2026-02-27"))
+	want = "2026-02-27 GBP 0.8347\n2026-02-27 JPY 161.2\n2026-02-27 USD 1.0790\n"
+	if got != want {
+		t.Errorf("rates of 2026-02-27:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func fxRatesSameFileTwice(t *testing.T, s Store) {
+	upsertFX(t, s, "eurofxref-hist-90d.xml", fxFile())
+	before := fxText(fxRatesOf(t, s, "2026-03-02"))
+	if ins, upd := upsertFX(t, s, "eurofxref-hist-90d.xml", fxFile()); ins != 0 || upd != 0 {
+		t.Errorf("same file again: %d inserted, %d updated, want 0 and 0", ins, upd)
+	}
+	// The daily file publishes the same figures as the history: nothing changes either.
+	daily := fxFile()[:4]
+	if ins, upd := upsertFX(t, s, "eurofxref-daily.xml", daily); ins != 0 || upd != 0 {
+		t.Errorf("daily file after the history: %d inserted, %d updated, want 0 and 0", ins, upd)
+	}
+	if after := fxText(fxRatesOf(t, s, "2026-03-02")); after != before {
+		t.Errorf("rates changed on a reload:\n%s\nwant:\n%s", after, before)
+	}
+}
+
+func fxRateCorrected(t *testing.T, s Store) {
+	upsertFX(t, s, "eurofxref-hist-90d.xml", fxFile())
+	corrected := fxFile()
+	corrected[1] = fxRate("2026-03-02", "JPY", "150.95")
+	corrected = append(corrected, fxRate("2026-03-02", "CHF", "0.9421"))
+	if ins, upd := upsertFX(t, s, "eurofxref-hist-90d.xml", corrected); ins != 1 || upd != 1 {
+		t.Errorf("corrected file: %d inserted, %d updated, want 1 (CHF) and 1 (JPY)", ins, upd)
+	}
+	got := fxText(fxRatesOf(t, s, "2026-03-02"))
+	want := "2026-03-02 CHF 0.9421\n2026-03-02 GBP 0.83510\n2026-03-02 IDR 17042.10\n2026-03-02 JPY 150.95\n2026-03-02 USD 1.0812\n"
+	if got != want {
+		t.Errorf("rates after the correction:\n%s\nwant:\n%s", got, want)
+	}
+	// Within one batch the last rate of a key wins.
+	twice := []fxrates.Rate{fxRate("2026-03-02", "JPY", "151.00"), fxRate("2026-03-02", "JPY", "150.97")}
+	if ins, upd := upsertFX(t, s, "manual", twice); ins != 0 || upd != 1 {
+		t.Errorf("one key twice in a batch: %d inserted, %d updated, want 0 and 1", ins, upd)
+	}
+	for _, r := range fxRatesOf(t, s, "2026-03-02") {
+		if r.Currency == "JPY" && r.PerEUR.String() != "150.97" {
+			t.Errorf("JPY %s after a batch with 151.00 then 150.97, want the later 150.97", r.PerEUR)
+		}
+	}
+}
+
+func fxRatesMissingDate(t *testing.T, s Store) {
+	upsertFX(t, s, "eurofxref-hist-90d.xml", fxFile())
+	for _, day := range []string{"2026-02-28", "2026-03-01", "2020-01-01"} { // a weekend, and a date not loaded
+		rates := fxRatesOf(t, s, day)
+		if rates == nil || len(rates) != 0 {
+			t.Errorf("FXRates(%s) = %#v, want an empty, non-nil slice", day, rates)
+		}
+	}
+	table, err := s.LoadFXTable(t.Context(), mustDate("2020-01-01"), mustDate("2020-12-31"))
+	if err != nil {
+		t.Fatalf("LoadFXTable of a year without rates: %v", err)
+	}
+	if table.Len() != 0 {
+		t.Errorf("table of a year without rates holds %d rates, want 0", table.Len())
+	}
+}
+
+func fxRatesRefused(t *testing.T, s Store) {
+	bad := map[string]fxrates.Rate{
+		"a zero rate":         fxRate("2026-03-02", "CHF", "0"),
+		"a negative rate":     fxRate("2026-03-02", "CHF", "-0.94"),
+		"an unknown currency": fxRate("2026-03-02", "XYZ", "1.5"),
+		"a EUR rate not 1":    fxRate("2026-03-02", "EUR", "1.01"),
+		"an impossible date":  {Date: canonical.NewDate(2026, 2, 30), Currency: "CHF", PerEUR: canonical.MustDecimal("0.94")},
+	}
+	for name, r := range bad {
+		rates := append(fxFile(), r)
+		ins, upd, err := s.UpsertFXRates(t.Context(), "bad.xml", rates)
+		if !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("%s: err = %v (%d inserted, %d updated), want ErrInvalid", name, err, ins, upd)
+		}
+		if err != nil && !strings.Contains(err.Error(), "rate 7") {
+			t.Errorf("%s: error %q does not name rate 7", name, err)
+		}
+	}
+	if rates := fxRatesOf(t, s, "2026-03-02"); len(rates) != 0 {
+		t.Errorf("refused batches stored %d rates, want none:\n%s", len(rates), fxText(rates))
+	}
+	if _, err := s.FXRates(t.Context(), canonical.Date{}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("FXRates of the zero date: err = %v, want ErrInvalid", err)
+	}
+}
+
+func fxTableConverts(t *testing.T, s Store) {
+	upsertFX(t, s, "eurofxref-hist-90d.xml", fxFile())
+	upsertFX(t, s, "eurofxref-hist-90d.xml", []fxrates.Rate{fxRate("2026-01-15", "USD", "1.1")}) // outside the range below
+
+	want := fxrates.NewTable()
+	for _, r := range fxFile() {
+		if err := want.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.LoadFXTable(t.Context(), mustDate("2026-02-01"), mustDate("2026-03-02"))
+	if err != nil {
+		t.Fatalf("LoadFXTable: %v", err)
+	}
+	if got.Len() != want.Len() {
+		t.Errorf("loaded table holds %d rates, want %d (both bounds included, 2026-01-15 left out)", got.Len(), want.Len())
+	}
+	for _, c := range []struct {
+		date, amount, from, to, result string
+	}{
+		{"2026-03-02", "1000.00", "USD", "JPY", "139567"},
+		{"2026-02-27", "1000.00", "USD", "JPY", "149398"},
+		{"2026-03-02", "99.99", "JPY", "USD", "0.72"},
+		{"2026-03-02", "250.00", "GBP", "EUR", "299.37"},
+	} {
+		amount := canonical.MustDecimal(c.amount)
+		day := mustDate(c.date)
+		w, err := want.Convert(amount, canonical.Currency(c.from), canonical.Currency(c.to), day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := got.Convert(amount, canonical.Currency(c.from), canonical.Currency(c.to), day)
+		if err != nil {
+			t.Errorf("%s %s→%s on %s: %v", c.amount, c.from, c.to, c.date, err)
+			continue
+		}
+		if g.String() != w.String() || g.String() != c.result {
+			t.Errorf("%s %s→%s on %s = %s, file table gives %s, want %s", c.amount, c.from, c.to, c.date, g, w, c.result)
+		}
+	}
+	if _, err := got.Rate(mustDate("2026-01-15"), "USD"); err == nil {
+		t.Error("a rate before from was loaded")
+	}
+	all, err := s.LoadFXTable(t.Context(), canonical.Date{}, canonical.Date{})
+	if err != nil {
+		t.Fatalf("LoadFXTable without bounds: %v", err)
+	}
+	if all.Len() != want.Len()+1 {
+		t.Errorf("unbounded table holds %d rates, want %d", all.Len(), want.Len()+1)
+	}
+}
+
+func fxRatesBulk(t *testing.T, s Store) {
+	currencies := []canonical.Currency{"USD", "JPY", "CZK", "DKK", "GBP", "HUF", "PLN", "RON", "SEK", "CHF",
+		"ISK", "NOK", "TRY", "AUD", "BRL", "CAD", "CNY", "HKD", "IDR", "ILS", "INR", "KRW",
+		"MXN", "MYR", "NZD", "PHP", "SGD", "THB", "ZAR"}
+	var rates []fxrates.Rate
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	for i := 0; len(rates) < 10000; i++ {
+		d := canonical.DateOf(day.AddDate(0, 0, -i))
+		for j, c := range currencies {
+			if len(rates) == 10000 {
+				break
+			}
+			v := decimal.New(int64(10000+(i*7919+j*104729)%90000), -4)
+			rates = append(rates, fxrates.Rate{Date: d, Currency: c, PerEUR: canonical.NewDecimal(v)})
+		}
+	}
+	if ins, upd := upsertFX(t, s, "eurofxref-hist.xml", rates); ins != 10000 || upd != 0 {
+		t.Fatalf("bulk load: %d inserted, %d updated, want 10000 and 0", ins, upd)
+	}
+	if ins, upd := upsertFX(t, s, "eurofxref-hist.xml", rates); ins != 0 || upd != 0 {
+		t.Errorf("bulk load again: %d inserted, %d updated, want 0 and 0", ins, upd)
+	}
+	table, err := s.LoadFXTable(t.Context(), canonical.Date{}, canonical.Date{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if table.Len() != 10000 {
+		t.Errorf("table holds %d rates, want 10000", table.Len())
+	}
+	last := rates[len(rates)-1]
+	if v, err := table.Rate(last.Date, last.Currency); err != nil || v.String() != last.PerEUR.String() {
+		t.Errorf("last rate of the batch reads back as %s (%v), want %s", v, err, last.PerEUR)
 	}
 }
