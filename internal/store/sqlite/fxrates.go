@@ -29,9 +29,9 @@ import (
 // rate is an error wrapping store.ErrInvalid that names its index, and
 // nothing is written.
 //
-// Each rate is one execution of a prepared INSERT, followed by a prepared
-// UPDATE only when the key was already there. Concurrent calls take turns
-// on the write lock.
+// The stored rates of the batch's dates are read in one range scan; then
+// each new or changed rate is one execution of a prepared INSERT or UPDATE.
+// Concurrent calls take turns on the write lock.
 func (s *Store) UpsertFXRates(ctx context.Context, source string, rates []fxrates.Rate) (inserted, updated int, err error) {
 	keep, err := prepareFXRates(rates)
 	if err != nil {
@@ -41,17 +41,21 @@ func (s *Store) UpsertFXRates(ctx context.Context, source string, rates []fxrate
 		return 0, 0, nil
 	}
 	err = inTx(ctx, s.db, func(tx *sql.Tx) error {
-		// The INSERT tells a new key (one row) from a stored one (none);
-		// the UPDATE then writes only different digits. SQLite's upsert
-		// cannot say which of the two it did.
+		// The stored rates of the batch's dates, read in one range scan
+		// under the write lock, say which rate is new, changed or the same:
+		// loading a file again writes nothing and costs that one scan.
+		stored, err := storedFXRates(ctx, tx, keep[0].Date, keep[len(keep)-1].Date)
+		if err != nil {
+			return err
+		}
 		ins, err := tx.PrepareContext(ctx, `INSERT INTO fx_rates (rate_date, currency, per_eur, source, updated_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (rate_date, currency) DO NOTHING`)
+			VALUES (?, ?, ?, ?, ?)`)
 		if err != nil {
 			return fmt.Errorf("prepare: %w", err)
 		}
 		defer ins.Close()
 		upd, err := tx.PrepareContext(ctx, `UPDATE fx_rates SET per_eur = ?3, source = ?4, updated_at = ?5
-			WHERE rate_date = ?1 AND currency = ?2 AND per_eur <> ?3`)
+			WHERE rate_date = ?1 AND currency = ?2`)
 		if err != nil {
 			return fmt.Errorf("prepare: %w", err)
 		}
@@ -59,19 +63,18 @@ func (s *Store) UpsertFXRates(ctx context.Context, source string, rates []fxrate
 		at := now()
 		for i := range keep {
 			r := &keep[i]
-			args := []any{r.Date.String(), string(r.Currency), r.PerEUR.String(), source, at}
-			res, err := ins.ExecContext(ctx, args...)
-			if err != nil {
-				return fmt.Errorf("insert %s rate of %s: %w", r.Currency, r.Date, err)
-			}
-			if n, _ := res.RowsAffected(); n > 0 {
+			day, per := r.Date.String(), r.PerEUR.String()
+			old, ok := stored[fxKey{day, string(r.Currency)}]
+			switch {
+			case !ok:
+				if _, err := ins.ExecContext(ctx, day, string(r.Currency), per, source, at); err != nil {
+					return fmt.Errorf("insert %s rate of %s: %w", r.Currency, r.Date, err)
+				}
 				inserted++
-				continue
-			}
-			if res, err = upd.ExecContext(ctx, args...); err != nil {
-				return fmt.Errorf("update %s rate of %s: %w", r.Currency, r.Date, err)
-			}
-			if n, _ := res.RowsAffected(); n > 0 {
+			case old != per:
+				if _, err := upd.ExecContext(ctx, day, string(r.Currency), per, source, at); err != nil {
+					return fmt.Errorf("update %s rate of %s: %w", r.Currency, r.Date, err)
+				}
 				updated++
 			}
 		}
@@ -81,6 +84,32 @@ func (s *Store) UpsertFXRates(ctx context.Context, source string, rates []fxrate
 		return 0, 0, fmt.Errorf("sqlite: upsert fx rates: %w", translate(err))
 	}
 	return inserted, updated, nil
+}
+
+// fxKey is the key of a stored rate, as stored.
+type fxKey struct{ date, currency string }
+
+// storedFXRates returns the digits of the rates stored from from to to.
+func storedFXRates(ctx context.Context, tx *sql.Tx, from, to canonical.Date) (map[fxKey]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT rate_date, currency, per_eur FROM fx_rates
+		WHERE rate_date >= ? AND rate_date <= ?`, from.String(), to.String())
+	if err != nil {
+		return nil, fmt.Errorf("read stored rates: %w", err)
+	}
+	defer rows.Close()
+	stored := make(map[fxKey]string)
+	for rows.Next() {
+		var k fxKey
+		var per string
+		if err := rows.Scan(&k.date, &k.currency, &per); err != nil {
+			return nil, fmt.Errorf("read stored rates: %w", err)
+		}
+		stored[k] = per
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read stored rates: %w", err)
+	}
+	return stored, nil
 }
 
 // FXRates returns the rates stored for date, one per currency, sorted by
