@@ -5,11 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/connectors/connectortest"
 )
 
 // FuzzParse checks that no input crashes Parse, that every rate it gives is
@@ -18,14 +17,7 @@ import (
 // *ParseError with a 1-based line (or the read error), and that what it
 // reads, written back in the ECB layout, reads back the same.
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.xml")
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	connectortest.AddSeeds(f, "testdata/*.xml")
 	f.Add([]byte(ecbDoc("\t\t<Cube time='2026-02-30'>\n\t\t</Cube>\n")))
 	f.Add([]byte(ecbDoc("\t\t<Cube time='2026-03-02'>\n\t\t\t<Cube currency='USD' rate='-1'/>\n\t\t\t<Cube currency='USD' rate='abc'/>\n\t\t</Cube>\n")))
 	f.Add([]byte(ecbDoc("\t\t<Cube time='2026-03-02'>\n\t\t\t<Cube currency='HRK' rate='7.5'/>\n\t\t</Cube>\n")))

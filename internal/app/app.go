@@ -35,6 +35,7 @@ import (
 type Store interface {
 	pipelines.OrderWriter
 	pipelines.StatementWriter
+	pipelines.FXWriter
 	pipelines.Ledger
 	api.OrderReader
 	Migrate(ctx context.Context) error
@@ -172,6 +173,10 @@ func Run(ctx context.Context, opts Options) error {
 	g, gctx := errgroup.WithContext(ctx)
 	sinkCtx, stopSink := context.WithCancel(context.WithoutCancel(gctx))
 	g.Go(func() error { return sink.Run(sinkCtx) })
+	if cfg.FX.Source != "" {
+		fx := &pipelines.FXRefresher{Source: cfg.FX.Source, Store: st, Every: cfg.FX.Refresh, Logger: log}
+		g.Go(func() error { return fx.Run(gctx) })
+	}
 	g.Go(func() error {
 		// The router drains in-flight handlers on Close; the sink keeps
 		// writing until then, and stops after.

@@ -15,6 +15,8 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/connectors/fxrates"
 	"github.com/procurehub/procurehub/internal/config"
 	"github.com/procurehub/procurehub/internal/embedded"
 	"github.com/procurehub/procurehub/internal/kafka"
@@ -34,6 +36,8 @@ http:
 pipeline:
   retries: 2
   retry_initial: 10ms
+fx:
+  source: $FX
 partners:
   - name: buyer-1
     kind: erp_export
@@ -66,6 +70,8 @@ func startHub(t *testing.T, brokerYAML, storeYAML string, env map[string]string)
 	cfgPath := filepath.Join(dir, "hub.yaml")
 	doc := fmt.Sprintf(hubConfig, brokerYAML, storeYAML, inbox, mappingPath)
 	doc = strings.ReplaceAll(doc, "$DIR", dir)
+	fxFile, _ := filepath.Abs("../../connectors/fxrates/testdata/eurofxref_daily_2026-03-02.xml")
+	doc = strings.ReplaceAll(doc, "$FX", fxFile)
 	if err := os.WriteFile(cfgPath, []byte(doc), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -352,6 +358,28 @@ func exerciseHub(t *testing.T, r *runningHub) {
 			case <-ctx.Done():
 				t.Fatal("no balance_mismatch alert within 30s")
 			}
+		}
+	})
+
+	t.Run("the ECB reference rates of the configured file are stored by date", func(t *testing.T) {
+		fx, ok := r.hub.Store.(interface {
+			FXRates(context.Context, canonical.Date) ([]fxrates.Rate, error)
+		})
+		if !ok {
+			t.Fatalf("%T cannot read FX rates", r.hub.Store)
+		}
+		var rates []fxrates.Rate
+		eventually(t, "the rates of 2026-03-02", func() bool {
+			var err error
+			rates, err = fx.FXRates(context.Background(), canonical.NewDate(2026, time.March, 2))
+			return err == nil && len(rates) > 0
+		})
+		found := false
+		for _, rt := range rates {
+			found = found || (rt.Currency == "USD" && rt.PerEUR.Sign() > 0)
+		}
+		if !found {
+			t.Errorf("rates of 2026-03-02 = %v; want USD among them", rates)
 		}
 	})
 
