@@ -3,8 +3,8 @@ package canonical
 import (
 	"encoding/json"
 	"errors"
-	"slices"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
