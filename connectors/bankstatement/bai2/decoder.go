@@ -494,7 +494,9 @@ func (p *parser) accountHeader(r *record) error {
 		cur = pc
 	}
 	s := &canonical.BankStatement{
-		StatementID:   fmt.Sprintf("%s-%d-%s", p.fileID, g.seq, a.number),
+		// File id, group and the account's place in the group: unique with
+		// the account, and no account number in an identifier that logs print.
+		StatementID:   fmt.Sprintf("%s-%d-%d", p.fileID, g.seq, len(g.accountAt)),
 		StatementType: g.stmtType,
 		CreatedAt:     p.created,
 		Account:       canonical.BankAccount{Number: a.number, Currency: cur},
