@@ -69,6 +69,10 @@ type RowError struct {
 	Field   string `json:"field,omitempty"`  // canonical field or source column
 	Code    string `json:"code"`             // stable machine-readable code
 	Message string `json:"message"`
+	// Warning marks a problem that loses nothing: the content was still
+	// taken (an EDI envelope count that disagrees, say). A warning is
+	// reported in the receipt but rejects no row.
+	Warning bool `json:"warning,omitempty"`
 }
 
 func (e RowError) Error() string {
@@ -111,6 +115,8 @@ type Outcome struct {
 	Rejected  int        `json:"rejected"` // rows that became row errors
 	RowErrors []RowError `json:"row_errors,omitempty"`
 	FileError *FileError `json:"file_error,omitempty"`
+	// Warnings are problems that rejected nothing (RowError.Warning).
+	Warnings []RowError `json:"warnings,omitempty"`
 }
 
 // Status is the final state of an input.

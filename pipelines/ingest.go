@@ -420,6 +420,12 @@ func (s *publishSink) add(r connectors.Record, part string) error {
 }
 
 func (s *publishSink) RowError(_ context.Context, e connectors.RowError) error {
+	if e.Warning {
+		if len(s.outcome.Warnings) < maxReceiptErrors {
+			s.outcome.Warnings = append(s.outcome.Warnings, e)
+		}
+		return nil
+	}
 	s.outcome.Rejected++
 	if len(s.outcome.RowErrors) < maxReceiptErrors {
 		s.outcome.RowErrors = append(s.outcome.RowErrors, e)

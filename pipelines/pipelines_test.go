@@ -649,3 +649,28 @@ func TestFXRefresherLoadsAWholeFileOrNothing(t *testing.T) {
 		t.Errorf("a missing file: err %v; want an error and nothing stored", err)
 	}
 }
+
+// warningDecoder takes its one record and warns about the envelope.
+type warningDecoder struct{}
+
+func (warningDecoder) Decode(ctx context.Context, in connectors.Input, _ io.Reader, out connectors.Sink) error {
+	o := testOrder("PO-EDI-1")
+	if err := out.Record(ctx, connectors.Record{Type: canonical.TypeOrder, Key: o.OrderNumber, Value: o}); err != nil {
+		return err
+	}
+	return out.RowError(ctx, connectors.RowError{File: in.Name, Line: 12, Field: "IEA01", Code: "envelope_count",
+		Message: "IEA01 says 2 groups, the interchange has 1", Warning: true})
+}
+
+func TestAWarningIsReportedButRejectsNothing(t *testing.T) {
+	src := &fakeSource{}
+	g := &Ingestor{Partner: "acme", Kind: "edi", Publisher: newPubSub(t), Ledger: newLedger(t),
+		Connector: &connectors.Connector{Source: src, Decoder: warningDecoder{}}, Metrics: NewMetrics(prometheus.NewRegistry())}
+	o, err := g.Take(context.Background(), input("po.x12", "ISA..."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Status != connectors.StatusDone || o.Accepted != 1 || o.Rejected != 0 || len(o.Warnings) != 1 || o.Warnings[0].Line != 12 {
+		t.Errorf("outcome %+v; want done, 1 accepted, nothing rejected, the warning at line 12", o)
+	}
+}

@@ -133,6 +133,10 @@ func (s *printSink) Record(_ context.Context, r connectors.Record) error {
 }
 
 func (s *printSink) RowError(_ context.Context, e connectors.RowError) error {
+	if e.Warning {
+		_, err := fmt.Fprintln(s.errw, "warning: "+e.Error())
+		return err
+	}
 	s.rejected++
 	_, err := fmt.Fprintln(s.errw, e.Error())
 	return err

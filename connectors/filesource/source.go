@@ -452,6 +452,7 @@ type Receipt struct {
 	Rejected   int                   `json:"rejected"`
 	RowErrors  []connectors.RowError `json:"row_errors"`
 	FileError  *connectors.FileError `json:"file_error"`
+	Warnings   []connectors.RowError `json:"warnings,omitempty"` // problems that rejected nothing
 	ReceivedAt time.Time             `json:"received_at"`
 	SettledAt  time.Time             `json:"settled_at"`
 }
@@ -498,7 +499,7 @@ func (s *Source) Settle(ctx context.Context, in connectors.Input, o connectors.O
 	r := Receipt{
 		File: in.Name, Partner: in.Partner, SHA256: in.SHA256, Status: o.Status,
 		Accepted: o.Accepted, Rejected: o.Rejected, RowErrors: o.RowErrors, FileError: o.FileError,
-		ReceivedAt: now, SettledAt: now,
+		Warnings: o.Warnings, ReceivedAt: now, SettledAt: now,
 	}
 	if r.RowErrors == nil {
 		r.RowErrors = []connectors.RowError{}
