@@ -292,7 +292,7 @@ func parseDelims(head []byte) (delims, string) {
 	}
 	var dl delims
 	dl.elem = head[3]
-	if isAlnum(dl.elem) || dl.elem < ' ' && dl.elem != '\t' {
+	if isAlnum(dl.elem) || dl.elem == ' ' || dl.elem == '\r' || dl.elem == '\n' {
 		return delims{}, fmt.Sprintf("the ISA element separator %q is not a delimiter: not an X12 interchange", dl.elem)
 	}
 	// ISA has 16 elements: ISA16 is the byte after the 16th separator and
@@ -395,13 +395,14 @@ func (p *parser) split(raw []byte) segment {
 	return segment{els: els, pos: p.pos}
 }
 
-// badCharacter returns the offset of a control character or of bytes that
-// are not UTF-8 in raw, or -1.
-func badCharacter(raw []byte) int {
+// badCharacter returns the offset of a control character that is not one
+// of the interchange's delimiters (older VAN setups use control characters
+// as delimiters) or of bytes that are not UTF-8 in raw, or -1.
+func (dl delims) badCharacter(raw []byte) int {
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
 		if c < 0x80 {
-			if c < ' ' && c != '\t' || c == 0x7F {
+			if (c < ' ' && c != '\t' || c == 0x7F) && c != dl.elem && c != dl.sub && !(dl.hasRep && c == dl.rep) {
 				return i
 			}
 			continue
@@ -432,7 +433,7 @@ func (p *parser) handle(ctx context.Context, raw []byte, long bool) error {
 		}
 		return p.warn(ctx, p.pos, "", CodeSegmentTooLong, fmt.Sprintf("segment %d is longer than %d KiB and was skipped", p.pos, maxSegment>>10))
 	}
-	if i := badCharacter(raw); i >= 0 {
+	if i := p.dl.badCharacter(raw); i >= 0 {
 		msg := fmt.Sprintf("segment %d has a control character or a byte that is not UTF-8 at offset %d", p.pos, i)
 		if p.st != nil {
 			p.st.fail(p.pos, "", CodeInvalidCharacter, msg)
@@ -715,7 +716,7 @@ func (t *txn) fail(pos int, field, code, msg string) {
 func (p *parser) emit(ctx context.Context, st *txn) error {
 	label := fmt.Sprintf("transaction set %s %s", clip(st.typ), clip(st.control))
 	if st.err == nil && st.group != nil && !versionOK(st.group.version) {
-		st.fail(st.group.pos, "GS08", CodeUnsupportedVersion, fmt.Sprintf("version %s is not supported (004010 and later)", clip(st.group.version)))
+		st.fail(st.pos, "GS08", CodeUnsupportedVersion, fmt.Sprintf("version %s is not supported (004010 and later)", clip(st.group.version)))
 	}
 	var rec connectors.Record
 	if st.err == nil {

@@ -266,7 +266,7 @@ func (m *mapper) response(ctx context.Context) connectors.Record {
 	}
 	switch {
 	case len(r.Lines) == 0:
-		r.Status, _ = bakStatus[bak.el(2)]
+		r.Status = bakStatus[bak.el(2)]
 	case counts[canonical.ResponseAccepted] == len(r.Lines):
 		r.Status = canonical.ResponseAccepted
 	case counts[canonical.ResponseRejected] == len(r.Lines):
