@@ -1,0 +1,557 @@
+// Package edifact decodes inbound UN/EDIFACT interchanges (directories D96A
+// and later, EANCOM included) into canonical records:
+//
+//	ORDERS → order           (key: the order number, BGM02)
+//	ORDRSP → order_response  (key: the order answered, RFF+ON)
+//	DESADV → shipment        (key: the despatch advice number, BGM02)
+//	INVOIC → invoice         (key: the invoice or credit note number, BGM02)
+//
+// # Syntax
+//
+// A UNA service string advice sets the component and element separators,
+// the decimal mark (. or ,), the release character and the segment
+// terminator; without one the ISO 9735 defaults (: + . ? ') hold. Either
+// decimal mark is read in numbers, as ISO 9735 allows. Line breaks between
+// segments are ignored. A release character makes the next character text
+// (?+ ?: ?' ??); a release character at the very end of the input leaves
+// the last segment unterminated and is an error.
+//
+// The syntax identifier of UNB (S001) says the character set: UNOA and
+// UNOB restrict the characters (a segment with another character spoils
+// its message: row error illegal_character), UNOC is ISO 8859-1 and is
+// converted to UTF-8, UNOY and UNOW are UTF-8. Any other identifier is a
+// file error.
+//
+// # Positions
+//
+// RowError.Line is the 1-based position of a segment in the input, a UNA
+// counting as the first: with one segment a line, the line number. A
+// record's Source names the file and its UNH ("UNH+1+ORDERS", Line the
+// UNH's position).
+//
+// # Envelopes
+//
+// UNB/UNZ, UNG/UNE and UNH/UNT are checked: a count or a reference that
+// disagrees, or a trailer that is missing where the content is still
+// unambiguous (the next UNH, UNE, UNZ or UNB follows), is a warning
+// (RowError.Warning) and the content is taken. A message that the input
+// ends in (no UNT) may have lost segments: it is a row error (truncated).
+// A message of another type than the four above, or of a directory before
+// D96A, is a row error; decoding goes on with the next UNH. A well-formed
+// segment tag that is not in the EDIFACT segment directory is a warning
+// and the segment is skipped; segments of the directory that procurehub
+// does not map (FTX, LOC, ALC, ...) are skipped silently. An input that
+// does not begin with UNA or UNB is a *connectors.FileError.
+//
+// CONTRL acknowledgements and outbound messages are not written yet.
+package edifact
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/connectors"
+)
+
+// Format is the format name of EDIFACT interchanges (`procurehub parse --format edifact`).
+const Format = "edifact"
+
+// Stable codes of the row and file errors this package reports, besides
+// canonical's (invalid_date, invalid_decimal, invalid_currency, invalid_unit,
+// required, ...), which come from Validate.
+const (
+	CodeNotEDIFACT         = "not_edifact"         // file error: the input does not begin with UNA or UNB
+	CodeEmpty              = "empty"               // file error: the input has no content
+	CodeInvalidUNA         = "invalid_una"         // file error: the service string advice is unusable
+	CodeUnsupportedCharset = "unsupported_charset" // file error (first UNB) or row error: a syntax identifier other than UNOA-UNOC, UNOY, UNOW
+	CodeIllegalCharacter   = "illegal_character"   // a character outside the interchange's character set
+	CodeReleaseAtEnd       = "release_at_end"      // the input ends with a release character
+	CodeUnterminated       = "unterminated"        // warning: the last segment has no terminator
+	CodeSegmentTooLong     = "segment_too_long"    // a segment longer than 1 MiB; decoding stops there
+	CodeTruncated          = "truncated"           // the input ends inside a message
+	CodeCountMismatch      = "count_mismatch"      // warning: UNT/UNE/UNZ or CNT count disagrees
+	CodeReferenceMismatch  = "reference_mismatch"  // warning: a trailer's reference differs from its header's
+	CodeMissingTrailer     = "missing_trailer"     // warning: UNT/UNE/UNZ missing where the content is unambiguous
+	CodeUnexpectedSegment  = "unexpected_segment"  // warning: a segment outside any message, or a trailer without header
+	CodeUnknownSegment     = "unknown_segment"     // warning: a tag that is not an EDIFACT segment; skipped
+	CodeInvalidSegment     = "invalid_segment"     // a segment tag that is not three letters or digits
+	CodeUnsupportedMessage = "unsupported_message" // a message type other than ORDERS, ORDRSP, DESADV, INVOIC
+	CodeUnsupportedVersion = "unsupported_version" // a directory before D96A
+	CodeMissingSegment     = "missing_segment"     // a segment the message needs (BGM, LIN ...) is missing
+	CodeInvalidValue       = "invalid_value"       // an element whose value cannot be read
+)
+
+// Options are the code list choices of one partner. The zero value is EANCOM's.
+type Options struct {
+	// BuyerQualifier is the NAD party qualifier of the buyer, default "BY".
+	BuyerQualifier string
+	// SupplierQualifier is the NAD party qualifier of the supplier, default "SU".
+	SupplierQualifier string
+	// SKUQualifier is the item number type (7143) of the supplier's article
+	// number in LIN and PIA, default "SA". GTINs come from LIN/PIA items of
+	// type "SRV" (EANCOM) or "EN".
+	SKUQualifier string
+	// BuyerSKUQualifier is the item number type of the buyer's article
+	// number, default "IN".
+	BuyerSKUQualifier string
+}
+
+func (o Options) withDefaults() Options {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&o.BuyerQualifier, "BY")
+	def(&o.SupplierQualifier, "SU")
+	def(&o.SKUQualifier, "SA")
+	def(&o.BuyerSKUQualifier, "IN")
+	return o
+}
+
+// Decoder reads EDIFACT interchanges. It holds only its options; one
+// Decoder may decode several inputs at once.
+type Decoder struct {
+	opt Options
+}
+
+var _ connectors.Decoder = (*Decoder)(nil)
+
+// NewDecoder returns a decoder with the options' code list choices.
+func NewDecoder(opt Options) *Decoder { return &Decoder{opt: opt.withDefaults()} }
+
+// ctxCheckEvery is how many segments are read between two looks at the context.
+const ctxCheckEvery = 256
+
+// Decode reads one input: see the package documentation for what becomes
+// a record, a row error, a warning or a file error. It holds one message
+// at a time and returns ctx.Err() promptly once ctx is cancelled.
+func (d *Decoder) Decode(ctx context.Context, in connectors.Input, r io.Reader, out connectors.Sink) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	connector := in.Connector
+	if connector == "" {
+		connector = "edi"
+	}
+	st := &state{ctx: ctx, in: in, out: out, opt: d.opt, connector: connector}
+	st.sc.br = bufio.NewReaderSize(r, 64<<10)
+	st.sc.cs = charsetAny
+	if err := st.start(); err != nil {
+		return err
+	}
+	return st.run()
+}
+
+// state is one decoding run.
+type state struct {
+	ctx       context.Context
+	in        connectors.Input
+	out       connectors.Sink
+	opt       Options
+	connector string
+	sc        scanner
+
+	started bool // a record or row error has been sent: no file error any more
+
+	interchange *envelope // open UNB
+	group       *envelope // open UNG
+	msg         *message  // open UNH
+}
+
+// envelope is an open UNB or UNG.
+type envelope struct {
+	tag   string
+	ref   string
+	pos   int
+	count int // messages (or groups, for a UNB with groups) inside
+}
+
+// start reads the UNA, if any, and checks that the input begins like an
+// interchange.
+func (st *state) start() error {
+	br := st.sc.br
+	// Skip a UTF-8 byte order mark and leading white space.
+	for {
+		b, err := br.Peek(1)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return &connectors.FileError{File: st.in.Name, Code: CodeEmpty, Message: "the input is empty"}
+			}
+			return err
+		}
+		if b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n' {
+			br.Discard(1)
+			continue
+		}
+		if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+			br.Discard(3)
+			continue
+		}
+		break
+	}
+	head, _ := br.Peek(9)
+	switch {
+	case bytes.HasPrefix(head, []byte("UNA")):
+		if len(head) < 9 {
+			return &connectors.FileError{File: st.in.Name, Line: 1, Code: CodeInvalidUNA, Message: "the UNA service string advice is cut short: it needs six characters"}
+		}
+		d := delimiters{component: head[3], element: head[4], decimal: head[5], release: head[6], terminator: head[8]}
+		if d.release == ' ' {
+			d.release = 0 // no release character
+		}
+		if msg := d.check(); msg != "" {
+			return &connectors.FileError{File: st.in.Name, Line: 1, Code: CodeInvalidUNA, Message: "UNA " + msg}
+		}
+		br.Discard(9)
+		st.sc.d = d
+		st.sc.pos = 1
+	case bytes.HasPrefix(head, []byte("UNB")):
+		st.sc.d = defaultDelimiters
+	default:
+		return &connectors.FileError{File: st.in.Name, Line: 1, Code: CodeNotEDIFACT,
+			Message: "the input is not an EDIFACT interchange: it must begin with UNA or UNB"}
+	}
+	return nil
+}
+
+// check reports delimiters that cannot work, "" when they can.
+func (d delimiters) check() string {
+	if d.decimal != '.' && d.decimal != ',' {
+		return fmt.Sprintf("decimal mark %q is neither . nor ,", d.decimal)
+	}
+	seps := []byte{d.component, d.element, d.terminator}
+	if d.release != 0 {
+		seps = append(seps, d.release)
+	}
+	for i, a := range seps {
+		if isAlnum(a) || a == ' ' {
+			return fmt.Sprintf("service character %q is a letter, digit or space", a)
+		}
+		for _, b := range seps[:i] {
+			if a == b {
+				return fmt.Sprintf("service character %q is used twice", a)
+			}
+		}
+	}
+	return ""
+}
+
+func isAlnum(c byte) bool {
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+}
+
+// run reads segments to the end of the input.
+func (st *state) run() error {
+	for n := 0; ; n++ {
+		if n%ctxCheckEvery == 0 {
+			if err := st.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		seg, err := st.sc.next()
+		switch {
+		case err == io.EOF:
+			return st.end()
+		case err == errReleaseAtEnd:
+			if err := st.failMessage(seg.pos, "", CodeReleaseAtEnd, errReleaseAtEnd.Error()); err != nil {
+				return err
+			}
+			return st.end()
+		case err == errSegmentTooBig:
+			if err := st.failMessage(seg.pos, "", CodeSegmentTooLong, err.Error()+"; decoding stops here"); err != nil {
+				return err
+			}
+			return nil
+		case err == errUnterminated:
+			if err := st.warn(seg.pos, seg.tag, CodeUnterminated, errUnterminated.Error()); err != nil {
+				return err
+			}
+			if err := st.segment(seg); err != nil {
+				return err
+			}
+			return st.end()
+		case err != nil:
+			return err
+		}
+		if err := st.segment(seg); err != nil {
+			return err
+		}
+	}
+}
+
+// segment handles one segment.
+func (st *state) segment(seg segment) error {
+	if !st.started && seg.tag != "UNB" {
+		return &connectors.FileError{File: st.in.Name, Line: seg.pos, Code: CodeNotEDIFACT,
+			Message: fmt.Sprintf("the interchange must begin with UNB, not %s", clip(seg.tag))}
+	}
+	switch seg.tag {
+	case "UNA":
+		return nil // a later interchange's advice: the separators stay as the first one set them
+	case "UNB":
+		return st.unb(seg)
+	case "UNZ":
+		return st.unz(seg)
+	case "UNG":
+		return st.ung(seg)
+	case "UNE":
+		return st.une(seg)
+	case "UNH":
+		return st.unh(seg)
+	case "UNT":
+		return st.unt(seg)
+	}
+	if st.msg != nil {
+		st.msg.segs = append(st.msg.segs, seg)
+		return nil
+	}
+	if seg.bad != "" {
+		return st.warn(seg.pos, seg.tag, CodeIllegalCharacter, seg.bad)
+	}
+	return st.warn(seg.pos, seg.tag, CodeUnexpectedSegment, fmt.Sprintf("segment %s is outside any message; skipped", clip(seg.tag)))
+}
+
+func (st *state) unb(seg segment) error {
+	if st.msg != nil {
+		if err := st.closeMessage(seg.pos, "UNB"); err != nil {
+			return err
+		}
+	}
+	if st.interchange != nil {
+		if err := st.warn(seg.pos, "UNZ", CodeMissingTrailer, fmt.Sprintf("the interchange of segment %d has no UNZ before the next UNB", st.interchange.pos)); err != nil {
+			return err
+		}
+	}
+	st.group = nil
+	id := seg.el(0, 0)
+	cs, ok := parseCharset(id)
+	if !ok {
+		msg := fmt.Sprintf("syntax identifier %s is not supported (UNOA, UNOB, UNOC, UNOY, UNOW)", clip(id))
+		if !st.started {
+			return &connectors.FileError{File: st.in.Name, Line: seg.pos, Code: CodeUnsupportedCharset, Message: msg}
+		}
+		if err := st.rowError(connectors.RowError{File: st.in.Name, Line: seg.pos, Field: "UNB01", Code: CodeUnsupportedCharset, Message: msg + "; its text is read unchecked"}); err != nil {
+			return err
+		}
+		cs = charsetAny
+	}
+	st.started = true
+	st.sc.cs = cs
+	st.interchange = &envelope{tag: "UNB", ref: seg.el(4, 0), pos: seg.pos}
+	return nil
+}
+
+func (st *state) unz(seg segment) error {
+	if st.msg != nil {
+		if err := st.closeMessage(seg.pos, "UNZ"); err != nil {
+			return err
+		}
+	}
+	if st.group != nil {
+		if err := st.warn(seg.pos, "UNE", CodeMissingTrailer, fmt.Sprintf("the group of segment %d has no UNE before UNZ", st.group.pos)); err != nil {
+			return err
+		}
+		st.group = nil
+	}
+	ic := st.interchange
+	if ic == nil {
+		return st.warn(seg.pos, "UNZ", CodeUnexpectedSegment, "UNZ without an open interchange (UNB)")
+	}
+	st.interchange = nil
+	return st.checkTrailer(seg, ic, "UNZ", "messages or groups")
+}
+
+func (st *state) ung(seg segment) error {
+	if st.msg != nil {
+		if err := st.closeMessage(seg.pos, "UNG"); err != nil {
+			return err
+		}
+	}
+	if st.group != nil {
+		if err := st.warn(seg.pos, "UNE", CodeMissingTrailer, fmt.Sprintf("the group of segment %d has no UNE before the next UNG", st.group.pos)); err != nil {
+			return err
+		}
+	}
+	if st.interchange != nil {
+		st.interchange.count++
+	}
+	st.group = &envelope{tag: "UNG", ref: seg.el(4, 0), pos: seg.pos}
+	return nil
+}
+
+func (st *state) une(seg segment) error {
+	if st.msg != nil {
+		if err := st.closeMessage(seg.pos, "UNE"); err != nil {
+			return err
+		}
+	}
+	g := st.group
+	if g == nil {
+		return st.warn(seg.pos, "UNE", CodeUnexpectedSegment, "UNE without an open group (UNG)")
+	}
+	st.group = nil
+	return st.checkTrailer(seg, g, "UNE", "messages")
+}
+
+// checkTrailer compares a UNZ or UNE with its header: count and reference.
+func (st *state) checkTrailer(seg segment, env *envelope, tag, what string) error {
+	count := seg.el(0, 0)
+	if n, err := strconv.Atoi(count); err != nil || n != env.count {
+		if err := st.warn(seg.pos, tag+"01", CodeCountMismatch, fmt.Sprintf("%s counts %s %s but %d were found", tag, clip(count), what, env.count)); err != nil {
+			return err
+		}
+	}
+	if ref := seg.el(1, 0); ref != env.ref {
+		return st.warn(seg.pos, tag+"02", CodeReferenceMismatch, fmt.Sprintf("%s reference %s differs from %s reference %s of segment %d", tag, clip(ref), env.tag, clip(env.ref), env.pos))
+	}
+	return nil
+}
+
+func (st *state) unh(seg segment) error {
+	if st.msg != nil {
+		if err := st.closeMessage(seg.pos, "UNH"); err != nil {
+			return err
+		}
+	}
+	if st.group != nil {
+		st.group.count++
+	} else if st.interchange != nil {
+		st.interchange.count++
+	}
+	st.msg = &message{
+		ref: seg.el(0, 0), typ: seg.el(1, 0), version: seg.el(1, 1), release: seg.el(1, 2),
+		pos: seg.pos, unh: seg,
+	}
+	return nil
+}
+
+func (st *state) unt(seg segment) error {
+	m := st.msg
+	if m == nil {
+		return st.warn(seg.pos, "UNT", CodeUnexpectedSegment, "UNT without an open message (UNH)")
+	}
+	st.msg = nil
+	count := seg.el(0, 0)
+	if n, err := strconv.Atoi(count); err != nil || n != len(m.segs)+2 {
+		if err := st.warn(seg.pos, "UNT01", CodeCountMismatch, fmt.Sprintf("UNT counts %s segments but message %s has %d (UNH and UNT included)", clip(count), clip(m.ref), len(m.segs)+2)); err != nil {
+			return err
+		}
+	}
+	if ref := seg.el(1, 0); ref != m.ref {
+		if err := st.warn(seg.pos, "UNT02", CodeReferenceMismatch, fmt.Sprintf("UNT reference %s differs from UNH reference %s of segment %d", clip(ref), clip(m.ref), m.pos)); err != nil {
+			return err
+		}
+	}
+	return st.finish(m)
+}
+
+// closeMessage ends the open message that a header or trailer of another
+// level interrupts: its content is complete, only UNT is missing.
+func (st *state) closeMessage(pos int, by string) error {
+	m := st.msg
+	st.msg = nil
+	if err := st.warn(pos, "UNT", CodeMissingTrailer, fmt.Sprintf("message %s of segment %d has no UNT before %s; its content is taken", clip(m.ref), m.pos, by)); err != nil {
+		return err
+	}
+	return st.finish(m)
+}
+
+// end handles the end of the input.
+func (st *state) end() error {
+	if m := st.msg; m != nil {
+		st.msg = nil
+		if err := st.rowError(connectors.RowError{File: st.in.Name, Line: m.pos, Field: "UNT", Code: CodeTruncated,
+			Message: fmt.Sprintf("%s: the input ends inside the message (no UNT): segments may be missing", m.name())}); err != nil {
+			return err
+		}
+	}
+	if g := st.group; g != nil {
+		if err := st.warn(st.sc.pos, "UNE", CodeMissingTrailer, fmt.Sprintf("the group of segment %d has no UNE", g.pos)); err != nil {
+			return err
+		}
+	}
+	if ic := st.interchange; ic != nil {
+		if err := st.warn(st.sc.pos, "UNZ", CodeMissingTrailer, fmt.Sprintf("the interchange of segment %d has no UNZ", ic.pos)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// failMessage reports a problem at pos that spoils the open message, or
+// stands alone when no message is open.
+func (st *state) failMessage(pos int, field, code, msg string) error {
+	if m := st.msg; m != nil {
+		st.msg = nil
+		msg = m.name() + ": " + msg
+	}
+	return st.rowError(connectors.RowError{File: st.in.Name, Line: pos, Field: field, Code: code, Message: msg})
+}
+
+func (st *state) warn(pos int, field, code, msg string) error {
+	return st.rowError(connectors.RowError{File: st.in.Name, Line: pos, Field: field, Code: code, Message: msg, Warning: true})
+}
+
+func (st *state) rowError(e connectors.RowError) error {
+	st.started = true
+	if e.Line <= 0 {
+		e.Line = 1
+	}
+	return st.out.RowError(st.ctx, e)
+}
+
+// finish maps a complete message and sends its record or its row error.
+func (st *state) finish(m *message) error {
+	m.opt = st.opt
+	m.decimal = st.sc.d.decimal
+	rec, warnings, prob := m.decode()
+	for _, w := range warnings {
+		if err := st.warn(w.pos, w.field, w.code, m.name()+": "+w.msg); err != nil {
+			return err
+		}
+	}
+	if prob != nil {
+		return st.rowError(connectors.RowError{File: st.in.Name, Line: prob.pos, Field: prob.field, Code: prob.code, Message: m.name() + ": " + prob.msg})
+	}
+	src := &canonical.Source{Connector: st.connector, Partner: st.in.Partner, File: st.in.Name, Line: m.pos, Segment: "UNH+" + m.ref + "+" + m.typ}
+	var v interface{ Validate() error }
+	switch r := rec.Value.(type) {
+	case *canonical.Order:
+		r.Source = src
+		v = r
+	case *canonical.OrderResponse:
+		r.Source = src
+		v = r
+	case *canonical.Shipment:
+		r.Source = src
+		v = r
+	case *canonical.Invoice:
+		r.Source = src
+		v = r
+	}
+	if err := v.Validate(); err != nil {
+		e := connectors.RowError{File: st.in.Name, Line: m.pos, Code: CodeInvalidValue, Message: m.name() + ": " + err.Error()}
+		if ve := canonical.AsValidationError(err); ve != nil {
+			e.Field, e.Code = ve.Problems[0].Path, ve.Problems[0].Code
+		}
+		return st.rowError(e)
+	}
+	st.started = true
+	return st.out.Record(st.ctx, rec)
+}
+
+// clip shortens partner text quoted in a message.
+func clip(s string) string {
+	const max = 40
+	if len(s) > max {
+		s = s[:max] + "..."
+	}
+	return strconv.Quote(s)
+}
