@@ -259,21 +259,26 @@ func (st *state) run() error {
 		switch {
 		case err == io.EOF:
 			return st.end()
+		case (err == errReleaseAtEnd || err == errSegmentTooBig) && !st.started:
+			code := CodeReleaseAtEnd
+			if err == errSegmentTooBig {
+				code = CodeSegmentTooLong
+			}
+			return &connectors.FileError{File: st.in.Name, Line: seg.pos, Code: code, Message: err.Error() + ", before any UNB"}
 		case err == errReleaseAtEnd:
 			if err := st.failMessage(seg.pos, "", CodeReleaseAtEnd, errReleaseAtEnd.Error()); err != nil {
 				return err
 			}
 			return st.end()
 		case err == errSegmentTooBig:
-			if err := st.failMessage(seg.pos, "", CodeSegmentTooLong, err.Error()+"; decoding stops here"); err != nil {
-				return err
-			}
-			return nil
+			return st.failMessage(seg.pos, "", CodeSegmentTooLong, err.Error()+"; decoding stops here")
 		case err == errUnterminated:
-			if err := st.warn(seg.pos, seg.tag, CodeUnterminated, errUnterminated.Error()); err != nil {
+			// The segment first: an input that is not an interchange is a
+			// file error before anything else is reported.
+			if err := st.segment(seg); err != nil {
 				return err
 			}
-			if err := st.segment(seg); err != nil {
+			if err := st.warn(seg.pos, seg.tag, CodeUnterminated, errUnterminated.Error()); err != nil {
 				return err
 			}
 			return st.end()
