@@ -163,6 +163,7 @@ type state struct {
 	interchange *envelope // open UNB
 	group       *envelope // open UNG
 	msg         *message  // open UNH
+	segBuf      []segment // the segments of the last message, for the next to reuse
 }
 
 // envelope is an open UNB or UNG.
@@ -432,7 +433,7 @@ func (st *state) unh(seg segment) error {
 	}
 	st.msg = &message{
 		ref: seg.el(0, 0), typ: seg.el(1, 0), version: seg.el(1, 1), release: seg.el(1, 2),
-		pos: seg.pos, unh: seg,
+		pos: seg.pos, unh: seg, segs: st.segBuf[:0],
 	}
 	return nil
 }
@@ -514,6 +515,8 @@ func (st *state) rowError(e connectors.RowError) error {
 
 // finish maps a complete message and sends its record or its row error.
 func (st *state) finish(m *message) error {
+	// The records hold strings, not segments: the next message may reuse them.
+	defer func() { st.segBuf = m.segs[:0] }()
 	m.opt = st.opt
 	m.decimal = st.sc.d.decimal
 	rec, warnings, prob := m.decode()

@@ -43,24 +43,28 @@ func parseCharset(id string) (charset, bool) {
 	return 0, false
 }
 
-// legalA and legalB are the characters of levels A and B (ISO 9735 annex),
-// service characters included.
-var legalA, legalB [256]bool
-
-func init() {
+// legalChars are the bytes each character set allows in text: levels A
+// and B of ISO 9735 (service characters included; level B is taken as
+// printable ASCII), the graphic characters of ISO 8859-1 for UNOC, and for
+// UTF-8 every byte but control characters (utf8.Valid checks the rest).
+var legalChars = func() (t [charsetAny + 1][256]bool) {
 	for c := 'A'; c <= 'Z'; c++ {
-		legalA[c] = true
+		t[charsetUNOA][c] = true
 	}
 	for c := '0'; c <= '9'; c++ {
-		legalA[c] = true
+		t[charsetUNOA][c] = true
 	}
 	for _, c := range " .,-()/='+:?!\"%&*;<>" {
-		legalA[c] = true
+		t[charsetUNOA][c] = true
 	}
-	for c := 0x20; c < 0x7f; c++ {
-		legalB[c] = true
+	for c := 0; c < 256; c++ {
+		t[charsetUNOB][c] = c >= 0x20 && c < 0x7f
+		t[charsetUNOC][c] = (c >= 0x20 && c < 0x7f) || c >= 0xa0
+		t[charsetUTF8][c] = c >= 0x20 && c != 0x7f
+		t[charsetAny][c] = true
 	}
-}
+	return t
+}()
 
 // segment is one segment: its tag and its elements, each a list of
 // components with release characters removed and text in UTF-8.
@@ -101,6 +105,38 @@ type scanner struct {
 	text []byte // its text after release handling and conversion
 	comp []int  // end offsets of components in text
 	elen []int  // number of components per element
+
+	// Slabs the segments' slices are cut from, to allocate once per many segments.
+	strSlab []string
+	elSlab  [][]string
+}
+
+const slabSize = 4096
+
+// strings returns a slice of n strings cut from the slab.
+func (sc *scanner) strings(n int) []string {
+	if n > slabSize/4 {
+		return make([]string, n)
+	}
+	if len(sc.strSlab) < n {
+		sc.strSlab = make([]string, slabSize)
+	}
+	s := sc.strSlab[:n:n]
+	sc.strSlab = sc.strSlab[n:]
+	return s
+}
+
+// elements returns a slice of n elements cut from the slab.
+func (sc *scanner) elements(n int) [][]string {
+	if n > slabSize/4 {
+		return make([][]string, n)
+	}
+	if len(sc.elSlab) < n {
+		sc.elSlab = make([][]string, slabSize)
+	}
+	s := sc.elSlab[:n:n]
+	sc.elSlab = sc.elSlab[n:]
+	return s
 }
 
 // next returns the next segment; io.EOF after the last. errUnterminated
@@ -172,6 +208,7 @@ func (sc *scanner) split(b []byte) segment {
 	sc.text, sc.comp, sc.elen = sc.text[:0], sc.comp[:0], sc.elen[:0]
 	ncomp := 1
 	d := sc.d
+	legal := &legalChars[sc.cs]
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		switch {
@@ -190,27 +227,12 @@ func (sc *scanner) split(b []byte) segment {
 			ncomp++
 			continue
 		}
-		switch sc.cs {
-		case charsetUNOA:
-			if !legalA[c] && seg.bad == "" {
-				seg.bad = illegal(c, "UNOA")
-			}
-		case charsetUNOB:
-			if !legalB[c] && seg.bad == "" {
-				seg.bad = illegal(c, "UNOB")
-			}
-		case charsetUNOC:
-			if (c < 0x20 || (c >= 0x7f && c < 0xa0)) && seg.bad == "" {
-				seg.bad = illegal(c, "UNOC")
-			}
-			if c >= 0x80 {
-				sc.text = utf8.AppendRune(sc.text, rune(c))
-				continue
-			}
-		case charsetUTF8:
-			if c < 0x20 && seg.bad == "" {
-				seg.bad = illegal(c, "UTF-8")
-			}
+		if !legal[c] && seg.bad == "" {
+			seg.bad = illegal(c, sc.cs)
+		}
+		if c >= 0x80 && sc.cs == charsetUNOC {
+			sc.text = utf8.AppendRune(sc.text, rune(c))
+			continue
 		}
 		sc.text = append(sc.text, c)
 	}
@@ -220,7 +242,7 @@ func (sc *scanner) split(b []byte) segment {
 		seg.bad = "the text is not valid UTF-8, which syntax identifier UNOY/UNOW requires"
 	}
 	text := string(sc.text)
-	comps := make([]string, len(sc.comp))
+	comps := sc.strings(len(sc.comp))
 	start := 0
 	for i, end := range sc.comp {
 		comps[i] = text[start:end]
@@ -232,7 +254,7 @@ func (sc *scanner) split(b []byte) segment {
 		comps = comps[sc.elen[0]-1:]
 		comps[0] = seg.tag
 	}
-	els := make([][]string, len(sc.elen)-1)
+	els := sc.elements(len(sc.elen) - 1)
 	at := 1
 	for i, n := range sc.elen[1:] {
 		els[i] = comps[at : at+n : at+n]
@@ -242,6 +264,7 @@ func (sc *scanner) split(b []byte) segment {
 	return seg
 }
 
-func illegal(c byte, set string) string {
+func illegal(c byte, cs charset) string {
+	set := [...]string{charsetUNOA: "UNOA", charsetUNOB: "UNOB", charsetUNOC: "UNOC (ISO 8859-1)", charsetUTF8: "UNOY/UNOW (UTF-8)", charsetAny: "of the interchange"}[cs]
 	return fmt.Sprintf("character 0x%02X is not allowed by character set %s", c, set)
 }
