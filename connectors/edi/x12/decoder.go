@@ -212,6 +212,8 @@ type parser struct {
 	dl        delims
 	pos       int // position of the current segment, ISA = 1
 	scratch   []byte
+	slab      []string  // room for the elements of the next segments
+	segBuf    []segment // the segments of the last set, reused for the next
 	isa       *interchange
 	gs        *group
 	st        *txn
@@ -377,10 +379,15 @@ func (p *parser) readSegment() ([]byte, bool, error) {
 	}
 }
 
-// split cuts a segment into its elements.
+// split cuts a segment into its elements. The element slices are cut from
+// a shared slab, as segments are many and small.
 func (p *parser) split(raw []byte) segment {
 	n := bytes.Count(raw, []byte{p.dl.elem}) + 1
-	els := make([]string, 0, n)
+	if len(p.slab) < n {
+		p.slab = make([]string, max(n, 4096))
+	}
+	els := p.slab[:0:n]
+	p.slab = p.slab[n:]
 	s := string(raw)
 	for {
 		i := strings.IndexByte(s, p.dl.elem)
@@ -608,7 +615,7 @@ func (p *parser) onST(ctx context.Context, s *segment) error {
 	} else {
 		p.gs.sets++
 	}
-	p.st = &txn{typ: s.el(1), control: s.el(2), pos: s.pos, group: p.gs}
+	p.st = &txn{typ: s.el(1), control: s.el(2), pos: s.pos, group: p.gs, segs: p.segBuf[:0]}
 	p.st.segs = append(p.st.segs, *s)
 	return nil
 }
@@ -714,7 +721,7 @@ func (t *txn) fail(pos int, field, code, msg string) {
 
 // emit turns a complete set into a record, or a row error.
 func (p *parser) emit(ctx context.Context, st *txn) error {
-	label := fmt.Sprintf("transaction set %s %s", clip(st.typ), clip(st.control))
+	label := func() string { return fmt.Sprintf("transaction set %s %s", clip(st.typ), clip(st.control)) }
 	if st.err == nil && st.group != nil && !versionOK(st.group.version) {
 		st.fail(st.pos, "GS08", CodeUnsupportedVersion, fmt.Sprintf("version %s is not supported (004010 and later)", clip(st.group.version)))
 	}
@@ -729,7 +736,7 @@ func (p *parser) emit(ctx context.Context, st *txn) error {
 	if st.err != nil {
 		e := *st.err
 		e.File = p.in.Name
-		e.Message = label + ": " + e.Message
+		e.Message = label() + ": " + e.Message
 		if e.Line <= 0 {
 			e.Line = st.pos
 		}
@@ -737,12 +744,15 @@ func (p *parser) emit(ctx context.Context, st *txn) error {
 	}
 	if v, ok := rec.Value.(canonical.Validator); ok {
 		if err := v.Validate(); err != nil {
-			e := connectors.RowError{File: p.in.Name, Line: st.pos, Code: canonical.CodeInvalidFormat, Message: label + ": " + err.Error()}
+			e := connectors.RowError{File: p.in.Name, Line: st.pos, Code: canonical.CodeInvalidFormat, Message: label() + ": " + err.Error()}
 			if ve := canonical.AsValidationError(err); ve != nil && len(ve.Problems) > 0 {
 				e.Field, e.Code = ve.Problems[0].Path, ve.Problems[0].Code
 			}
 			return p.out.RowError(ctx, e)
 		}
+	}
+	if cap(st.segs) > cap(p.segBuf) {
+		p.segBuf = st.segs[:0] // the record holds none of them: reuse
 	}
 	return p.out.Record(ctx, rec)
 }

@@ -21,6 +21,7 @@ func (m *mapper) order(ctx context.Context) connectors.Record {
 	var ctt *segment
 	var line *canonical.OrderLine
 	segs := m.segments(ctx)
+	o.Lines = make([]canonical.OrderLine, 0, count(segs, "PO1"))
 	for i := range segs {
 		s := &segs[i]
 		switch s.id() {
@@ -446,6 +447,17 @@ func (m *mapper) shipment(ctx context.Context) connectors.Record {
 	return connectors.Record{Type: canonical.TypeShipment, Key: sh.ShipmentID, Value: sh}
 }
 
+// count is the number of segments with this id.
+func count(segs []segment, id string) int {
+	n := 0
+	for i := range segs {
+		if segs[i].id() == id {
+			n++
+		}
+	}
+	return n
+}
+
 func containsString(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
@@ -468,6 +480,7 @@ func (m *mapper) invoice(ctx context.Context) connectors.Record {
 	var parties []party
 	var ctt, tds *segment
 	var line *canonical.InvoiceLine
+	inv.Lines = make([]canonical.InvoiceLine, 0, count(m.t.segs, "IT1"))
 	var lineTax, sumTax *canonical.Decimal
 	hasSAC := false
 	addTax := func(to **canonical.Decimal, s *segment) {
