@@ -37,7 +37,11 @@
 // (RowError.Warning) and the content is taken. A message that the input
 // ends in (no UNT) may have lost segments: it is a row error (truncated).
 // A message of another type than the four above, or of a directory before
-// D96A, is a row error; decoding goes on with the next UNH. A well-formed
+// D96A, is a row error; decoding goes on with the next UNH. So is an
+// ORDERS, DESADV or INVOIC whose BGM03 is 1 (cancellation) or 3
+// (deletion): the canonical model has no way to say "withdrawn", and
+// taking it as a new document would be wrong (5, replace, is taken: the
+// sinks upsert on the key). A well-formed
 // segment tag that is not in the EDIFACT segment directory is a warning
 // and the segment is skipped; segments of the directory that procurehub
 // does not map (FTX, LOC, ALC, ...) are skipped silently. An input that
@@ -85,7 +89,12 @@ const (
 	CodeUnsupportedVersion = "unsupported_version" // a directory before D96A
 	CodeMissingSegment     = "missing_segment"     // a segment the message needs (BGM, LIN ...) is missing
 	CodeInvalidValue       = "invalid_value"       // an element whose value cannot be read
+	CodeCancellation       = "cancellation"        // BGM03 1 (cancellation) or 3 (deletion): not a new document
+	CodeMessageTooLong     = "message_too_long"    // a message of more than maxMessageSegments segments
 )
+
+// maxMessageSegments bounds the segments of one message held in memory.
+const maxMessageSegments = 1 << 20
 
 // Options are the code list choices of one partner. The zero value is EANCOM's.
 type Options struct {
@@ -314,8 +323,12 @@ func (st *state) segment(seg segment) error {
 	case "UNT":
 		return st.unt(seg)
 	}
-	if st.msg != nil {
-		st.msg.segs = append(st.msg.segs, seg)
+	if m := st.msg; m != nil {
+		if len(m.segs) >= maxMessageSegments {
+			m.tooLong = true // reported once the message ends
+			return nil
+		}
+		m.segs = append(m.segs, seg)
 		return nil
 	}
 	if seg.bad != "" {

@@ -14,6 +14,7 @@ type message struct {
 	pos                        int
 	unh                        segment
 	segs                       []segment
+	tooLong                    bool // segments were dropped: more than maxMessageSegments
 
 	opt      Options
 	decimal  byte
@@ -63,8 +64,14 @@ func (m *message) decode() (connectors.Record, []problem, *problem) {
 	if !supportedRelease(m.version, m.release) {
 		return connectors.Record{}, nil, fail(&m.unh, 1, CodeUnsupportedVersion, "directory %s:%s is not read: D:96A and later are", clip(m.version), clip(m.release))
 	}
+	if m.tooLong {
+		return connectors.Record{}, nil, fail(&m.unh, -1, CodeMessageTooLong, "the message has more than %d segments", maxMessageSegments)
+	}
 	for i := range m.segs {
 		s := &m.segs[i]
+		if s.tag == "BGM" && m.typ != "ORDRSP" && (s.el(2, 0) == "1" || s.el(2, 0) == "3") {
+			return connectors.Record{}, m.warnings, fail(s, 2, CodeCancellation, "message function %s is a cancellation or deletion of %s, which is not read as a new document", clip(s.el(2, 0)), clip(s.el(1, 0)))
+		}
 		switch {
 		case !validTag(s.tag):
 			return connectors.Record{}, m.warnings, fail(s, -1, CodeInvalidSegment, "%s is not a segment tag (three upper-case letters or digits)", clip(s.tag))
