@@ -442,13 +442,18 @@ func (p *parser) handle(ctx context.Context, raw []byte, long bool) error {
 	}
 	if i := p.dl.badCharacter(raw); i >= 0 {
 		msg := fmt.Sprintf("segment %d has a control character or a byte that is not UTF-8 at offset %d", p.pos, i)
+		id, _, _ := bytes.Cut(raw, []byte{p.dl.elem})
+		field := ""
+		if len(id) <= 3 && p.dl.badCharacter(id) < 0 {
+			field = string(id)
+		}
 		if p.st != nil {
-			p.st.fail(p.pos, "", CodeInvalidCharacter, msg)
+			p.st.fail(p.pos, field, CodeInvalidCharacter, msg)
 			return nil
 		}
 		// Outside a set, only an envelope segment can be at stake: it is read
 		// as it is and the problem is reported.
-		if err := p.warn(ctx, p.pos, "", CodeInvalidCharacter, msg); err != nil {
+		if err := p.warn(ctx, p.pos, field, CodeInvalidCharacter, msg); err != nil {
 			return err
 		}
 	}
