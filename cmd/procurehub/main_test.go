@@ -94,6 +94,26 @@ func TestParseBankStatementsPrintsOneStatementPerLine(t *testing.T) {
 	}
 }
 
+func TestParseEDIPrintsCanonicalRecords(t *testing.T) {
+	out, errOut, code := runCLI(t, "parse", "--format", "x12", "../../connectors/edi/x12/testdata/850_retailer_to_shenzhen_supplier.x12")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rec struct {
+		Type string `json:"type"`
+		Data struct {
+			OrderNumber string `json:"order_number"`
+			Lines       []any  `json:"lines"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Type != "order" || rec.Data.OrderNumber == "" || len(rec.Data.Lines) == 0 {
+		t.Errorf("first record = %+v; want an order with lines from the 850", rec)
+	}
+}
+
 func TestParse(t *testing.T) {
 	mappingFile := "../../configs/partners/acme-gmbh.mapping.yaml"
 	good := "../../internal/demo/data/acme-gmbh/bestellungen-2026-03-02.csv"
@@ -139,7 +159,7 @@ func TestParse(t *testing.T) {
 	})
 
 	t.Run("an unknown format is a usage error naming the formats", func(t *testing.T) {
-		_, errOut, code := runCLI(t, "parse", "--format", "edifact", good)
+		_, errOut, code := runCLI(t, "parse", "--format", "tradacoms", good)
 		if code != 2 || !strings.Contains(errOut, "erp_csv") {
 			t.Fatalf("exit %d, stderr %q", code, errOut)
 		}
@@ -172,8 +192,8 @@ func TestConfigCheck(t *testing.T) {
 
 func TestConnectorsListsEveryKindWithItsSettings(t *testing.T) {
 	out, _, code := runCLI(t, "connectors")
-	if code != 0 || !strings.Contains(out, "erp_export") || !strings.Contains(out, "bank_statement") || !strings.Contains(out, "settle_time") ||
-		!strings.Contains(out, "parse formats: bai2, camt052, camt053, camt054, erp_csv, mt940, mt942, xlsx") {
+	if code != 0 || !strings.Contains(out, "erp_export") || !strings.Contains(out, "bank_statement") || !strings.Contains(out, "edi —") || !strings.Contains(out, "settle_time") ||
+		!strings.Contains(out, "parse formats: bai2, camt052, camt053, camt054, edifact, erp_csv, mt940, mt942, ubl, x12, xlsx") {
 		t.Fatalf("exit %d, output:\n%s", code, out)
 	}
 }

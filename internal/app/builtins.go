@@ -5,6 +5,7 @@ import (
 
 	"github.com/procurehub/procurehub/connectors"
 	"github.com/procurehub/procurehub/connectors/bankstatement"
+	"github.com/procurehub/procurehub/connectors/edi"
 	"github.com/procurehub/procurehub/connectors/erpexport"
 	"github.com/procurehub/procurehub/connectors/mapping"
 )
@@ -18,6 +19,7 @@ func Builtins() (*connectors.Registry, error) {
 	}{
 		{erpexport.Spec(), erpexport.New},
 		{bankstatement.Spec(), bankstatement.New},
+		{edi.Spec(), edi.New},
 	} {
 		if err := reg.Register(k.spec, k.new); err != nil {
 			return nil, err
@@ -37,6 +39,14 @@ var Formats = map[string]DecoderFactory{
 }
 
 func init() {
+	for _, f := range edi.Formats {
+		Formats[f] = func(mappingPath string) (connectors.Decoder, error) {
+			if mappingPath != "" {
+				return nil, fmt.Errorf("format %s takes no --mapping: the partner's qualifiers are set in its config", f)
+			}
+			return edi.NewDecoder(f, edi.Qualifiers{}, "")
+		}
+	}
 	for _, f := range bankstatement.Formats() {
 		Formats[f] = func(mappingPath string) (connectors.Decoder, error) {
 			if mappingPath != "" {
