@@ -193,9 +193,10 @@ func releasedEnd(b []byte, release byte) bool {
 	return n%2 == 1
 }
 
-// trimLeft drops the line breaks that many partners put between segments.
+// trimLeft drops the line breaks that many partners put between segments
+// (and white space, which cannot begin a segment tag).
 func trimLeft(b []byte) []byte {
-	for len(b) > 0 && (b[0] == '\n' || b[0] == '\r') {
+	for len(b) > 0 && (b[0] == '\n' || b[0] == '\r' || b[0] == ' ' || b[0] == '\t') {
 		b = b[1:]
 	}
 	return b
