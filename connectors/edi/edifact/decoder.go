@@ -29,23 +29,64 @@
 // record's Source names the file and its UNH ("UNH+1+ORDERS", Line the
 // UNH's position).
 //
-// # Envelopes
+// # Envelopes and messages
 //
 // UNB/UNZ, UNG/UNE and UNH/UNT are checked: a count or a reference that
 // disagrees, or a trailer that is missing where the content is still
 // unambiguous (the next UNH, UNE, UNZ or UNB follows), is a warning
-// (RowError.Warning) and the content is taken. A message that the input
-// ends in (no UNT) may have lost segments: it is a row error (truncated).
-// A message of another type than the four above, or of a directory before
-// D96A, is a row error; decoding goes on with the next UNH. So is an
-// ORDERS, DESADV or INVOIC whose BGM03 is 1 (cancellation) or 3
-// (deletion): the canonical model has no way to say "withdrawn", and
-// taking it as a new document would be wrong (5, replace, is taken: the
-// sinks upsert on the key). A well-formed
-// segment tag that is not in the EDIFACT segment directory is a warning
-// and the segment is skipped; segments of the directory that procurehub
-// does not map (FTX, LOC, ALC, ...) are skipped silently. An input that
-// does not begin with UNA or UNB is a *connectors.FileError.
+// (RowError.Warning) and the content is taken; so is a last segment
+// without its terminator, and a CNT+2 line count that disagrees. A
+// message that the input ends in (no UNT) may have lost segments: it is a
+// row error (truncated). Several interchanges may follow each other.
+//
+// A bad message is one row error, and decoding goes on with the next UNH:
+// a message type other than the four above, a directory before D96A, a
+// segment tag that is not three upper-case letters or digits, a character
+// outside the character set, a value that cannot be read, a record that
+// does not pass Validate. So is an ORDERS, DESADV or INVOIC whose BGM03 is
+// 1 (cancellation) or 3 (deletion): the canonical model cannot say
+// "withdrawn", and taking it as a new document would be wrong (5, replace,
+// is taken: the sinks upsert on the key). A well-formed tag that is not in
+// the EDIFACT segment directory is a warning and the segment is skipped;
+// segments of the directory that procurehub does not map (FTX, LOC, ALC,
+// TAX at line level...) are skipped silently. An input that does not
+// begin with UNA or UNB, or whose first UNB names another character set,
+// is a *connectors.FileError.
+//
+// # Mapping
+//
+// ORDERS: BGM02 order number, DTM+137 order date, DTM+2 requested delivery
+// (formats 102, 203, 204, 101, 718), CUX currency, NAD parties (Options)
+// and NAD+DP/ST delivery address, TOD Incoterms rule with LOC+1 its place,
+// PAT payment terms ("30 days net"); per LIN: LIN/PIA item numbers
+// (Options; GTIN from SRV/EN), IMD description, QTY+21 quantity with its
+// unit (else a MEA's unit, else H87), PRI+AAA net price (else AAB; a price
+// basis divides it; no PRI: unit price 0), MOA+203 amount; MOA+79 total.
+//
+// ORDRSP: the status is BGM04 (4343: AP, AB, AR accepted; RE rejected;
+// AC, AI, CA changed), else BGM03 (1225: 29 accepted, 27 rejected, 4 and
+// 30 changed), else derived from the lines. A line's status is its LIN02
+// action code (1229: 5 accepted without amendment and 4 no action →
+// accepted; 3 changed, 6 accepted with amendment, 1 added → changed; 7 not
+// accepted, 2 deleted, 10 not found → rejected); without one a line is
+// accepted (rejected in a rejected response). QTY+113 (else +21), PRI+AAA
+// (else AAB), DTM+69 (else +2, +17) are the confirmed quantity, price and
+// delivery date.
+//
+// DESADV: BGM02 shipment id, DTM+11 ship date, DTM+17/132 estimated
+// arrival, RFF+ON orders, RFF+CN and every GIN+BJ SSCC tracking numbers
+// (the model has no package list), TDT carrier, MEA G/AAD/AAB gross weight
+// (header or top CPS), PAC counts of the top CPS the packages (else the
+// number of SSCCs); per LIN: QTY+12 and its unit, RFF+ON order and order
+// line (else the LIN number and the only order).
+//
+// INVOIC: BGM01 381 is a credit note and, as canonical.Invoice wants,
+// every quantity, line amount and total of it is made negative (unit
+// prices stay positive), whatever sign was sent; other document codes are
+// invoices. DTM+137 invoice date, DTM+13 due date, RFF+ON orders; per LIN:
+// QTY+47 (else +61), PRI+AAA (else AAB), MOA+203, IMD; after UNS: MOA+79
+// line total, MOA+77 (else +86) total, MOA+9 payable, MOA+176 tax (else
+// the sum of MOA+124); without a total, line total plus tax.
 //
 // CONTRL acknowledgements and outbound messages are not written yet.
 package edifact
