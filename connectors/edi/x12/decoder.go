@@ -12,7 +12,10 @@
 //
 // Positions: RowError.Line and Source.Line are the 1-based position of a
 // segment in the file, ISA being 1 (for a file with one interchange, its
-// position in the interchange).
+// position in the interchange). A record's source is its ST. A rejected
+// set's row error names the segment and element of the problem when one
+// element is at fault ("PO103"), else its ST (validation, truncation, an
+// unsupported set type or version); its message names the set ("850" "0001").
 //
 // What happens to problems:
 //
