@@ -112,8 +112,8 @@ func BenchmarkPlainRead(b *testing.B) {
 // record still held) grows no faster than the record: about the size of
 // the canonical lines, not of the XML.
 func TestMemoryDoesNotGrowBeyondTheRecord(t *testing.T) {
-	if testing.Short() {
-		t.Skip("decodes 50,000 lines")
+	if testing.Short() || raceEnabled {
+		t.Skip("decodes 50,000 lines and measures the heap: not under -short or -race")
 	}
 	d := ubl.NewDecoder(ubl.Options{})
 	perLine := func(n int) (heapPerLine, xmlPerLine float64) {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package ubl_test
+
+const raceEnabled = false
