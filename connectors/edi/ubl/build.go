@@ -341,6 +341,12 @@ func lineStatus(code string) (canonical.ResponseStatus, bool) {
 func (b *builder) responseLine(ol *orderLine, path string) {
 	l := &ol.LineItem
 	rl := canonical.OrderResponseLine{LineNumber: b.lineNumber(l.ID), SKU: l.Item.SellersID}
+	// The order line answered is OrderLineReference/LineID (PEPPOL); the
+	// LineItem's own ID is the response's line, the same number when the
+	// reference is left out.
+	if n, err := strconv.Atoi(ol.OrderLineRef.LineID.V); err == nil && n > 0 {
+		rl.LineNumber = n
+	}
 	st, ok := lineStatus(l.StatusCode.V)
 	if !ok {
 		b.s.add(l.StatusCode.Line, path+"/cbc:LineStatusCode", CodeInvalidCode, "LineStatusCode %q is not a UNCL 1229 code procurehub reads (5 accepted, 7 rejected, 3 changed)", clip(l.StatusCode.V))

@@ -91,7 +91,8 @@
 // DeliveryAddress) and DeliveryParty → ship_to,
 // AnticipatedMonetaryTotal/LineExtensionAmount → total_amount.
 //
-// OrderResponse: OrderReference/ID → order_number, ID → response_number;
+// OrderResponse: OrderReference/ID → order_number, ID → response_number,
+// OrderLine/OrderLineReference/LineID (else LineItem/ID) → line_number;
 // OrderResponseCode (UNCL 4343: AP accepted, RE rejected, CA changed, AB a
 // warning and no record) and LineItem/LineStatusCode (UNCL 1229: 5
 // accepted, 7 rejected, 3 and 1 changed) → statuses; without a header code

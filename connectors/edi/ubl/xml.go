@@ -268,8 +268,10 @@ func (l *lineItem) quantity() (amount, string) {
 }
 
 // orderLine is cac:OrderLine: its LineItem (and, in an order response,
-// the seller's substitute, whose answer wins when given).
+// the seller's substitute, whose answer wins when given, and the
+// reference to the buyer's order line answered).
 type orderLine struct {
-	LineItem   lineItem  `xml:"LineItem"`
-	Substitute *lineItem `xml:"SellerProposedSubstituteLineItem"`
+	LineItem     lineItem           `xml:"LineItem"`
+	Substitute   *lineItem          `xml:"SellerProposedSubstituteLineItem"`
+	OrderLineRef orderLineReference `xml:"OrderLineReference"`
 }
