@@ -134,6 +134,11 @@
 //     due date in PaymentMeans/PaymentDueDate. OIOUBL's
 //     LegalMonetaryTotal/TaxExclusiveAmount holds the total tax, not the
 //     net amount as in PEPPOL: it is never read as line_total.
+//
+// # Outbound
+//
+// EncodeOrder writes a canonical order as a PEPPOL BIS Order 3 document
+// that this decoder reads back to the same order.
 package ubl
 
 import (
