@@ -103,9 +103,9 @@
 // AcceptedIndicator → accepted or rejected.
 //
 // DespatchAdvice: ID → shipment_id, OrderReference/ID → order_numbers,
-// Shipment/Delivery/Despatch/ActualDespatchDate (else
-// DespatchAdvice/Shipment/Delivery/ActualDeliveryDate is not a ship date
-// and is left out), EstimatedDeliveryPeriod → estimated_arrival,
+// Shipment/Delivery/Despatch/ActualDespatchDate → ship_date (IssueDate is
+// the date of the message, not of the goods leaving, and is not used),
+// Shipment/Delivery/EstimatedDeliveryPeriod → estimated_arrival,
 // GrossWeightMeasure → gross_weight, Consignment/CarrierParty → carrier,
 // Consignment/CarrierAssignedID → tracking_numbers. SSCCs
 // (TransportHandlingUnit/ID, at the header or in a DespatchLine/Shipment)
