@@ -217,8 +217,8 @@ func (s *session) balances(bs *canonical.BankStatement, path string, bals []bala
 		if err != nil {
 			return err
 		}
-		if b.Amt.Ccy != "" && bs.Account.Currency == "" {
-			bs.Account.Currency = canonical.Currency(b.Amt.Ccy)
+		if b.Amt.Currency != "" && bs.Account.Currency == "" {
+			bs.Account.Currency = canonical.Currency(b.Amt.Currency)
 		}
 		bs.Balances = append(bs.Balances, canonical.Balance{Type: typ, Amount: amt, Date: date})
 		last := &bs.Balances[len(bs.Balances)-1]
@@ -388,12 +388,12 @@ func mapEntry(path string, n *entry) ([]canonical.BankTransaction, *badPart, err
 	if err != nil {
 		return nil, nil, err
 	}
-	if n.Amt.Ccy == "" {
+	if n.Amt.Currency == "" {
 		return nil, nil, bad(path+"/Amt", n.Amt.Line, canonical.CodeRequired, "the amount %s has no currency (Ccy)", amt)
 	}
 	e := canonical.BankTransaction{
 		Amount:         amt,
-		Currency:       canonical.Currency(n.Amt.Ccy),
+		Currency:       canonical.Currency(n.Amt.Currency),
 		BankReference:  strings.TrimSpace(n.AcctSvcrRef),
 		BankCode:       n.BkTxCd.String(),
 		AdditionalInfo: strings.TrimSpace(n.AddtlInf),
@@ -444,7 +444,7 @@ func mapEntry(path string, n *entry) ([]canonical.BankTransaction, *badPart, err
 			complete = false
 			break
 		}
-		if ta.Ccy != "" && ta.Ccy != n.Amt.Ccy {
+		if ta.Currency != "" && ta.Currency != n.Amt.Currency {
 			complete = false
 			break
 		}
@@ -616,9 +616,9 @@ func originalAmount(path string, e *canonical.BankTransaction, a amount) error {
 	if err != nil {
 		return err
 	}
-	if canonical.Currency(a.Ccy) == e.Currency && d.Equal(canonical.NewDecimal(e.Amount.Abs())) {
+	if canonical.Currency(a.Currency) == e.Currency && d.Equal(canonical.NewDecimal(e.Amount.Abs())) {
 		return nil
 	}
-	e.OriginalAmount, e.OriginalCurrency = &d, canonical.Currency(a.Ccy)
+	e.OriginalAmount, e.OriginalCurrency = &d, canonical.Currency(a.Currency)
 	return nil
 }

@@ -3,6 +3,8 @@ package camt
 import (
 	"encoding/xml"
 	"strings"
+
+	"github.com/procurehub/procurehub/connectors/internal/xmlfield"
 )
 
 // The XML shapes of camt.052/053/054 versions .001.02 to .001.08. Element
@@ -12,44 +14,10 @@ import (
 // Dbtr/Pty/Nm, Chrgs as a list and as TtlChrgsAndTaxAmt/Rcrd).
 
 // text is an element's text with the line it starts on, for row errors.
-type text struct {
-	V    string
-	Line int
-}
+type text = xmlfield.Text
 
-func (t *text) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	t.Line, _ = d.InputPos()
-	var s string
-	if err := d.DecodeElement(&s, &start); err != nil {
-		return err
-	}
-	t.V = strings.TrimSpace(s)
-	return nil
-}
-
-// amount is an amount element: <Amt Ccy="EUR">1234.50</Amt>.
-type amount struct {
-	V    string
-	Ccy  string
-	Line int
-	Set  bool
-}
-
-func (a *amount) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	a.Line, _ = d.InputPos()
-	a.Set = true
-	for _, at := range start.Attr {
-		if at.Name.Local == "Ccy" {
-			a.Ccy = strings.TrimSpace(at.Value)
-		}
-	}
-	var s string
-	if err := d.DecodeElement(&s, &start); err != nil {
-		return err
-	}
-	a.V = strings.TrimSpace(s)
-	return nil
-}
+// amount is an amount (or quantity) element with its currency (or unit).
+type amount = xmlfield.Amount
 
 // dateChoice is Dt or DtTm (BookgDt, ValDt, Bal/Dt).
 type dateChoice struct {

@@ -3,6 +3,8 @@ package ubl
 import (
 	"encoding/xml"
 	"strings"
+
+	"github.com/procurehub/procurehub/connectors/internal/xmlfield"
 )
 
 // The XML shapes of the UBL 2.0/2.1 aggregates the decoder reads. Element
@@ -10,21 +12,8 @@ import (
 // own namespace are checked once, on the root), so documents that bind
 // other prefixes read alike.
 
-// text is a basic element's text with the line it starts on.
-type text struct {
-	V    string
-	Line int
-}
-
-func (t *text) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	t.Line, _ = d.InputPos()
-	var s string
-	if err := d.DecodeElement(&s, &start); err != nil {
-		return err
-	}
-	t.V = strings.TrimSpace(s)
-	return nil
-}
+// text is an element's text with the line it starts on, for row errors.
+type text = xmlfield.Text
 
 // ident is an identifier with its scheme: <cbc:EndpointID schemeID="0088">.
 type ident struct {
@@ -53,34 +42,8 @@ func (t *ident) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return nil
 }
 
-// amount is an amount with its currency: <cbc:PayableAmount currencyID="EUR">.
-// A quantity reads alike, with its unitCode in Unit.
-type amount struct {
-	V        string
-	Currency string
-	Unit     string
-	Line     int
-	Set      bool
-}
-
-func (a *amount) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	a.Line, _ = d.InputPos()
-	a.Set = true
-	for _, at := range start.Attr {
-		switch at.Name.Local {
-		case "currencyID":
-			a.Currency = strings.TrimSpace(at.Value)
-		case "unitCode":
-			a.Unit = strings.TrimSpace(at.Value)
-		}
-	}
-	var s string
-	if err := d.DecodeElement(&s, &start); err != nil {
-		return err
-	}
-	a.V = strings.TrimSpace(s)
-	return nil
-}
+// amount is an amount (or quantity) element with its currency (or unit).
+type amount = xmlfield.Amount
 
 type address struct {
 	Street     string `xml:"StreetName"`
