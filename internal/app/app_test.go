@@ -46,6 +46,13 @@ partners:
       settle_time: 0s
       poll_interval: 50ms
       mapping: %s
+  - name: edi-1
+    kind: edi
+    settings:
+      inbox: $DIR/edi
+      format: x12
+      settle_time: 0s
+      poll_interval: 50ms
   - name: bank-1
     kind: bank_statement
     settings:
@@ -359,6 +366,27 @@ func exerciseHub(t *testing.T, r *runningHub) {
 				t.Fatal("no balance_mismatch alert within 30s")
 			}
 		}
+	})
+
+	t.Run("an X12 850 dropped by an EDI partner becomes orders in the store", func(t *testing.T) {
+		b, err := os.ReadFile("../../connectors/edi/x12/testdata/850_retailer_to_shenzhen_supplier.x12")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(filepath.Dir(r.inbox), "edi")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, ".po.x12.part"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(filepath.Join(dir, ".po.x12.part"), filepath.Join(dir, "po.x12")); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "orders 4500012345 and 4500012346 of the 850 in the API", func() bool {
+			got := r.orders(t)
+			return len(got["4500012345"].Lines) > 0 && len(got["4500012346"].Lines) > 0
+		})
 	})
 
 	t.Run("the ECB reference rates of the configured file are stored by date", func(t *testing.T) {
