@@ -94,11 +94,7 @@ func New(_ context.Context, cfg connectors.Config) (*connectors.Connector, error
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", Kind, cfg.Partner, err)
 	}
-	src, err := s.NewSource(cfg, Kind)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", Kind, cfg.Partner, err)
-	}
-	return &connectors.Connector{Source: src, Decoder: dec, PollInterval: s.PollInterval}, nil
+	return s.Connector(cfg, Kind, dec)
 }
 
 // Spec describes the edi kind for config checks, `procurehub connectors`

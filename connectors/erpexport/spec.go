@@ -173,11 +173,7 @@ func New(_ context.Context, cfg connectors.Config) (*connectors.Connector, error
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", Kind, cfg.Partner, err)
 	}
-	src, err := s.NewSource(cfg, Kind)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", Kind, cfg.Partner, err)
-	}
-	return &connectors.Connector{Source: src, Decoder: dec, PollInterval: s.PollInterval}, nil
+	return s.Connector(cfg, Kind, dec)
 }
 
 // Spec describes the erp_export kind for config checks, `procurehub

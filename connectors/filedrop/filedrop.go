@@ -160,6 +160,17 @@ func (s *Settings) NewSource(cfg connectors.Config, kind string) (*filesource.So
 	return src, nil
 }
 
+// Connector builds the connector of a file-drop kind from its checked
+// settings and its decoder: the file source over the transport, polled
+// every PollInterval. Errors name the kind and the partner.
+func (s *Settings) Connector(cfg connectors.Config, kind string, dec connectors.Decoder) (*connectors.Connector, error) {
+	src, err := s.NewSource(cfg, kind)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", kind, cfg.Partner, err)
+	}
+	return &connectors.Connector{Source: src, Decoder: dec, PollInterval: s.PollInterval}, nil
+}
+
 // Fields documents the settings for a kind's spec; pattern is the kind's
 // default pattern and example an inbox path.
 func Fields(pattern, example string) []connectors.Field {

@@ -131,22 +131,28 @@ func startHub(t *testing.T, brokerYAML, storeYAML string, env map[string]string)
 	return &runningHub{hub: h, inbox: inbox, stop: stop}
 }
 
-// drop puts a testdata file into the inbox the way a partner would: written
-// under a temporary name, then renamed.
+// drop puts a testdata file into the inbox the way a partner would.
 func (r *runningHub) drop(t *testing.T, testdataName, asName string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", testdataName))
+	dropFile(t, filepath.Join("testdata", testdataName), r.inbox, asName)
+}
+
+// dropFile copies src into dir as asName the way a partner would: written
+// under a temporary name, then renamed.
+func dropFile(t *testing.T, src, dir, asName string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(r.inbox, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	tmp := filepath.Join(r.inbox, "."+asName+".part")
+	tmp := filepath.Join(dir, "."+asName+".part")
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Rename(tmp, filepath.Join(r.inbox, asName)); err != nil {
+	if err := os.Rename(tmp, filepath.Join(dir, asName)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -326,20 +332,8 @@ func exerciseHub(t *testing.T, r *runningHub) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := os.ReadFile("../../connectors/bankstatement/camt/testdata/camt053_v04_closing_balance_mismatch.xml")
-		if err != nil {
-			t.Fatal(err)
-		}
-		bank := filepath.Join(filepath.Dir(r.inbox), "bank")
-		if err := os.MkdirAll(bank, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(bank, ".stmt.xml.part"), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(filepath.Join(bank, ".stmt.xml.part"), filepath.Join(bank, "stmt.xml")); err != nil {
-			t.Fatal(err)
-		}
+		dropFile(t, "../../connectors/bankstatement/camt/testdata/camt053_v04_closing_balance_mismatch.xml",
+			filepath.Join(filepath.Dir(r.inbox), "bank"), "stmt.xml")
 		for {
 			select {
 			case m := <-alerts:
@@ -369,20 +363,8 @@ func exerciseHub(t *testing.T, r *runningHub) {
 	})
 
 	t.Run("an X12 850 dropped by an EDI partner becomes orders in the store", func(t *testing.T) {
-		b, err := os.ReadFile("../../connectors/edi/x12/testdata/850_retailer_to_shenzhen_supplier.x12")
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir := filepath.Join(filepath.Dir(r.inbox), "edi")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, ".po.x12.part"), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(filepath.Join(dir, ".po.x12.part"), filepath.Join(dir, "po.x12")); err != nil {
-			t.Fatal(err)
-		}
+		dropFile(t, "../../connectors/edi/x12/testdata/850_retailer_to_shenzhen_supplier.x12",
+			filepath.Join(filepath.Dir(r.inbox), "edi"), "po.x12")
 		eventually(t, "orders 4500012345 and 4500012346 of the 850 in the API", func() bool {
 			got := r.orders(t)
 			return len(got["4500012345"].Lines) > 0 && len(got["4500012346"].Lines) > 0

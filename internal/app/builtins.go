@@ -40,20 +40,20 @@ var Formats = map[string]DecoderFactory{
 
 func init() {
 	for _, f := range edi.Formats {
-		Formats[f] = func(mappingPath string) (connectors.Decoder, error) {
-			if mappingPath != "" {
-				return nil, fmt.Errorf("format %s takes no --mapping: the partner's qualifiers are set in its config", f)
-			}
-			return edi.NewDecoder(f, edi.Qualifiers{}, "")
-		}
+		Formats[f] = unmapped(f, func() (connectors.Decoder, error) { return edi.NewDecoder(f, edi.Qualifiers{}, "") })
 	}
 	for _, f := range bankstatement.Formats() {
-		Formats[f] = func(mappingPath string) (connectors.Decoder, error) {
-			if mappingPath != "" {
-				return nil, fmt.Errorf("format %s takes no --mapping: the format says where everything is", f)
-			}
-			return bankstatement.NewDecoder(f)
+		Formats[f] = unmapped(f, func() (connectors.Decoder, error) { return bankstatement.NewDecoder(f) })
+	}
+}
+
+// unmapped is the factory of a format whose structure needs no mapping file.
+func unmapped(format string, newDecoder func() (connectors.Decoder, error)) DecoderFactory {
+	return func(mappingPath string) (connectors.Decoder, error) {
+		if mappingPath != "" {
+			return nil, fmt.Errorf("format %s takes no --mapping: the format says where everything is", format)
 		}
+		return newDecoder()
 	}
 }
 
