@@ -17,10 +17,12 @@ func credential(s string) config.Credential { return config.Credential{Secret: c
 // sees its login directory as "/"; the test writes there as root, so the
 // inbox is made writable for the FTP user (partners' files are removed
 // from it), while a directory the test makes stays root's: that is how the
-// archive refuses a move.
+// archive refuses a move. Transfers are limited to 4 MB/s so that a
+// download cut after 64 KiB is really cut, not already whole in the
+// socket buffers.
 func TestDropsOnVsftpd(t *testing.T) {
 	runScenarios(t, func(t *testing.T) dropServer {
-		srv := ftpd.Start(t)
+		srv := ftpd.Start(t, ftpd.MaxRate(4<<20))
 		inbox := filepath.Join(srv.Root, "inbox")
 		if err := os.Mkdir(inbox, 0o755); err != nil {
 			t.Fatal(err)

@@ -94,24 +94,43 @@ type process struct {
 	err    error         // of Wait, once exited
 }
 
+// Option changes how a server is started.
+type Option func(*options)
+
+type options struct {
+	maxRate int // bytes per second per transfer; 0 for no limit
+}
+
+// MaxRate limits every transfer to bytesPerSecond (vsftpd's
+// local_max_rate). A test that cuts a download part-way needs it: without
+// a limit, vsftpd may have handed a whole file of a few hundred KiB to the
+// kernel's socket buffers, and finished, before the cut.
+func MaxRate(bytesPerSecond int) Option {
+	return func(o *options) { o.maxRate = bytesPerSecond }
+}
+
 // Start starts vsftpd and returns once it answers "220" on its port. The
 // server stops when the test ends.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	return start(t, false)
+	return start(t, false, opts)
 }
 
 // StartTLS starts vsftpd with explicit FTPS required for logins and data
 // (AUTH TLS, PROT P), and TLS session reuse required on data connections
 // (require_ssl_reuse=YES, vsftpd's default). Its certificate, for
 // 127.0.0.1, is in the PEM file CAFile.
-func StartTLS(t testing.TB) *Server {
+func StartTLS(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	return start(t, true)
+	return start(t, true, opts)
 }
 
-func start(t testing.TB, withTLS bool) *Server {
+func start(t testing.TB, withTLS bool, opts []Option) *Server {
 	t.Helper()
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	u, password, err := ready()
 	if err != nil {
 		if os.Getenv("PROCUREHUB_REQUIRE_INTEGRATION") == "1" {
@@ -162,14 +181,17 @@ func start(t testing.TB, withTLS bool) *Server {
 			}
 		}
 	})
-	var tlsConf string
+	var extraConf string
+	if o.maxRate > 0 {
+		extraConf = fmt.Sprintf("local_max_rate=%d\n", o.maxRate)
+	}
 	if withTLS {
 		s.CAFile = filepath.Join(state, "cert.pem")
 		key := filepath.Join(state, "key.pem")
 		if err := writeCert(s.CAFile, key); err != nil {
 			t.Fatalf("ftpd: %v", err)
 		}
-		tlsConf = fmt.Sprintf(`ssl_enable=YES
+		extraConf += fmt.Sprintf(`ssl_enable=YES
 rsa_cert_file=%s
 rsa_private_key_file=%s
 force_local_logins_ssl=YES
@@ -188,7 +210,7 @@ ssl_ciphers=HIGH
 			t.Fatalf("ftpd: %v", err)
 		}
 		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		if err := os.WriteFile(s.conf, []byte(config(port, port+1, port+pasvPorts, root, empty)+tlsConf), 0o600); err != nil {
+		if err := os.WriteFile(s.conf, []byte(config(port, port+1, port+pasvPorts, root, empty)+extraConf), 0o600); err != nil {
 			t.Fatalf("ftpd: %v", err)
 		}
 		err = s.start()
