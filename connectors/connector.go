@@ -49,6 +49,26 @@ type Sink interface {
 	RowError(ctx context.Context, e RowError) error
 }
 
+// Reply is a document addressed back to the sender of an input, written to
+// the partner's outbox when the input is settled: an EDI functional
+// acknowledgement (X12 997/999, EDIFACT CONTRL), say.
+type Reply struct {
+	// Name is the file name in the outbox: a base name, unique to the input
+	// (the input's name with a suffix: "po-0042.edi.997").
+	Name    string `json:"name"`
+	Content []byte `json:"content"`
+}
+
+// Replier is a Sink that also takes replies. A decoder that answers its
+// inputs (an EDI decoder acknowledging interchanges) hands each reply to
+// its sink when the sink is a Replier; the runtime keeps them with the
+// outcome, and the source writes them to the outbox when it settles the
+// input, after the decode finished — so a reply always describes the
+// whole input, once.
+type Replier interface {
+	Reply(ctx context.Context, r Reply) error
+}
+
 // Decoder turns one input into records and row errors.
 type Decoder interface {
 	// Decode streams r (the content of in) into out. Row-level problems go to
@@ -117,6 +137,8 @@ type Outcome struct {
 	FileError *FileError `json:"file_error,omitempty"`
 	// Warnings are problems that rejected nothing (RowError.Warning).
 	Warnings []RowError `json:"warnings,omitempty"`
+	// Replies go to the sender when the input is settled (Replier).
+	Replies []Reply `json:"replies,omitempty"`
 }
 
 // Status is the final state of an input.

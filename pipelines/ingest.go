@@ -356,6 +356,8 @@ func (g *Ingestor) decodeAndPublish(ctx context.Context, in connectors.Input) (c
 // the next (the broker's acknowledgement takes a round trip), and a batch is
 // only sent once the one before it is acknowledged, so records keep their
 // order.
+var _ connectors.Replier = (*publishSink)(nil)
+
 type publishSink struct {
 	g         *Ingestor
 	in        connectors.Input
@@ -433,6 +435,13 @@ func (s *publishSink) RowError(_ context.Context, e connectors.RowError) error {
 	if s.g.Metrics != nil {
 		s.g.Metrics.Rejects.WithLabelValues(s.g.Partner).Inc()
 	}
+	return nil
+}
+
+// Reply keeps a reply to the sender with the outcome: the source writes it
+// to the outbox when it settles the input.
+func (s *publishSink) Reply(_ context.Context, r connectors.Reply) error {
+	s.outcome.Replies = append(s.outcome.Replies, r)
 	return nil
 }
 

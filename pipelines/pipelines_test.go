@@ -674,3 +674,38 @@ func TestAWarningIsReportedButRejectsNothing(t *testing.T) {
 		t.Errorf("outcome %+v; want done, 1 accepted, nothing rejected, the warning at line 12", o)
 	}
 }
+
+// ackingDecoder takes its one record and acknowledges the input.
+type ackingDecoder struct{}
+
+func (ackingDecoder) Decode(ctx context.Context, in connectors.Input, _ io.Reader, out connectors.Sink) error {
+	o := testOrder("PO-EDI-2")
+	if err := out.Record(ctx, connectors.Record{Type: canonical.TypeOrder, Key: o.OrderNumber, Value: o}); err != nil {
+		return err
+	}
+	r, ok := out.(connectors.Replier)
+	if !ok {
+		return fmt.Errorf("the runtime's sink takes no replies")
+	}
+	return r.Reply(ctx, connectors.Reply{Name: in.Name + ".997", Content: []byte("ISA*00*ack")})
+}
+
+func TestAReplyIsSettledWithTheInputEvenAfterTheFirstSettleFailed(t *testing.T) {
+	src := &fakeSource{settleErr: fmt.Errorf("rename po.x12: %w", fs.ErrPermission)}
+	g := &Ingestor{Partner: "acme", Kind: "edi", Publisher: newPubSub(t), Ledger: newLedger(t),
+		Connector: &connectors.Connector{Source: src, Decoder: ackingDecoder{}}}
+	in := input("po.x12", "ISA...")
+	if _, err := g.Take(context.Background(), in); err == nil {
+		t.Fatal("the first settle failed, Take said nothing")
+	}
+	src.settleErr = nil
+	// Settled from the outcome in the ledger: nothing decoded again.
+	g.Connector.Decoder = scriptDecoder{}
+	if _, err := g.Take(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	got := src.settled["po.x12"].Replies
+	if len(got) != 1 || got[0].Name != "po.x12.997" || string(got[0].Content) != "ISA*00*ack" {
+		t.Errorf("settled with replies %+v; want the 997 recorded when the input was taken", got)
+	}
+}

@@ -249,6 +249,7 @@ func checkExample(t *testing.T, s Suite) {
 type Recorder struct {
 	Records   []connectors.Record
 	RowErrors []connectors.RowError
+	Replies   []connectors.Reply
 	// OnRecord, when set, is called after each record is kept.
 	OnRecord func(connectors.Record)
 }
@@ -265,6 +266,13 @@ func (r *Recorder) RowError(_ context.Context, e connectors.RowError) error {
 	r.RowErrors = append(r.RowErrors, e)
 	return nil
 }
+
+func (r *Recorder) Reply(_ context.Context, rep connectors.Reply) error {
+	r.Replies = append(r.Replies, rep)
+	return nil
+}
+
+var _ connectors.Replier = (*Recorder)(nil)
 
 // InputOf describes content as a source would hand it over.
 func InputOf(name string, content []byte) connectors.Input {
@@ -297,6 +305,13 @@ type Golden struct {
 	Records   []GoldenRecord        `json:"records"`
 	RowErrors []connectors.RowError `json:"row_errors"`
 	FileError *connectors.FileError `json:"file_error"`
+	Replies   []GoldenReply         `json:"replies,omitempty"`
+}
+
+// GoldenReply is one reply to the sender, its content as text.
+type GoldenReply struct {
+	Name    string `json:"name"`
+	Content string `json:"content"`
 }
 
 // GoldenRecord is one record in canonical JSON.
@@ -312,7 +327,8 @@ func GoldenPath(input string) string {
 }
 
 // CheckGolden decodes path with d and compares the records (as canonical
-// JSON), row errors and file error with GoldenPath(path); -update rewrites it.
+// JSON), row errors, file error and replies with GoldenPath(path); -update
+// rewrites it.
 func CheckGolden(t testing.TB, d connectors.Decoder, path string) {
 	t.Helper()
 	rec, err := DecodeFile(t, d, path)
@@ -326,6 +342,9 @@ func CheckGolden(t testing.TB, d connectors.Decoder, path string) {
 			t.Fatalf("encode record %s: %v", r.Key, err)
 		}
 		g.Records = append(g.Records, GoldenRecord{Type: r.Type, Key: r.Key, Data: data})
+	}
+	for _, r := range rec.Replies {
+		g.Replies = append(g.Replies, GoldenReply{Name: r.Name, Content: string(r.Content)})
 	}
 	if g.Records == nil {
 		g.Records = []GoldenRecord{}

@@ -453,6 +453,7 @@ type Receipt struct {
 	RowErrors  []connectors.RowError `json:"row_errors"`
 	FileError  *connectors.FileError `json:"file_error"`
 	Warnings   []connectors.RowError `json:"warnings,omitempty"` // problems that rejected nothing
+	Replies    []string              `json:"replies,omitempty"`  // names of the replies written to the outbox
 	ReceivedAt time.Time             `json:"received_at"`
 	SettledAt  time.Time             `json:"settled_at"`
 }
@@ -501,6 +502,12 @@ func (s *Source) Settle(ctx context.Context, in connectors.Input, o connectors.O
 		Accepted: o.Accepted, Rejected: o.Rejected, RowErrors: o.RowErrors, FileError: o.FileError,
 		Warnings: o.Warnings, ReceivedAt: now, SettledAt: now,
 	}
+	for _, rep := range o.Replies {
+		if err := unsafeName(rep.Name); err != nil {
+			return fmt.Errorf("filesource: settle %s: reply %q: %w", in.Name, rep.Name, err)
+		}
+		r.Replies = append(r.Replies, rep.Name)
+	}
 	if r.RowErrors == nil {
 		r.RowErrors = []connectors.RowError{}
 	}
@@ -540,11 +547,17 @@ func (s *Source) Settle(ctx context.Context, in connectors.Input, o connectors.O
 	return nil
 }
 
-// writeOutbox writes the receipt, and the rejected rows as CSV when rows
-// were rejected, to the partner's outbox.
+// writeOutbox writes the replies, the receipt, and the rejected rows as
+// CSV when rows were rejected, to the partner's outbox. The receipt comes
+// after the replies it names.
 func (s *Source) writeOutbox(ctx context.Context, name string, receipt []byte, o connectors.Outcome) error {
 	if err := s.fs.MkdirAll(ctx, s.opt.Outbox); err != nil {
 		return err
+	}
+	for _, r := range o.Replies {
+		if err := s.fs.WriteFile(ctx, path.Join(s.opt.Outbox, r.Name), r.Content); err != nil {
+			return err
+		}
 	}
 	if err := s.fs.WriteFile(ctx, path.Join(s.opt.Outbox, name+ReceiptSuffix), receipt); err != nil {
 		return err

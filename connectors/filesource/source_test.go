@@ -255,6 +255,50 @@ func TestSettleMovesTheFileAndWritesAReceipt(t *testing.T) {
 	}
 }
 
+func TestSettleWritesRepliesToTheOutboxAndNamesThemInTheReceipt(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "po-0042.edi"), "UNA...")
+	s := newSource(t, filesource.Options{Inbox: dir})
+	ins, err := s.Poll(context.Background())
+	if err != nil || len(ins) != 1 {
+		t.Fatalf("poll = %v, %v", ins, err)
+	}
+	ack := "UNB+UNOC:3+BUYER+SUPPLIER'UNH+1+CONTRL:D:3:UN'"
+	o := connectors.Outcome{Status: connectors.StatusDone, Accepted: 1,
+		Replies: []connectors.Reply{{Name: "po-0042.edi.contrl", Content: []byte(ack)}}}
+	if err := s.Settle(context.Background(), ins[0], o); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "outbox", "po-0042.edi.contrl")); err != nil || string(b) != ack {
+		t.Errorf("outbox reply = %q, %v; want %q", b, err, ack)
+	}
+	r := readReceipt(t, filepath.Join(dir, "outbox", "po-0042.edi.receipt.json"))
+	if !reflect.DeepEqual(r.Replies, []string{"po-0042.edi.contrl"}) {
+		t.Errorf("receipt replies = %v; want the reply's name", r.Replies)
+	}
+}
+
+func TestAReplyNamedOutsideTheOutboxIsRefusedAndTheFileStays(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "po.x12"), "ISA...")
+	s := newSource(t, filesource.Options{Inbox: dir})
+	ins, err := s.Poll(context.Background())
+	if err != nil || len(ins) != 1 {
+		t.Fatalf("poll = %v, %v", ins, err)
+	}
+	o := connectors.Outcome{Status: connectors.StatusDone,
+		Replies: []connectors.Reply{{Name: "../po.x12.997", Content: []byte("ISA")}}}
+	if err := s.Settle(context.Background(), ins[0], o); err == nil || !strings.Contains(err.Error(), "path separator") {
+		t.Fatalf("settle = %v; want the unsafe reply name refused", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "po.x12")); err != nil {
+		t.Errorf("the file left the inbox although its reply was refused: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "po.x12.997")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the reply was written outside the outbox")
+	}
+}
+
 func TestSettleNeverOverwritesAnArchivedFile(t *testing.T) {
 	dir, c := t.TempDir(), newClock()
 	s := newSource(t, filesource.Options{Inbox: dir, Now: c.Now})
