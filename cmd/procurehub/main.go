@@ -1,7 +1,7 @@
 // Command procurehub is the integration hub's one binary.
 //
 //	procurehub run [--config FILE] [--http-addr ADDR] [--kafka-addr ADDR]
-//	procurehub parse --format FORMAT [--mapping FILE] FILE...
+//	procurehub parse --format FORMAT [--mapping FILE] [--replies DIR] FILE...
 //	procurehub config check FILE
 //	procurehub migrate [--config FILE]
 //	procurehub connectors
@@ -35,7 +35,7 @@ const usage = `procurehub — integration hub for cross-border procurement
 Usage:
   procurehub run [--config FILE] [--http-addr ADDR] [--kafka-addr ADDR]
                                                       run connectors, pipelines, API (embedded defaults without --config)
-  procurehub parse --format FORMAT [--mapping FILE] FILE...
+  procurehub parse --format FORMAT [--mapping FILE] [--replies DIR] FILE...
                                                       decode files to canonical JSON Lines (no broker, no store)
   procurehub config check FILE                        validate a config file
   procurehub migrate [--config FILE]                  apply store migrations

@@ -19,10 +19,13 @@ import (
 	"github.com/procurehub/procurehub/internal/app"
 )
 
+var _ connectors.Replier = (*printSink)(nil)
+
 func cmdParse(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("parse", stderr)
 	format := fs.String("format", "", "input `FORMAT`: "+strings.Join(formatNames(), ", "))
 	mappingPath := fs.String("mapping", "", "mapping `FILE` for tabular formats")
+	repliesDir := fs.String("replies", "", "write replies to the sender (EDI acknowledgements) into `DIR`")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -32,7 +35,7 @@ func cmdParse(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errUsage
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "usage: procurehub parse --format FORMAT [--mapping FILE] FILE...")
+		fmt.Fprintln(stderr, "usage: procurehub parse --format FORMAT [--mapping FILE] [--replies DIR] FILE...")
 		return errUsage
 	}
 	dec, err := factory(*mappingPath)
@@ -67,6 +70,15 @@ func cmdParse(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		if sink.rejected > 0 {
 			failed = true
+		}
+		for _, r := range sink.replies {
+			if *repliesDir == "" {
+				fmt.Fprintf(stderr, "%s: reply %s not written (use --replies DIR)\n", path, r.Name)
+				continue
+			}
+			if err := os.WriteFile(filepath.Join(*repliesDir, filepath.Base(r.Name)), r.Content, 0o644); err != nil {
+				return err
+			}
 		}
 		fmt.Fprintf(stderr, "%s: %d records, %d rows rejected\n", path, sink.records, sink.rejected)
 	}
@@ -113,7 +125,14 @@ type printSink struct {
 	errw     io.Writer
 	records  int
 	rejected int
+	replies  []connectors.Reply
 	err      error
+}
+
+// Reply keeps a reply to the sender; cmdParse writes it to --replies.
+func (s *printSink) Reply(_ context.Context, r connectors.Reply) error {
+	s.replies = append(s.replies, r)
+	return nil
 }
 
 func (s *printSink) Record(_ context.Context, r connectors.Record) error {
