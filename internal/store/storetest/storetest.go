@@ -57,6 +57,10 @@ type Store interface {
 	UpsertFXRates(ctx context.Context, source string, rates []fxrates.Rate) (inserted, updated int, err error)
 	FXRates(ctx context.Context, date canonical.Date) ([]fxrates.Rate, error)
 	LoadFXTable(ctx context.Context, from, to canonical.Date) (*fxrates.Table, error)
+	UpsertShipments(ctx context.Context, partner string, shipments []*canonical.Shipment) ([]store.Change, error)
+	ShipmentsOfOrder(ctx context.Context, orderNumber string) ([]store.StoredShipment, error)
+	AddTrackingEvents(ctx context.Context, partner string, events []*canonical.TrackingEvent) ([]bool, error)
+	TrackingEvents(ctx context.Context, trackingNumbers []string) ([]store.StoredTrackingEvent, error)
 }
 
 //go:embed testdata
@@ -110,6 +114,13 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"an invalid fx rate is refused and nothing of its batch is stored", fxRatesRefused},
 		{"a table loaded from the store converts as a table filled from the file", fxTableConverts},
 		{"a batch of 10,000 fx rates loads in one call", fxRatesBulk},
+		{"a shipment read back equals the one written and links its orders", shipmentReadBack},
+		{"the same shipment twice is unchanged; a changed one replaces its links", shipmentChanged},
+		{"an invalid shipment is refused by its id and nothing of its batch is stored", shipmentRefused},
+		{"a tracking event delivered twice is kept once", trackingEventTwice},
+		{"tracking events come back by the time they happened, whatever the arrival order", trackingEventsInTimeOrder},
+		{"an event without an event id is refused", trackingEventWithoutID},
+		{"concurrent deliveries of one tracking event keep it once", concurrentTrackingEvents},
 		{"migrating again keeps the data", migrateTwice},
 		{"closing twice is safe", closeTwice},
 	}
