@@ -18,6 +18,11 @@ type Metrics struct {
 	StoreBatchSize prometheus.Histogram
 	// StatementWrites counts bank statements stored, by change.
 	StatementWrites *prometheus.CounterVec
+	// ShipmentWrites counts shipments stored, by change.
+	ShipmentWrites *prometheus.CounterVec
+	// TrackingEvents counts tracking events by normalized status and
+	// whether they were new (added) or seen before (duplicate).
+	TrackingEvents *prometheus.CounterVec
 }
 
 // NewMetrics creates the series and registers them on reg.
@@ -54,13 +59,19 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		StatementWrites: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "procurehub_store_statements_total", Help: "Bank statements written by the statement sink, by change (inserted, updated, unchanged).",
 		}, []string{"change"}),
+		ShipmentWrites: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_store_shipments_total", Help: "Shipments written by the shipment sink, by change (inserted, updated, unchanged).",
+		}, []string{"change"}),
+		TrackingEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_tracking_events_total", Help: "Tracking events stored, by normalized status and result (added, duplicate).",
+		}, []string{"status", "result"}),
 		StoreBatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "procurehub_store_batch_size", Help: "Orders per store write batch.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.InputsTaken, m.SettleFailures, m.StatementWrites, m.Records, m.Rejects, m.Published, m.Consumed,
+		reg.MustRegister(m.InputsTaken, m.SettleFailures, m.StatementWrites, m.ShipmentWrites, m.TrackingEvents, m.Records, m.Rejects, m.Published, m.Consumed,
 			m.HandlerLatency, m.Poisoned, m.StoreWrites, m.StoreBatchSize)
 	}
 	return m

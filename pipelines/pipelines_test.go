@@ -390,7 +390,7 @@ func startRouter(t *testing.T, ps *gochannel.GoChannel, w *fakeWriter) *Metrics 
 	t.Helper()
 	m := NewMetrics(prometheus.NewRegistry())
 	sink := NewStoreSink(w, StoreSinkConfig{}, m, nil)
-	r, err := NewRouter(RouterConfig{Retries: 2, RetryInitial: time.Millisecond, RetryMax: 5 * time.Millisecond}, ps, ps, sink, nil, m, nil)
+	r, err := NewRouter(RouterConfig{Retries: 2, RetryInitial: time.Millisecond, RetryMax: 5 * time.Millisecond}, ps, ps, Sinks{Orders: sink}, m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -707,5 +707,59 @@ func TestAReplyIsSettledWithTheInputEvenAfterTheFirstSettleFailed(t *testing.T) 
 	got := src.settled["po.x12"].Replies
 	if len(got) != 1 || got[0].Name != "po.x12.997" || string(got[0].Content) != "ISA*00*ack" {
 		t.Errorf("settled with replies %+v; want the 997 recorded when the input was taken", got)
+	}
+}
+
+func TestTrackingEventsAndShipmentsReachTheStoreOnceEach(t *testing.T) {
+	ps, st := newPubSub(t), newLedger(t)
+	m := NewMetrics(prometheus.NewRegistry())
+	r, err := NewRouter(RouterConfig{Retries: 1, RetryInitial: time.Millisecond}, ps, ps,
+		Sinks{Shipments: &ShipmentSink{W: st, Metrics: m}, Tracking: &TrackingSink{W: st, Metrics: m}}, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go r.Run(ctx)
+	<-r.Running()
+	t.Cleanup(func() { cancel(); r.Close() })
+	poison, _ := ps.Subscribe(context.Background(), TopicPoison)
+
+	publish := func(topic string, v any) {
+		t.Helper()
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := message.NewMessage(watermill.NewUUID(), b)
+		msg.Metadata.Set(MetaPartner, "dhl")
+		if err := ps.Publish(topic, msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Date(2026, 3, 2, 9, 15, 0, 0, time.UTC)
+	ev := canonical.TrackingEvent{EventID: "ev-1", TrackingNumber: "JD0001", Carrier: "DHL",
+		Status: canonical.TrackingPickedUp, CarrierStatus: "PU", OccurredAt: at}
+	publish(TopicTrackingEvents, ev) // before its shipment: kept, linked later
+	publish(TopicTrackingEvents, ev) // a webhook retried
+	publish(TopicShipments, canonical.Shipment{ShipmentID: "ASN-1", OrderNumbers: []string{"PO-1"},
+		Buyer: canonical.Party{ID: "ACME"}, Supplier: canonical.Party{ID: "SUP1"}, TrackingNumbers: []string{"JD0001"}})
+	noID := ev
+	noID.EventID = ""
+	publish(TopicTrackingEvents, noID)
+
+	got := drain(t, poison, 1)[0]
+	if reason := got.Metadata.Get(middleware.ReasonForPoisonedKey); !strings.Contains(reason, "event_id is required") {
+		t.Errorf("poison reason = %q; want the missing event id", reason)
+	}
+	waitFor(t, func() bool {
+		sh, _ := st.ShipmentsOfOrder(context.Background(), "PO-1")
+		return len(sh) == 1
+	})
+	waitFor(t, func() bool {
+		return testutil.ToFloat64(m.TrackingEvents.WithLabelValues("picked_up", "duplicate")) == 1
+	})
+	events, err := st.TrackingEvents(context.Background(), []string{"JD0001"})
+	if err != nil || len(events) != 1 {
+		t.Errorf("events of JD0001: %d, %v; want the event kept once", len(events), err)
 	}
 }

@@ -42,15 +42,22 @@ func (c *RouterConfig) defaults() {
 // Handler names, as they appear in metrics and in poison metadata.
 const HandlerStoreOrders = "store_orders"
 
-// NewRouter builds the Watermill router: procurehub.orders.v1 → store sink,
-// and, when statements is not nil, procurehub.bank-statements.v1 →
-// statement sink (its alerts → procurehub.alerts.v1).
+// Sinks are the handlers a router runs; a nil sink's topic is not consumed.
+type Sinks struct {
+	Orders     *StoreSink     // procurehub.orders.v1 → store
+	Statements *StatementSink // procurehub.bank-statements.v1 → store, alerts
+	Shipments  *ShipmentSink  // procurehub.shipments.v1 → store
+	Tracking   *TrackingSink  // procurehub.tracking-events.v1 → store
+}
+
+// NewRouter builds the Watermill router: each topic of sinks to its
+// handler (the statement sink's alerts go to procurehub.alerts.v1).
 // Middleware, outermost first: poison queue (after the last retry, the
 // message goes to procurehub.poison.v1 with reason_poisoned, topic_poisoned
 // and handler_poisoned in its metadata, and the partition moves on), metrics,
 // panic recovery, retry with exponential backoff (permanent errors are not
 // retried), per-attempt timeout.
-func NewRouter(cfg RouterConfig, sub message.Subscriber, pub message.Publisher, sink *StoreSink, statements *StatementSink, m *Metrics, logger *slog.Logger) (*message.Router, error) {
+func NewRouter(cfg RouterConfig, sub message.Subscriber, pub message.Publisher, sinks Sinks, m *Metrics, logger *slog.Logger) (*message.Router, error) {
 	cfg.defaults()
 	if logger == nil {
 		logger = slog.Default()
@@ -85,9 +92,17 @@ func NewRouter(cfg RouterConfig, sub message.Subscriber, pub message.Publisher, 
 			middleware.Timeout(cfg.HandlerTimeout),
 		)
 	}
-	guard(r.AddConsumerHandler(HandlerStoreOrders, TopicOrders, sub, sink.HandleOrder), HandlerStoreOrders)
-	if statements != nil {
-		guard(r.AddHandler(HandlerStoreStatements, TopicBankStatements, sub, TopicAlerts, pub, statements.Handle), HandlerStoreStatements)
+	if sinks.Orders != nil {
+		guard(r.AddConsumerHandler(HandlerStoreOrders, TopicOrders, sub, sinks.Orders.HandleOrder), HandlerStoreOrders)
+	}
+	if sinks.Statements != nil {
+		guard(r.AddHandler(HandlerStoreStatements, TopicBankStatements, sub, TopicAlerts, pub, sinks.Statements.Handle), HandlerStoreStatements)
+	}
+	if sinks.Shipments != nil {
+		guard(r.AddConsumerHandler(HandlerStoreShipments, TopicShipments, sub, sinks.Shipments.Handle), HandlerStoreShipments)
+	}
+	if sinks.Tracking != nil {
+		guard(r.AddConsumerHandler(HandlerStoreTracking, TopicTrackingEvents, sub, sinks.Tracking.Handle), HandlerStoreTracking)
 	}
 	return r, nil
 }

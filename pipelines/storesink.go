@@ -214,9 +214,5 @@ func (s *StoreSink) count(changes []store.Change) {
 // storeError wraps a write failure; an order the store refuses as invalid is
 // permanent (no retry can fix it), anything else is retried.
 func storeError(o *canonical.Order, err error) error {
-	err = fmt.Errorf("store order %s: %w", o.OrderNumber, err)
-	if errors.Is(err, store.ErrInvalid) {
-		return Permanent(err)
-	}
-	return err
+	return permanentIfInvalid(fmt.Errorf("store order %s: %w", o.OrderNumber, err))
 }

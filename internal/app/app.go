@@ -36,6 +36,8 @@ type Store interface {
 	pipelines.OrderWriter
 	pipelines.StatementWriter
 	pipelines.FXWriter
+	pipelines.ShipmentWriter
+	pipelines.TrackingWriter
 	pipelines.Ledger
 	api.OrderReader
 	Migrate(ctx context.Context) error
@@ -132,7 +134,12 @@ func Run(ctx context.Context, opts Options) error {
 	sink := pipelines.NewStoreSink(st, pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize, Writers: cfg.Pipeline.StoreWriters}, metrics, log)
 	router, err := pipelines.NewRouter(pipelines.RouterConfig{
 		Retries: cfg.Pipeline.Retries, RetryInitial: cfg.Pipeline.RetryInitial, HandlerTimeout: cfg.Pipeline.HandlerTimeout,
-	}, sub, pub, sink, &pipelines.StatementSink{W: st, Metrics: metrics, Logger: log}, metrics, log)
+	}, sub, pub, pipelines.Sinks{
+		Orders:     sink,
+		Statements: &pipelines.StatementSink{W: st, Metrics: metrics, Logger: log},
+		Shipments:  &pipelines.ShipmentSink{W: st, Metrics: metrics},
+		Tracking:   &pipelines.TrackingSink{W: st, Metrics: metrics},
+	}, metrics, log)
 	if err != nil {
 		return err
 	}
