@@ -51,6 +51,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/procurehub/procurehub/canonical"
@@ -105,6 +106,13 @@ type Options struct {
 	// BuyerSKUQualifier is the qualifier of the buyer's article number;
 	// default "BP" (buyer's part number). "IN" is taken when it is absent.
 	BuyerSKUQualifier string
+	// Acknowledgement is the functional acknowledgement written back to the
+	// sender: "997" (the default when empty), "999" or "none". Validate
+	// refuses any other value; NewDecoder, which does not fail, takes it
+	// as the default.
+	Acknowledgement string
+	// Now gives the date and time of acknowledgements; nil is time.Now.
+	Now func() time.Time
 }
 
 func (o Options) withDefaults() Options {
@@ -119,6 +127,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BuyerSKUQualifier == "" {
 		o.BuyerSKUQualifier = "BP"
+	}
+	if o.Validate() != nil || o.Acknowledgement == "" {
+		o.Acknowledgement = Ack997
+	}
+	if o.Now == nil {
+		o.Now = defaultNow
 	}
 	return o
 }
@@ -150,6 +164,9 @@ func (d *Decoder) Decode(ctx context.Context, in connectors.Input, r io.Reader, 
 		connector = "edi"
 	}
 	p := &parser{d: d, in: in, out: out, connector: connector, br: bufio.NewReaderSize(r, 64<<10)}
+	if _, ok := out.(connectors.Replier); ok && d.opt.Acknowledgement != AckNone {
+		p.ack = &ackLog{}
+	}
 	return p.run(ctx)
 }
 
@@ -182,7 +199,8 @@ type interchange struct {
 	pos     int
 	control string
 	groups  int
-	skip    bool // unsupported version: its content is not taken
+	skip    bool            // unsupported version: its content is not taken
+	ack     *ackInterchange // nil when not acknowledged
 }
 
 type group struct {
@@ -192,6 +210,7 @@ type group struct {
 	version  string // GS08
 	sender   string // GS02
 	receiver string // GS03
+	ack      *ackGroup
 }
 
 // txn is the transaction set being read.
@@ -203,6 +222,16 @@ type txn struct {
 	err     *connectors.RowError // first problem: the set is rejected
 	group   *group
 	unknown map[string]bool // unknown segment ids already warned about
+	end     int             // position of the set's last segment (SE), once known
+
+	// For the acknowledgement: the set's summary, its group's, and where
+	// err is (segment id, element position, bad value, or a missing segment).
+	ack        *ackSet
+	groupAck   *ackGroup
+	errSeg     string
+	errElem    int
+	errData    string
+	errMissing bool
 }
 
 // parser is the state of one Decode.
@@ -221,6 +250,7 @@ type parser struct {
 	gs        *group
 	st        *txn
 	started   bool
+	ack       *ackLog // nil when no acknowledgement is written
 }
 
 func (p *parser) run(ctx context.Context) error {
@@ -250,7 +280,10 @@ func (p *parser) run(ctx context.Context) error {
 			return err
 		}
 	}
-	return p.finish(ctx)
+	if err := p.finish(ctx); err != nil {
+		return err
+	}
+	return p.acknowledge(ctx)
 }
 
 // findISA looks at what comes next outside an interchange: when it is an
@@ -451,6 +484,9 @@ func (p *parser) handle(ctx context.Context, raw []byte, long bool) error {
 			field = string(id)
 		}
 		if p.st != nil {
+			if p.st.err == nil && field != "" {
+				p.st.errSeg, p.st.errElem = field, bytes.Count(raw[:i], []byte{p.dl.elem})
+			}
 			p.st.fail(p.pos, field, CodeInvalidCharacter, msg)
 			return nil
 		}
@@ -508,6 +544,9 @@ func (p *parser) onISA(ctx context.Context, s *segment) error {
 		}
 	}
 	p.isa = &interchange{pos: s.pos, control: s.el(13)}
+	if p.ack != nil && len(s.els) >= 17 {
+		p.isa.ack = p.ack.interchange(s)
+	}
 	if len(s.els) < 17 {
 		p.isa.skip = true
 		return p.reject(ctx, s.pos, "ISA", CodeInvalidElement, fmt.Sprintf("the ISA segment has %d elements, not 16: its interchange is skipped", len(s.els)-1))
@@ -515,6 +554,9 @@ func (p *parser) onISA(ctx context.Context, s *segment) error {
 	v, err := strconv.Atoi(s.el(12))
 	if err != nil || v < 401 {
 		p.isa.skip = true
+		if p.isa.ack != nil {
+			p.isa.ack.skip = true
+		}
 		return p.reject(ctx, s.pos, "ISA12", CodeUnsupportedVersion, fmt.Sprintf("interchange version %s is not supported (004010 and later): its content is skipped", clip(s.el(12))))
 	}
 	return nil
@@ -566,6 +608,9 @@ func (p *parser) onGS(ctx context.Context, s *segment) error {
 	}
 	p.isa.groups++
 	p.gs = &group{pos: s.pos, control: s.el(6), version: s.el(8), sender: s.el(2), receiver: s.el(3)}
+	if p.isa.ack != nil {
+		p.gs.ack = p.isa.ack.group(s)
+	}
 	return nil
 }
 
@@ -583,15 +628,22 @@ func (p *parser) onGE(ctx context.Context, s *segment) error {
 	}
 	gs := p.gs
 	p.gs = nil
+	if gs.ack != nil {
+		if n, err := strconv.Atoi(s.el(1)); err == nil && n >= 0 {
+			gs.ack.declared = n
+		}
+	}
 	if p.isa != nil && p.isa.skip {
 		return nil
 	}
 	if !sameControl(s.el(2), gs.control) {
+		gs.ack.problem("4")
 		if err := p.warn(ctx, s.pos, "GE02", CodeControlNumber, fmt.Sprintf("GE02 %s differs from GS06 %s", clip(s.el(2)), clip(gs.control))); err != nil {
 			return err
 		}
 	}
 	if n, err := strconv.Atoi(s.el(1)); err != nil || n != gs.sets {
+		gs.ack.problem("5")
 		return p.warn(ctx, s.pos, "GE01", CodeCount, fmt.Sprintf("GE01 says %s transaction sets, the group has %d", clip(s.el(1)), gs.sets))
 	}
 	return nil
@@ -604,6 +656,7 @@ func (p *parser) closeGroup(ctx context.Context, pos int, next string) error {
 	if p.isa != nil && p.isa.skip {
 		return nil
 	}
+	gs.ack.problem("3")
 	return p.warn(ctx, pos, "GE", CodeMissingTrailer, fmt.Sprintf("functional group %s has no GE before %s", clip(gs.control), next))
 }
 
@@ -614,6 +667,9 @@ func (p *parser) onST(ctx context.Context, s *segment) error {
 		}
 	}
 	if p.isa != nil && p.isa.skip {
+		if p.gs != nil && p.gs.ack != nil && !isAck(s.el(1)) {
+			p.gs.ack.skipped++
+		}
 		return nil
 	}
 	if p.gs == nil {
@@ -624,6 +680,10 @@ func (p *parser) onST(ctx context.Context, s *segment) error {
 		p.gs.sets++
 	}
 	p.st = &txn{typ: s.el(1), control: s.el(2), pos: s.pos, group: p.gs, segs: p.segBuf[:0]}
+	if p.gs != nil && p.gs.ack != nil {
+		p.st.groupAck = p.gs.ack
+		p.st.ack = p.gs.ack.set(s)
+	}
 	p.st.segs = append(p.st.segs, *s)
 	return nil
 }
@@ -637,14 +697,17 @@ func (p *parser) onSE(ctx context.Context, s *segment) error {
 	}
 	st := p.st
 	p.st = nil
+	st.end = s.pos
 	if st.err == nil {
 		if !sameControl(s.el(2), st.control) {
+			st.ack.note("3")
 			if err := p.warn(ctx, s.pos, "SE02", CodeControlNumber, fmt.Sprintf("SE02 %s differs from ST02 %s", clip(s.el(2)), clip(st.control))); err != nil {
 				return err
 			}
 		}
 		count := s.pos - st.pos + 1
 		if n, err := strconv.Atoi(s.el(1)); err != nil || n != count {
+			st.ack.note("4")
 			if err := p.warn(ctx, s.pos, "SE01", CodeCount, fmt.Sprintf("SE01 says %s segments, the transaction set has %d (ST to SE)", clip(s.el(1)), count)); err != nil {
 				return err
 			}
@@ -658,6 +721,8 @@ func (p *parser) onSE(ctx context.Context, s *segment) error {
 func (p *parser) closeSet(ctx context.Context, pos int, next string) error {
 	st := p.st
 	p.st = nil
+	st.end = pos - 1
+	st.ack.note("2")
 	if err := p.warn(ctx, pos, "SE", CodeMissingTrailer, fmt.Sprintf("transaction set %s %s has no SE before %s", clip(st.typ), clip(st.control), next)); err != nil {
 		return err
 	}
@@ -668,11 +733,18 @@ func (p *parser) finish(ctx context.Context) error {
 	if p.st != nil {
 		st := p.st
 		p.st = nil
+		if st.ack != nil {
+			st.ack.rejected = true
+			st.ack.note("2")
+		}
 		if err := p.reject(ctx, st.pos, "SE", CodeTruncated, fmt.Sprintf("the file ends inside transaction set %s %s (no SE): the set is not taken", clip(st.typ), clip(st.control))); err != nil {
 			return err
 		}
 	}
 	if p.gs != nil {
+		if p.isa == nil || !p.isa.skip {
+			p.gs.ack.problem("3")
+		}
 		p.gs = nil
 		if p.isa == nil || !p.isa.skip {
 			if err := p.warn(ctx, max(p.pos, 1), "GE", CodeMissingTrailer, "the file ends without a GE"); err != nil {
@@ -742,6 +814,7 @@ func (p *parser) emit(ctx context.Context, st *txn) error {
 		}
 	}
 	if st.err != nil {
+		st.rejected(false)
 		e := *st.err
 		e.File = p.in.Name
 		e.Message = label() + ": " + e.Message
@@ -752,6 +825,7 @@ func (p *parser) emit(ctx context.Context, st *txn) error {
 	}
 	if v, ok := rec.Value.(canonical.Validator); ok {
 		if err := v.Validate(); err != nil {
+			st.rejected(true)
 			e := connectors.RowError{File: p.in.Name, Line: st.pos, Code: canonical.CodeInvalidFormat, Message: label() + ": " + err.Error()}
 			if ve := canonical.AsValidationError(err); ve != nil && len(ve.Problems) > 0 {
 				e.Field, e.Code = ve.Problems[0].Path, ve.Problems[0].Code

@@ -75,6 +75,7 @@ func (m *mapper) segments(ctx context.Context) []segment {
 			continue
 		}
 		m.t.unknown[id] = true
+		m.t.ack.segment(ackSegment{id: id, pos: segs[i].pos - m.t.pos + 1, code: "1"})
 		m.werr = m.p.warn(ctx, segs[i].pos, id, CodeUnknownSegment,
 			fmt.Sprintf("segment %s is not part of the %s guides this connector reads and was ignored", clip(id), m.t.typ))
 	}
@@ -82,6 +83,9 @@ func (m *mapper) segments(ctx context.Context) []segment {
 }
 
 func (m *mapper) fail(s *segment, i int, code, format string, args ...any) {
+	if m.t.err == nil {
+		m.t.errSeg, m.t.errElem, m.t.errData = s.id(), i, s.el(i)
+	}
 	m.t.fail(s.pos, s.ref(i), code, s.ref(i)+": "+fmt.Sprintf(format, args...))
 }
 
@@ -365,6 +369,14 @@ func (m *mapper) receiver() string {
 		return m.t.group.receiver
 	}
 	return ""
+}
+
+// missing rejects the set for a mandatory segment it lacks.
+func (m *mapper) missing(id, field, msg string) {
+	if m.t.err == nil {
+		m.t.errSeg, m.t.errMissing = id, true
+	}
+	m.t.fail(m.t.pos, field, canonical.CodeRequired, msg)
 }
 
 // checkCount warns when a CTT01 disagrees with the lines counted.

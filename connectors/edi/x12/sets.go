@@ -238,7 +238,7 @@ func (m *mapper) response(ctx context.Context) connectors.Record {
 		}
 	}
 	if bak == nil {
-		m.t.fail(m.t.pos, "BAK", canonical.CodeRequired, "the 855 has no BAK segment")
+		m.missing("BAK", "BAK", "the 855 has no BAK segment")
 		return connectors.Record{}
 	}
 	def, ok := bakStatus[bak.el(2)]
@@ -553,7 +553,7 @@ func (m *mapper) invoice(ctx context.Context) connectors.Record {
 		}
 	}
 	if tds == nil {
-		m.t.fail(m.t.pos, "TDS01", canonical.CodeRequired, "the 810 has no TDS total")
+		m.missing("TDS", "TDS01", "the 810 has no TDS total")
 	}
 	m.checkCount(ctx, ctt, len(inv.Lines), "IT1")
 	inv.TaxAmount = sumTax
