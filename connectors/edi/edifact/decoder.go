@@ -99,6 +99,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/connectors"
@@ -150,6 +151,13 @@ type Options struct {
 	// BuyerSKUQualifier is the item number type of the buyer's article
 	// number, default "IN".
 	BuyerSKUQualifier string
+	// Acknowledgement is "contrl" (the default, "") to answer every
+	// interchange with a CONTRL when the sink takes replies
+	// (connectors.Replier), or "none". Validate refuses other values; a
+	// decoder given one anyway acknowledges.
+	Acknowledgement string
+	// Now gives the date and time of the acknowledgements' UNB; nil is time.Now.
+	Now func() time.Time
 }
 
 func (o Options) withDefaults() Options {
@@ -162,6 +170,9 @@ func (o Options) withDefaults() Options {
 	def(&o.SupplierQualifier, "SU")
 	def(&o.SKUQualifier, "SA")
 	def(&o.BuyerSKUQualifier, "IN")
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	return o
 }
 
@@ -196,7 +207,25 @@ func (d *Decoder) Decode(ctx context.Context, in connectors.Input, r io.Reader, 
 	if err := st.start(); err != nil {
 		return err
 	}
-	return st.run()
+	if err := st.run(); err != nil {
+		return err
+	}
+	return st.acknowledge()
+}
+
+// acknowledge hands the CONTRL answering the input's interchanges to a
+// sink that takes replies: once, at the end, so that it describes the
+// whole input.
+func (st *state) acknowledge() error {
+	rp, ok := st.out.(connectors.Replier)
+	if !ok || st.opt.Acknowledgement == AcknowledgeNone {
+		return nil
+	}
+	content := contrl(st.in.SHA256, st.acks, st.opt.Now())
+	if len(content) == 0 {
+		return nil
+	}
+	return rp.Reply(st.ctx, connectors.Reply{Name: st.in.Name + ".contrl", Content: content})
 }
 
 // state is one decoding run.
@@ -214,6 +243,11 @@ type state struct {
 	group       *envelope // open UNG
 	msg         *message  // open UNH
 	segBuf      []segment // the segments of the last message, for the next to reuse
+
+	// What the acknowledgement needs: a summary per interchange, group and message.
+	acks     []*ackInterchange
+	ackIC    *ackInterchange // of the open interchange, nil when it cannot be answered
+	ackGroup *ackGroup       // of the open group
 }
 
 // envelope is an open UNB or UNG.
@@ -385,17 +419,29 @@ func (st *state) unb(seg segment) error {
 		}
 	}
 	if st.interchange != nil {
+		if st.ackIC != nil {
+			st.ackIC.note.set(synMissing, "UNZ", 0)
+		}
 		if err := st.warn(seg.pos, "UNZ", CodeMissingTrailer, fmt.Sprintf("the interchange of segment %d has no UNZ before the next UNB", st.interchange.pos)); err != nil {
 			return err
 		}
 	}
 	st.group = nil
+	st.ackGroup = nil
+	st.ackIC = newAckInterchange(&seg)
+	if st.ackIC != nil {
+		st.acks = append(st.acks, st.ackIC)
+	}
 	id := seg.el(0, 0)
 	cs, ok := parseCharset(id)
 	if !ok {
 		msg := fmt.Sprintf("syntax identifier %s is not supported (UNOA, UNOB, UNOC, UNOY, UNOW)", clip(id))
 		if !st.started {
 			return &connectors.FileError{File: st.in.Name, Line: seg.pos, Code: CodeUnsupportedCharset, Message: msg}
+		}
+		if st.ackIC != nil {
+			st.ackIC.note.set(synUnsupportedSyntax, "UNB", 2)
+			st.ackIC.note.comp = 1
 		}
 		if err := st.rowError(connectors.RowError{File: st.in.Name, Line: seg.pos, Field: "UNB01", Code: CodeUnsupportedCharset, Message: msg + "; its text is read unchecked"}); err != nil {
 			return err
@@ -415,17 +461,26 @@ func (st *state) unz(seg segment) error {
 		}
 	}
 	if st.group != nil {
+		if st.ackGroup != nil {
+			st.ackGroup.note.set(synMissing, "UNE", 0)
+		}
 		if err := st.warn(seg.pos, "UNE", CodeMissingTrailer, fmt.Sprintf("the group of segment %d has no UNE before UNZ", st.group.pos)); err != nil {
 			return err
 		}
 		st.group = nil
 	}
+	st.ackGroup = nil
 	ic := st.interchange
 	if ic == nil {
 		return st.warn(seg.pos, "UNZ", CodeUnexpectedSegment, "UNZ without an open interchange (UNB)")
 	}
 	st.interchange = nil
-	return st.checkTrailer(seg, ic, "UNZ", "messages or groups")
+	var note *ackNote
+	if st.ackIC != nil {
+		note = &st.ackIC.note
+	}
+	st.ackIC = nil
+	return st.checkTrailer(seg, ic, "UNZ", "messages or groups", note)
 }
 
 func (st *state) ung(seg segment) error {
@@ -435,6 +490,9 @@ func (st *state) ung(seg segment) error {
 		}
 	}
 	if st.group != nil {
+		if st.ackGroup != nil {
+			st.ackGroup.note.set(synMissing, "UNE", 0)
+		}
 		if err := st.warn(seg.pos, "UNE", CodeMissingTrailer, fmt.Sprintf("the group of segment %d has no UNE before the next UNG", st.group.pos)); err != nil {
 			return err
 		}
@@ -443,6 +501,11 @@ func (st *state) ung(seg segment) error {
 		st.interchange.count++
 	}
 	st.group = &envelope{tag: "UNG", ref: seg.el(4, 0), pos: seg.pos}
+	st.ackGroup = nil
+	if st.ackIC != nil {
+		st.ackGroup = &ackGroup{ref: seg.el(4, 0), sender: components(&seg, 1), recipient: components(&seg, 2)}
+		st.ackIC.groups = append(st.ackIC.groups, st.ackGroup)
+	}
 	return nil
 }
 
@@ -457,18 +520,29 @@ func (st *state) une(seg segment) error {
 		return st.warn(seg.pos, "UNE", CodeUnexpectedSegment, "UNE without an open group (UNG)")
 	}
 	st.group = nil
-	return st.checkTrailer(seg, g, "UNE", "messages")
+	var note *ackNote
+	if st.ackGroup != nil {
+		note = &st.ackGroup.note
+	}
+	st.ackGroup = nil
+	return st.checkTrailer(seg, g, "UNE", "messages", note)
 }
 
 // checkTrailer compares a UNZ or UNE with its header: count and reference.
-func (st *state) checkTrailer(seg segment, env *envelope, tag, what string) error {
+// The first disagreement is noted for the acknowledgement in note, if not nil.
+func (st *state) checkTrailer(seg segment, env *envelope, tag, what string, note *ackNote) error {
+	if note == nil {
+		note = new(ackNote)
+	}
 	count := seg.el(0, 0)
 	if n, err := strconv.Atoi(count); err != nil || n != env.count {
+		note.set(synCount, tag, 2)
 		if err := st.warn(seg.pos, tag+"01", CodeCountMismatch, fmt.Sprintf("%s counts %s %s but %d were found", tag, clip(count), what, env.count)); err != nil {
 			return err
 		}
 	}
 	if ref := seg.el(1, 0); ref != env.ref {
+		note.set(synReferences, tag, 3)
 		return st.warn(seg.pos, tag+"02", CodeReferenceMismatch, fmt.Sprintf("%s reference %s differs from %s reference %s of segment %d", tag, clip(ref), env.tag, clip(env.ref), env.pos))
 	}
 	return nil
@@ -489,6 +563,18 @@ func (st *state) unh(seg segment) error {
 		ref: seg.el(0, 0), typ: seg.el(1, 0), version: seg.el(1, 1), release: seg.el(1, 2),
 		pos: seg.pos, unh: seg, segs: st.segBuf[:0],
 	}
+	if ic := st.ackIC; ic != nil {
+		if st.msg.typ == "CONTRL" {
+			ic.noAck = true // an acknowledgement is not acknowledged
+		}
+		am := &ackMessage{ref: st.msg.ref, id: components(&seg, 1)}
+		if g := st.ackGroup; g != nil {
+			g.msgs = append(g.msgs, am)
+		} else {
+			ic.msgs = append(ic.msgs, am)
+		}
+		st.msg.ack = am
+	}
 	return nil
 }
 
@@ -500,11 +586,13 @@ func (st *state) unt(seg segment) error {
 	st.msg = nil
 	count := seg.el(0, 0)
 	if n, err := strconv.Atoi(count); err != nil || n != len(m.segs)+2 {
+		m.ack.envelope(synCount, 2)
 		if err := st.warn(seg.pos, "UNT01", CodeCountMismatch, fmt.Sprintf("UNT counts %s segments but message %s has %d (UNH and UNT included)", clip(count), clip(m.ref), len(m.segs)+2)); err != nil {
 			return err
 		}
 	}
 	if ref := seg.el(1, 0); ref != m.ref {
+		m.ack.envelope(synReferences, 3)
 		if err := st.warn(seg.pos, "UNT02", CodeReferenceMismatch, fmt.Sprintf("UNT reference %s differs from UNH reference %s of segment %d", clip(ref), clip(m.ref), m.pos)); err != nil {
 			return err
 		}
@@ -517,6 +605,7 @@ func (st *state) unt(seg segment) error {
 func (st *state) closeMessage(pos int, by string) error {
 	m := st.msg
 	st.msg = nil
+	m.ack.envelope(synMissing, 0)
 	if err := st.warn(pos, "UNT", CodeMissingTrailer, fmt.Sprintf("message %s of segment %d has no UNT before %s; its content is taken", clip(m.ref), m.pos, by)); err != nil {
 		return err
 	}
@@ -527,17 +616,24 @@ func (st *state) closeMessage(pos int, by string) error {
 func (st *state) end() error {
 	if m := st.msg; m != nil {
 		st.msg = nil
+		m.ack.reject(synMissing, "UNT", 0, 0)
 		if err := st.rowError(connectors.RowError{File: st.in.Name, Line: m.pos, Field: "UNT", Code: CodeTruncated,
 			Message: fmt.Sprintf("%s: the input ends inside the message (no UNT): segments may be missing", m.name())}); err != nil {
 			return err
 		}
 	}
 	if g := st.group; g != nil {
+		if st.ackGroup != nil {
+			st.ackGroup.note.set(synMissing, "UNE", 0)
+		}
 		if err := st.warn(st.sc.pos, "UNE", CodeMissingTrailer, fmt.Sprintf("the group of segment %d has no UNE", g.pos)); err != nil {
 			return err
 		}
 	}
 	if ic := st.interchange; ic != nil {
+		if st.ackIC != nil {
+			st.ackIC.note.set(synMissing, "UNZ", 0)
+		}
 		if err := st.warn(st.sc.pos, "UNZ", CodeMissingTrailer, fmt.Sprintf("the interchange of segment %d has no UNZ", ic.pos)); err != nil {
 			return err
 		}
@@ -551,6 +647,11 @@ func (st *state) failMessage(pos int, field, code, msg string) error {
 	if m := st.msg; m != nil {
 		st.msg = nil
 		msg = m.name() + ": " + msg
+		if code == CodeReleaseAtEnd {
+			m.ack.reject(synMissing, "UNT", 0, 0) // its last segment and UNT are cut off
+		} else {
+			m.ack.rejectAt(m.pos, pos, synUnspecified, 0, 0)
+		}
 	}
 	return st.rowError(connectors.RowError{File: st.in.Name, Line: pos, Field: field, Code: code, Message: msg})
 }
@@ -580,6 +681,7 @@ func (st *state) finish(m *message) error {
 		}
 	}
 	if prob != nil {
+		m.ack.rejectProblem(m.pos, prob)
 		return st.rowError(connectors.RowError{File: st.in.Name, Line: prob.pos, Field: prob.field, Code: prob.code, Message: m.name() + ": " + prob.msg})
 	}
 	src := &canonical.Source{Connector: st.connector, Partner: st.in.Partner, File: st.in.Name, Line: m.pos, Segment: "UNH+" + m.ref + "+" + m.typ}
@@ -599,6 +701,9 @@ func (st *state) finish(m *message) error {
 		v = r
 	}
 	if err := v.Validate(); err != nil {
+		// Validate names a field of the record, not a segment: the
+		// acknowledgement says the message is rejected, the receipt why.
+		m.ack.reject(synUnspecified, "", 0, 0)
 		e := connectors.RowError{File: st.in.Name, Line: m.pos, Code: CodeInvalidValue, Message: m.name() + ": " + err.Error()}
 		if ve := canonical.AsValidationError(err); ve != nil {
 			e.Field, e.Code = ve.Problems[0].Path, ve.Problems[0].Code
@@ -616,4 +721,25 @@ func clip(s string) string {
 		s = s[:max] + "..."
 	}
 	return strconv.Quote(s)
+}
+
+// newAckInterchange summarises a UNB for the acknowledgement; nil when
+// it cannot be answered (no reference, sender or recipient).
+func newAckInterchange(seg *segment) *ackInterchange {
+	ic := &ackInterchange{
+		charset: seg.el(0, 0), ref: seg.el(4, 0),
+		sender: components(seg, 1), recipient: components(seg, 2), test: seg.el(10, 0),
+	}
+	if ic.ref == "" || seg.el(1, 0) == "" || seg.el(2, 0) == "" {
+		return nil
+	}
+	return ic
+}
+
+// components copies the components of element i (0-based).
+func components(seg *segment, i int) []string {
+	if i >= len(seg.els) {
+		return nil
+	}
+	return append([]string(nil), seg.els[i]...)
 }

@@ -14,7 +14,8 @@ type message struct {
 	pos                        int
 	unh                        segment
 	segs                       []segment
-	tooLong                    bool // segments were dropped: more than maxMessageSegments
+	tooLong                    bool        // segments were dropped: more than maxMessageSegments
+	ack                        *ackMessage // its outcome for the acknowledgement; nil when not answered
 
 	opt      Options
 	decimal  byte
@@ -27,6 +28,10 @@ type problem struct {
 	field string
 	code  string
 	msg   string
+	// el and comp locate the element (1-based, 0 for the whole segment)
+	// and its component (1-based, 0 for a simple element or not known)
+	// for the acknowledgement.
+	el, comp int
 }
 
 func (m *message) name() string {
@@ -39,7 +44,14 @@ func fail(seg *segment, i int, code, format string, args ...any) *problem {
 	if i >= 0 {
 		field = fmt.Sprintf("%s%02d", seg.tag, i+1)
 	}
-	return &problem{pos: seg.pos, field: field, code: code, msg: fmt.Sprintf(format, args...)}
+	return &problem{pos: seg.pos, field: field, code: code, msg: fmt.Sprintf(format, args...), el: i + 1}
+}
+
+// failComp makes the problem of component j (0-based) of element i of seg.
+func failComp(seg *segment, i, j int, code, format string, args ...any) *problem {
+	p := fail(seg, i, code, format, args...)
+	p.comp = j + 1
+	return p
 }
 
 func (m *message) warn(seg *segment, i int, code, format string, args ...any) {
@@ -148,15 +160,15 @@ func number(seg *segment, i, j int) (d canonical.Decimal, ok bool, p *problem) {
 			marks++
 		case c == '-' && k == 0:
 		default:
-			return d, false, fail(seg, i, canonical.CodeInvalidDecimal, "%s is not an EDIFACT number", clip(s))
+			return d, false, failComp(seg, i, j, canonical.CodeInvalidDecimal, "%s is not an EDIFACT number", clip(s))
 		}
 	}
 	if digits == 0 {
-		return d, false, fail(seg, i, canonical.CodeInvalidDecimal, "%s is not an EDIFACT number", clip(s))
+		return d, false, failComp(seg, i, j, canonical.CodeInvalidDecimal, "%s is not an EDIFACT number", clip(s))
 	}
 	d, err := canonical.ParseDecimal(strings.Replace(s, ",", ".", 1))
 	if err != nil {
-		return d, false, fail(seg, i, canonical.CodeInvalidDecimal, "%v", err)
+		return d, false, failComp(seg, i, j, canonical.CodeInvalidDecimal, "%v", err)
 	}
 	return d, true, nil
 }
@@ -190,7 +202,7 @@ func dtm(seg *segment) (string, canonical.Date, *problem) {
 			ymd = v[:8]
 		}
 	default:
-		return q, canonical.Date{}, fail(seg, 0, canonical.CodeInvalidDate, "date format %s is not read (102, 203, 204, 101, 718)", clip(f))
+		return q, canonical.Date{}, failComp(seg, 0, 2, canonical.CodeInvalidDate, "date format %s is not read (102, 203, 204, 101, 718)", clip(f))
 	}
 	for k := 0; k < len(ymd); k++ {
 		if ymd[k] < '0' || ymd[k] > '9' {
@@ -199,11 +211,11 @@ func dtm(seg *segment) (string, canonical.Date, *problem) {
 		}
 	}
 	if ymd == "" {
-		return q, canonical.Date{}, fail(seg, 0, canonical.CodeInvalidDate, "%s is not a date in format %s", clip(v), clip(f))
+		return q, canonical.Date{}, failComp(seg, 0, 1, canonical.CodeInvalidDate, "%s is not a date in format %s", clip(v), clip(f))
 	}
 	d, err := canonical.ParseDate(ymd[:4] + "-" + ymd[4:6] + "-" + ymd[6:8])
 	if err != nil {
-		return q, d, fail(seg, 0, canonical.CodeInvalidDate, "%s is not a calendar date", clip(v))
+		return q, d, failComp(seg, 0, 1, canonical.CodeInvalidDate, "%s is not a calendar date", clip(v))
 	}
 	return q, d, nil
 }
@@ -217,7 +229,7 @@ func unit(seg *segment, i, j int, def canonical.Unit) (canonical.Unit, *problem)
 	}
 	u, err := canonical.ParseUnit(s)
 	if err != nil {
-		return "", fail(seg, i, canonical.CodeInvalidUnit, "%v", err)
+		return "", failComp(seg, i, j, canonical.CodeInvalidUnit, "%v", err)
 	}
 	return u, nil
 }
@@ -227,7 +239,7 @@ func currency(seg *segment) (canonical.Currency, *problem) {
 	s := seg.el(0, 1)
 	c, err := canonical.ParseCurrency(s)
 	if err != nil {
-		return "", fail(seg, 0, canonical.CodeInvalidCurrency, "%v", err)
+		return "", failComp(seg, 0, 1, canonical.CodeInvalidCurrency, "%v", err)
 	}
 	return c, nil
 }
