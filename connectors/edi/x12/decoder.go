@@ -38,8 +38,53 @@
 //     segments that carry nothing the canonical model holds (PER, TD4,
 //     SAC...) are ignored silently.
 //
+// Acknowledgements: when the sink takes replies (connectors.Replier) and
+// Options.Acknowledgement is not "none", Decode ends with one reply named
+// after the input plus ".997" (or ".999"): one acknowledgement interchange
+// per inbound interchange whose ISA could be read, concatenated, each
+// segment ended by "~\n", '*' between elements and ':' as ISA16. A file
+// error (not X12) gets none. Each holds:
+//
+//   - ISA: sender and receiver (ISA05/06, ISA07/08) swapped, ISA09/10 from
+//     Options.Now in UTC, ISA11/12 the inbound's version ('^' as
+//     repetition separator from 00402 on, else 'U'), ISA13 a 9-digit
+//     number derived from the input's SHA-256 and the interchange's index
+//     in the file (the same input always gets the same acknowledgement),
+//     ISA14 "0", ISA15 the inbound's usage;
+//   - per inbound functional group a GS "FA" (GS02/03 swapped, GS06 1, 2...
+//     in the interchange, GS08 the release of the inbound's GS08 for a 997,
+//     "005010X231A1" for a 999) with one ST 997 (999) holding AK1 (GS01,
+//     GS06, and GS08 in a 999), per transaction set an AK2 (ST01, ST02, and
+//     ST03 in a 999), its segment problems and AK5 (IK5), then AK9;
+//   - AK5/IK5 "A" for a set taken, "E" for a set taken with envelope
+//     warnings (2 SE missing, 3 SE02 differs, 4 SE01 wrong, 5 unknown
+//     segments, each an AK3 with code 1), "R" for a set rejected: 1 for a
+//     set type or version not read, 2 for a set cut off, 5 otherwise, with
+//     an AK3 (IK3: segment id, position in the set with ST as 1, code 8 or
+//     3 for a missing segment) and AK4 (IK4: element position, reference
+//     number when known, code 1 missing, 6 invalid character or number, 7
+//     invalid code value, 8 invalid date, and the bad value) when the
+//     problem is one element; a set that fails canonical validation has no
+//     AK3;
+//   - AK9: A, E (sets taken with errors, or group problems), P (some sets
+//     rejected) or R (all), the sets GE01 says (else counted), received and
+//     taken, and codes 2 (version not supported), 3 (GE missing), 4 (GE02
+//     differs), 5 (GE01 wrong).
+//
+// Acknowledgements are never acknowledged: a group with GS01 "FA" and a
+// 997 or 999 set in another group are left out (and still reported as
+// unsupported sets). An interchange with nothing else to acknowledge gets
+// no acknowledgement. Interchange-level problems (IEA) would need a TA1,
+// which is not written. 999s carry no CTX: the decoder checks no
+// situational rule of an implementation guide.
+//
+// Writing: EncodeOrder and EncodeOrderResponse write canonical orders
+// (850) and responses (855) as one interchange; see their comments for
+// what they write.
+//
 // The decoder streams: it reads segment by segment and holds one
-// transaction set at a time.
+// transaction set at a time, and of every set only a small summary for
+// the acknowledgement.
 package x12
 
 import (
