@@ -33,7 +33,14 @@ type Check struct {
 
 // Config wires the server.
 type Config struct {
-	Orders   OrderReader
+	Orders OrderReader
+	// Tracking, when set, adds each order's shipments and carrier events
+	// to GET /orders/{order_number} and serves /orders/{order_number}/tracking.
+	Tracking TrackingReader
+	// Webhooks, when set, answers POST /webhooks/tracking/{name}: signed
+	// carrier deliveries, outside /api (the sender's signature is its
+	// authentication).
+	Webhooks func(w http.ResponseWriter, r *http.Request, name string)
 	Ready    []Check
 	Gatherer prometheus.Gatherer
 	Logger   *slog.Logger
@@ -64,7 +71,15 @@ func Handler(cfg Config) http.Handler {
 		}
 		r.Get("/orders", s.listOrders)
 		r.Get("/orders/{order_number}", s.getOrder)
+		if cfg.Tracking != nil {
+			r.Get("/orders/{order_number}/tracking", s.getOrderTracking)
+		}
 	})
+	if cfg.Webhooks != nil {
+		r.Post("/webhooks/tracking/{name}", func(w http.ResponseWriter, r *http.Request) {
+			cfg.Webhooks(w, r, chi.URLParam(r, "name"))
+		})
+	}
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
 	})
@@ -100,6 +115,8 @@ type Order struct {
 	Version   int       `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Tracking is shown by GET /orders/{order_number} (not in lists).
+	Tracking *OrderTracking `json:"tracking,omitempty"`
 }
 
 func fromStored(o store.StoredOrder) Order {
@@ -151,7 +168,14 @@ func (s *server) getOrder(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, fromStored(*o))
+	out := fromStored(*o)
+	if s.cfg.Tracking != nil {
+		if out.Tracking, err = trackingOf(r.Context(), s.cfg.Tracking, number); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *server) internal(w http.ResponseWriter, r *http.Request, err error) {

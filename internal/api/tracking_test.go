@@ -1,0 +1,122 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/internal/store"
+)
+
+type fakeTracking struct {
+	shipments []*canonical.Shipment
+	events    []canonical.TrackingEvent // in arrival order
+}
+
+func (f *fakeTracking) ShipmentsOfOrder(_ context.Context, order string) ([]store.StoredShipment, error) {
+	var out []store.StoredShipment
+	for _, s := range f.shipments {
+		if slices.Contains(s.OrderNumbers, order) {
+			out = append(out, store.StoredShipment{Shipment: s, Version: 1})
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeTracking) TrackingEvents(_ context.Context, numbers []string) ([]store.StoredTrackingEvent, error) {
+	var out []store.StoredTrackingEvent
+	for _, e := range f.events {
+		if slices.Contains(numbers, e.TrackingNumber) {
+			out = append(out, store.StoredTrackingEvent{Event: e})
+		}
+	}
+	return out, nil
+}
+
+func event(number, id string, status canonical.TrackingStatus, hour int) canonical.TrackingEvent {
+	return canonical.TrackingEvent{EventID: id, TrackingNumber: number, Carrier: "DHL", Status: status,
+		OccurredAt: time.Date(2026, 3, 2, hour, 0, 0, 0, time.UTC)}
+}
+
+func orderTracking(t *testing.T, f *fakeTracking, order string) (int, OrderTracking) {
+	t.Helper()
+	h := Handler(Config{Orders: &fakeOrders{orders: []store.StoredOrder{stored("PO-1", "SUP-A", "1"), stored("PO-2", "SUP-A", "1")}}, Tracking: f})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/orders/"+order, nil))
+	var o struct {
+		Tracking *OrderTracking `json:"tracking"`
+	}
+	if rec.Code == http.StatusOK {
+		if err := json.Unmarshal(rec.Body.Bytes(), &o); err != nil {
+			t.Fatal(err)
+		}
+		if o.Tracking == nil {
+			t.Fatalf("GET /orders/%s has no tracking: %s", order, rec.Body)
+		}
+		return rec.Code, *o.Tracking
+	}
+	return rec.Code, OrderTracking{}
+}
+
+func TestAnOrderShowsWhereItsShipmentsAre(t *testing.T) {
+	asn1 := &canonical.Shipment{ShipmentID: "ASN-1", OrderNumbers: []string{"PO-1"}, Carrier: "DHL", TrackingNumbers: []string{"JD1"}}
+	asn2 := &canonical.Shipment{ShipmentID: "ASN-2", OrderNumbers: []string{"PO-1"}, Carrier: "DHL", TrackingNumbers: []string{"JD2"}}
+
+	t.Run("events that arrived out of order and twice give the latest status, each once", func(t *testing.T) {
+		f := &fakeTracking{shipments: []*canonical.Shipment{asn1}, events: []canonical.TrackingEvent{
+			event("JD1", "e3", canonical.TrackingDelivered, 15),
+			event("JD1", "e1", canonical.TrackingPickedUp, 9),
+			event("JD1", "e2", canonical.TrackingOutForDelivery, 12),
+			event("JD1", "e3", canonical.TrackingDelivered, 15),
+		}}
+		code, tr := orderTracking(t, f, "PO-1")
+		if code != 200 || tr.Status != canonical.TrackingDelivered || len(tr.Shipments) != 1 {
+			t.Fatalf("%d %+v; want delivered", code, tr)
+		}
+		var ids []string
+		for _, e := range tr.Shipments[0].Events {
+			ids = append(ids, e.EventID)
+		}
+		if !slices.Equal(ids, []string{"e1", "e2", "e3"}) {
+			t.Errorf("events %v; want e1 e2 e3 by the time they happened", ids)
+		}
+		if tr.UpdatedAt == nil || tr.UpdatedAt.Hour() != 15 {
+			t.Errorf("updated_at = %v; want the delivery time", tr.UpdatedAt)
+		}
+	})
+	t.Run("an order is delivered only when every shipment is", func(t *testing.T) {
+		f := &fakeTracking{shipments: []*canonical.Shipment{asn1, asn2}, events: []canonical.TrackingEvent{
+			event("JD1", "a", canonical.TrackingDelivered, 15), event("JD2", "b", canonical.TrackingInTransit, 10),
+		}}
+		if _, tr := orderTracking(t, f, "PO-1"); tr.Status != canonical.TrackingInTransit {
+			t.Errorf("status %q; want in_transit (ASN-2 still travels)", tr.Status)
+		}
+	})
+	t.Run("a customs hold on one shipment is the order's status", func(t *testing.T) {
+		f := &fakeTracking{shipments: []*canonical.Shipment{asn1, asn2}, events: []canonical.TrackingEvent{
+			event("JD1", "a", canonical.TrackingInTransit, 8), event("JD2", "b", canonical.TrackingCustomsHold, 10),
+		}}
+		if _, tr := orderTracking(t, f, "PO-1"); tr.Status != canonical.TrackingCustomsHold {
+			t.Errorf("status %q; want customs_hold", tr.Status)
+		}
+	})
+	t.Run("an order without shipments has an empty tracking and no status", func(t *testing.T) {
+		code, tr := orderTracking(t, &fakeTracking{}, "PO-2")
+		if code != 200 || tr.Status != "" || len(tr.Shipments) != 0 {
+			t.Errorf("%d %+v; want no status, no shipments", code, tr)
+		}
+	})
+	t.Run("the tracking of an unknown order is 404", func(t *testing.T) {
+		h := Handler(Config{Orders: &fakeOrders{}, Tracking: &fakeTracking{}})
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/orders/PO-404/tracking", nil))
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("status %d; want 404", rec.Code)
+		}
+	})
+}
