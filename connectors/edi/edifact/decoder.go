@@ -88,7 +88,51 @@
 // line total, MOA+77 (else +86) total, MOA+9 payable, MOA+176 tax (else
 // the sum of MOA+124); without a total, line total plus tax.
 //
-// CONTRL acknowledgements and outbound messages are not written yet.
+// # Acknowledgements (CONTRL)
+//
+// When the sink takes replies (connectors.Replier) and
+// Options.Acknowledgement is not "none", Decode ends by handing it one
+// reply, NAME.contrl: one CONTRL interchange (syntax version 3, message
+// CONTRL:D:3:UN) per interchange of the input whose UNB names a
+// reference, a sender and a recipient, in input order. Segments end with
+// "'" and a line break; the service characters are the standard ones
+// (UNA:+.? ' is written), whatever the input's UNA advised. A file error
+// is not answered, and neither is an interchange that holds a CONTRL
+// message (which stays an unsupported message): acknowledgements are not
+// acknowledged. An input with nothing to answer gets no reply.
+//
+// The UNB swaps the sender and the recipient (identification and
+// qualifier), keeps the character set (UNOA, UNOB, UNOC; UNOC for any
+// other) and the test indicator, and is dated Options.Now in UTC. Syntax
+// version 4 interchanges are answered in version 3 too: the segments of a
+// version 3 CONTRL are valid there, but the version 4 UNB is not
+// written. The control reference is 14 hexadecimal digits of
+// sha256(input sha256 + "/" + index of the interchange): a re-run of the
+// same input, after a crash before it was settled, writes the very same
+// acknowledgement.
+//
+// The UCI (inbound reference, sender, recipient) always has action 7
+// (0083: this level acknowledged, lower levels acknowledged unless
+// rejected): the decoder takes what an envelope holds even when its
+// trailer disagrees. Such a disagreement is noted in UCI (UNZ) or UCF
+// (UNE, a group's response) with its syntax error (0085), service segment
+// and element position: 29 count does not match, 28 references do not
+// match, 13 missing trailer, 2 syntax level (an unsupported character set
+// after the first UNB). Every message gets a UCM: action 7 when its record
+// was taken (a UNT that disagrees or is missing is noted: 29, 28, 13 UNT),
+// 4 when it was rejected, with the reason: 14 on UNH S009 for a message
+// type or directory not read; 13 UNT for a message the input ends in; a
+// UCS (segment position, UNH = 1) with 21 invalid characters, 15 an
+// invalid segment tag, or 13 a missing segment (the position of the
+// segment before it); a UCS and a UCD (0085, element position counting
+// the tag as 1 : component) for a value: 12 invalid value, 13 missing, 14
+// value not supported (a cancellation, BGM03). A record that fails
+// Validate is rejected with 18 (unspecified error) in its UCM: the
+// receipt says which field. Warnings inside a message (an unknown segment,
+// a CNT that disagrees) lose nothing and are not reported.
+//
+// Encode* write ORDERS and ORDRSP interchanges from canonical records: see
+// EncodeOrder.
 package edifact
 
 import (
