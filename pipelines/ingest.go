@@ -399,20 +399,13 @@ func (s *publishSink) add(r connectors.Record, part string) error {
 	if !ok {
 		return fmt.Errorf("no topic for record type %q", r.Type)
 	}
-	payload, err := encodeRecord(r.Value)
-	if err != nil {
-		return fmt.Errorf("encode %s %s: %w", r.Type, r.Key, err)
-	}
 	// A deterministic message id: the same record of the same input gets the
 	// same ce_id when it is published again after a crash.
 	id := uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "%s/%s/%d/%s%s", s.g.Partner, s.in.SHA256, s.outcome.Accepted, r.Key, part))
-	msg := message.NewMessage(id.String(), payload)
-	msg.Metadata.Set(MetaPartitionKey, r.Key)
-	msg.Metadata.Set(MetaCEType, CloudEventType(r.Type))
-	msg.Metadata.Set(MetaCESource, "procurehub/"+s.g.Kind+"/"+s.g.Partner)
-	msg.Metadata.Set(MetaPartner, s.g.Partner)
-	msg.Metadata.Set(MetaFile, s.in.Name)
-	msg.Metadata.Set(MetaFileSHA256, s.in.SHA256)
+	msg, err := recordMessage(id.String(), r, s.g.Kind, s.g.Partner, s.in)
+	if err != nil {
+		return err
+	}
 	if s.pending == nil {
 		s.pending = map[string][]*message.Message{}
 	}
@@ -488,6 +481,23 @@ func (s *publishSink) wait() error {
 
 // encodeRecord is json.Marshal with the fast path for orders, the bulk of
 // what connectors publish (canonical.MarshalOrder writes the same bytes).
+// recordMessage is the message of one canonical record of an input: its
+// payload, partition key, CloudEvents type and source, and lineage metadata.
+func recordMessage(id string, r connectors.Record, kind, partner string, in connectors.Input) (*message.Message, error) {
+	payload, err := encodeRecord(r.Value)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s %s: %w", r.Type, r.Key, err)
+	}
+	msg := message.NewMessage(id, payload)
+	msg.Metadata.Set(MetaPartitionKey, r.Key)
+	msg.Metadata.Set(MetaCEType, CloudEventType(r.Type))
+	msg.Metadata.Set(MetaCESource, "procurehub/"+kind+"/"+partner)
+	msg.Metadata.Set(MetaPartner, partner)
+	msg.Metadata.Set(MetaFile, in.Name)
+	msg.Metadata.Set(MetaFileSHA256, in.SHA256)
+	return msg, nil
+}
+
 func encodeRecord(v any) ([]byte, error) {
 	if o, ok := v.(*canonical.Order); ok {
 		return canonical.MarshalOrder(o)

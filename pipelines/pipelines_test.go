@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -761,5 +762,81 @@ func TestTrackingEventsAndShipmentsReachTheStoreOnceEach(t *testing.T) {
 	events, err := st.TrackingEvents(context.Background(), []string{"JD0001"})
 	if err != nil || len(events) != 1 {
 		t.Errorf("events of JD0001: %d, %v; want the event kept once", len(events), err)
+	}
+}
+
+// scriptTrackingDecoder reads "EVENT_ID CODE" lines as picked-up events of
+// JD0001, "bad" as a row error, and "{" as malformed.
+type scriptTrackingDecoder struct{}
+
+func (scriptTrackingDecoder) Decode(ctx context.Context, in connectors.Input, r io.Reader, out connectors.Sink) error {
+	b, _ := io.ReadAll(r)
+	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case line == "{":
+			return &connectors.FileError{File: in.Name, Line: 1, Code: "invalid_json", Message: "unexpected end of JSON"}
+		case line == "bad":
+			out.RowError(ctx, connectors.RowError{File: in.Name, Line: i + 1, Field: "occurred_at", Code: "required", Message: "no time"})
+		default:
+			ev := &canonical.TrackingEvent{EventID: f[0], TrackingNumber: "JD0001", Carrier: "demo", Status: canonical.TrackingPickedUp,
+				CarrierStatus: f[1], OccurredAt: time.Date(2026, 3, 2, 9, i, 0, 0, time.UTC)}
+			if err := out.Record(ctx, connectors.Record{Type: canonical.TypeTrackingEvent, Key: ev.TrackingNumber, Value: ev}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func TestAWebhookDeliveryBecomesTrackingEventsKeyedByTrackingNumber(t *testing.T) {
+	ps := newPubSub(t)
+	m := NewMetrics(prometheus.NewRegistry())
+	r, err := NewRouter(RouterConfig{Retries: 1, RetryInitial: time.Millisecond}, ps, ps,
+		Sinks{Webhooks: &WebhookDecoder{Decoders: map[string]connectors.Decoder{"demo": scriptTrackingDecoder{}}, Publisher: ps, Metrics: m}}, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go r.Run(ctx)
+	<-r.Running()
+	t.Cleanup(func() { cancel(); r.Close() })
+	events, _ := ps.Subscribe(context.Background(), TopicTrackingEvents)
+	rejects, _ := ps.Subscribe(context.Background(), TopicRejects)
+	poison, _ := ps.Subscribe(context.Background(), TopicPoison)
+
+	at := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+	ps.Publish(TopicTrackingWebhooks, WebhookMessage("demo", []byte("ev-1 PU\nbad\nev-2 AR"), at))
+	got := drain(t, events, 2)
+	if got[0].Metadata.Get(MetaPartitionKey) != "JD0001" || got[0].Metadata.Get(MetaPartner) != "demo" ||
+		got[0].Metadata.Get(MetaCEType) != "procurehub.tracking_event.v1" {
+		t.Errorf("event metadata %v; want keyed by tracking number, partner demo, ce_type tracking_event", got[0].Metadata)
+	}
+	rej := drain(t, rejects, 1)[0]
+	var rj Reject
+	if err := json.Unmarshal(rej.Payload, &rj); err != nil || rj.RowError.Line != 2 || rj.Partner != "demo" {
+		t.Errorf("reject %s; want the row error of line 2 from demo", rej.Payload)
+	}
+
+	// The same delivery again publishes the same event messages (same ids).
+	ps.Publish(TopicTrackingWebhooks, WebhookMessage("demo", []byte("ev-1 PU\nbad\nev-2 AR"), at.Add(time.Minute)))
+	again := drain(t, events, 2)
+	ids := func(ms []*message.Message) []string {
+		out := []string{ms[0].UUID, ms[1].UUID}
+		slices.Sort(out)
+		return out
+	}
+	if a, b := ids(again), ids(got); !slices.Equal(a, b) {
+		t.Errorf("a repeated delivery published ids %v; want the same %v", a, b)
+	}
+
+	ps.Publish(TopicTrackingWebhooks, WebhookMessage("demo", []byte("{"), at))
+	p := drain(t, poison, 1)[0]
+	if reason := p.Metadata.Get(middleware.ReasonForPoisonedKey); !strings.Contains(reason, "unexpected end of JSON") {
+		t.Errorf("poison reason %q; want the JSON error", reason)
+	}
+	ps.Publish(TopicTrackingWebhooks, WebhookMessage("nobody", []byte("ev-9 PU"), at))
+	if reason := drain(t, poison, 1)[0].Metadata.Get(middleware.ReasonForPoisonedKey); !strings.Contains(reason, `endpoint "nobody"`) {
+		t.Errorf("poison reason %q; want the unknown endpoint named", reason)
 	}
 }

@@ -44,10 +44,11 @@ const HandlerStoreOrders = "store_orders"
 
 // Sinks are the handlers a router runs; a nil sink's topic is not consumed.
 type Sinks struct {
-	Orders     *StoreSink     // procurehub.orders.v1 → store
-	Statements *StatementSink // procurehub.bank-statements.v1 → store, alerts
-	Shipments  *ShipmentSink  // procurehub.shipments.v1 → store
-	Tracking   *TrackingSink  // procurehub.tracking-events.v1 → store
+	Orders     *StoreSink      // procurehub.orders.v1 → store
+	Statements *StatementSink  // procurehub.bank-statements.v1 → store, alerts
+	Shipments  *ShipmentSink   // procurehub.shipments.v1 → store
+	Tracking   *TrackingSink   // procurehub.tracking-events.v1 → store
+	Webhooks   *WebhookDecoder // procurehub.tracking-webhooks.v1 → tracking events, rejects
 }
 
 // NewRouter builds the Watermill router: each topic of sinks to its
@@ -100,6 +101,9 @@ func NewRouter(cfg RouterConfig, sub message.Subscriber, pub message.Publisher, 
 	}
 	if sinks.Shipments != nil {
 		guard(r.AddConsumerHandler(HandlerStoreShipments, TopicShipments, sub, sinks.Shipments.Handle), HandlerStoreShipments)
+	}
+	if sinks.Webhooks != nil {
+		guard(r.AddConsumerHandler(HandlerTrackingWebhooks, TopicTrackingWebhooks, sub, sinks.Webhooks.Handle), HandlerTrackingWebhooks)
 	}
 	if sinks.Tracking != nil {
 		guard(r.AddConsumerHandler(HandlerStoreTracking, TopicTrackingEvents, sub, sinks.Tracking.Handle), HandlerStoreTracking)

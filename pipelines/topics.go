@@ -42,7 +42,7 @@ func TopicFor(recordType string) (string, bool) {
 // AllTopics lists every topic the hub publishes to, for broker setup.
 func AllTopics() []string {
 	return []string{TopicOrders, TopicOrderResponses, TopicOrderEvents, TopicShipments,
-		TopicTrackingEvents, TopicInvoices, TopicBankStatements, TopicBankTransactions, TopicAlerts, TopicRejects, TopicPoison}
+		TopicTrackingEvents, TopicInvoices, TopicBankStatements, TopicBankTransactions, TopicAlerts, TopicRejects, TopicPoison, TopicTrackingWebhooks}
 }
 
 // CloudEventType is the ce_type of a canonical record type: "procurehub.order.v1".
