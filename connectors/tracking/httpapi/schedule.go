@@ -36,6 +36,11 @@ type SchedulePolicy struct {
 	// DropAfter is how long after its status last changed a finished
 	// shipment is polled; the poll at or after that time is its last.
 	DropAfter time.Duration
+	// FirstPoll spreads the first polls of added numbers: each is due at a
+	// uniformly random time within FirstPoll of being added, so a batch
+	// registered together is spread over an interval. Zero means Active;
+	// negative means at once.
+	FirstPoll time.Duration
 	// Jitter spreads each interval by ±Jitter (a fraction: 0.1 is ±10%) so
 	// that numbers added together do not stay in step; negative means none.
 	Jitter float64
@@ -53,6 +58,12 @@ func (p *SchedulePolicy) setDefaults() {
 	}
 	if p.DropAfter == 0 {
 		p.DropAfter = DefaultDropAfter
+	}
+	if p.FirstPoll == 0 {
+		p.FirstPoll = p.Active
+	}
+	if p.FirstPoll < 0 {
+		p.FirstPoll = 0
 	}
 	if p.Jitter == 0 {
 		p.Jitter = DefaultJitter
@@ -110,9 +121,8 @@ func NewSchedule(p SchedulePolicy, clock Clock, r *rand.Rand) (*Schedule, error)
 }
 
 // Add schedules a number not polled yet, with its last known status ("" if
-// none) and when that status was set. Its first poll is due within the
-// jitter share of an active interval from now, so a batch of new numbers is
-// spread out. Adding a known number changes nothing.
+// none) and when that status was set. Its first poll is due within
+// FirstPoll from now. Adding a known number changes nothing.
 func (s *Schedule) Add(number, status string, changedAt time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -120,7 +130,7 @@ func (s *Schedule) Add(number, status string, changedAt time.Time) {
 		return
 	}
 	now := s.clock.Now()
-	spread := time.Duration(s.rnd.float64() * s.policy.Jitter * float64(s.policy.Active))
+	spread := time.Duration(s.rnd.float64() * float64(s.policy.FirstPoll))
 	s.entries[number] = &entry{status: normalize(status), changedAt: changedAt, next: now.Add(spread)}
 }
 
