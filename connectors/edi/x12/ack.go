@@ -252,27 +252,26 @@ func (w *ackWriter) seg(els ...string) {
 }
 
 // clean makes a value taken from the inbound file safe to write: the
-// delimiters of the acknowledgement and control characters become '?',
-// and it is cut to max bytes.
+// delimiters of the acknowledgement, control characters and bytes outside
+// ASCII become '?' (so that the fixed-length ISA elements keep their
+// length), and it is cut to max bytes.
 func clean(s string, max int) string {
 	if len(s) > max {
 		s = s[:max]
-		for len(s) > 0 && !isRuneStart(s[len(s)-1]) {
-			s = s[:len(s)-1]
-		}
-		if len(s) > 0 && s[len(s)-1] >= 0x80 {
-			s = s[:len(s)-1] // an incomplete rune
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '*' || c == ':' || c == '^' || c == '~' || c < ' ' || c >= 0x7F {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; c == '*' || c == ':' || c == '^' || c == '~' || c < ' ' || c >= 0x7F {
+					b[j] = '?'
+				}
+			}
+			return string(b)
 		}
 	}
-	return strings.Map(func(r rune) rune {
-		if r == '*' || r == ':' || r == '^' || r == '~' || r < ' ' || r == 0x7F {
-			return '?'
-		}
-		return r
-	}, s)
+	return s
 }
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 func pad(s string, n int) string {
 	s = clean(s, n)

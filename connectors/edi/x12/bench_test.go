@@ -95,6 +95,34 @@ func BenchmarkDecode(b *testing.B) {
 	b.ReportMetric(float64(len(content))*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
 }
 
+// replySink is a countSink that takes replies, so that the decoder keeps
+// what it needs for the acknowledgement.
+type replySink struct {
+	countSink
+	replies int
+}
+
+func (s *replySink) Reply(context.Context, connectors.Reply) error { s.replies++; return nil }
+
+// BenchmarkDecodeAcknowledged is BenchmarkDecode with a sink that takes
+// the 997: the cost of keeping a summary per set and writing the 997.
+func BenchmarkDecodeAcknowledged(b *testing.B) {
+	content, n := generate(benchSize, 20)
+	d := x12.NewDecoder(x12.Options{})
+	b.SetBytes(int64(len(content)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var sink replySink
+		if err := d.Decode(context.Background(), connectors.Input{Name: "bench.x12"}, bytes.NewReader(content), &sink); err != nil {
+			b.Fatal(err)
+		}
+		if sink.records != n || sink.rowErrors != 0 || sink.replies != 1 {
+			b.Fatalf("%d records, %d row errors, %d replies, want %d, 0, 1", sink.records, sink.rowErrors, sink.replies, n)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "orders/s")
+}
+
 // BenchmarkPlainRead splits the same bytes into segments with bufio and
 // does nothing else: the floor BenchmarkDecode is measured against.
 func BenchmarkPlainRead(b *testing.B) {

@@ -11,12 +11,19 @@ import (
 
 // FuzzDecode feeds arbitrary bytes to the decoder, seeded from testdata/.
 // Whatever comes in, it keeps connectortest.CheckDecodeInvariants, and its
-// records are keyed by their business key and carry their ST as source.
+// records are keyed by their business key and carry their ST as source,
+// and its acknowledgement, when there is one, has envelopes that add up.
 func FuzzDecode(f *testing.F) {
 	connectortest.AddSeeds(f, "testdata/*.x12", "testdata/*.csv")
 	d := x12.NewDecoder(x12.Options{})
 	f.Fuzz(func(t *testing.T, content []byte) {
 		rec := connectortest.CheckDecodeInvariants(t, d, "fuzz.x12", content)
+		if len(rec.Replies) > 1 {
+			t.Fatalf("%d replies, want at most one acknowledgement", len(rec.Replies))
+		}
+		for _, r := range rec.Replies {
+			ackSegments(t, r.Content)
+		}
 		for _, r := range rec.Records {
 			var key string
 			var src *canonical.Source
