@@ -111,11 +111,10 @@ func (b *breaker) allow(now time.Time) (trial bool, err error) {
 }
 
 func (b *breaker) openErr() error {
-	retryAt := b.st.RetryAt
 	if b.st.State == HalfOpen {
-		retryAt = b.st.Since // a trial is under way; its outcome decides
+		return &CircuitOpenError{Carrier: b.carrier, Since: b.st.UnreachableSince, RetryAt: b.st.Since, Trial: true}
 	}
-	return &CircuitOpenError{Carrier: b.carrier, Since: b.st.UnreachableSince, RetryAt: retryAt}
+	return &CircuitOpenError{Carrier: b.carrier, Since: b.st.UnreachableSince, RetryAt: b.st.RetryAt}
 }
 
 // record books the outcome of a call allowed by allow.

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -161,8 +162,10 @@ func TestBreaker(t *testing.T) {
 		if st := c.State().State; st != HalfOpen {
 			t.Errorf("state during the trial = %v, want half_open", st)
 		}
-		if _, err := c.Get(ctx, srv.URL); !errors.Is(err, ErrCircuitOpen) {
-			t.Errorf("second call during the trial: %v, want ErrCircuitOpen", err)
+		_, err := c.Get(ctx, srv.URL)
+		var oe *CircuitOpenError
+		if !errors.As(err, &oe) || !oe.Trial {
+			t.Errorf("second call during the trial: %v, want a CircuitOpenError saying a trial is under way", err)
 		}
 		close(release)
 		if err := <-trial; err != nil {
@@ -223,4 +226,24 @@ func TestBreaker(t *testing.T) {
 			t.Errorf("state %v after %d requests, want closed after 2", c.State().State, s.count())
 		}
 	})
+}
+
+func TestCircuitOpenError(t *testing.T) {
+	since := t0
+	open := &CircuitOpenError{Carrier: "maersk", Since: since, RetryAt: since.Add(2 * time.Minute)}
+	trial := &CircuitOpenError{Carrier: "maersk", Since: since, RetryAt: since.Add(3 * time.Minute), Trial: true}
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{open, "httpapi: maersk: carrier unreachable since 2026-03-02T09:00:00Z: circuit open, next try at 2026-03-02T09:02:00Z"},
+		{trial, "httpapi: maersk: carrier unreachable since 2026-03-02T09:00:00Z: circuit half-open, a trial call is under way"},
+	} {
+		if tc.err.Error() != tc.want {
+			t.Errorf("message %q, want %q", tc.err, tc.want)
+		}
+		if !errors.Is(fmt.Errorf("poll: %w", tc.err), ErrCircuitOpen) {
+			t.Errorf("%v does not match ErrCircuitOpen", tc.err)
+		}
+	}
 }

@@ -49,6 +49,12 @@ func New(cfg Config) (*Client, error) {
 	if c.hc == nil {
 		c.hc = &http.Client{Timeout: DefaultTimeout}
 	}
+	if cfg.Auth.Header != "" {
+		// A shallow copy shares the transport; only the redirect policy differs.
+		hc := *c.hc
+		hc.CheckRedirect = keepKeyHome(cfg.Auth.Header, c.hc.CheckRedirect)
+		c.hc = &hc
+	}
 	if c.clock == nil {
 		c.clock = SystemClock{}
 	}
@@ -61,11 +67,37 @@ func New(cfg Config) (*Client, error) {
 		c.log = slog.New(slog.DiscardHandler)
 	}
 	c.log = c.log.With("connector", "tracking", "carrier", cfg.Carrier)
-	c.breaker = newBreaker(cfg.Carrier, cfg.Breaker, cfg.OnStateChange, c.clock.Now())
+	c.breaker = newBreaker(cfg.Carrier, cfg.Breaker, c.onChange, c.clock.Now())
+	cfg.Metrics.state(cfg.Carrier, c.breaker.state())
 	if cfg.RateLimit.PerSecond > 0 {
 		c.limiter = newBucket(c.clock, cfg.RateLimit)
 	}
 	return c, nil
+}
+
+func (c *Client) onChange(tr Transition) {
+	c.cfg.Metrics.state(c.cfg.Carrier, BreakerState{State: tr.To, UnreachableSince: tr.UnreachableSince})
+	if c.cfg.OnStateChange != nil {
+		c.cfg.OnStateChange(tr)
+	}
+}
+
+// keepKeyHome drops the key header from a redirect to another host (net/http
+// does so for Authorization, not for "aftership-api-key" and the like), then
+// applies the client's own policy or the default one.
+func keepKeyHome(header string, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if len(via) > 0 && req.URL.Host != via[0].URL.Host {
+			req.Header.Del(header)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 }
 
 // Carrier returns Config.Carrier.
@@ -92,6 +124,7 @@ func (c *Client) Get(ctx context.Context, rawURL string) (*Page, error) {
 func (c *Client) Do(ctx context.Context, req *http.Request) (*Page, error) {
 	trial, err := c.breaker.allow(c.clock.Now())
 	if err != nil {
+		c.cfg.Metrics.fastFail(c.cfg.Carrier)
 		return nil, err
 	}
 	p, o, err := c.send(ctx, req, trial)
@@ -122,6 +155,7 @@ func (c *Client) send(ctx context.Context, req *http.Request, trial bool) (*Page
 		if wait < 0 {
 			wait = c.backoff(attempt)
 		}
+		c.cfg.Metrics.retry(c.cfg.Carrier)
 		c.log.DebugContext(ctx, "tracking: retrying", "attempt", attempt, "wait", wait, "err", err)
 		if serr := c.clock.Sleep(ctx, wait); serr != nil {
 			return nil, neutral, fmt.Errorf("%w; last attempt: %w", serr, err)
@@ -173,8 +207,10 @@ func (c *Client) once(ctx context.Context, req *http.Request, attempt int) (_ *P
 		if ctx.Err() != nil {
 			return nil, neutral, retryAfter, c.wrap(req, ctx.Err())
 		}
+		c.cfg.Metrics.request(c.cfg.Carrier, 0, true)
 		return nil, failure, retryAfter, c.wrap(req, err)
 	}
+	c.cfg.Metrics.request(c.cfg.Carrier, resp.StatusCode, false)
 	defer resp.Body.Close()
 	body, err := c.readBody(resp)
 	if err != nil {

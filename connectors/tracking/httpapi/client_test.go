@@ -366,7 +366,7 @@ func TestAuth(t *testing.T) {
 		a := HeaderAuth("aftership-api-key", testKey)
 		cfg := Config{Carrier: "x", Auth: a}
 		var logs bytes.Buffer
-		slog.New(slog.NewJSONHandler(&logs, nil)).Info("cfg", "auth", a, "secret", a.Value)
+		slog.New(slog.NewJSONHandler(&logs, nil)).Info("cfg", "auth", a, "secret", a.Value, "config", cfg)
 		js, err := json.Marshal(a)
 		if err != nil {
 			t.Fatal(err)

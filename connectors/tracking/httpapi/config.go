@@ -59,6 +59,24 @@ type Config struct {
 	Rand *rand.Rand
 	// Logger receives a debug line per retry; nil discards.
 	Logger *slog.Logger
+	// Metrics, when set, counts attempts, retries and fast fails and
+	// tracks the breaker state under label carrier=Carrier.
+	Metrics *Metrics
+}
+
+// LogValue logs the settings that matter when reading a log, without the key.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("carrier", c.Carrier),
+		slog.Any("auth", c.Auth),
+		slog.Int64("max_bytes", c.MaxBytes),
+		slog.Int("max_attempts", c.Retry.MaxAttempts),
+		slog.Duration("backoff_base", c.Retry.Base),
+		slog.Duration("backoff_max", c.Retry.Max),
+		slog.Int("breaker_failures", c.Breaker.Failures),
+		slog.Duration("breaker_cool_down", c.Breaker.CoolDown),
+		slog.Float64("rate_limit", c.RateLimit.PerSecond),
+	)
 }
 
 // RetryPolicy says which failures are tried again and how long to wait.
@@ -79,7 +97,10 @@ type RetryPolicy struct {
 	RetryNonIdempotent bool
 }
 
-// BreakerPolicy configures the circuit breaker of a Client.
+// BreakerPolicy configures the circuit breaker of a Client. A call fails
+// when it ends, after its retries, in a 5xx, 408, 429 or network error;
+// any other answer (a 404, a body over MaxBytes) shows the carrier is up and
+// resets the count. A call the caller cancels counts neither way.
 type BreakerPolicy struct {
 	// Failures is how many consecutive failed calls (after their retries)
 	// open the circuit.

@@ -50,11 +50,19 @@ type CircuitOpenError struct {
 	Carrier string
 	// Since is when the carrier became unreachable (the circuit first opened).
 	Since time.Time
-	// RetryAt is when the next trial call will be let through.
+	// RetryAt is when the next trial call will be let through; while a
+	// trial is under way (Trial) it is when that trial started.
 	RetryAt time.Time
+	// Trial is set when the circuit is half-open and its one trial call is
+	// still under way: its outcome decides.
+	Trial bool
 }
 
 func (e *CircuitOpenError) Error() string {
+	if e.Trial {
+		return fmt.Sprintf("httpapi: %s: carrier unreachable since %s: circuit half-open, a trial call is under way",
+			e.Carrier, e.Since.UTC().Format(time.RFC3339))
+	}
 	return fmt.Sprintf("httpapi: %s: carrier unreachable since %s: circuit open, next try at %s",
 		e.Carrier, e.Since.UTC().Format(time.RFC3339), e.RetryAt.UTC().Format(time.RFC3339))
 }
