@@ -19,9 +19,10 @@ type writer struct {
 	// false (acknowledgements, which only echo what the sender sent) it
 	// is written as '.'.
 	strict bool
-	segs   int   // segments written since the last count reset
-	err    error // the first text error
-	where  string
+	segs   int    // segments written since the last count reset
+	err    error  // the first text error
+	where  string // the record being written, for errors
+	tag    string // the segment being written
 }
 
 // el is one data element: its components.
@@ -29,6 +30,7 @@ type el []string
 
 // seg writes a segment. Trailing empty components and elements are left out.
 func (w *writer) seg(tag string, els ...el) {
+	w.tag = tag
 	w.buf = append(w.buf, tag...)
 	last := len(els)
 	for last > 0 && isEmpty(els[last-1]) {
@@ -103,7 +105,7 @@ func (w *writer) bad(r rune, size int) {
 			} else if r == utf8.RuneError && size == 1 {
 				what = "a byte that is not UTF-8"
 			}
-			w.err = fmt.Errorf("%s: %s cannot be written in character set %s", w.where, what, charsetName(w.cs))
+			w.err = fmt.Errorf("%s: %s: %s cannot be written in character set %s", w.where, w.tag, what, charsetName(w.cs))
 		}
 		return
 	}
