@@ -79,8 +79,28 @@
 // situational rule of an implementation guide.
 //
 // Writing: EncodeOrder and EncodeOrderResponse write canonical orders
-// (850) and responses (855) as one interchange; see their comments for
-// what they write.
+// (850) and order responses (855) as one interchange (Envelope: ISA, one
+// GS "PO" or "PR", IEA) with one set per record, ST02 0001, 0002..., with
+// '*', ':' (ISA16), '^' or 'U' (ISA11) and "~\n". They write what the
+// decoder reads back with its default options, so that decoding gives the
+// records again (Source aside):
+//
+//   - 850: BEG (order number, order date), CUR*BY, FOB (FOB04 "01", the
+//     Incoterm, FOB07 its place), ITD12 (payment terms as text), DTM*002
+//     (requested delivery), N1*BY and N1*SE (name, "92", id; N4 with the
+//     country), N1*ST/N3/N4 (ship-to), PO1 (line number, quantity, X12
+//     unit, unit price, "PE", VP sku, BP buyer sku, UP/EN/UK GTIN), PID*F
+//     (description), CTT;
+//   - 855: BAK (status AD/AC/RD, AK/RJ without lines; order number;
+//     BAK04 and BAK09 the response date; BAK08 response number), N1*BY,
+//     N1*SE, per line PO1 (line number, quantity in EA, unit price, VP sku)
+//     and ACK (IA/IC/IR, quantity, "067" delivery date), CTT.
+//
+// Not written, as the decoder does not read them: line amounts, the order
+// total, HS codes and origin countries. A record that does not pass its
+// Validate, or a value with a delimiter (~ * : ^) or a control character,
+// is an error naming the record and the field, and nothing is written:
+// X12 has no escape.
 //
 // The decoder streams: it reads segment by segment and holds one
 // transaction set at a time, and of every set only a small summary for

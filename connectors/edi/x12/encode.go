@@ -2,6 +2,7 @@ package x12
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -230,6 +231,9 @@ func (e *encoder) party(field, code string, p canonical.Party) {
 // that holds a delimiter (~ * : ^) or a control character, is an error
 // that names the order and the field, and nothing is written.
 func EncodeOrder(w io.Writer, env Envelope, orders ...*canonical.Order) error {
+	if len(orders) == 0 {
+		return errors.New("x12: no orders to write")
+	}
 	env, err := env.withDefaults()
 	if err != nil {
 		return err
@@ -343,6 +347,9 @@ var responseCodes = map[canonical.ResponseStatus][3]string{
 // delimiter (~ * : ^) or a control character, is an error that names the
 // response and the field, and nothing is written.
 func EncodeOrderResponse(w io.Writer, env Envelope, responses ...*canonical.OrderResponse) error {
+	if len(responses) == 0 {
+		return errors.New("x12: no order responses to write")
+	}
 	env, err := env.withDefaults()
 	if err != nil {
 		return err

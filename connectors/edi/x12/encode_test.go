@@ -3,6 +3,8 @@ package x12_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -278,4 +280,39 @@ func TestInvalidRecordsAreRefusedAndNothingIsWritten(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestWritingNothingIsAnError(t *testing.T) {
+	var b bytes.Buffer
+	if err := x12.EncodeOrder(&b, testEnvelope()); err == nil || b.Len() != 0 {
+		t.Errorf("EncodeOrder without orders = %v, wrote %d bytes", err, b.Len())
+	}
+	if err := x12.EncodeOrderResponse(&b, testEnvelope()); err == nil || b.Len() != 0 {
+		t.Errorf("EncodeOrderResponse without responses = %v, wrote %d bytes", err, b.Len())
+	}
+}
+
+func ExampleEncodeOrder() {
+	order := &canonical.Order{
+		OrderNumber: "PO-1", OrderDate: canonical.NewDate(2026, 12, 1),
+		Buyer: canonical.Party{ID: "ACME-US"}, Supplier: canonical.Party{ID: "CN-SZHG"}, Currency: "USD",
+		Lines: []canonical.OrderLine{{LineNumber: 1, SKU: "SZ-LMP-220", Quantity: canonical.MustDecimal("12"), Unit: "EA", UnitPrice: canonical.MustDecimal("4.35")}},
+	}
+	env := x12.Envelope{SenderID: "ACMERETAIL", ReceiverID: "SZHOMEGOODS", ControlNumber: 17, Date: time.Date(2026, 12, 1, 10, 30, 0, 0, time.UTC)}
+	if err := x12.EncodeOrder(os.Stdout, env, order); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// ISA*00*          *00*          *ZZ*ACMERETAIL     *ZZ*SZHOMEGOODS    *261201*1030*U*00401*000000017*0*P*:~
+	// GS*PO*ACMERETAIL*SZHOMEGOODS*20261201*1030*17*X*004010~
+	// ST*850*0001~
+	// BEG*00*SA*PO-1**20261201~
+	// CUR*BY*USD~
+	// N1*BY**92*ACME-US~
+	// N1*SE**92*CN-SZHG~
+	// PO1*1*12*EA*4.35*PE*VP*SZ-LMP-220~
+	// CTT*1~
+	// SE*8*0001~
+	// GE*1*17~
+	// IEA*1*000000017~
 }
