@@ -229,6 +229,9 @@ func (c *compiled) locate(file string, doc any) ([]rawEvent, *connectors.FileErr
 	}
 	var events []rawEvent
 	withEvents := 0
+	if len(flat) == 0 {
+		return nil, nil // an empty page: no shipment, nothing to say
+	}
 	objects := 0
 	for _, sh := range flat {
 		if _, ok := sh.value.(map[string]any); ok {
