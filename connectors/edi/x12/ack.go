@@ -222,7 +222,7 @@ func (a *ackSet) status() string {
 }
 
 // controlNumber is the ISA13 of the acknowledgement of interchange index
-// of the input with content hash sum. It is derived from both, not drawn
+// of the input with content hash sum (its name when it has no hash). It is derived from both, not drawn
 // from a counter: a re-run of the same input (after a crash before the
 // input was settled) writes the same acknowledgement, so the partner sees
 // a duplicate it can recognise, not a second, different answer.
@@ -287,6 +287,10 @@ func (p *parser) acknowledge(ctx context.Context) error {
 	}
 	now := p.d.opt.Now().UTC()
 	kind := p.d.opt.Acknowledgement
+	key := p.in.SHA256
+	if key == "" {
+		key = "name:" + p.in.Name // a caller that does not hash its inputs
+	}
 	var w ackWriter
 	for i, in := range p.ack.interchanges {
 		groups := 0
@@ -298,7 +302,7 @@ func (p *parser) acknowledge(ctx context.Context) error {
 		if groups == 0 {
 			continue // nothing to acknowledge: an empty interchange, or acknowledgements
 		}
-		ctl := fmt.Sprintf("%09d", controlNumber(p.in.SHA256, i))
+		ctl := fmt.Sprintf("%09d", controlNumber(key, i))
 		rep := "U"
 		if v, err := strconv.Atoi(in.version); err == nil && v >= 402 {
 			rep = "^"

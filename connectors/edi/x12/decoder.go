@@ -218,8 +218,11 @@ func NewDecoder(opt Options) *Decoder { return &Decoder{opt: opt.withDefaults()}
 // number it answers, each 856 a canonical.Shipment keyed by its shipment id,
 // each 810 a canonical.Invoice keyed by its invoice number; each carries
 // its source (file, ST position, "ST*850*0001"). See the package comment
-// for what becomes a row error, a warning or a file error. Decode checks
-// ctx every few hundred segments and returns ctx.Err() once it is cancelled.
+// for what becomes a row error, a warning or a file error. When out is a
+// connectors.Replier, Decode ends with one reply, the acknowledgement of
+// what it read (see the package comment), unless Options.Acknowledgement
+// is "none" or there is nothing to acknowledge. Decode checks ctx every
+// few hundred segments and returns ctx.Err() once it is cancelled.
 func (d *Decoder) Decode(ctx context.Context, in connectors.Input, r io.Reader, out connectors.Sink) error {
 	if err := ctx.Err(); err != nil {
 		return err
