@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/procurehub/procurehub/canonical"
@@ -65,6 +66,9 @@ type Config struct {
 // Source polls one carrier API.
 type Source struct {
 	cfg Config
+
+	mu      sync.Mutex
+	dropped map[string]bool // finished numbers the schedule let go: never added again
 }
 
 var _ connectors.Source = (*Source)(nil)
@@ -96,7 +100,7 @@ func New(cfg Config) (*Source, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Source{cfg: cfg}, nil
+	return &Source{cfg: cfg, dropped: map[string]bool{}}, nil
 }
 
 // Poll fetches what is due: every page of the list, or each number due.
@@ -129,9 +133,13 @@ func (s *Source) pollNumbers(ctx context.Context) ([]connectors.Input, error) {
 	if err != nil {
 		return nil, fmt.Errorf("poll %s: tracking numbers: %w", s.cfg.Partner, err)
 	}
+	s.mu.Lock()
 	for _, t := range known {
-		s.cfg.Schedule.Add(t.Number, string(t.Status), t.ChangedAt)
+		if !s.dropped[t.Number] {
+			s.cfg.Schedule.Add(t.Number, string(t.Status), t.ChangedAt)
+		}
 	}
+	s.mu.Unlock()
 	var out []connectors.Input
 	for _, number := range s.cfg.Schedule.Due(s.cfg.Now()) {
 		u := strings.ReplaceAll(s.cfg.URL, Placeholder, url.PathEscape(number))
@@ -144,10 +152,14 @@ func (s *Source) pollNumbers(ctx context.Context) ([]connectors.Input, error) {
 			continue
 		}
 		in := s.input(number+".json", p)
+		status, changed := "", s.cfg.Now()
 		if cur, ok := s.current(ctx, in, p.Body); ok {
-			s.cfg.Schedule.Observe(number, string(cur.Status), cur.OccurredAt)
-		} else {
-			s.cfg.Schedule.Observe(number, "", s.cfg.Now())
+			status, changed = string(cur.Status), cur.OccurredAt
+		}
+		if _, dropped := s.cfg.Schedule.Observe(number, status, changed); dropped {
+			s.mu.Lock()
+			s.dropped[number] = true
+			s.mu.Unlock()
 		}
 		out = append(out, in)
 	}

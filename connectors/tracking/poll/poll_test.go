@@ -101,7 +101,7 @@ func TestPerNumberPollsFollowTheSchedule(t *testing.T) {
 	}
 	srv := httptest.NewServer(perNumber(byNumber))
 	defer srv.Close()
-	clock := &instant{now: start.Add(30 * 24 * time.Hour)}
+	clock := &instant{now: start.Add(24 * 24 * time.Hour)} // a day after the delivery
 	client, err := httpapi.New(httpapi.Config{Carrier: "demo", Clock: clock})
 	if err != nil {
 		t.Fatal(err)
@@ -118,17 +118,36 @@ func TestPerNumberPollsFollowTheSchedule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ins, err := src.Poll(context.Background())
-	if err != nil || len(ins) != 2 {
-		t.Fatalf("first poll: %d inputs, %v; want both numbers", len(ins), err)
+	polled := func() []string {
+		t.Helper()
+		ins, err := src.Poll(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, in := range ins {
+			names = append(names, strings.TrimSuffix(in.Name, ".json"))
+		}
+		return names
 	}
-	if again, _ := src.Poll(context.Background()); len(again) != 0 {
-		t.Errorf("polled again at once: %d inputs; want none before the interval", len(again))
+	if got := polled(); len(got) != 2 {
+		t.Fatalf("first poll: %v; want both numbers", got)
+	}
+	if got := polled(); len(got) != 0 {
+		t.Errorf("polled again at once: %v; want nothing before the interval", got)
 	}
 	delivered, _ := sched.Next(scs[0].TrackingNumber)
 	moving, _ := sched.Next(scs[1].TrackingNumber)
 	if !moving.Before(delivered) {
 		t.Errorf("the delivered shipment is due %v, the moving one %v; want the delivered one polled less often", delivered, moving)
+	}
+	clock.now = clock.now.Add(4 * 24 * time.Hour) // past the drop time of the delivered one
+	if got := polled(); len(got) != 2 {
+		t.Errorf("after four days: %v; want both polled, the delivered one a last time", got)
+	}
+	clock.now = clock.now.Add(24 * time.Hour)
+	if got := polled(); len(got) != 1 || got[0] != scs[1].TrackingNumber {
+		t.Errorf("a day later: %v; want only %s, the delivered one dropped for good", got, scs[1].TrackingNumber)
 	}
 }
 
