@@ -166,4 +166,3 @@ func TestPollerConfigErrors(t *testing.T) {
 		}
 	}
 }
-
