@@ -280,3 +280,15 @@ func TestOptionsValidateRefusesAnUnknownAcknowledgement(t *testing.T) {
 		t.Errorf("Validate = %v, want an error naming \"TA1\"", err)
 	}
 }
+
+func TestAMissingMandatorySegmentIsNamedInTheAcknowledgement(t *testing.T) {
+	noBAK := "ST*855*0001~\nN1*BY*ACME RETAIL INC*92*ACME-US~\nPO1*1*10*EA*4.35*PE*VP*SZ-LMP-220~\nACK*IA*10*EA~\nSE*5*0001~\n"
+	_, segs := decodeAck(t, x12.Options{}, "poack.x12", testISA+group("PR", "53", noBAK)+testIEA)
+	wantLines(t, segs, []string{"AK2*855*0001", "AK3*BAK*5**3", "AK5*R*5", "AK9*R*1*1*0"}, "AK2", "AK3", "AK4", "AK5", "AK9")
+}
+
+func TestAControlCharacterIsNamedByItsElement(t *testing.T) {
+	content := testISA + group("PO", "54", strings.Replace(order850("0001", "20261201", 0), "SZ-LMP-220", "SZ-LMP\x01220", 1)) + testIEA
+	_, segs := decodeAck(t, x12.Options{}, "po.x12", content)
+	wantLines(t, segs, []string{"AK3*PO1*6**8", "AK4*7*234*6", "AK5*R*5"}, "AK3", "AK4", "AK5")
+}
