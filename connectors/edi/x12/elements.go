@@ -75,7 +75,7 @@ func (m *mapper) segments(ctx context.Context) []segment {
 			continue
 		}
 		m.t.unknown[id] = true
-		m.t.ack.segment(ackSegment{id: strings.Clone(id), pos: segs[i].pos - m.t.pos + 1, code: "1"})
+		m.t.ack.segment(ackSegment{id: strings.Clone(id[:min(len(id), 3)]), pos: segs[i].pos - m.t.pos + 1, code: "1"})
 		m.werr = m.p.warn(ctx, segs[i].pos, id, CodeUnknownSegment,
 			fmt.Sprintf("segment %s is not part of the %s guides this connector reads and was ignored", clip(id), m.t.typ))
 	}
@@ -87,7 +87,7 @@ func (m *mapper) fail(s *segment, i int, code, format string, args ...any) {
 		// Copies, cut to what the acknowledgement shows (AK404 has at most
 		// 99 characters): the set keeps them, not the segment.
 		data := s.el(i)
-		m.t.errSeg, m.t.errElem, m.t.errData = strings.Clone(s.id()), i, strings.Clone(data[:min(len(data), 99)])
+		m.t.errSeg, m.t.errElem, m.t.errData = strings.Clone(s.id()[:min(len(s.id()), 3)]), i, strings.Clone(data[:min(len(data), 99)])
 	}
 	m.t.fail(s.pos, s.ref(i), code, s.ref(i)+": "+fmt.Sprintf(format, args...))
 }
