@@ -132,3 +132,11 @@ func DecodeShipment(document string, lineage *string) (*canonical.Shipment, erro
 	}
 	return &sh, nil
 }
+
+// TrackedNumber is a tracking number named by a stored shipment, with the
+// status of its latest event ("" and zero before any).
+type TrackedNumber struct {
+	Number    string
+	Status    canonical.TrackingStatus
+	ChangedAt time.Time
+}

@@ -241,3 +241,40 @@ func (s *Store) TrackingEvents(ctx context.Context, trackingNumbers []string) ([
 	}
 	return out, nil
 }
+
+// TrackedNumbers lists the tracking numbers of stored shipments — of one
+// carrier (case-insensitive) or, with carrier "", of all — with the status
+// of each number's latest event, for the pollers.
+func (s *Store) TrackedNumbers(ctx context.Context, carrier string) ([]store.TrackedNumber, error) {
+	rows, err := s.pool.Query(ctx, `
+SELECT n.tracking_number, COALESCE(e.status, ''), e.occurred_at
+FROM (SELECT DISTINCT t.tracking_number FROM shipment_tracking t JOIN shipments s ON s.id = t.shipment
+      WHERE $1 = '' OR lower(s.carrier) = lower($1)) n
+LEFT JOIN LATERAL (SELECT status, occurred_at FROM tracking_events e
+      WHERE e.tracking_number = n.tracking_number ORDER BY occurred_at DESC, id DESC LIMIT 1) e ON true
+ORDER BY n.tracking_number`, carrier)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: tracked numbers: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []store.TrackedNumber
+	for rows.Next() {
+		var (
+			t      store.TrackedNumber
+			status string
+			at     *time.Time
+		)
+		if err := rows.Scan(&t.Number, &status, &at); err != nil {
+			return nil, fmt.Errorf("postgres: tracked numbers: %w", err)
+		}
+		t.Status = canonical.TrackingStatus(status)
+		if at != nil {
+			t.ChangedAt = at.UTC()
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: tracked numbers: %w", translate(err))
+	}
+	return out, nil
+}

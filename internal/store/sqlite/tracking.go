@@ -221,3 +221,44 @@ func (s *Store) TrackingEvents(ctx context.Context, trackingNumbers []string) ([
 	}
 	return out, nil
 }
+
+// TrackedNumbers lists the tracking numbers of stored shipments — of one
+// carrier (case-insensitive) or, with carrier "", of all — with the status
+// of each number's latest event, for the pollers.
+func (s *Store) TrackedNumbers(ctx context.Context, carrier string) ([]store.TrackedNumber, error) {
+	rows, err := s.db.QueryContext(ctx, `
+SELECT n.tracking_number,
+       COALESCE((SELECT status FROM tracking_events e WHERE e.tracking_number = n.tracking_number
+                 ORDER BY occurred_at DESC, id DESC LIMIT 1), ''),
+       (SELECT occurred_at FROM tracking_events e WHERE e.tracking_number = n.tracking_number
+                 ORDER BY occurred_at DESC, id DESC LIMIT 1)
+FROM (SELECT DISTINCT t.tracking_number FROM shipment_tracking t JOIN shipments s ON s.id = t.shipment
+      WHERE ? = '' OR lower(s.carrier) = lower(?)) n
+ORDER BY n.tracking_number`, carrier, carrier)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: tracked numbers: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []store.TrackedNumber
+	for rows.Next() {
+		var (
+			t      store.TrackedNumber
+			status string
+			at     *string
+		)
+		if err := rows.Scan(&t.Number, &status, &at); err != nil {
+			return nil, fmt.Errorf("sqlite: tracked numbers: %w", err)
+		}
+		t.Status = canonical.TrackingStatus(status)
+		if at != nil {
+			if t.ChangedAt, err = parseTime(*at); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: tracked numbers: %w", translate(err))
+	}
+	return out, nil
+}

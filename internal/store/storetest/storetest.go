@@ -61,6 +61,7 @@ type Store interface {
 	ShipmentsOfOrder(ctx context.Context, orderNumber string) ([]store.StoredShipment, error)
 	AddTrackingEvents(ctx context.Context, partner string, events []*canonical.TrackingEvent) ([]bool, error)
 	TrackingEvents(ctx context.Context, trackingNumbers []string) ([]store.StoredTrackingEvent, error)
+	TrackedNumbers(ctx context.Context, carrier string) ([]store.TrackedNumber, error)
 }
 
 //go:embed testdata
@@ -121,6 +122,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"tracking events come back by the time they happened, whatever the arrival order", trackingEventsInTimeOrder},
 		{"an event without an event id is refused", trackingEventWithoutID},
 		{"concurrent deliveries of one tracking event keep it once", concurrentTrackingEvents},
+		{"the pollers see each shipment's tracking numbers with their latest status", trackedNumbers},
 		{"migrating again keeps the data", migrateTwice},
 		{"closing twice is safe", closeTwice},
 	}

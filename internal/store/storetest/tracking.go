@@ -188,3 +188,29 @@ func concurrentTrackingEvents(t *testing.T, s Store) {
 		t.Errorf("%d events kept; want 1", len(got))
 	}
 }
+
+func trackedNumbers(t *testing.T, s Store) {
+	upsertShipments(t, s, testShipment("ASN-1", []string{"PO-1"}, "JD0001", "JD0002"))
+	ups := testShipment("ASN-2", []string{"PO-2"}, "1Z999")
+	ups.Carrier = "UPS"
+	upsertShipments(t, s, ups)
+	addEvents(t, s,
+		testEvent("JD0001", "a", canonical.TrackingInTransit, "2026-03-03T10:00:00Z"),
+		testEvent("JD0001", "b", canonical.TrackingPickedUp, "2026-03-02T10:00:00Z"),
+		testEvent("NOSHIP", "c", canonical.TrackingPickedUp, "2026-03-02T10:00:00Z"))
+	got, err := s.TrackedNumbers(t.Context(), "dhl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.TrackedNumber{
+		{Number: "JD0001", Status: canonical.TrackingInTransit, ChangedAt: time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)},
+		{Number: "JD0002"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("DHL numbers = %v; want %v (the latest event's status, UPS and unshipped numbers left out)", got, want)
+	}
+	all, err := s.TrackedNumbers(t.Context(), "")
+	if err != nil || len(all) != 3 {
+		t.Errorf("all numbers = %v, %v; want the 3 numbers of both shipments", all, err)
+	}
+}
