@@ -143,7 +143,7 @@ func (c *Client) send(ctx context.Context, req *http.Request, trial bool) (*Page
 				return nil, neutral, c.wrap(req, err)
 			}
 		}
-		p, o, retryAfter, err := c.once(ctx, req, attempt)
+		p, o, retryAfter, err := c.once(ctx, req)
 		if err == nil || o != failure || attempt >= attempts || ctx.Err() != nil {
 			return p, o, err
 		}
@@ -188,10 +188,10 @@ func (c *Client) backoff(n int) time.Duration {
 
 // once sends one attempt. retryAfter is the carrier's Retry-After when it
 // sent one, -1 otherwise.
-func (c *Client) once(ctx context.Context, req *http.Request, attempt int) (_ *Page, _ outcome, retryAfter time.Duration, _ error) {
+func (c *Client) once(ctx context.Context, req *http.Request) (_ *Page, _ outcome, retryAfter time.Duration, _ error) {
 	retryAfter = -1
 	r := req.Clone(ctx)
-	if attempt > 1 && req.GetBody != nil {
+	if req.GetBody != nil { // a fresh body each time: req may be sent again (a retry, Pages, the caller)
 		body, err := req.GetBody()
 		if err != nil {
 			return nil, neutral, retryAfter, c.wrap(req, err)

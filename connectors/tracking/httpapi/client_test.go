@@ -423,7 +423,7 @@ func TestIdempotency(t *testing.T) {
 		if s.count() != 3 {
 			t.Fatalf("requests = %d, want 3", s.count())
 		}
-		for i, b := range s.bodies {
+		for i, b := range s.sentBodies() {
 			if b != `{"tracking_number":"1Z999"}` {
 				t.Errorf("body %d = %q", i+1, b)
 			}
@@ -557,6 +557,35 @@ func TestRateLimit(t *testing.T) {
 		}
 		if got := fmt.Sprint(clock.Sleeps()); got != "[0s 1s]" {
 			t.Errorf("waits = %s, want [0s 1s] (Retry-After, then the limit)", got)
+		}
+	})
+}
+
+func TestRateLimitCancel(t *testing.T) {
+	t.Run("cancelling while waiting for the rate limit returns promptly and sends nothing", func(t *testing.T) {
+		s, srv := newScript(t, answer{status: 200})
+		// The real clock, one request per 1000 s: only cancellation ends the wait.
+		c, err := New(Config{Carrier: "x", RateLimit: RateLimit{PerSecond: 0.001}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Get(context.Background(), srv.URL); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { _, err := c.Get(ctx, srv.URL); done <- err }()
+		time.AfterFunc(10*time.Millisecond, cancel)
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("err = %v, want context.Canceled", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("Get still waiting after cancel")
+		}
+		if s.count() != 1 {
+			t.Errorf("requests = %d, want 1", s.count())
 		}
 	})
 }

@@ -131,3 +131,27 @@ func newClient(t *testing.T, edit func(*Config)) (*Client, *fakeClock) {
 type maxSource struct{}
 
 func (maxSource) Uint64() uint64 { return ^uint64(0) }
+
+// recorder collects strings from handlers, which run on their own goroutines.
+type recorder struct {
+	mu sync.Mutex
+	v  []string
+}
+
+func (r *recorder) add(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.v = append(r.v, s)
+}
+
+func (r *recorder) list() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.v...)
+}
+
+func (s *script) sentBodies() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.bodies...)
+}

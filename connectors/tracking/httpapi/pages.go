@@ -54,8 +54,9 @@ func (c *Client) Pages(ctx context.Context, req *http.Request, next NextFunc) it
 	}
 }
 
-// WithURL returns a copy of req aimed at u. A request with a body cannot
-// be repeated this way and is returned with the body of req.
+// WithURL returns a copy of req aimed at u, with the same method and
+// headers. The Client takes a request body from req.GetBody when set (as
+// http.NewRequest does for the usual body types), so a POST can be paged.
 func WithURL(req *http.Request, u *url.URL) *http.Request {
 	r := req.Clone(req.Context())
 	r.URL = u

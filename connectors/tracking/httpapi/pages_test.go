@@ -36,10 +36,10 @@ func walk(t *testing.T, c *Client, rawURL string, next NextFunc) ([]string, erro
 
 func TestLinkHeader(t *testing.T) {
 	t.Run("link header pagination follows next until none", func(t *testing.T) {
-		var keys []string
+		var keys recorder
 		var srv *httptest.Server
 		srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			keys = append(keys, r.URL.Query().Get("api_key"))
+			keys.add(r.URL.Query().Get("api_key"))
 			switch r.URL.Query().Get("page") {
 			case "":
 				w.Header().Set("Link", `</shipments?page=2>; rel="next", </shipments?page=3>; rel="last"`)
@@ -62,8 +62,8 @@ func TestLinkHeader(t *testing.T) {
 		if fmt.Sprint(got) != "[one two three]" {
 			t.Errorf("pages = %v", got)
 		}
-		if fmt.Sprint(keys) != fmt.Sprint([]string{testKey, testKey, testKey}) {
-			t.Errorf("keys sent = %d, want the key on every page", len(keys))
+		if fmt.Sprint(keys.list()) != fmt.Sprint([]string{testKey, testKey, testKey}) {
+			t.Errorf("keys sent = %d, want the key on every page", len(keys.list()))
 		}
 	})
 
@@ -112,10 +112,10 @@ func TestParseLinks(t *testing.T) {
 
 func TestCursor(t *testing.T) {
 	t.Run("a cursor token at a dotted path is sent as a query parameter until it is null", func(t *testing.T) {
-		var cursors []string
+		var cursors recorder
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			c := r.URL.Query().Get("cursor")
-			cursors = append(cursors, c)
+			cursors.add(c)
 			if r.URL.Query().Get("slug") != "maersk" {
 				t.Errorf("lost the other parameters: %s", r.URL)
 			}
@@ -128,15 +128,15 @@ func TestCursor(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 3 || fmt.Sprint(cursors) != "[ c2 c3]" {
-			t.Errorf("%d pages, cursors sent %q", len(got), cursors)
+		if len(got) != 3 || fmt.Sprint(cursors.list()) != "[ c2 c3]" {
+			t.Errorf("%d pages, cursors sent %q", len(got), cursors.list())
 		}
 	})
 
 	t.Run("a cursor that is a URL is followed as is", func(t *testing.T) {
-		var paths []string
+		var paths recorder
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			paths = append(paths, r.URL.RequestURI())
+			paths.add(r.URL.RequestURI())
 			switch r.URL.Path {
 			case "/trackers":
 				fmt.Fprint(w, `{"next":"/trackers/after?id=trk_9"}`)
@@ -149,8 +149,8 @@ func TestCursor(t *testing.T) {
 		if _, err := walk(t, c, srv.URL+"/trackers", Cursor("next", "")); err != nil {
 			t.Fatal(err)
 		}
-		if fmt.Sprint(paths) != "[/trackers /trackers/after?id=trk_9]" {
-			t.Errorf("paths = %v", paths)
+		if fmt.Sprint(paths.list()) != "[/trackers /trackers/after?id=trk_9]" {
+			t.Errorf("paths = %v", paths.list())
 		}
 	})
 
@@ -182,11 +182,11 @@ func TestCursor(t *testing.T) {
 
 func TestPageNumber(t *testing.T) {
 	// pagedServer serves pages 1..total of two items each, then empty arrays.
-	pagedServer := func(t *testing.T, total int) (*httptest.Server, *[]string) {
-		var asked []string
+	pagedServer := func(t *testing.T, total int) (*httptest.Server, *recorder) {
+		asked := &recorder{}
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			p := r.URL.Query().Get("page")
-			asked = append(asked, p)
+			asked.add(p)
 			n := 1
 			fmt.Sscan(p, &n)
 			items := []int{}
@@ -196,7 +196,7 @@ func TestPageNumber(t *testing.T) {
 			_ = json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"trackings": items}, "meta": map[string]any{"total_pages": total}})
 		}))
 		t.Cleanup(srv.Close)
-		return srv, &asked
+		return srv, asked
 	}
 
 	t.Run("page numbers go on until an empty array", func(t *testing.T) {
@@ -206,8 +206,8 @@ func TestPageNumber(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 4 || fmt.Sprint(*asked) != "[ 2 3 4]" {
-			t.Errorf("%d pages, asked for %q; want 4 (the last empty)", len(got), *asked)
+		if len(got) != 4 || fmt.Sprint(asked.list()) != "[ 2 3 4]" {
+			t.Errorf("%d pages, asked for %q; want 4 (the last empty)", len(got), asked.list())
 		}
 	})
 
@@ -218,8 +218,8 @@ func TestPageNumber(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 3 || fmt.Sprint(*asked) != "[1 2 3]" {
-			t.Errorf("%d pages, asked for %q; want 3", len(got), *asked)
+		if len(got) != 3 || fmt.Sprint(asked.list()) != "[1 2 3]" {
+			t.Errorf("%d pages, asked for %q; want 3", len(got), asked.list())
 		}
 	})
 
@@ -303,6 +303,32 @@ func FuzzParseLinks(f *testing.F) {
 			if _, err := url.Parse(l.target); err != nil {
 				return // a bad URL is the NextFunc's to report
 			}
+		}
+	})
+}
+
+func TestPagesPost(t *testing.T) {
+	t.Run("a POST search is paged with its body on every page", func(t *testing.T) {
+		s, srv := newScript(t,
+			answer{status: 200, body: `{"next":"p2"}`},
+			answer{status: 200, body: `{"next":null}`})
+		c, _ := newClient(t, nil)
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/search", strings.NewReader(`{"numbers":["1Z999"]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, err := range c.Pages(context.Background(), req, Cursor("next", "cursor")) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		if n != 2 || fmt.Sprint(s.sentBodies()) != `[{"numbers":["1Z999"]} {"numbers":["1Z999"]}]` {
+			t.Errorf("%d pages, bodies sent %q", n, s.sentBodies())
+		}
+		if m := s.request(1).Method; m != http.MethodPost {
+			t.Errorf("second page sent as %s", m)
 		}
 	})
 }
