@@ -34,7 +34,7 @@ func (o Options) Validate() error {
 	case "", Ack997, Ack999, AckNone:
 		return nil
 	}
-	return fmt.Errorf("x12: acknowledgement %q is not one of %q, %q, %q", o.Acknowledgement, Ack997, Ack999, AckNone)
+	return fmt.Errorf("x12: acknowledgement %q is not known: use %q (a 997 per interchange, the default), %q (a 999, 005010X231A1) or %q", o.Acknowledgement, Ack997, Ack999, AckNone)
 }
 
 // ackLog is what a Decode saw and decided, per interchange, group and
