@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -79,10 +80,9 @@ func newScript(t *testing.T, answers ...answer) (*script, *httptest.Server) {
 
 func (s *script) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	buf := make([]byte, 1<<16)
-	n, _ := r.Body.Read(buf)
+	body, _ := io.ReadAll(r.Body)
 	s.reqs = append(s.reqs, r)
-	s.bodies = append(s.bodies, string(buf[:n]))
+	s.bodies = append(s.bodies, string(body))
 	i := min(len(s.reqs), len(s.answers)) - 1
 	a := s.answers[i]
 	s.mu.Unlock()
