@@ -48,6 +48,21 @@ type Connector struct {
 	// PollInterval is how often the runtime should call Source.Poll, from
 	// the partner's settings (poll_interval); 0 leaves it to the runtime.
 	PollInterval time.Duration
+	// Webhook, when set, takes the deliveries the partner pushes: the
+	// runtime answers POST /webhooks/tracking/{partner}, checks each
+	// delivery with Webhook.Verify, and decodes it with Decoder. Source
+	// may then be nil, for a partner that only pushes.
+	Webhook *Webhook
+}
+
+// Webhook is how a partner's pushed deliveries are checked.
+type Webhook struct {
+	// Verify checks a delivery's signature, and its age when it is signed
+	// with a timestamp, from its headers and body at time now. The error
+	// says why, never with a secret.
+	Verify func(h interface{ Get(string) string }, body []byte, now time.Time) error
+	// MaxBytes bounds a delivery's body; 0 for the receiver's default.
+	MaxBytes int64
 }
 
 // Constructor builds a connector from its config. It applies defaults and

@@ -23,7 +23,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/procurehub/procurehub/internal/webhook"
+	"github.com/procurehub/procurehub/connectors/webhook"
 )
 
 // Carrier is the carrier name on every simulated event.

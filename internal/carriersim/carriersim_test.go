@@ -14,7 +14,7 @@ import (
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/connectors/connectortest"
 	"github.com/procurehub/procurehub/connectors/tracking"
-	"github.com/procurehub/procurehub/internal/webhook"
+	"github.com/procurehub/procurehub/connectors/webhook"
 )
 
 var start = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
@@ -111,7 +111,7 @@ func TestTheAPIPagesThroughItsEventsAndRateLimitsOnDemand(t *testing.T) {
 func TestTheSenderSignsAsTheReceiverExpects(t *testing.T) {
 	sig := webhook.Signature{Secret: []byte("demo-secret")}
 	var bodies [][]byte
-	rc := &webhook.Receiver{Endpoints: map[string]webhook.Endpoint{"demo": {Signature: sig}},
+	rc := &webhook.Receiver{Endpoints: map[string]webhook.Endpoint{"demo": {Verify: sig.Verify}},
 		Publish: func(_ context.Context, _ string, b []byte, _ time.Time) error {
 			bodies = append(bodies, bytes.Clone(b))
 			return nil
