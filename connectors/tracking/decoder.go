@@ -48,13 +48,27 @@ type Decoder struct {
 	MaxBytes int64
 
 	profile *Profile
+	err     error // the profile does not compile
 }
 
 var _ connectors.Decoder = (*Decoder)(nil)
 
 // NewDecoder returns a decoder for payloads of profile p (from Builtin,
-// ParseProfile, LoadProfile or DecodeProfile).
-func NewDecoder(p *Profile) *Decoder { return &Decoder{profile: p} }
+// ParseProfile, LoadProfile or DecodeProfile, which check it). A profile
+// built in Go is compiled here; if it does not compile, Decode returns
+// that error for every input.
+func NewDecoder(p *Profile) *Decoder {
+	d := &Decoder{profile: p}
+	switch {
+	case p == nil:
+		d.err = errors.New("tracking: decoder has no profile")
+	case p.c == nil:
+		if err := p.Compile(); err != nil {
+			d.err = err
+		}
+	}
+	return d
+}
 
 // Profile is the profile the decoder reads with.
 func (d *Decoder) Profile() *Profile { return d.profile }
@@ -88,15 +102,10 @@ func (d *Decoder) Decode(ctx context.Context, in connectors.Input, r io.Reader, 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if d.err != nil {
+		return fmt.Errorf("tracking: %s: %w", in.Name, d.err)
+	}
 	p := d.profile
-	if p == nil {
-		return fmt.Errorf("tracking: %s: decoder has no profile", in.Name)
-	}
-	if p.c == nil {
-		if err := p.Compile(); err != nil {
-			return fmt.Errorf("tracking: %s: %w", in.Name, err)
-		}
-	}
 	limit := d.MaxBytes
 	if limit <= 0 {
 		limit = DefaultMaxBytes

@@ -48,6 +48,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/connectors"
 	"github.com/procurehub/procurehub/internal/config"
 )
 
@@ -492,4 +493,29 @@ func position(n *yaml.Node, keys []string, atValue bool) (line, col int) {
 		line, col = n.Line, n.Column
 	}
 	return line, col
+}
+
+// ProfileKeys documents every key of a profile, for connector specs that
+// take one inline and for generated docs. Names are relative to the
+// profile ("fields.status"); a spec prefixes them ("profile.fields.status").
+func ProfileKeys() []connectors.Field {
+	return []connectors.Field{
+		{Name: "name", Type: "string", Required: true, Description: "Names the profile in messages and warnings.", Example: "acme"},
+		{Name: "carrier", Type: "string", Description: "Carrier name of events whose fields.carrier gives none; carrier or fields.carrier is required.", Example: "acme"},
+		{Name: "shipments", Type: "list", Default: "$", Description: "JSON paths from the payload to the shipment object(s), tried in order; the first that reaches something is used, and an array reached is a list of shipments. A string is a list of one.", Example: "[data.trackings, data.tracking, $]"},
+		{Name: "events", Type: "string", Description: "JSON path from a shipment to its array of events; empty when each shipment object is one event.", Example: "checkpoints"},
+		{Name: "fields", Type: "map", Required: true, Description: "JSON paths of an event's fields. A path starting with $ starts at the shipment; others start at the event. Paths are dotted keys, [n] indexes and [\"quoted.keys\"]."},
+		{Name: "fields.tracking_number", Type: "string", Required: true, Description: "The tracking number; the record key.", Example: "$.tracking_number"},
+		{Name: "fields.event_id", Type: "string", Description: "The carrier's event id; without one, an id is derived from carrier, tracking number, code and time, so a re-delivered event keeps its id.", Example: "id"},
+		{Name: "fields.carrier", Type: "string", Description: "The carrier's name or code, when the payload has it.", Example: "$.slug"},
+		{Name: "fields.status", Type: "list", Required: true, Description: "Paths of the carrier's status codes, most specific first (a substatus, then the status); the first code the profile knows decides. A string is a list of one.", Example: "[subtag, tag]"},
+		{Name: "fields.description", Type: "string", Description: "The carrier's text for the event.", Example: "message"},
+		{Name: "fields.occurred_at", Type: "string", Required: true, Description: "When the event happened, read with time_format.", Example: "checkpoint_time"},
+		{Name: "fields.city", Type: "string", Description: "City of the event's location.", Example: "location.city"},
+		{Name: "fields.country", Type: "string", Description: "Country of the event's location, an ISO 3166-1 alpha-2 code; another value is a warning and is left out.", Example: "location.country"},
+		{Name: "time_format", Type: "string", Default: "rfc3339", Description: "How occurred_at is written: rfc3339 (with or without fractional seconds and offset), unix (seconds), unix_ms (milliseconds), or a Go time layout.", Example: "02.01.2006 15:04"},
+		{Name: "time_zone", Type: "string", Description: "IANA time zone of timestamps written without an offset; without it such a timestamp is the row error timestamp_without_zone.", Example: "Europe/Berlin"},
+		{Name: "statuses", Type: "map", Description: "Carrier code → normalized status (info_received, picked_up, ... delivered, unknown), matched without regard to case. A code in neither table gives status unknown and the warning unknown_status.", Example: "{DLV: delivered}"},
+		{Name: "status_prefixes", Type: "map", Description: "Code prefix → normalized status, for codes not in statuses (substatus codes such as InTransit_003); the longest matching prefix wins.", Example: "{InTransit_: in_transit}"},
+	}
 }

@@ -1,12 +1,15 @@
 package tracking_test
 
 import (
+	"errors"
 	"os"
+	"reflect"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/connectors"
 	"github.com/procurehub/procurehub/connectors/tracking"
 )
 
@@ -141,5 +144,58 @@ func TestLongestPrefixWins(t *testing.T) {
 	}
 	if st, _ := p.Status("X_RX"); st != canonical.TrackingInTransit {
 		t.Errorf("Status(X_RX) = %s, want in_transit", st)
+	}
+}
+
+// TestProfileKeysDocumentEveryKey keeps ProfileKeys (what specs and docs
+// show) in step with the YAML keys a profile decodes.
+func TestProfileKeysDocumentEveryKey(t *testing.T) {
+	yamlKeys := func(v any, prefix string) []string {
+		var keys []string
+		rt := reflect.TypeOf(v)
+		for i := range rt.NumField() {
+			if tag, _, _ := strings.Cut(rt.Field(i).Tag.Get("yaml"), ","); tag != "" {
+				keys = append(keys, prefix+tag)
+			}
+		}
+		return keys
+	}
+	want := append(yamlKeys(tracking.Profile{}, ""), yamlKeys(tracking.Fields{}, "fields.")...)
+	documented := map[string]bool{}
+	for _, f := range tracking.ProfileKeys() {
+		if documented[f.Name] {
+			t.Errorf("key %s is documented twice", f.Name)
+		}
+		documented[f.Name] = true
+		if strings.TrimSpace(f.Description) == "" {
+			t.Errorf("key %s has no description", f.Name)
+		}
+	}
+	for _, k := range want {
+		if !documented[k] {
+			t.Errorf("profile key %s is not in ProfileKeys", k)
+		}
+		delete(documented, k)
+	}
+	for k := range documented {
+		t.Errorf("ProfileKeys documents %s, which a profile does not have", k)
+	}
+}
+
+func TestAProfileBuiltInGoIsCheckedByNewDecoder(t *testing.T) {
+	p := &tracking.Profile{
+		Name: "inline", Carrier: "acme", Shipments: tracking.Paths{"$"},
+		Fields:   tracking.Fields{TrackingNumber: "tn", Status: tracking.Paths{"code"}, OccurredAt: "at"},
+		Statuses: map[string]canonical.TrackingStatus{"D": canonical.TrackingDelivered},
+	}
+	rec, err := decodeBytes(tracking.NewDecoder(p), `{"tn": "T1", "code": "d", "at": "2026-01-01T10:00:00Z"}`)
+	if err != nil || len(rec.Records) != 1 {
+		t.Fatalf("Decode = %v with %d records, want the event", err, len(rec.Records))
+	}
+	bad := &tracking.Profile{Name: "broken", Carrier: "acme", Fields: tracking.Fields{TrackingNumber: "a..b"}}
+	_, err = decodeBytes(tracking.NewDecoder(bad), `{}`)
+	var fe *connectors.FileError
+	if err == nil || errors.As(err, &fe) || !strings.Contains(err.Error(), `fields.tracking_number: path "a..b"`) {
+		t.Errorf("Decode with a broken profile = %v, want the profile's error (not a file error: the input is not at fault)", err)
 	}
 }
