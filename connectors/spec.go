@@ -39,6 +39,18 @@ type Config struct {
 	// Dir is the directory relative paths in the settings are resolved against.
 	Dir    string
 	Logger *slog.Logger
+	// Tracked lists the tracking numbers the hub knows from shipments
+	// (ASNs) of a carrier ("" for all), with their latest status, for
+	// pollers that ask a carrier number by number. Nil outside the runtime.
+	Tracked func(ctx context.Context, carrier string) ([]TrackedNumber, error)
+}
+
+// TrackedNumber is a tracking number the hub knows, with the normalized
+// status of its latest event ("" and zero before any).
+type TrackedNumber struct {
+	Number    string
+	Status    string
+	ChangedAt time.Time
 }
 
 // Connector is one configured partner connection.

@@ -38,13 +38,6 @@ import (
 // Placeholder in a per-number URL.
 const Placeholder = "{tracking_number}"
 
-// Tracked is a tracking number the hub knows, with its last status.
-type Tracked struct {
-	Number    string
-	Status    canonical.TrackingStatus // "" before any event
-	ChangedAt time.Time
-}
-
 // Config configures a Source.
 type Config struct {
 	Partner string
@@ -54,7 +47,7 @@ type Config struct {
 	// Next finds the next page in list mode; nil: one page per poll.
 	Next httpapi.NextFunc
 	// Numbers lists the tracking numbers to poll in per-number mode.
-	Numbers func(ctx context.Context) ([]Tracked, error)
+	Numbers func(ctx context.Context) ([]connectors.TrackedNumber, error)
 	// Schedule paces per-number polls; required in per-number mode.
 	Schedule *httpapi.Schedule
 	// Decoder reads a page to learn a number's status for the Schedule.
@@ -136,7 +129,7 @@ func (s *Source) pollNumbers(ctx context.Context) ([]connectors.Input, error) {
 	s.mu.Lock()
 	for _, t := range known {
 		if !s.dropped[t.Number] {
-			s.cfg.Schedule.Add(t.Number, string(t.Status), t.ChangedAt)
+			s.cfg.Schedule.Add(t.Number, t.Status, t.ChangedAt)
 		}
 	}
 	s.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/procurehub/procurehub/connectors"
 	"github.com/procurehub/procurehub/connectors/connectortest"
 	"github.com/procurehub/procurehub/connectors/tracking"
 	"github.com/procurehub/procurehub/connectors/tracking/httpapi"
@@ -111,8 +112,8 @@ func TestPerNumberPollsFollowTheSchedule(t *testing.T) {
 		t.Fatal(err)
 	}
 	src, err := New(Config{Partner: "demo", Client: client, URL: srv.URL + "/v1/track/{tracking_number}",
-		Numbers: func(context.Context) ([]Tracked, error) {
-			return []Tracked{{Number: scs[0].TrackingNumber}, {Number: scs[1].TrackingNumber}}, nil
+		Numbers: func(context.Context) ([]connectors.TrackedNumber, error) {
+			return []connectors.TrackedNumber{{Number: scs[0].TrackingNumber}, {Number: scs[1].TrackingNumber}}, nil
 		},
 		Schedule: sched, Decoder: demoDecoder(t), Now: clock.Now})
 	if err != nil {
