@@ -288,3 +288,33 @@ func TestRecordsThatCannotBeWrittenAreRefusedAndNothingIsWritten(t *testing.T) {
 		t.Errorf("a response without status: %v, %d bytes written", err, buf.Len())
 	}
 }
+
+// FuzzEncodeText writes an order whose description and SKU are arbitrary
+// text: either the encoder refuses it, or the decoder reads back the same
+// text (the description without its outer blanks, as IMD is read).
+func FuzzEncodeText(f *testing.F) {
+	for _, s := range []string{"+:'?", "??''", "a?", "'", "Kiste 6+6: Glas 'Premium' 100? Mehrweg", "Żabka", " x "} {
+		f.Add(s, s)
+	}
+	env := testEnvelope
+	env.SyntaxIdentifier = "UNOW:4"
+	f.Fuzz(func(t *testing.T, desc, sku string) {
+		o := minimalOrder("PO-1")
+		o.Lines[0].Description, o.Lines[0].SKU = desc, sku
+		var buf bytes.Buffer
+		if err := edifact.EncodeOrder(&buf, env, o); err != nil {
+			if buf.Len() != 0 {
+				t.Fatalf("refused (%v) but wrote %d bytes", err, buf.Len())
+			}
+			return
+		}
+		rec, err := connectortest.DecodeBytes(edifact.NewDecoder(edifact.Options{}), "out.edi", buf.Bytes())
+		if err != nil || len(rec.Records) != 1 || len(rec.RowErrors) != 0 {
+			t.Fatalf("err %v, %d records, row errors %+v\n%s", err, len(rec.Records), rec.RowErrors, buf.Bytes())
+		}
+		l := rec.Records[0].Value.(*canonical.Order).Lines[0]
+		if l.Description != strings.TrimSpace(desc) || l.SKU != sku {
+			t.Fatalf("description %q sku %q came back as %q, %q\n%s", desc, sku, l.Description, l.SKU, buf.Bytes())
+		}
+	})
+}

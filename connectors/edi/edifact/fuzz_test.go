@@ -31,5 +31,22 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("row error at segment %d of a %d-byte input", e.Line, len(content))
 			}
 		}
+		if len(rec.Replies) > 1 {
+			t.Fatalf("%d replies, want at most one", len(rec.Replies))
+		}
+		for _, r := range rec.Replies {
+			ack, err := connectortest.DecodeBytes(d, r.Name, r.Content)
+			if err != nil {
+				t.Fatalf("the acknowledgement does not decode: %v\n%s", err, r.Content)
+			}
+			for _, e := range ack.RowErrors {
+				if e.Code != edifact.CodeUnsupportedMessage {
+					t.Fatalf("the acknowledgement reads with %s: %s\n%s", e.Code, e.Message, r.Content)
+				}
+			}
+			if len(ack.Replies) != 0 {
+				t.Fatalf("the acknowledgement was acknowledged:\n%s", r.Content)
+			}
+		}
 	})
 }
