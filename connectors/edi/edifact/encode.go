@@ -125,8 +125,10 @@ func (env Envelope) interchange(w io.Writer, typ string, n int, message func(wr 
 // EncodeOrder writes orders as one ORDERS interchange: UNA, UNB, one
 // message per order (UNH references 1, 2, ...), UNZ; a segment a line.
 // Every order must pass Validate, and no text may hold a control
-// character; otherwise nothing is written and the error names the order
-// and the field.
+// character or a character the envelope's character set cannot hold;
+// otherwise nothing is written and the error names the order and the
+// field (or the segment, for the character set). At least one order is
+// needed.
 //
 // Each message holds what the decoder reads back, with its default
 // qualifiers: BGM+220 (order number, function 9), DTM+137 order date and
@@ -140,6 +142,9 @@ func (env Envelope) interchange(w io.Writer, typ string, n int, message func(wr 
 // directory's lengths. HS codes and origin countries are not written. A
 // party without a name reads back with its id as name.
 func EncodeOrder(w io.Writer, env Envelope, orders ...*canonical.Order) error {
+	if len(orders) == 0 {
+		return errors.New("edifact: no orders to write")
+	}
 	for _, o := range orders {
 		if err := checkOrder(o); err != nil {
 			return err
@@ -210,6 +215,9 @@ var (
 // changed, 7 rejected), PIA+5 SKU, QTY+113 confirmed quantity, DTM+69
 // delivery date, PRI+AAA price; UNS+S and CNT+2.
 func EncodeOrderResponse(w io.Writer, env Envelope, responses ...*canonical.OrderResponse) error {
+	if len(responses) == 0 {
+		return errors.New("edifact: no order responses to write")
+	}
 	for _, r := range responses {
 		if err := checkResponse(r); err != nil {
 			return err

@@ -283,6 +283,9 @@ func TestRecordsThatCannotBeWrittenAreRefusedAndNothingIsWritten(t *testing.T) {
 		})
 	}
 	var buf bytes.Buffer
+	if err := edifact.EncodeOrder(&buf, testEnvelope); err == nil || buf.Len() != 0 {
+		t.Errorf("no orders: %v, %d bytes written; want an error and nothing", err, buf.Len())
+	}
 	r := &canonical.OrderResponse{OrderNumber: "PO-1"} // no status
 	if err := edifact.EncodeOrderResponse(&buf, testEnvelope, r); err == nil || !strings.Contains(err.Error(), "status") || buf.Len() != 0 {
 		t.Errorf("a response without status: %v, %d bytes written", err, buf.Len())
