@@ -114,6 +114,23 @@ func TestParseEDIPrintsCanonicalRecords(t *testing.T) {
 	}
 }
 
+func TestParseWritesTheAcknowledgementIntoRepliesDir(t *testing.T) {
+	dir := t.TempDir()
+	in := "../../connectors/edi/edifact/testdata/orders_unoc_umlauts.edi"
+	_, errOut, code := runCLI(t, "parse", "--format", "edifact", "--replies", dir, in)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, filepath.Base(in)+".contrl"))
+	if err != nil || !strings.Contains(string(b), "UNH+") || !strings.Contains(string(b), "CONTRL") {
+		t.Errorf("CONTRL in --replies: %q, %v", b, err)
+	}
+	_, errOut, _ = runCLI(t, "parse", "--format", "edifact", in)
+	if !strings.Contains(errOut, ".contrl not written (use --replies DIR)") {
+		t.Errorf("without --replies, stderr = %q; want the reply named as not written", errOut)
+	}
+}
+
 func TestParse(t *testing.T) {
 	mappingFile := "../../configs/partners/acme-gmbh.mapping.yaml"
 	good := "../../internal/demo/data/acme-gmbh/bestellungen-2026-03-02.csv"

@@ -46,17 +46,42 @@ type Settings struct {
 	Qualifiers Qualifiers `yaml:"qualifiers"`
 	// Variant is the UBL variant: "" (detected), peppol, xrechnung, oioubl.
 	Variant string `yaml:"variant"`
+	// Acknowledgement is the functional acknowledgement written to the
+	// outbox for every interchange: x12 997 (default) or 999, edifact
+	// contrl (default); "none" for no acknowledgement.
+	Acknowledgement string `yaml:"acknowledgement"`
+}
+
+// DecoderOptions are a partner's choices for its format's decoder.
+type DecoderOptions struct {
+	Qualifiers      Qualifiers
+	Variant         string // ubl
+	Acknowledgement string // x12, edifact
 }
 
 // NewDecoder returns the decoder of a format with the partner's choices.
-func NewDecoder(format string, q Qualifiers, variant string) (connectors.Decoder, error) {
+func NewDecoder(format string, o DecoderOptions) (connectors.Decoder, error) {
+	q := o.Qualifiers
 	switch format {
 	case x12.Format:
-		return x12.NewDecoder(x12.Options{BuyerQualifier: q.Buyer, SupplierQualifier: q.Supplier, SKUQualifier: q.SKU, BuyerSKUQualifier: q.BuyerSKU}), nil
+		opt := x12.Options{BuyerQualifier: q.Buyer, SupplierQualifier: q.Supplier, SKUQualifier: q.SKU,
+			BuyerSKUQualifier: q.BuyerSKU, Acknowledgement: o.Acknowledgement}
+		if err := opt.Validate(); err != nil {
+			return nil, err
+		}
+		return x12.NewDecoder(opt), nil
 	case edifact.Format:
-		return edifact.NewDecoder(edifact.Options{BuyerQualifier: q.Buyer, SupplierQualifier: q.Supplier, SKUQualifier: q.SKU, BuyerSKUQualifier: q.BuyerSKU}), nil
+		opt := edifact.Options{BuyerQualifier: q.Buyer, SupplierQualifier: q.Supplier, SKUQualifier: q.SKU,
+			BuyerSKUQualifier: q.BuyerSKU, Acknowledgement: o.Acknowledgement}
+		if err := opt.Validate(); err != nil {
+			return nil, err
+		}
+		return edifact.NewDecoder(opt), nil
 	case ubl.Format:
-		return ubl.NewDecoder(ubl.Options{Variant: variant}), nil
+		if o.Acknowledgement != "" {
+			return nil, errors.New("acknowledgement applies to x12 and edifact, not ubl")
+		}
+		return ubl.NewDecoder(ubl.Options{Variant: o.Variant}), nil
 	}
 	return nil, fmt.Errorf("format %q is not an EDI format (use %s)", format, strings.Join(Formats, ", "))
 }
@@ -81,7 +106,7 @@ func New(_ context.Context, cfg connectors.Config) (*connectors.Connector, error
 	}
 	s.ApplyDefaults(patterns[s.Format]...)
 	errs := s.Settings.Validate()
-	dec, err := NewDecoder(s.Format, s.Qualifiers, s.Variant)
+	dec, err := NewDecoder(s.Format, DecoderOptions{Qualifiers: s.Qualifiers, Variant: s.Variant, Acknowledgement: s.Acknowledgement})
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -114,6 +139,8 @@ func Spec() connectors.Spec {
 			Description: "Product id qualifier of the supplier's article number."},
 		connectors.Field{Name: "qualifiers.buyer_sku", Type: "string", Default: "BP (x12), IN (edifact)",
 			Description: "Product id qualifier of the buyer's article number."},
+		connectors.Field{Name: "acknowledgement", Type: "string", Default: "997 (x12), contrl (edifact)",
+			Description: "The functional acknowledgement written to the outbox (<file>.997, .999 or .contrl) for every interchange received, accepted or rejected with the segment position: x12 997 or 999, edifact contrl; none for no acknowledgement."},
 		connectors.Field{Name: "variant", Type: "string", Default: "detected",
 			Description: "ubl: peppol, xrechnung or oioubl; by default read from cbc:CustomizationID."},
 	)

@@ -362,13 +362,22 @@ func exerciseHub(t *testing.T, r *runningHub) {
 		}
 	})
 
-	t.Run("an X12 850 dropped by an EDI partner becomes orders in the store", func(t *testing.T) {
-		dropFile(t, "../../connectors/edi/x12/testdata/850_retailer_to_shenzhen_supplier.x12",
-			filepath.Join(filepath.Dir(r.inbox), "edi"), "po.x12")
+	t.Run("an X12 850 dropped by an EDI partner becomes orders in the store and a 997 in its outbox", func(t *testing.T) {
+		inbox := filepath.Join(filepath.Dir(r.inbox), "edi")
+		dropFile(t, "../../connectors/edi/x12/testdata/850_retailer_to_shenzhen_supplier.x12", inbox, "po.x12")
 		eventually(t, "orders 4500012345 and 4500012346 of the 850 in the API", func() bool {
 			got := r.orders(t)
 			return len(got["4500012345"].Lines) > 0 && len(got["4500012346"].Lines) > 0
 		})
+		var ack []byte
+		eventually(t, "the 997 in the partner's outbox", func() bool {
+			var err error
+			ack, err = os.ReadFile(filepath.Join(inbox, "outbox", "po.x12.997"))
+			return err == nil
+		})
+		if !strings.Contains(string(ack), "ST*997*") || !strings.Contains(string(ack), "AK9*A*") {
+			t.Errorf("the 997 does not accept the group:\n%s", ack)
+		}
 	})
 
 	t.Run("the ECB reference rates of the configured file are stored by date", func(t *testing.T) {

@@ -40,7 +40,7 @@ var Formats = map[string]DecoderFactory{
 
 func init() {
 	for _, f := range edi.Formats {
-		Formats[f] = unmapped(f, func() (connectors.Decoder, error) { return edi.NewDecoder(f, edi.Qualifiers{}, "") })
+		Formats[f] = unmapped(f, func() (connectors.Decoder, error) { return edi.NewDecoder(f, edi.DecoderOptions{}) })
 	}
 	for _, f := range bankstatement.Formats() {
 		Formats[f] = unmapped(f, func() (connectors.Decoder, error) { return bankstatement.NewDecoder(f) })
