@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/connectors"
 )
@@ -93,7 +95,8 @@ func (d *Decoder) Profile() *Profile { return d.profile }
 // A status code the profile does not know gives the status unknown (the
 // code is kept in carrier_status) and a warning unknown_status; the event
 // is emitted. A country that is not an ISO 3166-1 alpha-2 code gives the
-// warning invalid_country and the location keeps only its city.
+// warning invalid_country and the location keeps only its city; an
+// alpha-3 code ("DEU") is read as its alpha-2 code.
 //
 // When the carrier gives no event id, the event gets a derived one
 // (EventID): re-delivering the same payload gives the same ids, so stores
@@ -401,9 +404,9 @@ func (s *session) event(n int, ev rawEvent) error {
 	if city != "" || country != "" {
 		e.Location = &canonical.Location{City: city}
 		if country != "" {
-			if cc, err := canonical.ParseCountry(country); err != nil {
+			if cc, ok := parseCountry(country); !ok {
 				warnings = append(warnings, problem{field: countryAt, code: CodeInvalidCountry, warning: true,
-					msg: fmt.Sprintf("country %q is not an ISO 3166-1 alpha-2 code: the location keeps only its city", clip(country))})
+					msg: fmt.Sprintf("country %q is not an ISO 3166-1 alpha-2 or alpha-3 code: the location keeps only its city", clip(country))})
 			} else {
 				e.Location.Country = cc
 			}
@@ -555,6 +558,24 @@ func (c *compiled) parseTime(s string) (time.Time, *problem) {
 		return time.Time{}, &problem{code: CodeInvalidTime, msg: fmt.Sprintf("occurred_at: %q does not read as %q", clip(s), c.timeFmt)}
 	}
 	return t, nil
+}
+
+// parseCountry reads an ISO 3166-1 alpha-2 code, or an alpha-3 code
+// (AfterShip's "DEU"), ignoring case.
+func parseCountry(s string) (canonical.Country, bool) {
+	if c, err := canonical.ParseCountry(s); err == nil {
+		return c, true
+	}
+	s = strings.TrimSpace(s)
+	if len(s) != 3 || strings.IndexFunc(s, func(r rune) bool { return (r < 'A' || r > 'Z') && (r < 'a' || r > 'z') }) >= 0 {
+		return "", false
+	}
+	r, err := language.ParseRegion(s)
+	if err != nil || !r.IsCountry() {
+		return "", false
+	}
+	c := canonical.Country(r.String())
+	return c, c.Valid()
 }
 
 // clip shortens a value for a message.

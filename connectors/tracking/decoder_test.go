@@ -407,3 +407,29 @@ func TestAReadErrorIsNotAFileError(t *testing.T) {
 		t.Errorf("Decode = %v, want the read error (the input may be fine; retry), not a file error", err)
 	}
 }
+
+func TestCountryCodes(t *testing.T) {
+	profile := strings.Replace(zoneProfile, "  occurred_at: at\n", "  occurred_at: at\n  city: city\n  country: cc\n", 1)
+	for _, tt := range []struct {
+		cc, want string
+		warning  bool
+	}{
+		{"DE", "DE", false},
+		{" de ", "DE", false},
+		{"DEU", "DE", false}, // alpha-3, as AfterShip sends
+		{"chn", "CN", false},
+		{"Germany", "", true},
+		{"UK", "", true},
+		{"XXX", "", true},
+		{"EU", "", true},
+	} {
+		rec := decodeWith(t, profile, `{"tn": "T1", "code": "D", "at": "2026-01-01T10:00:00Z", "city": "Bonn", "cc": "`+tt.cc+`"}`)
+		evs := events(t, rec)
+		if len(evs) != 1 || evs[0].Location == nil || evs[0].Location.City != "Bonn" || string(evs[0].Location.Country) != tt.want {
+			t.Errorf("country %q: events %+v, want the event in Bonn with country %q", tt.cc, evs, tt.want)
+		}
+		if got := len(rec.RowErrors) == 1 && rec.RowErrors[0].Warning && rec.RowErrors[0].Code == tracking.CodeInvalidCountry && rec.RowErrors[0].Field == "$.cc"; got != tt.warning {
+			t.Errorf("country %q: row errors %+v, want an invalid_country warning: %v", tt.cc, rec.RowErrors, tt.warning)
+		}
+	}
+}

@@ -209,7 +209,7 @@ func join(at string, s step) string {
 	return at + "[*]"
 }
 
-// Eval evaluates the path from v, whose location is at. Missing keys,
+// eval evaluates the path from v, whose location is at. Missing keys,
 // indexes past the end and nulls reach nothing (no error); stepping into
 // a value of the wrong type (a key of an array, an index of a string) is a
 // *typeError naming where. A [*] step fans out over every element.

@@ -512,7 +512,7 @@ func ProfileKeys() []connectors.Field {
 		{Name: "fields.description", Type: "string", Description: "The carrier's text for the event.", Example: "message"},
 		{Name: "fields.occurred_at", Type: "string", Required: true, Description: "When the event happened, read with time_format.", Example: "checkpoint_time"},
 		{Name: "fields.city", Type: "string", Description: "City of the event's location.", Example: "location.city"},
-		{Name: "fields.country", Type: "string", Description: "Country of the event's location, an ISO 3166-1 alpha-2 code; another value is a warning and is left out.", Example: "location.country"},
+		{Name: "fields.country", Type: "string", Description: "Country of the event's location, an ISO 3166-1 alpha-2 or alpha-3 code; another value is a warning and is left out.", Example: "location.country"},
 		{Name: "time_format", Type: "string", Default: "rfc3339", Description: "How occurred_at is written: rfc3339 (with or without fractional seconds and offset), unix (seconds), unix_ms (milliseconds), or a Go time layout.", Example: "02.01.2006 15:04"},
 		{Name: "time_zone", Type: "string", Description: "IANA time zone of timestamps written without an offset; without it such a timestamp is the row error timestamp_without_zone.", Example: "Europe/Berlin"},
 		{Name: "statuses", Type: "map", Description: "Carrier code → normalized status (info_received, picked_up, ... delivered, unknown), matched without regard to case. A code in neither table gives status unknown and the warning unknown_status.", Example: "{DLV: delivered}"},
