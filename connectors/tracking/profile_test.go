@@ -199,3 +199,53 @@ func TestAProfileBuiltInGoIsCheckedByNewDecoder(t *testing.T) {
 		t.Errorf("Decode with a broken profile = %v, want the profile's error (not a file error: the input is not at fault)", err)
 	}
 }
+
+// TestBuiltinProfilesKnowTheirVocabulary: every status the aggregators
+// publish maps to a status, so none of them reaches a user as unknown with
+// a warning.
+func TestBuiltinProfilesKnowTheirVocabulary(t *testing.T) {
+	vocab := map[string][]string{
+		"aftership": {"Pending", "InfoReceived", "InTransit", "OutForDelivery", "AttemptFail", "Delivered",
+			"AvailableForPickup", "Exception", "Expired", "InfoReceived_001", "InTransit_001", "Delivered_001", "Exception_010"},
+		"easypost": {"unknown", "pre_transit", "in_transit", "out_for_delivery", "delivered", "available_for_pickup",
+			"return_to_sender", "failure", "cancelled", "error"},
+		"shippo": {"PRE_TRANSIT", "TRANSIT", "DELIVERED", "RETURNED", "FAILURE", "UNKNOWN"},
+		"freight": {"GTIN", "LOAD", "DEPA", "ARRI", "DISC", "CUSH", "CUSR", "GTOT", "DLV",
+			"RCS", "DEP", "ARR", "RCF", "NFD"},
+		"demo": {"CREATED", "PICKED_UP", "DEPARTED", "IN_TRANSIT", "ARRIVED", "CUSTOMS_HOLD", "CUSTOMS_CLEARED",
+			"OUT_FOR_DELIVERY", "READY_FOR_PICKUP", "DELIVERY_FAILED", "DELIVERED", "EXCEPTION", "RETURNED", "CANCELLED"},
+	}
+	for _, name := range tracking.BuiltinNames() {
+		codes, ok := vocab[name]
+		if !ok {
+			t.Errorf("no vocabulary listed for built-in profile %s", name)
+			continue
+		}
+		p, err := tracking.Builtin(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, code := range codes {
+			if _, ok := p.Status(code); !ok {
+				t.Errorf("%s: %q is not mapped", name, code)
+			}
+		}
+	}
+	// A few mappings a user would check first.
+	for _, tt := range []struct {
+		profile, code string
+		want          canonical.TrackingStatus
+	}{
+		{"easypost", "return_to_sender", canonical.TrackingReturned},
+		{"shippo", "FAILURE", canonical.TrackingException},
+		{"shippo", "delivery_attempted", canonical.TrackingFailedAttempt},
+		{"freight", "CUSH", canonical.TrackingCustomsHold},
+		{"freight", "NFD", canonical.TrackingAvailableForPickup},
+		{"aftership", "AttemptFail", canonical.TrackingFailedAttempt},
+	} {
+		p, _ := tracking.Builtin(tt.profile)
+		if got, _ := p.Status(tt.code); got != tt.want {
+			t.Errorf("%s: %s → %s, want %s", tt.profile, tt.code, got, tt.want)
+		}
+	}
+}
