@@ -326,7 +326,7 @@ func (s *session) event(n int, ev rawEvent) error {
 			var te *typeError
 			errors.As(err, &te)
 			probs = append(probs, problem{field: te.at, code: CodeWrongType, msg: fmt.Sprintf("%s: %s is %s, not %s", fp.name, te.at, te.got, te.want)})
-			return "", ""
+			return "", te.at
 		}
 		if !ok {
 			return "", at + pathSuffix(fp.path)
@@ -373,6 +373,9 @@ func (s *session) event(n int, ev rawEvent) error {
 		e.Status, e.CarrierStatus = canonical.TrackingUnknown, firstCode
 		if firstCode == "" {
 			firstAt = ev.at + pathSuffix(c.status[0].path)
+			if c.status[0].shipment {
+				firstAt = ev.shipAt + pathSuffix(c.status[0].path)
+			}
 		}
 	}
 

@@ -255,7 +255,8 @@ func TestRequiredFieldsRejectOnlyTheirEvent(t *testing.T) {
 		{"code": "D", "at": "2026-01-01T00:00:00Z"},
 		{"tn": "  ", "code": "D"},
 		{"tn": {"n": 1}, "code": "D", "at": "2026-01-01T00:00:00Z"},
-		{"tn": 4711, "code": "D", "at": "2026-01-01T00:00:00Z"}
+		{"tn": 4711, "code": "D", "at": "2026-01-01T00:00:00Z"},
+		{"tn": "T5", "code": "D", "at": ["2026-01-01T00:00:00Z"]}
 	]}`)
 	want := []struct {
 		line        int
@@ -265,6 +266,7 @@ func TestRequiredFieldsRejectOnlyTheirEvent(t *testing.T) {
 		{1, "$.events[0].tn", tracking.CodeRequired, []string{"event 1: tracking_number"}},
 		{2, "$.events[1].tn", tracking.CodeRequired, []string{"tracking_number", "occurred_at: no time at $.events[1].at", "not read"}},
 		{3, "$.events[2].tn", tracking.CodeWrongType, []string{"$.events[2].tn is an object, not a string"}},
+		{5, "$.events[4].at", tracking.CodeWrongType, []string{"event 5: occurred_at: $.events[4].at is an array, not a string; the event is not read"}},
 	}
 	if len(rec.RowErrors) != len(want) {
 		t.Fatalf("row errors %+v, want %d", rec.RowErrors, len(want))
@@ -431,5 +433,17 @@ func TestCountryCodes(t *testing.T) {
 		if got := len(rec.RowErrors) == 1 && rec.RowErrors[0].Warning && rec.RowErrors[0].Code == tracking.CodeInvalidCountry && rec.RowErrors[0].Field == "$.cc"; got != tt.warning {
 			t.Errorf("country %q: row errors %+v, want an invalid_country warning: %v", tt.cc, rec.RowErrors, tt.warning)
 		}
+	}
+}
+
+func TestAPathThroughAValueOfTheWrongTypeIsOneRowError(t *testing.T) {
+	profile := strings.Replace(zoneProfile, "tracking_number: tn", "tracking_number: $.ref.number", 1)
+	rec := decodeWith(t, profile, `{"ref": "ABC", "code": "D", "at": "2026-01-01T00:00:00Z"}`)
+	if len(rec.RowErrors) != 1 {
+		t.Fatalf("row errors %+v, want one", rec.RowErrors)
+	}
+	e := rec.RowErrors[0]
+	if e.Code != tracking.CodeWrongType || e.Field != "$.ref" || e.Line != 1 || !strings.Contains(e.Message, "tracking_number: $.ref is a string, not an object") {
+		t.Errorf("row error %+v, want wrong_type at $.ref naming the field", e)
 	}
 }
