@@ -2,6 +2,7 @@
 //
 //	procurehub run [--config FILE] [--http-addr ADDR] [--kafka-addr ADDR]
 //	procurehub parse --format FORMAT [--mapping FILE] [--replies DIR] FILE...
+//	procurehub render --format x12|edifact|ubl --sender [Q:]ID --receiver [Q:]ID FILE.jsonl...
 //	procurehub config check FILE
 //	procurehub migrate [--config FILE]
 //	procurehub connectors
@@ -37,6 +38,8 @@ Usage:
                                                       run connectors, pipelines, API (embedded defaults without --config)
   procurehub parse --format FORMAT [--mapping FILE] [--replies DIR] FILE...
                                                       decode files to canonical JSON Lines (no broker, no store)
+  procurehub render --format x12|edifact|ubl --sender [Q:]ID --receiver [Q:]ID FILE.jsonl...
+                                                      write canonical orders and order responses as EDI documents
   procurehub config check FILE                        validate a config file
   procurehub migrate [--config FILE]                  apply store migrations
   procurehub connectors                               list connector kinds and formats with their settings
@@ -70,6 +73,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdRun(ctx, rest, stdout, stderr)
 	case "parse":
 		return cmdParse(ctx, rest, stdout, stderr)
+	case "render":
+		return cmdRender(ctx, rest, stdout, stderr)
 	case "config":
 		if len(rest) == 0 || rest[0] != "check" {
 			fmt.Fprintln(stderr, "usage: procurehub config check FILE")

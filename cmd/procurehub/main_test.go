@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/procurehub/procurehub/canonical"
 )
 
 // runCLI runs the binary's entry point in-process and returns stdout, stderr and the exit code.
@@ -296,4 +298,78 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// ordersOf parses JSON Lines into order content keyed by order number,
+// without lineage (which names the file it came from).
+func ordersOf(t *testing.T, jsonl string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(jsonl), "\n") {
+		var rec struct {
+			Type string          `json:"type"`
+			Data canonical.Order `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		rec.Data.Source = nil
+		for i := range rec.Data.Lines {
+			rec.Data.Lines[i].Source = nil
+		}
+		b, _ := json.Marshal(rec.Data)
+		out[rec.Data.OrderNumber] = string(b)
+	}
+	return out
+}
+
+func TestAnX12OrderRenderedAsEDIFACTReadsBackTheSame(t *testing.T) {
+	dir := t.TempDir()
+	fromX12, errOut, code := runCLI(t, "parse", "--format", "x12", "../../connectors/edi/x12/testdata/850_retailer_to_shenzhen_supplier.x12")
+	if code != 0 {
+		t.Fatalf("parse x12: exit %d: %s", code, errOut)
+	}
+	jsonl := filepath.Join(dir, "orders.jsonl")
+	if err := os.WriteFile(jsonl, []byte(fromX12), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"edifact", "x12"} {
+		t.Run(format, func(t *testing.T) {
+			doc, errOut, code := runCLI(t, "render", "--format", format, "--sender", "ZZ:PROCUREHUB", "--receiver", "ZZ:SZPARTS",
+				"--control", "42", jsonl)
+			if code != 0 {
+				t.Fatalf("render: exit %d: %s", code, errOut)
+			}
+			file := filepath.Join(dir, "orders."+format)
+			if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			back, errOut, code := runCLI(t, "parse", "--format", format, file)
+			if code != 0 {
+				t.Fatalf("parse the rendered %s: exit %d: %s\n%s", format, code, errOut, doc)
+			}
+			want, got := ordersOf(t, fromX12), ordersOf(t, back)
+			if len(got) != len(want) {
+				t.Fatalf("%d orders back; want %d", len(got), len(want))
+			}
+			for n, w := range want {
+				if got[n] != w {
+					t.Errorf("order %s after %s:\n got %s\nwant %s", n, format, got[n], w)
+				}
+			}
+		})
+	}
+}
+
+func TestRenderRefusesWhatItCannotWrite(t *testing.T) {
+	dir := t.TempDir()
+	shipment := filepath.Join(dir, "shipment.jsonl")
+	os.WriteFile(shipment, []byte(`{"type":"shipment","data":{"shipment_id":"ASN-1"}}`+"\n"), 0o644)
+	if _, errOut, code := runCLI(t, "render", "--format", "x12", "--sender", "A", "--receiver", "B", shipment); code == 0 ||
+		!strings.Contains(errOut, "shipment.jsonl:1") {
+		t.Errorf("a shipment: exit %d, %q; want refused with its line", code, errOut)
+	}
+	if _, _, code := runCLI(t, "render", "--format", "x12", shipment); code != 2 {
+		t.Errorf("without --sender and --receiver: exit %d; want usage (2)", code)
+	}
 }
