@@ -21,7 +21,7 @@ type Spec struct {
 // Field is one setting of a connector kind.
 type Field struct {
 	Name        string `json:"name"` // YAML key, snake_case; nested keys as "source.path"
-	Type        string `json:"type"` // string, int, bool, duration, list, map, mapping
+	Type        string `json:"type"` // string, int, number, bool, duration, list, map, mapping
 	Default     string `json:"default,omitempty"`
 	Required    bool   `json:"required,omitempty"`
 	Secret      bool   `json:"secret,omitempty"` // only from ${ENV}; never logged

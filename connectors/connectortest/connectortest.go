@@ -102,7 +102,7 @@ func Run(t *testing.T, s Suite) {
 var (
 	snakeCase  = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	fieldName  = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$`)
-	fieldTypes = map[string]bool{"string": true, "int": true, "bool": true, "duration": true, "list": true, "map": true, "mapping": true}
+	fieldTypes = map[string]bool{"string": true, "int": true, "number": true, "bool": true, "duration": true, "list": true, "map": true, "mapping": true}
 )
 
 // CheckSpec checks that a spec is complete: a snake_case kind, a one-line

@@ -1,5 +1,5 @@
-// Package poll is the carrier tracking API poller: a connectors.Source
-// whose inputs are API pages. The runtime takes each page like a file —
+// The carrier tracking API poller: a connectors.Source whose inputs are
+// API pages. The runtime takes each page like a file —
 // ledger, decoder (the carrier's profile), publish — so a page polled
 // twice with the same content is a duplicate and publishes nothing, and
 // events polled and also pushed by webhook are kept once (their ids).
@@ -12,7 +12,7 @@
 //     shipments exist (from the ASNs) and their last status, and the
 //     Schedule polls each number as often as its status deserves —
 //     active shipments often, delivered ones a few more times, then never.
-package poll
+package tracking
 
 import (
 	"bytes"
@@ -31,15 +31,14 @@ import (
 
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/connectors"
-	"github.com/procurehub/procurehub/connectors/tracking"
 	"github.com/procurehub/procurehub/connectors/tracking/httpapi"
 )
 
 // Placeholder in a per-number URL.
 const Placeholder = "{tracking_number}"
 
-// Config configures a Source.
-type Config struct {
+// PollConfig configures a Poller.
+type PollConfig struct {
 	Partner string
 	Client  *httpapi.Client
 	// URL is the list endpoint, or a per-number URL with {tracking_number}.
@@ -56,32 +55,32 @@ type Config struct {
 	Logger  *slog.Logger
 }
 
-// Source polls one carrier API.
-type Source struct {
-	cfg Config
+// Poller polls one carrier API.
+type Poller struct {
+	cfg PollConfig
 
 	mu      sync.Mutex
 	dropped map[string]bool // finished numbers the schedule let go: never added again
 }
 
-var _ connectors.Source = (*Source)(nil)
+var _ connectors.Source = (*Poller)(nil)
 
-// New checks cfg and returns its Source.
-func New(cfg Config) (*Source, error) {
+// NewPoller checks cfg and returns its Poller.
+func NewPoller(cfg PollConfig) (*Poller, error) {
 	var errs []error
 	if cfg.Client == nil {
-		errs = append(errs, errors.New("poll: no client"))
+		errs = append(errs, errors.New("tracking: poll: no client"))
 	}
 	u, err := url.Parse(strings.ReplaceAll(cfg.URL, Placeholder, "X"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("poll: url %q is not an http(s) URL", cfg.URL))
+		errs = append(errs, fmt.Errorf("tracking: poll: url %q is not an http(s) URL", cfg.URL))
 	}
 	if strings.Contains(cfg.URL, Placeholder) {
 		if cfg.Numbers == nil || cfg.Schedule == nil || cfg.Decoder == nil {
-			errs = append(errs, errors.New("poll: a per-number URL needs numbers, a schedule and a decoder"))
+			errs = append(errs, errors.New("tracking: poll: a per-number URL needs numbers, a schedule and a decoder"))
 		}
 		if cfg.Next != nil {
-			errs = append(errs, errors.New("poll: a per-number URL has no pagination"))
+			errs = append(errs, errors.New("tracking: poll: a per-number URL has no pagination"))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -93,13 +92,13 @@ func New(cfg Config) (*Source, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Source{cfg: cfg, dropped: map[string]bool{}}, nil
+	return &Poller{cfg: cfg, dropped: map[string]bool{}}, nil
 }
 
 // Poll fetches what is due: every page of the list, or each number due.
 // Pages fetched before an error are returned with it; the runtime takes
 // them and polls again next interval. An open circuit fails fast.
-func (s *Source) Poll(ctx context.Context) ([]connectors.Input, error) {
+func (s *Poller) Poll(ctx context.Context) ([]connectors.Input, error) {
 	if strings.Contains(s.cfg.URL, Placeholder) {
 		return s.pollNumbers(ctx)
 	}
@@ -121,7 +120,7 @@ func (s *Source) Poll(ctx context.Context) ([]connectors.Input, error) {
 	return out, nil
 }
 
-func (s *Source) pollNumbers(ctx context.Context) ([]connectors.Input, error) {
+func (s *Poller) pollNumbers(ctx context.Context) ([]connectors.Input, error) {
 	known, err := s.cfg.Numbers(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("poll %s: tracking numbers: %w", s.cfg.Partner, err)
@@ -160,15 +159,15 @@ func (s *Source) pollNumbers(ctx context.Context) ([]connectors.Input, error) {
 }
 
 // current decodes a page to learn the number's current status.
-func (s *Source) current(ctx context.Context, in connectors.Input, body []byte) (canonical.TrackingEvent, bool) {
-	var c collect
+func (s *Poller) current(ctx context.Context, in connectors.Input, body []byte) (canonical.TrackingEvent, bool) {
+	var c collectEvents
 	if err := s.cfg.Decoder.Decode(ctx, in, bytes.NewReader(body), &c); err != nil {
 		return canonical.TrackingEvent{}, false
 	}
-	return tracking.Current(c.events)
+	return Current(c.events)
 }
 
-func (s *Source) input(name string, p *httpapi.Page) connectors.Input {
+func (s *Poller) input(name string, p *httpapi.Page) connectors.Input {
 	sum := sha256.Sum256(p.Body)
 	body := p.Body
 	return connectors.Input{
@@ -180,18 +179,18 @@ func (s *Source) input(name string, p *httpapi.Page) connectors.Input {
 
 // Settle does nothing: a page is not a file to move; the ledger already
 // has its outcome.
-func (s *Source) Settle(context.Context, connectors.Input, connectors.Outcome) error { return nil }
+func (s *Poller) Settle(context.Context, connectors.Input, connectors.Outcome) error { return nil }
 
 // Close does nothing; the client holds no connection between polls.
-func (s *Source) Close() error { return nil }
+func (s *Poller) Close() error { return nil }
 
-type collect struct{ events []canonical.TrackingEvent }
+type collectEvents struct{ events []canonical.TrackingEvent }
 
-func (c *collect) Record(_ context.Context, r connectors.Record) error {
+func (c *collectEvents) Record(_ context.Context, r connectors.Record) error {
 	if e, ok := r.Value.(*canonical.TrackingEvent); ok {
 		c.events = append(c.events, *e)
 	}
 	return nil
 }
 
-func (c *collect) RowError(context.Context, connectors.RowError) error { return nil }
+func (c *collectEvents) RowError(context.Context, connectors.RowError) error { return nil }

@@ -1,4 +1,4 @@
-package poll
+package tracking
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package poll
+package tracking
 
 import (
 	"context"
@@ -10,57 +10,56 @@ import (
 
 	"github.com/procurehub/procurehub/connectors"
 	"github.com/procurehub/procurehub/connectors/connectortest"
-	"github.com/procurehub/procurehub/connectors/tracking"
 	"github.com/procurehub/procurehub/connectors/tracking/httpapi"
 	"github.com/procurehub/procurehub/internal/carriersim"
 )
 
-var start = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+var pollStart = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 
 // instant is a clock whose sleeps return at once and are recorded.
-type instant struct {
+type instantClock struct {
 	mu     sync.Mutex
 	now    time.Time
 	sleeps []time.Duration
 }
 
-func (c *instant) Now() time.Time {
+func (c *instantClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-func (c *instant) Sleep(ctx context.Context, d time.Duration) error {
+func (c *instantClock) Sleep(ctx context.Context, d time.Duration) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.sleeps = append(c.sleeps, d)
 	return ctx.Err()
 }
 
-func demoDecoder(t *testing.T) *tracking.Decoder {
+func demoDecoder(t *testing.T) *Decoder {
 	t.Helper()
-	p, err := tracking.Builtin("demo")
+	p, err := Builtin("demo")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tracking.NewDecoder(p)
+	return NewDecoder(p)
 }
 
 func TestAListPollWalksEveryPageThroughRateLimits(t *testing.T) {
 	api := &carriersim.API{PerPage: 5, RateLimitEvery: 2}
 	var want int
-	for _, sc := range carriersim.Scenarios(start, "DEMO") {
+	for _, sc := range carriersim.Scenarios(pollStart, "DEMO") {
 		api.Publish(sc.Delivered()...)
 		want += len(sc.Delivery)
 	}
 	srv := httptest.NewServer(api)
 	defer srv.Close()
-	clock := &instant{now: start}
+	clock := &instantClock{now: pollStart}
 	client, err := httpapi.New(httpapi.Config{Carrier: "demo", Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := New(Config{Partner: "demo", Client: client, URL: srv.URL + "/v1/events", Next: httpapi.LinkHeader()})
+	src, err := NewPoller(PollConfig{Partner: "demo", Client: client, URL: srv.URL + "/v1/events", Next: httpapi.LinkHeader()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,14 +94,14 @@ func TestAListPollWalksEveryPageThroughRateLimits(t *testing.T) {
 }
 
 func TestPerNumberPollsFollowTheSchedule(t *testing.T) {
-	scs := carriersim.Scenarios(start, "DEMO")
+	scs := carriersim.Scenarios(pollStart, "DEMO")
 	byNumber := map[string][]carriersim.Event{}
 	for _, sc := range scs[:2] { // on_time (delivered), delayed (in transit)
 		byNumber[sc.TrackingNumber] = sc.Events
 	}
 	srv := httptest.NewServer(perNumber(byNumber))
 	defer srv.Close()
-	clock := &instant{now: start.Add(24 * 24 * time.Hour)} // a day after the delivery
+	clock := &instantClock{now: pollStart.Add(24 * 24 * time.Hour)} // a day after the delivery
 	client, err := httpapi.New(httpapi.Config{Carrier: "demo", Clock: clock})
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +110,7 @@ func TestPerNumberPollsFollowTheSchedule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := New(Config{Partner: "demo", Client: client, URL: srv.URL + "/v1/track/{tracking_number}",
+	src, err := NewPoller(PollConfig{Partner: "demo", Client: client, URL: srv.URL + "/v1/track/{tracking_number}",
 		Numbers: func(context.Context) ([]connectors.TrackedNumber, error) {
 			return []connectors.TrackedNumber{{Number: scs[0].TrackingNumber}, {Number: scs[1].TrackingNumber}}, nil
 		},
@@ -155,14 +154,14 @@ func TestPerNumberPollsFollowTheSchedule(t *testing.T) {
 func TestPollerConfigErrors(t *testing.T) {
 	client, _ := httpapi.New(httpapi.Config{Carrier: "demo"})
 	for _, tt := range []struct {
-		cfg  Config
+		cfg  PollConfig
 		want string
 	}{
-		{Config{Client: client, URL: "ftp://x/y"}, "not an http(s) URL"},
-		{Config{Client: client, URL: "https://api.example/track/{tracking_number}"}, "needs numbers, a schedule and a decoder"},
-		{Config{URL: "https://api.example/events"}, "no client"},
+		{PollConfig{Client: client, URL: "ftp://x/y"}, "not an http(s) URL"},
+		{PollConfig{Client: client, URL: "https://api.example/track/{tracking_number}"}, "needs numbers, a schedule and a decoder"},
+		{PollConfig{URL: "https://api.example/events"}, "no client"},
 	} {
-		if _, err := New(tt.cfg); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := NewPoller(tt.cfg); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("New(%+v) = %v; want %q", tt.cfg.URL, err, tt.want)
 		}
 	}
