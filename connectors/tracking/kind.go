@@ -30,7 +30,7 @@ type Settings struct {
 	// Profile is a built-in profile (aftership, easypost, shippo, freight, demo).
 	Profile string `yaml:"profile"`
 	// ProfileFile is a profile YAML file, relative to the config file.
-	ProfileFile string          `yaml:"profile_file"`
+	ProfileFile string           `yaml:"profile_file"`
 	Webhook     *WebhookSettings `yaml:"webhook"`
 	Poll        *PollSettings    `yaml:"poll"`
 }
