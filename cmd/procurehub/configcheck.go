@@ -37,13 +37,15 @@ func cmdConfigCheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	bad := false
 	for i := range cfg.Partners {
-		c, err := app.BuildConnector(ctx, cfg, reg, i, quiet)
+		c, err := app.BuildConnector(ctx, cfg, reg, i, quiet, nil)
 		if err != nil {
 			printConfigErrors(stderr, err)
 			bad = true
 			continue
 		}
-		c.Source.Close()
+		if c.Source != nil {
+			c.Source.Close()
+		}
 	}
 	if bad {
 		return exitError{code: 1}

@@ -20,11 +20,13 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/procurehub/procurehub/connectors"
+	"github.com/procurehub/procurehub/connectors/webhook"
 	"github.com/procurehub/procurehub/internal/api"
 	"github.com/procurehub/procurehub/internal/config"
 	"github.com/procurehub/procurehub/internal/demo"
 	"github.com/procurehub/procurehub/internal/embedded"
 	"github.com/procurehub/procurehub/internal/kafka"
+	"github.com/procurehub/procurehub/internal/store"
 	"github.com/procurehub/procurehub/internal/store/postgres"
 	"github.com/procurehub/procurehub/internal/store/sqlite"
 	"github.com/procurehub/procurehub/pipelines"
@@ -40,6 +42,8 @@ type Store interface {
 	pipelines.TrackingWriter
 	pipelines.Ledger
 	api.OrderReader
+	api.TrackingReader
+	TrackedNumbers(ctx context.Context, carrier string) ([]store.TrackedNumber, error)
 	Migrate(ctx context.Context) error
 	Ping(ctx context.Context) error
 	Close() error
@@ -131,25 +135,30 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	defer sub.Close()
 
+	built, err := buildIngestors(ctx, cfg, opts.Registry, pub, st, metrics, log)
+	defer func() {
+		for _, c := range built.sources {
+			c.Close()
+		}
+	}()
+	if err != nil {
+		return err
+	}
+	ingestors := built.ingestors
+
 	sink := pipelines.NewStoreSink(st, pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize, Writers: cfg.Pipeline.StoreWriters}, metrics, log)
-	router, err := pipelines.NewRouter(pipelines.RouterConfig{
-		Retries: cfg.Pipeline.Retries, RetryInitial: cfg.Pipeline.RetryInitial, HandlerTimeout: cfg.Pipeline.HandlerTimeout,
-	}, sub, pub, pipelines.Sinks{
+	sinks := pipelines.Sinks{
 		Orders:     sink,
 		Statements: &pipelines.StatementSink{W: st, Metrics: metrics, Logger: log},
 		Shipments:  &pipelines.ShipmentSink{W: st, Metrics: metrics},
 		Tracking:   &pipelines.TrackingSink{W: st, Metrics: metrics},
-	}, metrics, log)
-	if err != nil {
-		return err
 	}
-
-	ingestors, closers, err := buildIngestors(ctx, cfg, opts.Registry, pub, st, metrics, log)
-	defer func() {
-		for _, c := range closers {
-			c.Close()
-		}
-	}()
+	if len(built.webhooks) > 0 {
+		sinks.Webhooks = &pipelines.WebhookDecoder{Decoders: built.decoders, Publisher: pub, Metrics: metrics, Logger: log}
+	}
+	router, err := pipelines.NewRouter(pipelines.RouterConfig{
+		Retries: cfg.Pipeline.Retries, RetryInitial: cfg.Pipeline.RetryInitial, HandlerTimeout: cfg.Pipeline.HandlerTimeout,
+	}, sub, pub, sinks, metrics, log)
 	if err != nil {
 		return err
 	}
@@ -161,6 +170,8 @@ func Run(ctx context.Context, opts Options) error {
 	srv := &http.Server{
 		Handler: api.Handler(api.Config{
 			Orders:   st,
+			Tracking: st,
+			Webhooks: webhooksHandler(built.webhooks, pub, reg, log),
 			Gatherer: reg,
 			Logger:   log,
 			Ready: []api.Check{
@@ -222,29 +233,77 @@ func Run(ctx context.Context, opts Options) error {
 	return err
 }
 
+// built is what the configured partners give the runtime: an ingestor per
+// polled source, and the webhook endpoints and decoders of the partners
+// that push.
+type built struct {
+	ingestors []*pipelines.Ingestor
+	sources   []connectors.Source // to close
+	webhooks  map[string]webhook.Endpoint
+	decoders  map[string]connectors.Decoder
+}
+
 // buildIngestors constructs every configured partner connector.
 func buildIngestors(ctx context.Context, cfg *config.App, reg *connectors.Registry, pub message.Publisher,
-	st Store, m *pipelines.Metrics, log *slog.Logger) ([]*pipelines.Ingestor, []connectors.Source, error) {
-	var out []*pipelines.Ingestor
-	var sources []connectors.Source
+	st Store, m *pipelines.Metrics, log *slog.Logger) (built, error) {
+	out := built{webhooks: map[string]webhook.Endpoint{}, decoders: map[string]connectors.Decoder{}}
 	for i := range cfg.Partners {
 		p := &cfg.Partners[i]
-		c, err := BuildConnector(ctx, cfg, reg, i, log)
+		c, err := BuildConnector(ctx, cfg, reg, i, log, trackedNumbers(st))
 		if err != nil {
-			return nil, sources, err
+			return out, err
 		}
-		sources = append(sources, c.Source)
-		out = append(out, &pipelines.Ingestor{
+		if c.Webhook != nil {
+			out.webhooks[p.Name] = webhook.Endpoint{Verify: c.Webhook.Verify, MaxBytes: c.Webhook.MaxBytes}
+			out.decoders[p.Name] = c.Decoder
+		}
+		if c.Source == nil {
+			continue // the partner only pushes
+		}
+		out.sources = append(out.sources, c.Source)
+		out.ingestors = append(out.ingestors, &pipelines.Ingestor{
 			Partner: p.Name, Kind: p.Kind, Connector: c, Publisher: pub, Ledger: st,
 			Metrics: m, Logger: log, BatchSize: cfg.Pipeline.PublishBatch, PollInterval: c.PollInterval,
 		})
 	}
-	return out, sources, nil
+	return out, nil
+}
+
+// trackedNumbers gives pollers the tracking numbers of stored shipments.
+func trackedNumbers(st Store) func(ctx context.Context, carrier string) ([]connectors.TrackedNumber, error) {
+	return func(ctx context.Context, carrier string) ([]connectors.TrackedNumber, error) {
+		ns, err := st.TrackedNumbers(ctx, carrier)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]connectors.TrackedNumber, len(ns))
+		for i, n := range ns {
+			out[i] = connectors.TrackedNumber{Number: n.Number, Status: string(n.Status), ChangedAt: n.ChangedAt}
+		}
+		return out, nil
+	}
+}
+
+// webhooksHandler answers the partners' webhook deliveries: each verified
+// body is published to procurehub.tracking-webhooks.v1 before the 202.
+func webhooksHandler(endpoints map[string]webhook.Endpoint, pub message.Publisher, reg prometheus.Registerer,
+	log *slog.Logger) func(http.ResponseWriter, *http.Request, string) {
+	if len(endpoints) == 0 {
+		return nil
+	}
+	rc := &webhook.Receiver{
+		Endpoints: endpoints, Logger: log, Deliveries: webhook.NewDeliveriesCounter(reg),
+		Publish: func(_ context.Context, endpoint string, body []byte, at time.Time) error {
+			return pub.Publish(pipelines.TopicTrackingWebhooks, pipelines.WebhookMessage(endpoint, body, at))
+		},
+	}
+	return rc.Serve
 }
 
 // BuildConnector builds partner i's connector from the registry, with
 // settings errors positioned in the config file.
-func BuildConnector(ctx context.Context, cfg *config.App, reg *connectors.Registry, i int, log *slog.Logger) (*connectors.Connector, error) {
+func BuildConnector(ctx context.Context, cfg *config.App, reg *connectors.Registry, i int, log *slog.Logger,
+	tracked func(ctx context.Context, carrier string) ([]connectors.TrackedNumber, error)) (*connectors.Connector, error) {
 	p := &cfg.Partners[i]
 	_, build, ok := reg.Lookup(p.Kind)
 	if !ok {
@@ -258,6 +317,7 @@ func BuildConnector(ctx context.Context, cfg *config.App, reg *connectors.Regist
 		Decode:  func(v any) error { return cfg.DecodeSettings(p, v) },
 		Dir:     cfg.Dir,
 		Logger:  log.With("partner", p.Name, "connector", p.Kind),
+		Tracked: tracked,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("partner %s: %w", p.Name, err)

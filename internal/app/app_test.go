@@ -17,6 +17,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/connectors/fxrates"
+	"github.com/procurehub/procurehub/connectors/webhook"
+	"github.com/procurehub/procurehub/internal/carriersim"
 	"github.com/procurehub/procurehub/internal/config"
 	"github.com/procurehub/procurehub/internal/embedded"
 	"github.com/procurehub/procurehub/internal/kafka"
@@ -60,7 +62,16 @@ partners:
       format: camt053
       settle_time: 0s
       poll_interval: 50ms
+  - name: carrier-1
+    kind: tracking
+    settings:
+      profile: demo
+      webhook:
+        secret: ${CARRIER_SECRET}
 `
+
+// carrierSecret signs the webhook deliveries of carrier-1.
+const carrierSecret = "carrier-1-webhook-secret"
 
 type runningHub struct {
 	hub   *Hub
@@ -82,7 +93,13 @@ func startHub(t *testing.T, brokerYAML, storeYAML string, env map[string]string)
 	if err := os.WriteFile(cfgPath, []byte(doc), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load(cfgPath, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	cfg, err := config.Load(cfgPath, func(k string) (string, bool) {
+		if k == "CARRIER_SECRET" {
+			return carrierSecret, true
+		}
+		v, ok := env[k]
+		return v, ok
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,6 +394,51 @@ func exerciseHub(t *testing.T, r *runningHub) {
 		})
 		if !strings.Contains(string(ack), "ST*997*") || !strings.Contains(string(ack), "AK9*A*") {
 			t.Errorf("the 997 does not accept the group:\n%s", ack)
+		}
+	})
+
+	t.Run("carrier events pushed out of order, twice, and before the ASN show where the order is", func(t *testing.T) {
+		sc := carriersim.Scenarios(time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC), "DEMO")[0] // on time: DEMO0001
+		sender := &carriersim.Sender{URL: "http://" + r.hub.HTTPAddr + "/webhooks/tracking/carrier-1",
+			Signature: webhook.Signature{Secret: []byte(carrierSecret)}}
+		events := sc.Events
+		// Delivered first, then the rest, the pickup twice; all before the ASN.
+		for _, e := range append([]carriersim.Event{events[len(events)-1]}, append(events, events[1])...) {
+			if err := sender.Send(context.Background(), e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		forged := &carriersim.Sender{URL: sender.URL, Signature: webhook.Signature{Secret: []byte("guessed")}}
+		if err := forged.Send(context.Background(), events[0]); err == nil || !strings.Contains(err.Error(), "401") {
+			t.Errorf("a forged delivery: %v; want 401", err)
+		}
+		dropFile(t, "testdata/asn_4500012345_demo0001.x12", filepath.Join(filepath.Dir(r.inbox), "edi"), "asn.x12")
+		var tr struct {
+			Tracking struct {
+				Status    string
+				Shipments []struct {
+					ShipmentID string `json:"shipment_id"`
+					Events     []struct {
+						EventID string `json:"event_id"`
+					}
+				}
+			}
+		}
+		eventually(t, "order 4500012345 delivered with its 7 carrier events", func() bool {
+			resp, err := http.Get("http://" + r.hub.HTTPAddr + "/api/v1/orders/4500012345")
+			if err != nil {
+				return false
+			}
+			defer resp.Body.Close()
+			if json.NewDecoder(resp.Body).Decode(&tr) != nil {
+				return false
+			}
+			return tr.Tracking.Status == "delivered" && len(tr.Tracking.Shipments) == 1 && len(tr.Tracking.Shipments[0].Events) == len(events)
+		})
+		for i, e := range tr.Tracking.Shipments[0].Events {
+			if e.EventID != events[i].EventID {
+				t.Errorf("event %d is %s; want %s: events in the order they happened", i, e.EventID, events[i].EventID)
+			}
 		}
 	})
 

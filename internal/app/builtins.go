@@ -8,6 +8,7 @@ import (
 	"github.com/procurehub/procurehub/connectors/edi"
 	"github.com/procurehub/procurehub/connectors/erpexport"
 	"github.com/procurehub/procurehub/connectors/mapping"
+	"github.com/procurehub/procurehub/connectors/tracking"
 )
 
 // Builtins is the one visible list of connector kinds the binary knows.
@@ -20,6 +21,7 @@ func Builtins() (*connectors.Registry, error) {
 		{erpexport.Spec(), erpexport.New},
 		{bankstatement.Spec(), bankstatement.New},
 		{edi.Spec(), edi.New},
+		{tracking.Spec(), tracking.New},
 	} {
 		if err := reg.Register(k.spec, k.new); err != nil {
 			return nil, err
