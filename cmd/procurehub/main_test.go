@@ -212,7 +212,7 @@ func TestConfigCheck(t *testing.T) {
 func TestConnectorsListsEveryKindWithItsSettings(t *testing.T) {
 	out, _, code := runCLI(t, "connectors")
 	if code != 0 || !strings.Contains(out, "erp_export") || !strings.Contains(out, "bank_statement") || !strings.Contains(out, "edi —") || !strings.Contains(out, "settle_time") ||
-		!strings.Contains(out, "parse formats: bai2, camt052, camt053, camt054, edifact, erp_csv, mt940, mt942, ubl, x12, xlsx") {
+		!strings.Contains(out, "parse formats: bai2, camt052, camt053, camt054, edifact, erp_csv, mt940, mt942, tracking, ubl, x12, xlsx") {
 		t.Fatalf("exit %d, output:\n%s", code, out)
 	}
 }
@@ -371,5 +371,28 @@ func TestRenderRefusesWhatItCannotWrite(t *testing.T) {
 	}
 	if _, _, code := runCLI(t, "render", "--format", "x12", shipment); code != 2 {
 		t.Errorf("without --sender and --receiver: exit %d; want usage (2)", code)
+	}
+}
+
+func TestParseTrackingPrintsEventsThroughAProfile(t *testing.T) {
+	in := "../../connectors/tracking/testdata/aftership/page_of_two_trackings.json"
+	out, errOut, code := runCLI(t, "parse", "--format", "tracking", "--profile", "aftership", in)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	for _, l := range lines {
+		var rec struct {
+			Type string `json:"type"`
+			Data struct {
+				Status string `json:"status"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec.Type != "tracking_event" || rec.Data.Status == "" {
+			t.Errorf("line %q: want a tracking_event with a normalized status", l)
+		}
+	}
+	if _, errOut, code := runCLI(t, "parse", "--format", "tracking", in); code != 2 && !strings.Contains(errOut, "needs --profile") {
+		t.Errorf("without --profile: exit %d, %q; want it asked for", code, errOut)
 	}
 }

@@ -25,6 +25,7 @@ func cmdParse(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("parse", stderr)
 	format := fs.String("format", "", "input `FORMAT`: "+strings.Join(formatNames(), ", "))
 	mappingPath := fs.String("mapping", "", "mapping `FILE` for tabular formats")
+	profile := fs.String("profile", "", "tracking: carrier profile `NAME` (built in) or FILE.yaml")
 	repliesDir := fs.String("replies", "", "write replies to the sender (EDI acknowledgements) into `DIR`")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -35,10 +36,10 @@ func cmdParse(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errUsage
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "usage: procurehub parse --format FORMAT [--mapping FILE] [--replies DIR] FILE...")
+		fmt.Fprintln(stderr, "usage: procurehub parse --format FORMAT [--mapping FILE] [--profile NAME] [--replies DIR] FILE...")
 		return errUsage
 	}
-	dec, err := factory(*mappingPath)
+	dec, err := factory(app.ParseOptions{Mapping: *mappingPath, Profile: *profile})
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/procurehub/procurehub/connectors"
 	"github.com/procurehub/procurehub/connectors/bankstatement"
@@ -30,14 +32,21 @@ func Builtins() (*connectors.Registry, error) {
 	return reg, nil
 }
 
-// DecoderFactory builds a decoder for `procurehub parse` from a mapping file
-// (formats that need no mapping ignore it).
-type DecoderFactory func(mappingPath string) (connectors.Decoder, error)
+// ParseOptions are the flags of `procurehub parse` that choose how a
+// format is read.
+type ParseOptions struct {
+	Mapping string // --mapping FILE: erp_csv, xlsx
+	Profile string // --profile NAME|FILE: tracking
+}
+
+// DecoderFactory builds a decoder for `procurehub parse`.
+type DecoderFactory func(o ParseOptions) (connectors.Decoder, error)
 
 // Formats maps every format name `procurehub parse` accepts to its decoder.
 var Formats = map[string]DecoderFactory{
 	erpexport.Format:     mapped(erpexport.Format),
 	erpexport.FormatXLSX: mapped(erpexport.FormatXLSX),
+	"tracking":           trackingFormat,
 }
 
 func init() {
@@ -51,9 +60,9 @@ func init() {
 
 // unmapped is the factory of a format whose structure needs no mapping file.
 func unmapped(format string, newDecoder func() (connectors.Decoder, error)) DecoderFactory {
-	return func(mappingPath string) (connectors.Decoder, error) {
-		if mappingPath != "" {
-			return nil, fmt.Errorf("format %s takes no --mapping: the format says where everything is", format)
+	return func(o ParseOptions) (connectors.Decoder, error) {
+		if o.Mapping != "" || o.Profile != "" {
+			return nil, fmt.Errorf("format %s takes no --mapping nor --profile: the format says where everything is", format)
 		}
 		return newDecoder()
 	}
@@ -61,14 +70,41 @@ func unmapped(format string, newDecoder func() (connectors.Decoder, error)) Deco
 
 // mapped is the factory of a format read through a mapping file.
 func mapped(format string) DecoderFactory {
-	return func(mappingPath string) (connectors.Decoder, error) {
-		if mappingPath == "" {
+	return func(o ParseOptions) (connectors.Decoder, error) {
+		if o.Mapping == "" {
 			return nil, fmt.Errorf("format %s needs --mapping FILE", format)
 		}
-		m, err := mapping.Load(mappingPath)
+		if o.Profile != "" {
+			return nil, fmt.Errorf("format %s takes no --profile", format)
+		}
+		m, err := mapping.Load(o.Mapping)
 		if err != nil {
 			return nil, err
 		}
 		return erpexport.NewFormatDecoder(format, m)
 	}
+}
+
+// trackingFormat reads carrier JSON through a built-in profile (by name)
+// or a profile file (a path ending in .yaml or .yml).
+func trackingFormat(o ParseOptions) (connectors.Decoder, error) {
+	if o.Profile == "" {
+		return nil, fmt.Errorf("format tracking needs --profile NAME (%s) or --profile FILE.yaml", strings.Join(tracking.BuiltinNames(), ", "))
+	}
+	if o.Mapping != "" {
+		return nil, errors.New("format tracking takes no --mapping: its --profile says where everything is")
+	}
+	var (
+		p   *tracking.Profile
+		err error
+	)
+	if strings.HasSuffix(o.Profile, ".yaml") || strings.HasSuffix(o.Profile, ".yml") {
+		p, err = tracking.LoadProfile(o.Profile)
+	} else {
+		p, err = tracking.Builtin(o.Profile)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return tracking.NewDecoder(p), nil
 }
