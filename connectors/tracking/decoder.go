@@ -20,7 +20,7 @@ import (
 )
 
 // Format is the format name of carrier tracking JSON decoded through a profile.
-const Format = "tracking_json"
+const Format = "tracking"
 
 // DefaultMaxBytes is the body size limit when Decoder.MaxBytes is 0.
 const DefaultMaxBytes = 1 << 20

@@ -46,7 +46,7 @@ type DecoderFactory func(o ParseOptions) (connectors.Decoder, error)
 var Formats = map[string]DecoderFactory{
 	erpexport.Format:     mapped(erpexport.Format),
 	erpexport.FormatXLSX: mapped(erpexport.FormatXLSX),
-	"tracking":           trackingFormat,
+	tracking.Format:      trackingFormat,
 }
 
 func init() {
