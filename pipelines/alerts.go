@@ -9,7 +9,9 @@ import (
 
 // Alert kinds and severities on procurehub.alerts.v1.
 const (
-	AlertBalanceMismatch = "balance_mismatch" // a bank statement whose balances do not add up
+	AlertBalanceMismatch   = "balance_mismatch"   // a bank statement whose balances do not add up
+	AlertSourceUnreachable = "source_unreachable" // a partner's server or API has failed every poll for a while
+	AlertSourceRecovered   = "source_recovered"   // ... and answers again
 
 	SeverityWarning  = "warning"
 	SeverityCritical = "critical"

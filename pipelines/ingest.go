@@ -78,18 +78,31 @@ type Ingestor struct {
 	Owner string
 	// LeaseTTL is how long an input stays leased without renewal; DefaultLeaseTTL by default.
 	LeaseTTL time.Duration
+	// OutageAlertAfter is how long every poll must fail before a
+	// source_unreachable alert goes to procurehub.alerts.v1 (and a
+	// source_recovered one when a poll works again); DefaultOutageAlertAfter
+	// by default.
+	OutageAlertAfter time.Duration
+	// Now tells time for outage alerts; time.Now by default.
+	Now func() time.Time
 
 	failing map[string]string // input name → error last logged for it, to log a repeating failure once
 }
 
+// DefaultOutageAlertAfter is Ingestor.OutageAlertAfter by default.
+const DefaultOutageAlertAfter = 5 * time.Minute
+
 // Run polls until ctx is cancelled. A failing input is logged and retried on
-// the next poll (it is not settled, so the source offers it again).
+// the next poll (it is not settled, so the source offers it again). A
+// source whose every poll fails for OutageAlertAfter raises one
+// source_unreachable alert, and one source_recovered when it answers again.
 func (g *Ingestor) Run(ctx context.Context) error {
 	interval := g.PollInterval
 	if interval <= 0 {
 		interval = time.Second
 	}
 	var lastErr string // a failing poll is logged when it starts failing, not every interval
+	var out outage
 	for {
 		inputs, err := g.Connector.Source.Poll(ctx)
 		switch {
@@ -99,6 +112,9 @@ func (g *Ingestor) Run(ctx context.Context) error {
 		case err == nil && lastErr != "":
 			lastErr = ""
 			g.logger().Info("poll works again")
+		}
+		if ctx.Err() == nil {
+			g.watchOutage(ctx, &out, err)
 		}
 		for _, in := range inputs {
 			if ctx.Err() != nil {
@@ -113,6 +129,74 @@ func (g *Ingestor) Run(ctx context.Context) error {
 		case <-time.After(interval):
 		}
 	}
+}
+
+// outage is the state of a source's failing polls.
+type outage struct {
+	since   time.Time // first failed poll of the streak; zero while polls work
+	alerted bool      // source_unreachable sent for this streak
+	lastErr string
+}
+
+// watchOutage follows poll results and raises the outage alerts.
+func (g *Ingestor) watchOutage(ctx context.Context, o *outage, err error) {
+	now := time.Now
+	if g.Now != nil {
+		now = g.Now
+	}
+	after := g.OutageAlertAfter
+	if after <= 0 {
+		after = DefaultOutageAlertAfter
+	}
+	switch {
+	case err != nil && o.since.IsZero():
+		o.since, o.lastErr = now(), err.Error()
+	case err != nil:
+		o.lastErr = err.Error()
+		if !o.alerted && now().Sub(o.since) >= after {
+			o.alerted = g.publishAlert(ctx, AlertSourceUnreachable, SeverityCritical, o,
+				fmt.Sprintf("every poll has failed for %s; the last error: %s", now().Sub(o.since).Round(time.Second), o.lastErr))
+		}
+	case !o.since.IsZero():
+		if o.alerted {
+			g.publishAlert(ctx, AlertSourceRecovered, SeverityWarning, o,
+				fmt.Sprintf("polls work again after %s", now().Sub(o.since).Round(time.Second)))
+		}
+		*o = outage{}
+	}
+}
+
+// publishAlert sends an outage alert; it reports whether it went out (a
+// broker that is down too gets the alert at the next poll).
+func (g *Ingestor) publishAlert(ctx context.Context, kind, severity string, o *outage, msg string) bool {
+	a := Alert{
+		// One alert of each kind per outage, however often it is sent.
+		ID:       uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "%s/%s/%s", kind, g.Partner, o.since.UTC().Format(time.RFC3339Nano))).String(),
+		Kind:     kind,
+		Severity: severity,
+		Partner:  g.Partner,
+		Subject:  fmt.Sprintf("%s source of %s", g.Kind, g.Partner),
+		Message:  msg,
+		OccurredAt: func() time.Time {
+			if g.Now != nil {
+				return g.Now().UTC()
+			}
+			return time.Now().UTC()
+		}(),
+		Data: map[string]string{"since": o.since.UTC().Format(time.RFC3339), "last_error": o.lastErr},
+	}
+	m, err := a.ToMessage()
+	if err == nil {
+		err = g.Publisher.Publish(TopicAlerts, m)
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			g.logger().Warn("outage alert not published; trying again next poll", "kind", kind, "err", err)
+		}
+		return false
+	}
+	g.logger().Warn("alert raised", "kind", kind, "message", msg)
+	return true
 }
 
 // noteFailure logs an input that failed, once per distinct error, and

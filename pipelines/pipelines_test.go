@@ -840,3 +840,72 @@ func TestAWebhookDeliveryBecomesTrackingEventsKeyedByTrackingNumber(t *testing.T
 		t.Errorf("poison reason %q; want the unknown endpoint named", reason)
 	}
 }
+
+// downSource fails every poll until up is set.
+type downSource struct {
+	mu sync.Mutex
+	up bool
+	n  int
+}
+
+func (s *downSource) Poll(context.Context) ([]connectors.Input, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n++
+	if !s.up {
+		return nil, errors.New("dial tcp 10.0.0.7:22: connect: connection refused")
+	}
+	return nil, nil
+}
+func (s *downSource) polls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+func (s *downSource) Settle(context.Context, connectors.Input, connectors.Outcome) error { return nil }
+func (s *downSource) Close() error                                                       { return nil }
+
+func TestASourceDownForLongRaisesOneAlertAndOneWhenItRecovers(t *testing.T) {
+	ps := newPubSub(t)
+	alerts, _ := ps.Subscribe(context.Background(), TopicAlerts)
+	src := &downSource{}
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { // each look at the clock is a minute later
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Minute)
+		return now
+	}
+	g := &Ingestor{Partner: "sftp-supplier", Kind: "erp_export", Publisher: ps, Ledger: newLedger(t),
+		Connector: &connectors.Connector{Source: src, Decoder: scriptDecoder{}}, PollInterval: time.Millisecond,
+		OutageAlertAfter: 10 * time.Minute, Now: clock}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.Run(ctx) }()
+	down := drain(t, alerts, 1)[0]
+	var a Alert
+	if err := json.Unmarshal(down.Payload, &a); err != nil {
+		t.Fatal(err)
+	}
+	if a.Kind != AlertSourceUnreachable || a.Severity != SeverityCritical || a.Partner != "sftp-supplier" ||
+		!strings.Contains(a.Message, "connection refused") {
+		t.Errorf("alert %+v; want source_unreachable for sftp-supplier with the last error", a)
+	}
+	polls := src.polls()
+	waitFor(t, func() bool { return src.polls() > polls+20 })
+	src.mu.Lock()
+	src.up = true
+	src.mu.Unlock()
+	up := drain(t, alerts, 1)[0]
+	if err := json.Unmarshal(up.Payload, &a); err != nil || a.Kind != AlertSourceRecovered {
+		t.Errorf("then %s; want source_recovered", up.Payload)
+	}
+	cancel()
+	<-done
+	select {
+	case extra := <-alerts:
+		t.Errorf("a third alert: %s; want one per outage and one recovery", extra.Payload)
+	case <-time.After(50 * time.Millisecond):
+	}
+}
