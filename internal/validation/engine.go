@@ -71,11 +71,12 @@ func HasErrors(fs []Finding) bool {
 }
 
 // OrderIndex finds orders already taken, for the duplicate_order rule. The
-// store implements it; MemoryOrders is one for tests and the simulator.
+// store implements it (keeping DuplicateKey of each order in an indexed
+// column); MemoryOrders is one for tests and the simulator.
 type OrderIndex interface {
-	// Orders returns the orders to the supplier whose order date is from
-	// from to to inclusive.
-	Orders(ctx context.Context, supplierID string, from, to canonical.Date) ([]canonical.Order, error)
+	// OrdersByKey returns the orders whose DuplicateKey is key and whose
+	// order date is from from to to inclusive.
+	OrdersByKey(ctx context.Context, key string, from, to canonical.Date) ([]canonical.Order, error)
 }
 
 // Options are what a Validator checks against. Every field may be nil: with
@@ -605,17 +606,17 @@ func (c *check) duplicate(ctx context.Context) error {
 	}
 	w := c.s.limits.duplicateWindowDays
 	t := o.OrderDate.Time()
-	others, err := idx.Orders(ctx, o.Supplier.ID, canonical.DateOf(t.AddDate(0, 0, -w)), canonical.DateOf(t.AddDate(0, 0, w)))
+	key := DuplicateKey(o)
+	others, err := idx.OrdersByKey(ctx, key, canonical.DateOf(t.AddDate(0, 0, -w)), canonical.DateOf(t.AddDate(0, 0, w)))
 	if err != nil {
 		return fmt.Errorf("validation: duplicate orders of %s: %w", o.Supplier.ID, err)
 	}
-	key := orderKey(o)
 	for i := range others {
 		other := &others[i]
 		if other.OrderNumber == o.OrderNumber && other.Buyer.ID == o.Buyer.ID {
 			continue // the same order again, not a duplicate
 		}
-		if orderKey(other) == key {
+		if DuplicateKey(other) == key {
 			c.add(RuleDuplicateOrder, "order_number", "", "order %s of %s has the same supplier, items, quantities and delivery date",
 				clip(other.OrderNumber), other.OrderDate)
 			return nil
@@ -624,9 +625,10 @@ func (c *check) duplicate(ctx context.Context) error {
 	return nil
 }
 
-// orderKey is what makes two orders the same: supplier, delivery date and
-// the multiset of (item, quantity, unit).
-func orderKey(o *canonical.Order) string {
+// DuplicateKey is what makes two orders duplicates: the supplier, the
+// requested delivery date and the multiset of (SKU, quantity, unit) lines.
+// Line order, line numbers, prices and order numbers do not count.
+func DuplicateKey(o *canonical.Order) string {
 	lines := make([]string, len(o.Lines))
 	for i, l := range o.Lines {
 		sku := l.SKU
@@ -660,20 +662,21 @@ type MemoryOrders struct {
 
 // Add records an order as taken.
 func (m *MemoryOrders) Add(o canonical.Order) {
+	k := DuplicateKey(&o)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.orders == nil {
 		m.orders = map[string][]canonical.Order{}
 	}
-	m.orders[o.Supplier.ID] = append(m.orders[o.Supplier.ID], o)
+	m.orders[k] = append(m.orders[k], o)
 }
 
-// Orders implements OrderIndex.
-func (m *MemoryOrders) Orders(_ context.Context, supplierID string, from, to canonical.Date) ([]canonical.Order, error) {
+// OrdersByKey implements OrderIndex.
+func (m *MemoryOrders) OrdersByKey(_ context.Context, key string, from, to canonical.Date) ([]canonical.Order, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []canonical.Order
-	for _, o := range m.orders[supplierID] {
+	for _, o := range m.orders[key] {
 		if !o.OrderDate.Before(from) && !to.Before(o.OrderDate) {
 			out = append(out, o)
 		}

@@ -318,7 +318,6 @@ func (g *Generator) line(o *canonical.Order, ok func(*catalog.Item) bool) (int, 
 	return i, it
 }
 
-
 // inject applies the error to inj.Input; false when this order cannot take it.
 func (g *Generator) inject(inj *Injected) bool {
 	o := &inj.Input.Order
@@ -411,7 +410,9 @@ func (g *Generator) inject(inj *Injected) bool {
 		recompute(o)
 		return set("lines[%d].quantity %s, pack %s", i, q, it.PackSize)
 	case OverCapacity:
-		i, it := g.line(o, func(it *catalog.Item) bool { return it.CapacityPerWeek.IsPositive() || it.CapacityPerMonth.IsPositive() })
+		i, it := g.line(o, func(it *catalog.Item) bool {
+			return it.CapacityPerWeek.IsPositive() || it.CapacityPerMonth.IsPositive()
+		})
 		if i < 0 {
 			return false
 		}
