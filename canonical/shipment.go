@@ -2,6 +2,7 @@ package canonical
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -21,10 +22,46 @@ type Shipment struct {
 	EstimatedArrival Date           `json:"estimated_arrival,omitzero"`
 	Carrier          string         `json:"carrier,omitempty"`
 	TrackingNumbers  []string       `json:"tracking_numbers,omitempty"`
+	SSCCs            []string       `json:"ssccs,omitempty"`
 	Packages         int            `json:"packages,omitempty"`
 	GrossWeight      *Weight        `json:"gross_weight,omitempty"`
 	Lines            []ShipmentLine `json:"lines,omitempty"`
 	Source           *Source        `json:"source,omitempty"`
+}
+
+// ValidSSCC reports whether s is a GS1 SSCC (Serial Shipping Container
+// Code): 18 digits, the last a GS1 mod-10 check digit. An all-zero number
+// is a placeholder, not an SSCC. A leading application identifier ("00")
+// is not part of the SSCC.
+func ValidSSCC(s string) bool { return checkSSCC(s) == nil }
+
+// ParseSSCC trims s and checks it as ValidSSCC does; the error says whether
+// the length, a character or the check digit is wrong.
+func ParseSSCC(s string) (string, error) {
+	v := strings.TrimSpace(s)
+	if v == "" {
+		return "", parseError(CodeRequired, "sscc is empty")
+	}
+	if err := checkSSCC(v); err != nil {
+		return "", err
+	}
+	return v, nil
+}
+
+func checkSSCC(s string) error {
+	if len(s) != 18 {
+		return parseError(CodeInvalidSSCC, "%s is not an SSCC: it has %d characters, want 18 digits", clip(s), len(s))
+	}
+	if !isDigits(s) {
+		return parseError(CodeInvalidSSCC, "%s is not an SSCC: only digits are allowed", clip(s))
+	}
+	if strings.Trim(s, "0") == "" {
+		return parseError(CodeInvalidSSCC, "%s is a placeholder, not an SSCC", clip(s))
+	}
+	if want := gtinCheckDigit(s[:17]); s[17] != want {
+		return parseError(CodeInvalidSSCC, "%s has check digit %c, want %c", clip(s), s[17], want)
+	}
+	return nil
 }
 
 // ShipmentLine is a quantity of one order line in a shipment.
@@ -106,6 +143,7 @@ var shipmentDoc = typeDoc{
 		"estimated_arrival": "Expected arrival date; not before ship_date.",
 		"carrier":           "Carrier name or code.",
 		"tracking_numbers":  "Carrier tracking numbers of the shipment.",
+		"ssccs":             "GS1 SSCCs of the shipment's packages and pallets, 18 digits.",
 		"packages":          "Number of packages.",
 		"gross_weight":      "Gross weight of the shipment, in a unit of mass.",
 	},

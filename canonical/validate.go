@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,6 +21,7 @@ const (
 	CodeInvalidUnit     = "invalid_unit"      // not a known Rec 20 code, or the wrong kind of unit
 	CodeInvalidHSCode   = "invalid_hs_code"   // not 6, 8 or 10 digits
 	CodeInvalidGTIN     = "invalid_gtin"      // wrong length or check digit
+	CodeInvalidSSCC     = "invalid_sscc"      // not 18 digits, or a wrong check digit
 	CodeInvalidIBAN     = "invalid_iban"      // wrong format, country or mod-97 check
 	CodeInvalidBIC      = "invalid_bic"       // not an ISO 9362 BIC
 	CodeInvalidDate     = "invalid_date"      // not a calendar date
@@ -497,7 +499,8 @@ func (p *problems) responseStatus(path fieldPath, s ResponseStatus) {
 
 // Validate checks a shipment (ASN): shipment_id and at least one order
 // number are required, order numbers and tracking numbers are not blank or
-// repeated; estimated_arrival is not before ship_date; packages is not
+// repeated; SSCCs are 18 digits with a GS1 check digit and not repeated;
+// estimated_arrival is not before ship_date; packages is not
 // negative; gross_weight is above zero in a unit of mass; each line names
 // one of the shipment's orders, a positive line number, a quantity above
 // zero and a valid unit.
@@ -514,6 +517,7 @@ func (s *Shipment) Validate() error {
 	p.date(field("estimated_arrival"), s.EstimatedArrival)
 	p.dateOrder(field("estimated_arrival"), s.EstimatedArrival, "ship_date", s.ShipDate)
 	p.uniqueStrings("tracking_numbers", s.TrackingNumbers)
+	p.ssccs(s.SSCCs)
 	if s.Packages < 0 {
 		p.add(field("packages"), CodeNegative, "must not be negative, got %d", s.Packages)
 	}
@@ -558,6 +562,20 @@ func (p *problems) uniqueStrings(array string, values []string) {
 				p.add(elem(array, i, ""), CodeDuplicate, "%s is also %s", clip(v), elem(array, j, ""))
 				break
 			}
+		}
+	}
+}
+
+// ssccs reports SSCCs that are not 18 digits with a GS1 check digit, and
+// repeated ones: an SSCC names one package or pallet.
+func (p *problems) ssccs(values []string) {
+	for i, v := range values {
+		if err := checkSSCC(v); err != nil {
+			p.add(elem("ssccs", i, ""), CodeInvalidSSCC, "%s", err.Error())
+			continue
+		}
+		if j := slices.Index(values[:i], v); j >= 0 {
+			p.add(elem("ssccs", i, ""), CodeDuplicate, "%s is also %s", clip(v), elem("ssccs", j, ""))
 		}
 	}
 }

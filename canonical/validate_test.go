@@ -181,6 +181,16 @@ func TestShipmentValidate(t *testing.T) {
 			s.OrderNumbers = append(s.OrderNumbers, " ", "PO-2026-0001")
 			s.TrackingNumbers = append(s.TrackingNumbers, "MAEU1234567")
 		}, want: []problem{{"order_numbers[1]", CodeRequired}, {"order_numbers[2]", CodeDuplicate}, {"tracking_numbers[1]", CodeDuplicate}}},
+		{name: "SSCCs with a correct GS1 check digit are accepted", mutate: func(s *Shipment) {
+			s.SSCCs = []string{"069012340000000016", "069012340000000023"}
+		}},
+		{name: "an SSCC with a wrong check digit, a wrong length or letters is rejected", mutate: func(s *Shipment) {
+			s.SSCCs = []string{"340123450000000018", "34012345000000001", "00340123450000000017", "34012345000000001X", "000000000000000000"}
+		}, want: []problem{{"ssccs[0]", CodeInvalidSSCC}, {"ssccs[1]", CodeInvalidSSCC}, {"ssccs[2]", CodeInvalidSSCC},
+			{"ssccs[3]", CodeInvalidSSCC}, {"ssccs[4]", CodeInvalidSSCC}}},
+		{name: "an SSCC names one package, so it is not repeated", mutate: func(s *Shipment) {
+			s.SSCCs = []string{"340123450000000017", "340123450000000024", "340123450000000017"}
+		}, want: []problem{{"ssccs[2]", CodeDuplicate}}},
 		{name: "a line must belong to one of the shipment's orders", mutate: func(s *Shipment) { s.Lines[0].OrderNumber = "PO-OTHER" },
 			want: []problem{{"lines[0].order_number", CodeUnknownOrder}}},
 		{name: "gross weight is positive and in a unit of mass", mutate: func(s *Shipment) {

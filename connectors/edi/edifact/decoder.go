@@ -74,11 +74,12 @@
 // delivery date.
 //
 // DESADV: BGM02 shipment id, DTM+11 ship date, DTM+17/132 estimated
-// arrival, RFF+ON orders, RFF+CN and every GIN+BJ SSCC tracking numbers
-// (the model has no package list), TDT carrier, MEA G/AAD/AAB gross weight
-// (header or top CPS), PAC counts of the top CPS the packages (else the
-// number of SSCCs); per LIN: QTY+12 and its unit, RFF+ON order and order
-// line (else the LIN number and the only order).
+// arrival, RFF+ON orders, RFF+CN tracking numbers, every GIN+BJ SSCC
+// ssccs (18 digits with a GS1 check digit, else the message is rejected),
+// TDT carrier, MEA G/AAD/AAB gross weight (header or top CPS), PAC counts
+// of the top CPS the packages (else the number of SSCCs); per LIN: QTY+12
+// and its unit, RFF+ON order and order line (else the LIN number and the
+// only order).
 //
 // INVOIC: BGM01 381 is a credit note and, as canonical.Invoice wants,
 // every quantity, line amount and total of it is made negative (unit

@@ -107,17 +107,40 @@ func TestTheOrderResponseMapsActionCodes(t *testing.T) {
 	}
 }
 
-func TestTheDespatchAdviceCountsPackagesAndListsSSCCs(t *testing.T) {
+func TestTheDespatchAdviceListsSSCCsApartFromTheCarriersTrackingNumber(t *testing.T) {
 	rec := decode(t, edifact.Options{}, "testdata/desadv_cps_sscc.edi")
 	if len(rec.RowErrors) != 0 {
 		t.Fatalf("row errors %+v", rec.RowErrors)
 	}
 	s := rec.Records[0].Value.(*canonical.Shipment)
-	if s.Packages != 2 || len(s.TrackingNumbers) != 3 || s.GrossWeight == nil || s.GrossWeight.Value.String() != "512.4" || s.Carrier != "DHL Freight" {
+	if got, want := strings.Join(s.SSCCs, ","), "340123450000000017,340123450000000024"; got != want {
+		t.Errorf("ssccs %s, want %s", got, want)
+	}
+	if got, want := strings.Join(s.TrackingNumbers, ","), "JJD000390007845521"; got != want {
+		t.Errorf("tracking numbers %s, want only the carrier's RFF+CN %s", got, want)
+	}
+	if s.Packages != 2 || s.GrossWeight == nil || s.GrossWeight.Value.String() != "512.4" || s.Carrier != "DHL Freight" {
 		t.Errorf("shipment %+v", s)
 	}
 	if s.Lines[1].LineNumber != 2 || s.Lines[1].OrderNumber != "PO-2026-0310" {
 		t.Errorf("line %+v", s.Lines[1])
+	}
+}
+
+func TestAnSSCCWithAWrongCheckDigitRejectsItsDespatchAdviceAtTheGIN(t *testing.T) {
+	rec := decode(t, edifact.Options{}, "testdata/desadv_sscc_bad_check_digit.edi")
+	if len(rec.RowErrors) != 1 {
+		t.Fatalf("row errors %+v, want one", rec.RowErrors)
+	}
+	e := rec.RowErrors[0]
+	if e.Code != canonical.CodeInvalidSSCC || e.Line != 9 || e.Field != "GIN02" {
+		t.Errorf("row error %+v, want %s at line 9, GIN02", e, canonical.CodeInvalidSSCC)
+	}
+	if len(rec.Records) != 1 || rec.Records[0].Key != "DA-77003" {
+		t.Fatalf("records %+v, want the next message DA-77003", rec.Records)
+	}
+	if s := rec.Records[0].Value.(*canonical.Shipment); len(s.SSCCs) != 1 || s.SSCCs[0] != "340123450000000024" || s.Packages != 1 {
+		t.Errorf("shipment %+v", s)
 	}
 }
 

@@ -16,18 +16,21 @@ import (
 // G, AAD (consignment gross weight) or AAB before the first CPS, else in
 // the top CPS (no parent). CPS groups give the packing hierarchy: the PAC
 // counts of the top-level CPS are the number of packages (else the number
-// of SSCCs), and every GIN+BJ SSCC becomes a tracking number, after the
-// carrier's references: the shipment model has no package list. Each LIN
-// is a line: LIN/PIA the item, QTY+12 the despatched quantity and unit
-// (default H87), RFF+ON in the line its order and order line (C506 1156,
-// else the LIN number); without one, the shipment's only order. Orders
-// named only by lines are added to order_numbers.
+// of SSCCs). Every GIN+BJ SSCC (in a CPS or its PCI group) goes to ssccs,
+// in the order sent, once each; SSCCs are not tracking numbers, which
+// carriers are polled for. An SSCC without 18 digits and a GS1 check
+// digit rejects the message at its GIN. Each LIN is a line: LIN/PIA the
+// item, QTY+12 the despatched quantity and unit (default H87), RFF+ON in
+// the line its order and order line (C506 1156, else the LIN number);
+// without one, the shipment's only order. Orders named only by lines are
+// added to order_numbers.
 func (m *message) desadv() (connectors.Record, *problem) {
 	sh := &canonical.Shipment{}
 	var (
 		bgm, inLines, inCPS bool
 		topCPS              bool // the current CPS has no parent
 		packages, ssccs     int
+		seenSSCC            map[string]bool
 		cur                 *canonical.ShipmentLine
 		ids                 itemIDs
 		linNumber, linPos   int
@@ -57,7 +60,6 @@ func (m *message) desadv() (connectors.Record, *problem) {
 			sh.TrackingNumbers = append(sh.TrackingNumbers, t)
 		}
 	}
-	var sscc []string
 	for i := range m.segs {
 		s := &m.segs[i]
 		switch s.tag {
@@ -147,10 +149,21 @@ func (m *message) desadv() (connectors.Record, *problem) {
 				continue
 			}
 			for e := 1; e < len(s.els) && e <= 5; e++ {
-				if id := s.el(e, 0); id != "" {
-					sscc = append(sscc, id)
-					ssccs++
+				id := s.el(e, 0)
+				if id == "" {
+					continue
 				}
+				if !canonical.ValidSSCC(id) {
+					return connectors.Record{}, failComp(s, e, 0, canonical.CodeInvalidSSCC, "SSCC %s needs 18 digits with a valid GS1 check digit", clip(id))
+				}
+				if !seenSSCC[id] {
+					if seenSSCC == nil {
+						seenSSCC = map[string]bool{}
+					}
+					seenSSCC[id] = true
+					sh.SSCCs = append(sh.SSCCs, id)
+				}
+				ssccs++
 			}
 		case "LIN":
 			if p := flush(); p != nil {
@@ -204,9 +217,6 @@ func (m *message) desadv() (connectors.Record, *problem) {
 		if l.OrderNumber != "" && !slices.Contains(sh.OrderNumbers, l.OrderNumber) {
 			sh.OrderNumbers = append(sh.OrderNumbers, l.OrderNumber)
 		}
-	}
-	for _, id := range sscc {
-		addTracking(id)
 	}
 	sh.Packages = packages
 	if sh.Packages == 0 {

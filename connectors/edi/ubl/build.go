@@ -21,7 +21,11 @@ type builder struct {
 	maxLN      int
 	seenCur    string // the first currencyID, when DocumentCurrencyCode is missing
 	synthetic  int    // invoice lines made from document-level allowances and charges
-	ssccs      map[string]struct{}
+
+	// ssccs are the SSCCs of the DespatchLines' shipments, in document
+	// order, once each; seenSSCC holds them.
+	ssccs    []string
+	seenSSCC map[string]struct{}
 
 	// li and ol are reused from line to line: a lineItem is about a
 	// kilobyte, allocating one per line cost a sixth of the decode time.
@@ -419,16 +423,23 @@ func (b *builder) despatchLine(l *lineItem, path string) {
 	}
 	sl.Unit = unitOf(q.Unit)
 	for i := range l.Shipment {
-		b.ssccsOf(&l.Shipment[i], fmt.Sprintf("%s/cac:Shipment[%d]", path, i+1))
+		for _, id := range b.ssccsOf(&l.Shipment[i], fmt.Sprintf("%s/cac:Shipment[%d]", path, i+1)) {
+			if _, dup := b.seenSSCC[id]; !dup {
+				if b.seenSSCC == nil {
+					b.seenSSCC = map[string]struct{}{}
+				}
+				b.seenSSCC[id] = struct{}{}
+				b.ssccs = append(b.ssccs, id)
+			}
+		}
 	}
 	b.shpLines = append(b.shpLines, sl)
 }
 
-// ssccsOf checks and collects the SSCCs of a Shipment's transport handling units.
-func (b *builder) ssccsOf(sh *shipmentXML, path string) {
-	if b.ssccs == nil {
-		b.ssccs = map[string]struct{}{}
-	}
+// ssccsOf checks the SSCCs of a Shipment's transport handling units and
+// returns the valid ones in document order; an invalid one is a row error.
+func (b *builder) ssccsOf(sh *shipmentXML, path string) []string {
+	var ssccs []string
 	for i := range sh.THU {
 		u := &sh.THU[i]
 		thuPath := fmt.Sprintf("%s/cac:TransportHandlingUnit[%d]", path, i+1)
@@ -441,31 +452,12 @@ func (b *builder) ssccsOf(sh *shipmentXML, path string) {
 			if j > 0 {
 				p = thuPath + "/cac:Package/cbc:ID"
 			}
-			if !validSSCC(id.V) {
+			if !canonical.ValidSSCC(id.V) {
 				b.s.add(id.Line, p, CodeInvalidSSCC, "SSCC %q needs 18 digits with a valid GS1 check digit", clip(id.V))
 				continue
 			}
-			b.ssccs[id.V] = struct{}{}
+			ssccs = append(ssccs, id.V)
 		}
 	}
-}
-
-// validSSCC checks the 18 digits and the GS1 mod-10 check digit.
-func validSSCC(s string) bool {
-	if len(s) != 18 {
-		return false
-	}
-	sum := 0
-	for i := 0; i < 17; i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return false
-		}
-		w := 1
-		if (17-i)%2 == 1 {
-			w = 3
-		}
-		sum += int(c-'0') * w
-	}
-	return s[17] >= '0' && s[17] <= '9' && int(s[17]-'0') == (10-sum%10)%10
+	return ssccs
 }

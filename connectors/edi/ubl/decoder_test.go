@@ -161,6 +161,48 @@ func TestOrderResponseSimple(t *testing.T) {
 	}
 }
 
+func TestADespatchAdvicesSSCCsAreListedApartFromTheCarriersTrackingNumber(t *testing.T) {
+	doc := readTestdata(t, "peppol_despatch_advice_ssccs.xml")
+	t.Run("the lines' SSCCs in document order, each once", func(t *testing.T) {
+		s := onlyShipment(t, doc)
+		if got, want := strings.Join(s.SSCCs, ","), "087123450000000011,087123450000000028,087123450000000035"; got != want {
+			t.Errorf("ssccs %s, want %s", got, want)
+		}
+		if got, want := strings.Join(s.TrackingNumbers, ","), "NL-DSV-7781234"; got != want {
+			t.Errorf("tracking numbers %s, want only the CarrierAssignedID %s", got, want)
+		}
+		if s.Packages != 3 {
+			t.Errorf("packages %d, want the 3 distinct SSCCs", s.Packages)
+		}
+	})
+	t.Run("the header's pallet and its packages come before the lines'", func(t *testing.T) {
+		withPallet := edit(t, doc, "    </cac:Delivery>\n  </cac:Shipment>", `    </cac:Delivery>
+    <cac:TransportHandlingUnit>
+      <cbc:ID schemeID="SSCC">087123450000000042</cbc:ID>
+      <cac:Package>
+        <cbc:ID schemeID="SSCC">087123450000000028</cbc:ID>
+      </cac:Package>
+    </cac:TransportHandlingUnit>
+  </cac:Shipment>`)
+		s := onlyShipment(t, withPallet)
+		if got, want := strings.Join(s.SSCCs, ","), "087123450000000042,087123450000000028,087123450000000011,087123450000000035"; got != want {
+			t.Errorf("ssccs %s, want %s", got, want)
+		}
+	})
+}
+
+func onlyShipment(t *testing.T, doc string) *canonical.Shipment {
+	t.Helper()
+	rec, err := decode(t, ubl.Options{}, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.RowErrors) != 0 || len(rec.Records) != 1 {
+		t.Fatalf("row errors %+v, %d records; want one shipment", rec.RowErrors, len(rec.Records))
+	}
+	return rec.Records[0].Value.(*canonical.Shipment)
+}
+
 func TestAnInvalidRecordIsOneRowErrorAtItsXMLPath(t *testing.T) {
 	doc := readTestdata(t, "peppol_bis_order.xml")
 	doc = edit(t, doc, `<cbc:ID schemeID="0160">4006381333931</cbc:ID>`, `<cbc:ID schemeID="0160">4006381333932</cbc:ID>`)

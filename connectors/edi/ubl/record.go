@@ -362,7 +362,7 @@ func (b *builder) shipment() *canonical.Shipment {
 	}
 	if x := h.shipment; x != nil {
 		sp := root + "/cac:Shipment"
-		b.ssccsOf(x, sp)
+		sh.SSCCs = b.ssccsOf(x, sp)
 		sh.ShipDate = b.date(x.Delivery.DespatchDate, sp+"/cac:Delivery/cac:Despatch/cbc:ActualDespatchDate")
 		sh.EstimatedArrival = b.date(x.Delivery.EstimatedPeriod.date(), sp+"/cac:Delivery/cac:EstimatedDeliveryPeriod")
 		for _, c := range x.Carrier {
@@ -397,10 +397,31 @@ func (b *builder) shipment() *canonical.Shipment {
 			sh.Packages = n
 		}
 	}
+	sh.SSCCs = mergeSSCCs(sh.SSCCs, b.ssccs)
 	if sh.Packages == 0 {
-		sh.Packages = len(b.ssccs)
+		sh.Packages = len(sh.SSCCs)
 	}
 	return sh
+}
+
+// mergeSSCCs lists the header's SSCCs, then the lines' (already once
+// each), as the header's Shipment comes before the DespatchLines in the
+// document; an SSCC given twice is listed once.
+func mergeSSCCs(header, lines []string) []string {
+	if len(header) == 0 {
+		return lines
+	}
+	seen := make(map[string]struct{}, len(header)+len(lines))
+	out := make([]string, 0, len(header)+len(lines))
+	for _, list := range [][]string{header, lines} {
+		for _, id := range list {
+			if _, dup := seen[id]; !dup {
+				seen[id] = struct{}{}
+				out = append(out, id)
+			}
+		}
+	}
+	return out
 }
 
 // locate turns a canonical field path ("lines[2].amount", "buyer.id") into

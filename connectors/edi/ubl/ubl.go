@@ -108,10 +108,11 @@
 // Shipment/Delivery/EstimatedDeliveryPeriod → estimated_arrival,
 // GrossWeightMeasure → gross_weight, Consignment/CarrierParty → carrier,
 // Consignment/CarrierAssignedID → tracking_numbers. SSCCs
-// (TransportHandlingUnit/ID, at the header or in a DespatchLine/Shipment)
-// are checked (18 digits, GS1 check digit) and counted into packages when
-// TotalTransportHandlingUnitQuantity is not given; the canonical shipment
-// has no place for the SSCCs themselves. DespatchLine:
+// (TransportHandlingUnit/ID or its Package/ID with schemeID SSCC, at the
+// header or in a DespatchLine/Shipment) are checked (18 digits, GS1 check
+// digit) and go to ssccs, in document order, once each; they are counted
+// into packages when TotalTransportHandlingUnitQuantity is not given.
+// DespatchLine:
 // OrderLineReference/LineID → line_number (the order line shipped),
 // OrderLineReference/OrderReference/ID (else the document's only
 // OrderReference) → order_number, DeliveredQuantity → quantity.

@@ -140,6 +140,7 @@ var elementCodes = map[string]string{
 	canonical.CodeInvalidIncoterm: "7",
 	canonical.CodeInvalidStatus:   "7",
 	canonical.CodeInvalidGTIN:     "7",
+	canonical.CodeInvalidSSCC:     "7",
 	canonical.CodeDuplicate:       "7",
 	CodeInvalidCharacter:          "6",
 	CodeInvalidElement:            "6",
@@ -154,6 +155,7 @@ var elementRefs = map[string]string{
 	"BIG01": "373", "IT101": "350", "IT102": "358", "IT103": "355", "IT104": "212", "TDS01": "610",
 	"TXI02": "782", "ITD06": "446", "SN101": "350", "SN102": "382", "SN103": "355", "TD102": "80",
 	"TD107": "81", "TD108": "355", "HL01": "628", "HL02": "734", "LIN01": "350", "BSN03": "373",
+	"MAN02": "87", "MAN05": "87",
 }
 
 func elementRef(id string, i int) string {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/procurehub/procurehub/canonical"
@@ -99,6 +100,40 @@ func TestTDSHasTwoImpliedDecimals(t *testing.T) {
 	inv := rec.Records[0].Value.(*canonical.Invoice)
 	if got := inv.TotalAmount.String(); got != "5576.25" {
 		t.Errorf("TDS*557625 gave total %s, want 5576.25", got)
+	}
+}
+
+func TestAn856ListsThePacksSSCCsApartFromTheCarriersTrackingNumber(t *testing.T) {
+	rec, err := connectortest.DecodeFile(t, x12.NewDecoder(x12.Options{}), "testdata/856_pack_ssccs_from_man_gm.x12")
+	if err != nil || len(rec.Records) != 1 || len(rec.RowErrors) != 0 {
+		t.Fatalf("err %v, records %d, row errors %v", err, len(rec.Records), rec.RowErrors)
+	}
+	sh := rec.Records[0].Value.(*canonical.Shipment)
+	// The second MAN*GM has the GS1-128 application identifier 00 in front.
+	if got, want := strings.Join(sh.SSCCs, ","), "069012340000000047,069012340000000054"; got != want {
+		t.Errorf("ssccs %s, want %s", got, want)
+	}
+	if got, want := strings.Join(sh.TrackingNumbers, ","), "1Z999AA10123456784"; got != want {
+		t.Errorf("tracking numbers %s, want only the REF*2I %s", got, want)
+	}
+}
+
+func TestAnSSCCWithAWrongCheckDigitRejectsIts856AtTheMANSegment(t *testing.T) {
+	rec, err := connectortest.DecodeFile(t, x12.NewDecoder(x12.Options{}), "testdata/malformed_856_sscc_check_digit.x12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.RowErrors) != 1 {
+		t.Fatalf("row errors %v, want one", rec.RowErrors)
+	}
+	if e := rec.RowErrors[0]; e.Code != canonical.CodeInvalidSSCC || e.Line != 9 || e.Field != "MAN02" || e.Warning {
+		t.Errorf("row error %+v, want %s at segment 9, MAN02", e, canonical.CodeInvalidSSCC)
+	}
+	if len(rec.Records) != 1 || rec.Records[0].Key != "SZHG-SHP-7792" {
+		t.Fatalf("records %+v, want the next set's shipment SZHG-SHP-7792", rec.Records)
+	}
+	if sh := rec.Records[0].Value.(*canonical.Shipment); strings.Join(sh.SSCCs, ",") != "069012340000000061" {
+		t.Errorf("ssccs %v, want 069012340000000061", sh.SSCCs)
 	}
 }
 

@@ -92,6 +92,26 @@ func (m *mapper) fail(s *segment, i int, code, format string, args ...any) {
 	m.t.fail(s.pos, s.ref(i), code, s.ref(i)+": "+fmt.Sprintf(format, args...))
 }
 
+// sscc reads an SSCC-18 of a MAN*GM: 18 digits with a GS1 check digit, or
+// 20 with the GS1-128 application identifier 00 in front, which is
+// dropped. Anything else fails the set.
+func (m *mapper) sscc(s *segment, i int) (string, bool) {
+	v := s.el(i)
+	if v == "" {
+		m.fail(s, i, canonical.CodeRequired, "the SSCC is missing after qualifier GM")
+		return "", false
+	}
+	if len(v) == 20 && strings.HasPrefix(v, "00") && isDigits(v) {
+		v = v[2:]
+	}
+	id, err := canonical.ParseSSCC(v)
+	if err != nil {
+		m.fail(s, i, canonical.CodeInvalidSSCC, "%v", err)
+		return "", false
+	}
+	return id, true
+}
+
 // date reads a DT element: CCYYMMDD, or YYMMDD (taken as 20YY).
 func (m *mapper) date(s *segment, i int) canonical.Date {
 	v := s.el(i)

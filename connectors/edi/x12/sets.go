@@ -292,10 +292,14 @@ type hl struct {
 // shipment maps an 856: BSN02 shipment id, DTM*011 ship date (else
 // BSN03), DTM*017/067 estimated arrival, TD1 packages and gross weight and
 // TD5 carrier (name TD505, else SCAC TD503) at shipment level, REF*BM, CN
-// and 2I tracking numbers, PRF order numbers, and LIN/SN1 items (line
-// number LIN01, else SN101). An item's order is the PRF of the nearest HL
-// up its parents (HL02), or the shipment's only order. Without TD1 the
-// packages are the P (pack) levels counted.
+// and 2I tracking numbers, the MAN*GM SSCC-18s (MAN02, or MAN05 after
+// MAN04 GM; a leading application identifier 00 is dropped) the ssccs,
+// PRF order numbers, and LIN/SN1 items (line number LIN01, else SN101).
+// An SSCC is not a tracking number: carriers are polled for those. An
+// SSCC without 18 digits and a GS1 check digit rejects the set at its MAN.
+// An item's order is the PRF of the nearest HL up its parents (HL02), or
+// the shipment's only order. Without TD1 the packages are the P (pack)
+// levels counted.
 func (m *mapper) shipment(ctx context.Context) connectors.Record {
 	sh := &canonical.Shipment{}
 	var parties []party
@@ -310,6 +314,7 @@ func (m *mapper) shipment(ctx context.Context) connectors.Record {
 	}
 	var items []item
 	packs, td1 := 0, false
+	var seenSSCC map[string]bool
 	var bsnDate, shipped canonical.Date
 	segs := m.segments(ctx)
 	atShipment := func() bool { return cur == nil || cur.level == "S" }
@@ -386,6 +391,23 @@ func (m *mapper) shipment(ctx context.Context) connectors.Record {
 				if v := s.el(2); v != "" && !containsString(sh.TrackingNumbers, v) {
 					sh.TrackingNumbers = append(sh.TrackingNumbers, v)
 				}
+			}
+		case "MAN":
+			// MAN01/02 and MAN04/05 are each a qualifier and its marks;
+			// MAN03 and MAN06 (the end of a range) are not read.
+			for _, q := range [...]int{1, 4} {
+				if s.el(q) != "GM" {
+					continue
+				}
+				v, ok := m.sscc(s, q+1)
+				if !ok || seenSSCC[v] {
+					continue
+				}
+				if seenSSCC == nil {
+					seenSSCC = map[string]bool{}
+				}
+				seenSSCC[v] = true
+				sh.SSCCs = append(sh.SSCCs, v)
 			}
 		case "N1", "N3", "N4":
 			parties = m.n1(parties, s)
