@@ -204,6 +204,11 @@ func Run(ctx context.Context, opts Options) error {
 	for _, in := range ingestors {
 		g.Go(func() error { return in.Run(gctx) })
 	}
+	if c := cfg.Demo.Carrier; cfg.Demo.Enabled && c.Addr != "" {
+		carrier := &demo.Carrier{Addr: c.Addr, WebhookURL: "http://" + ln.Addr().String() + "/webhooks/tracking/" + c.Partner,
+			Secret: []byte(c.Secret.Reveal()), Every: c.Every, Logger: log}
+		g.Go(func() error { return carrier.Run(gctx) })
+	}
 	g.Go(func() error {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("http: %w", err)

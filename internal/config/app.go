@@ -88,6 +88,18 @@ type FX struct {
 type Demo struct {
 	Enabled  bool   `yaml:"enabled"`
 	InboxDir string `yaml:"inbox_dir"` // default ./var/inbox
+	// Carrier is the simulated carrier of the demo; off without an addr.
+	Carrier DemoCarrier `yaml:"carrier"`
+}
+
+// DemoCarrier is the demo's simulated carrier: a tracking API on Addr
+// holding the events of its scripted scenarios, and a webhook sender that
+// pushes the same events to the hub's webhook of Partner, one every Every.
+type DemoCarrier struct {
+	Addr    string        `yaml:"addr"`
+	Partner string        `yaml:"partner"`
+	Secret  Credential    `yaml:"secret"`
+	Every   time.Duration `yaml:"every"` // default 2s
 }
 
 // Partner is one configured partner connection; Settings are decoded by the
@@ -212,6 +224,9 @@ func (a *App) defaults() {
 	if a.FX.Source != "" && a.FX.Refresh == 0 {
 		a.FX.Refresh = 24 * time.Hour
 	}
+	if a.Demo.Carrier.Every == 0 {
+		a.Demo.Carrier.Every = 2 * time.Second
+	}
 }
 
 // Validate reports every problem with its position in the file.
@@ -234,6 +249,14 @@ func (a *App) Validate() error {
 	}
 	if a.FX.Refresh < 0 {
 		at([]string{"fx", "refresh"}, "fx.refresh: %s is negative", a.FX.Refresh)
+	}
+	if c := a.Demo.Carrier; c.Addr != "" {
+		if c.Partner == "" || c.Secret.Reveal() == "" {
+			at([]string{"demo", "carrier"}, "demo.carrier: partner and secret are required with an addr")
+		}
+		if c.Every < 0 {
+			at([]string{"demo", "carrier", "every"}, "demo.carrier.every: %s is negative", c.Every)
+		}
 	}
 	seen := map[string]bool{}
 	for i, p := range a.Partners {

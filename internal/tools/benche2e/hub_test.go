@@ -63,7 +63,7 @@ func TestHubConfigIsOneTheHubAccepts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			conn, err := app.BuildConnector(context.Background(), cfg, reg, 0, slog.New(slog.DiscardHandler))
+			conn, err := app.BuildConnector(context.Background(), cfg, reg, 0, slog.New(slog.DiscardHandler), nil)
 			if err != nil {
 				t.Fatalf("the erp_export partner does not build: %v", err)
 			}
