@@ -120,3 +120,31 @@ func TestValidationCatchesInjectedErrorsWithoutFlaggingCleanOrders(t *testing.T)
 		t.Errorf("%d of %d clean orders have an error finding, want at most 0.5%%", falsePositives, clean)
 	}
 }
+
+// TestADisabledRuleLetsItsErrorsThrough shows the measurement can fail: with
+// moq turned off, orders below the MOQ are not caught.
+func TestADisabledRuleLetsItsErrorsThrough(t *testing.T) {
+	cfg, err := validation.LoadConfig("rules.yaml", []byte("rules:\n  moq: {enabled: false}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := testCatalog(t)
+	v := newValidator(t, cfg, cat, nil)
+	g, err := ordergen.New(cat, 3, canonical.DateOf(today))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		inj, err := g.Inject(ordergen.BelowMOQ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, err := v.Validate(context.Background(), inj.Input)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := find(fs, validation.RuleMOQ, ""); ok {
+			t.Fatalf("moq is disabled but found %v", fs)
+		}
+	}
+}

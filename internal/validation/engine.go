@@ -660,13 +660,20 @@ type MemoryOrders struct {
 	orders map[string][]canonical.Order
 }
 
-// Add records an order as taken.
+// Add records an order as taken; the same order (buyer and order number)
+// added again replaces the one before.
 func (m *MemoryOrders) Add(o canonical.Order) {
 	k := DuplicateKey(&o)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.orders == nil {
 		m.orders = map[string][]canonical.Order{}
+	}
+	for i, old := range m.orders[k] {
+		if old.OrderNumber == o.OrderNumber && old.Buyer.ID == o.Buyer.ID {
+			m.orders[k][i] = o
+			return
+		}
 	}
 	m.orders[k] = append(m.orders[k], o)
 }

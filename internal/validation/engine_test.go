@@ -293,6 +293,7 @@ func FuzzValidate(f *testing.F) {
 	f.Add([]byte(`{"supplier":{"id":"SUP-JP-TOOLS"},"currency":"JPY","lines":[{"sku":"PLIERS-200","quantity":"0.5","unit":"H87","unit_price":"1850.5"}],"total_amount":"-1"}`), "rail")
 	cat := testCatalog(f)
 	idx := &validation.MemoryOrders{}
+	idx.Add(ledOrder().Order)
 	v := newValidator(f, nil, cat, idx)
 	f.Fuzz(func(t *testing.T, b []byte, mode string) {
 		var o canonical.Order
@@ -308,7 +309,6 @@ func FuzzValidate(f *testing.F) {
 				t.Errorf("malformed finding %+v", f)
 			}
 		}
-		idx.Add(o)
 	})
 }
 

@@ -170,7 +170,7 @@ func dec(d decimal.Decimal) canonical.Decimal { return canonical.NewDecimal(d) }
 func (g *Generator) Clean() validation.Input {
 	for {
 		in := g.build()
-		k := key(&in.Order)
+		k := validation.DuplicateKey(&in.Order)
 		if g.keys[k] {
 			continue
 		}
@@ -271,15 +271,6 @@ func recompute(o *canonical.Order) {
 	o.TotalAmount = &t
 }
 
-func key(o *canonical.Order) string {
-	lines := make([]string, len(o.Lines))
-	for i, l := range o.Lines {
-		lines[i] = l.SKU + "\x00" + l.Quantity.String() + "\x00" + string(l.Unit)
-	}
-	slices.Sort(lines)
-	return o.Supplier.ID + "\x01" + o.RequestedDeliveryDate.String() + "\x01" + strings.Join(lines, "\x01")
-}
-
 func pick[T any](g *Generator, xs ...T) T { return xs[g.rng.IntN(len(xs))] }
 
 // Inject returns an order with one error of kind k, built from a new clean
@@ -291,7 +282,7 @@ func (g *Generator) Inject(k Kind) (Injected, error) {
 	}
 	for range 1000 {
 		in := g.build()
-		if g.keys[key(&in.Order)] {
+		if g.keys[validation.DuplicateKey(&in.Order)] {
 			continue
 		}
 		inj := Injected{Kind: k, Input: in, Expected: Expected(k)}
