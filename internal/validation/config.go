@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -8,7 +9,7 @@ import (
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/config"
 	"github.com/procurehub/procurehub/internal/validation/catalog"
-	"github.com/procurehub/procurehub/internal/validation/internal/yamlx"
+	"github.com/procurehub/procurehub/internal/validation/yamlx"
 	"github.com/shopspring/decimal"
 	"gopkg.in/yaml.v3"
 )
@@ -179,11 +180,11 @@ func (c *Config) Validate() error {
 	if len(probs) == 0 {
 		return nil
 	}
-	var errs config.Errors
-	for _, p := range probs {
-		errs = append(errs, &config.Error{File: "config", Message: yamlx.PathString(p.path) + ": " + p.message})
+	errs := make([]error, len(probs))
+	for i, p := range probs {
+		errs[i] = fmt.Errorf("rule config: %s: %s", yamlx.PathString(p.path), p.message)
 	}
-	return errs
+	return errors.Join(errs...)
 }
 
 func (c *Config) check() []problem {

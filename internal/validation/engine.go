@@ -90,14 +90,19 @@ type Options struct {
 	Now         func() time.Time
 }
 
-// settings is the resolved config for one partner.
+// settings is the resolved config for one partner; enabled and severity
+// are indexed like rules.
 type settings struct {
-	enabled  [len0]bool
-	severity [len0]Severity
+	enabled  []bool
+	severity []Severity
 	limits   limits
 }
 
-const len0 = 23 // len(rules); checked in New
+func (s *settings) clone() *settings {
+	c := *s
+	c.enabled, c.severity = slices.Clone(s.enabled), slices.Clone(s.severity)
+	return &c
+}
 
 // Validator applies the rules. It is safe for concurrent use.
 type Validator struct {
@@ -109,9 +114,6 @@ type Validator struct {
 // New builds a Validator from a config (nil: the defaults). It validates
 // the config first.
 func New(cfg *Config, opts Options) (*Validator, error) {
-	if len(rules) != len0 {
-		return nil, fmt.Errorf("validation: %d rules, settings hold %d", len(rules), len0)
-	}
 	if cfg == nil {
 		cfg = &Config{}
 	}
@@ -121,17 +123,17 @@ func New(cfg *Config, opts Options) (*Validator, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	base := &settings{limits: DefaultThresholds().over(cfg.Thresholds).limits()}
+	base := &settings{limits: DefaultThresholds().over(cfg.Thresholds).limits(), enabled: make([]bool, len(rules)), severity: make([]Severity, len(rules))}
 	for i, r := range rules {
 		base.enabled[i], base.severity[i] = true, r.Severity
 	}
 	applyRules(base, cfg.Rules)
 	v := &Validator{opts: opts, global: base, partners: map[string]*settings{}}
 	for id, p := range cfg.Partners {
-		s := *base
+		s := base.clone()
 		s.limits = DefaultThresholds().over(cfg.Thresholds).over(p.Thresholds).limits()
-		applyRules(&s, p.Rules)
-		v.partners[id] = &s
+		applyRules(s, p.Rules)
+		v.partners[id] = s
 	}
 	return v, nil
 }

@@ -5,7 +5,7 @@ import (
 
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/config"
-	"github.com/procurehub/procurehub/internal/validation/internal/yamlx"
+	"github.com/procurehub/procurehub/internal/validation/yamlx"
 	"gopkg.in/yaml.v3"
 )
 

@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/validation"
@@ -524,6 +523,3 @@ func (g *Generator) otherHSCode(h canonical.HSCode) canonical.HSCode {
 	}
 	return codes[g.rng.IntN(len(codes))]
 }
-
-// Today is the generator's today.
-func (g *Generator) Today() time.Time { return g.today.Time() }
