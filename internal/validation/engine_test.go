@@ -313,3 +313,44 @@ func FuzzValidate(f *testing.F) {
 }
 
 var _ catalog.Commitments = committed{}
+
+func TestAnHSCodeIsCheckedAgainstTheCategoryWhenTheCatalogHasNoCodeForTheSKU(t *testing.T) {
+	cat, err := catalog.New(
+		[]catalog.Supplier{{ID: "SUP-TR-TEX", Currency: "EUR", Country: "TR", Rating: catalog.RatingA}},
+		[]catalog.Item{{SupplierID: "SUP-TR-TEX", SKU: "TOWEL-70", BuyerSKU: "B-77", Unit: "H87", Category: "textiles"}},
+		[]catalog.Category{{Name: "textiles", HSPrefixes: []string{"63", "61", "62"}}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newValidator(t, nil, cat, nil)
+	order := func(hs canonical.HSCode) validation.Input {
+		return validation.Input{Order: canonical.Order{
+			OrderNumber: "PO-3001", OrderDate: canonical.NewDate(2026, 6, 1), Buyer: canonical.Party{ID: "BUY-DE-01"},
+			Supplier: canonical.Party{ID: "SUP-TR-TEX"}, Currency: "EUR", PaymentTerms: "NET 30",
+			RequestedDeliveryDate: canonical.NewDate(2026, 7, 1), ShipTo: &canonical.Address{Country: "DE"},
+			Lines: []canonical.OrderLine{{LineNumber: 1, BuyerSKU: "B-77", Quantity: canonical.MustDecimal("10"), Unit: "H87", UnitPrice: canonical.MustDecimal("4.20"), HSCode: hs, OriginCountry: "TR"}},
+		}}
+	}
+	if fs := validate(t, v, order("630260")); len(fs) != 0 {
+		t.Errorf("a towel under 6302.60 (found by its buyer sku): %v", fs)
+	}
+	f, ok := find(validate(t, v, order("940360")), "hs_code_catalog", "lines[0].hs_code")
+	if !ok || !strings.Contains(f.Message, "not plausible for category textiles") || !strings.Contains(f.Suggestion, "63, 61, 62") {
+		t.Errorf("a towel under 9403.60 (furniture): %+v", f)
+	}
+}
+
+func TestABadConfigBuiltInGoIsRefusedByNew(t *testing.T) {
+	neg := -5
+	cfg := &validation.Config{
+		Rules:      map[string]validation.RuleSetting{"moq": {Severity: "fatal"}, "teleport": {}},
+		Thresholds: validation.Thresholds{MaxPaymentDays: &neg},
+	}
+	_, err := validation.New(cfg, validation.Options{})
+	for _, want := range []string{`rules.moq.severity: severity "fatal"`, `rules.teleport: unknown rule id`, "thresholds.max_payment_days: max_payment_days must be from 0"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v, want it to contain %q", err, want)
+		}
+	}
+}
