@@ -1,6 +1,7 @@
 package validation_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -73,4 +74,24 @@ func TestEveryRuleHasAnIDASeverityAndASummary(t *testing.T) {
 	if validation.KnownRule("fatal") {
 		t.Error("KnownRule accepts an unknown id")
 	}
+}
+
+func FuzzLoadConfig(f *testing.F) {
+	for _, name := range []string{"testdata/rules-example.yaml", "testdata/rules-lenient-shenzhen.yaml"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("partners:\n  \"\": {rules: {x: {severity: [1]}}}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cfg, err := validation.LoadConfig("fuzz.yaml", b, func(string) (string, bool) { return "", false })
+		if err != nil {
+			return
+		}
+		if _, err := validation.New(cfg, validation.Options{}); err != nil {
+			t.Errorf("a config that loads is refused by New: %v", err)
+		}
+	})
 }

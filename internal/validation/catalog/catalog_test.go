@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -111,4 +112,31 @@ func TestACatalogMistakeIsReportedAtItsPosition(t *testing.T) {
 			}
 		})
 	}
+}
+
+func FuzzLoad(f *testing.F) {
+	for _, name := range []string{"testdata/catalog-one-supplier.yaml", "../testdata/catalog-four-suppliers.yaml"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("items:\n  - {supplier: S, sku: A, moq: 1e99999, prices: [{unit_price: x}]}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cat, err := catalog.Load("fuzz.yaml", b)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.yaml") {
+				t.Errorf("error without the file name: %v", err)
+			}
+			return
+		}
+		for _, s := range cat.Suppliers() {
+			for _, it := range cat.Items(s.ID) {
+				if _, err := catalog.RemainingCapacity(context.Background(), nil, it, canonical.NewDate(2026, 6, 1)); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+	})
 }
