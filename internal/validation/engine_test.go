@@ -96,6 +96,7 @@ func TestEachMistakeIsReportedAtItsFieldWithItsRule(t *testing.T) {
 		{"a delivery date in the past", func(in *validation.Input) {
 			in.Order.OrderDate, in.Order.RequestedDeliveryDate = canonical.NewDate(2026, 3, 1), canonical.NewDate(2026, 5, 1)
 		}, "date_in_past", "requested_delivery_date", "error", ""},
+		{"a delivery before the order date", func(in *validation.Input) { in.Order.OrderDate = canonical.NewDate(2026, 8, 1) }, "date_in_past", "requested_delivery_date", "error", ""},
 		{"a delivery sooner than the lead time", func(in *validation.Input) { in.Order.RequestedDeliveryDate = canonical.NewDate(2026, 6, 20) }, "lead_time", "requested_delivery_date", "warning", "2026-07-06"},
 		{"the catalog's HS code differs", func(in *validation.Input) { in.Order.Lines[0].HSCode = "940360" }, "hs_code_catalog", "lines[0].hs_code", "warning", "HS code 9405.42 is the catalog's code for this SKU"},
 		{"no HS code on a cross-border line", func(in *validation.Input) { in.Order.Lines[0].HSCode = "" }, "hs_code_format", "lines[0].hs_code", "error", "9405.42"},

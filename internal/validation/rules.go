@@ -78,7 +78,7 @@ var rules = []Rule{
 	{RuleSupplierCurrency, SeverityError, nil, "the order is in the supplier's currency"},
 	{RulePaymentTermsPolicy, SeverityError, []string{"allowed_payment_methods", "max_payment_days", "max_prepayment_percent"}, "payment terms are readable, use an allowed method, at most max_payment_days, and prepay at most max_prepayment_percent for the supplier's rating"},
 	{RuleLeadTime, SeverityWarning, nil, "the requested delivery date leaves the item's lead time after the order date"},
-	{RuleDateInPast, SeverityError, []string{"past_date_grace_days"}, "the requested delivery date is not in the past"},
+	{RuleDateInPast, SeverityError, []string{"past_date_grace_days"}, "the requested delivery date is neither in the past (beyond past_date_grace_days) nor before the order date"},
 	{RuleAmountsAddUp, SeverityError, nil, "line amounts are quantity × unit price and the total is their sum"},
 	{RuleDuplicateOrder, SeverityWarning, []string{"duplicate_window_days"}, "no other order to the same supplier has the same items, quantities and delivery date within duplicate_window_days"},
 }
@@ -122,7 +122,7 @@ func canonicalRule(p canonical.FieldError) string {
 	case canonical.CodeTooPrecise:
 		return RulePricePrecision
 	case canonical.CodeDateOrder:
-		return RuleLeadTime
+		return RuleDateInPast
 	case canonical.CodeNotPositive:
 		if hasSuffix(p.Path, ".quantity") {
 			return RuleAbsurdQuantity
