@@ -436,7 +436,7 @@ func (c *check) line(i int) {
 	if o.Currency.Valid() {
 		places := int32(o.Currency.MinorUnits() + lim.priceExtraDecimals)
 		if p := l.UnitPrice.Decimal; !p.Equal(p.Round(places)) {
-			c.add(RulePricePrecision, linePath(i, "unit_price"), fmt.Sprintf("%s", p.Round(places).StringFixed(places)),
+			c.add(RulePricePrecision, linePath(i, "unit_price"), p.Round(places).StringFixed(places),
 				"unit price %s has more than %d decimals for %s", l.UnitPrice, places, o.Currency)
 		}
 	}

@@ -187,7 +187,7 @@ func load(doc *config.Document) (*Catalog, error) {
 				bad(yamlx.Path{"categories", i, "hs_prefixes", j}, "hs prefix %q is not 1 to 10 digits", pre)
 			}
 		}
-		cats = append(cats, Category{Name: fc.Name, HSPrefixes: fc.HSPrefixes})
+		cats = append(cats, Category(fc))
 	}
 	if len(errs) > 0 {
 		return nil, errs
