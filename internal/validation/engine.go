@@ -2,6 +2,8 @@ package validation
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -629,7 +631,8 @@ func (c *check) duplicate(ctx context.Context) error {
 
 // DuplicateKey is what makes two orders duplicates: the supplier, the
 // requested delivery date and the multiset of (SKU, quantity, unit) lines.
-// Line order, line numbers, prices and order numbers do not count.
+// Line order, line numbers, prices and order numbers do not count. It is a
+// hex SHA-256, fit for an indexed text column.
 func DuplicateKey(o *canonical.Order) string {
 	lines := make([]string, len(o.Lines))
 	for i, l := range o.Lines {
@@ -640,7 +643,8 @@ func DuplicateKey(o *canonical.Order) string {
 		lines[i] = sku + "\x00" + l.Quantity.Decimal.String() + "\x00" + string(l.Unit)
 	}
 	slices.Sort(lines)
-	return o.Supplier.ID + "\x01" + o.RequestedDeliveryDate.String() + "\x01" + strings.Join(lines, "\x01")
+	sum := sha256.Sum256([]byte(o.Supplier.ID + "\x01" + o.RequestedDeliveryDate.String() + "\x01" + strings.Join(lines, "\x01")))
+	return hex.EncodeToString(sum[:])
 }
 
 // formatHS writes an HS code as customs documents do: 9403.60, 8481.80.81.

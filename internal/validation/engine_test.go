@@ -259,6 +259,7 @@ func TestTheSameOrderSentTwiceIsNotADuplicateButACopyIs(t *testing.T) {
 	}
 	copyOf := ledOrder()
 	copyOf.Order.OrderNumber = "PO-1002"
+	copyOf.Order.Lines[0].Quantity = canonical.MustDecimal("200.00")
 	copyOf.Order.Lines[0], copyOf.Order.Lines[1] = copyOf.Order.Lines[1], copyOf.Order.Lines[0]
 	if _, ok := find(validate(t, v, copyOf), "duplicate_order", "order_number"); !ok {
 		t.Errorf("a copy under another number is not flagged")
