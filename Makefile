@@ -8,7 +8,7 @@ FUZZTIME  ?= 30s
 BENCHTIME ?= 1x
 export PROCUREHUB_TEST_POSTGRES_DSN ?= postgres://procurehub:procurehub@127.0.0.1:5432/procurehub?sslmode=disable
 
-.PHONY: run build test test-short services lint fuzz bench bench-xlsx bench-e2e docs docs-check config-lint ci clean
+.PHONY: run build test test-short services lint fuzz bench bench-xlsx bench-e2e bench-tracking docs docs-check config-lint ci clean
 
 ## run: the hub on embedded defaults (in-process Kafka-protocol broker, SQLite under ./var, demo partner files)
 run: build
@@ -51,10 +51,15 @@ bench: services
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem ./canonical/... ./connectors/... ./internal/kafka/... ./internal/store/...
 	$(MAKE) bench-xlsx
 	$(MAKE) bench-e2e
+	$(MAKE) bench-tracking
 
 ## bench-xlsx: a 200,000-row XLSX → canonical orders beside excelize's own row iteration; peak RSS
 bench-xlsx:
 	$(GO) run ./internal/tools/benchxlsx
+
+## bench-tracking: carrier webhook → event visible on GET /api/v1/orders/{n}, p50/p99 at 500 events/s (embedded)
+bench-tracking:
+	$(GO) run ./internal/tools/benchtracking -rate $${BENCH_RATE:-500} -duration $${BENCH_DURATION:-10s}
 
 ## bench-e2e: 1,000,000 order lines CSV → parse → Kafka (kfake) → PostgreSQL, compared with psql \copy
 bench-e2e: services

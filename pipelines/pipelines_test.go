@@ -714,12 +714,14 @@ func TestAReplyIsSettledWithTheInputEvenAfterTheFirstSettleFailed(t *testing.T) 
 func TestTrackingEventsAndShipmentsReachTheStoreOnceEach(t *testing.T) {
 	ps, st := newPubSub(t), newLedger(t)
 	m := NewMetrics(prometheus.NewRegistry())
+	tracking := NewTrackingSink(st, StoreSinkConfig{}, m, nil)
 	r, err := NewRouter(RouterConfig{Retries: 1, RetryInitial: time.Millisecond}, ps, ps,
-		Sinks{Shipments: &ShipmentSink{W: st, Metrics: m}, Tracking: &TrackingSink{W: st, Metrics: m}}, m, nil)
+		Sinks{Shipments: &ShipmentSink{W: st, Metrics: m}, Tracking: tracking}, m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	go tracking.Run(ctx)
 	go r.Run(ctx)
 	<-r.Running()
 	t.Cleanup(func() { cancel(); r.Close() })

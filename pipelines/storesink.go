@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -45,16 +44,7 @@ func IsPermanent(err error) bool {
 type StoreSink struct {
 	w       OrderWriter
 	metrics *Metrics
-	logger  *slog.Logger
-	size    int
-	linger  time.Duration
-	writers int
-	reqs    chan *sinkReq
-}
-
-type sinkReq struct {
-	order *canonical.Order
-	done  chan error
+	b       *batcher[*canonical.Order]
 }
 
 // StoreSinkConfig tunes batching.
@@ -70,20 +60,9 @@ type StoreSinkConfig struct {
 
 // NewStoreSink returns a sink; call Run to start its batching loop.
 func NewStoreSink(w OrderWriter, cfg StoreSinkConfig, m *Metrics, logger *slog.Logger) *StoreSink {
-	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 256
-	}
-	if cfg.Linger <= 0 {
-		cfg.Linger = 5 * time.Millisecond
-	}
-	if cfg.Writers <= 0 {
-		cfg.Writers = 2
-	}
-	if logger == nil {
-		logger = slog.Default()
-	}
-	return &StoreSink{w: w, metrics: m, logger: logger, size: cfg.BatchSize, linger: cfg.Linger,
-		writers: cfg.Writers, reqs: make(chan *sinkReq, cfg.BatchSize*cfg.Writers)}
+	s := &StoreSink{w: w, metrics: m}
+	s.b = newBatcher(cfg, logger, "orders", s.write, storeError)
+	return s
 }
 
 // HandleOrder is the Watermill handler for procurehub.orders.v1.
@@ -95,111 +74,23 @@ func (s *StoreSink) HandleOrder(msg *message.Message) error {
 	if err := o.Validate(); err != nil {
 		return Permanent(fmt.Errorf("order %s: %w", o.OrderNumber, err))
 	}
-	req := &sinkReq{order: &o, done: make(chan error, 1)}
-	ctx := msg.Context()
-	select {
-	case s.reqs <- req:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case err := <-req.done:
-		return err
-	case <-ctx.Done():
-		// The batch may still commit; redelivery is harmless (idempotent upsert).
-		return ctx.Err()
-	}
+	return s.b.submit(msg.Context(), &o)
 }
 
 // Run gathers requests into batches and writes them, with Writers batches
 // in flight at once, until ctx is cancelled. Requests still queued when ctx
 // ends are answered with ctx.Err().
-func (s *StoreSink) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	for range s.writers {
-		wg.Go(func() { s.loop(ctx) })
-	}
-	wg.Wait()
-	s.drain(ctx.Err())
-	return nil
-}
+func (s *StoreSink) Run(ctx context.Context) error { return s.b.run(ctx) }
 
-// loop is one writer: it takes a first request, waits up to linger for more,
-// and writes the batch.
-func (s *StoreSink) loop(ctx context.Context) {
-	batch := make([]*sinkReq, 0, s.size)
-	for {
-		batch = batch[:0]
-		select {
-		case <-ctx.Done():
-			return
-		case r := <-s.reqs:
-			batch = append(batch, r)
-		}
-		timer := time.NewTimer(s.linger)
-	fill:
-		for len(batch) < s.size {
-			select {
-			case r := <-s.reqs:
-				batch = append(batch, r)
-			case <-timer.C:
-				break fill
-			case <-ctx.Done():
-				break fill
-			}
-		}
-		timer.Stop()
-		s.write(ctx, batch)
-	}
-}
-
-func (s *StoreSink) drain(err error) {
-	for {
-		select {
-		case r := <-s.reqs:
-			r.done <- err
-		default:
-			return
-		}
-	}
-}
-
-// write commits one batch; on failure it retries each order alone so the
-// error lands on the order that caused it.
-func (s *StoreSink) write(ctx context.Context, batch []*sinkReq) {
-	// The write outlives a shutdown signal for a bounded time: a half-done
-	// batch would only be redelivered, but finishing it is cheaper.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	orders := make([]*canonical.Order, len(batch))
-	for i, r := range batch {
-		orders[i] = r.order
-	}
+func (s *StoreSink) write(ctx context.Context, orders []*canonical.Order) error {
 	if s.metrics != nil {
-		s.metrics.StoreBatchSize.Observe(float64(len(batch)))
+		s.metrics.StoreBatchSize.Observe(float64(len(orders)))
 	}
-	changes, err := s.w.UpsertOrders(wctx, orders)
+	changes, err := s.w.UpsertOrders(ctx, orders)
 	if err == nil {
 		s.count(changes)
-		for _, r := range batch {
-			r.done <- nil
-		}
-		return
 	}
-	if len(batch) == 1 {
-		batch[0].done <- storeError(batch[0].order, err)
-		return
-	}
-	s.logger.Warn("store batch failed; writing its orders one by one", "orders", len(batch), "err", err)
-	for _, r := range batch {
-		changes, err := s.w.UpsertOrders(wctx, []*canonical.Order{r.order})
-		if err != nil {
-			r.done <- storeError(r.order, err)
-			continue
-		}
-		s.count(changes)
-		r.done <- nil
-	}
+	return err
 }
 
 func (s *StoreSink) count(changes []store.Change) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
@@ -53,9 +54,27 @@ func (s *ShipmentSink) Handle(msg *message.Message) error {
 
 // TrackingSink keeps the events of procurehub.tracking-events.v1, each once
 // however often it is delivered (a webhook retried, a page polled twice).
+// Like StoreSink, it writes the events of concurrent handlers in batches,
+// each handler returning once its event is committed.
 type TrackingSink struct {
-	W       TrackingWriter
-	Metrics *Metrics
+	w       TrackingWriter
+	metrics *Metrics
+	b       *batcher[partnerEvent]
+}
+
+// partnerEvent is an event with the partner it came from.
+type partnerEvent struct {
+	partner string
+	event   *canonical.TrackingEvent
+}
+
+// NewTrackingSink returns a sink; call Run to start its batching loop.
+func NewTrackingSink(w TrackingWriter, cfg StoreSinkConfig, m *Metrics, logger *slog.Logger) *TrackingSink {
+	s := &TrackingSink{w: w, metrics: m}
+	s.b = newBatcher(cfg, logger, "tracking events", s.write, func(pe partnerEvent, err error) error {
+		return permanentIfInvalid(fmt.Errorf("store tracking event %s of %s: %w", pe.event.EventID, pe.event.TrackingNumber, err))
+	})
+	return s
 }
 
 // Handle is the Watermill handler.
@@ -64,16 +83,43 @@ func (s *TrackingSink) Handle(msg *message.Message) error {
 	if err := json.Unmarshal(msg.Payload, &ev); err != nil {
 		return Permanent(fmt.Errorf("decode tracking event: %w", err))
 	}
-	added, err := s.W.AddTrackingEvents(msg.Context(), msg.Metadata.Get(MetaPartner), []*canonical.TrackingEvent{&ev})
-	if err != nil {
-		return permanentIfInvalid(fmt.Errorf("store tracking event %s of %s: %w", ev.EventID, ev.TrackingNumber, err))
+	if ev.EventID == "" {
+		return Permanent(fmt.Errorf("tracking event of %s: event_id is required", ev.TrackingNumber))
 	}
-	if s.Metrics != nil {
-		result := "added"
-		if !added[0] {
-			result = "duplicate"
+	if err := ev.Validate(); err != nil {
+		return Permanent(fmt.Errorf("tracking event %s of %s: %w", ev.EventID, ev.TrackingNumber, err))
+	}
+	return s.b.submit(msg.Context(), partnerEvent{partner: msg.Metadata.Get(MetaPartner), event: &ev})
+}
+
+// Run writes the batches until ctx is cancelled.
+func (s *TrackingSink) Run(ctx context.Context) error { return s.b.run(ctx) }
+
+func (s *TrackingSink) write(ctx context.Context, batch []partnerEvent) error {
+	// The store takes one partner per call: write each partner's events.
+	byPartner := map[string][]*canonical.TrackingEvent{}
+	var partners []string
+	for _, pe := range batch {
+		if _, ok := byPartner[pe.partner]; !ok {
+			partners = append(partners, pe.partner)
 		}
-		s.Metrics.TrackingEvents.WithLabelValues(string(ev.Status), result).Inc()
+		byPartner[pe.partner] = append(byPartner[pe.partner], pe.event)
+	}
+	for _, p := range partners {
+		events := byPartner[p]
+		added, err := s.w.AddTrackingEvents(ctx, p, events)
+		if err != nil {
+			return err
+		}
+		if s.metrics != nil {
+			for i, ev := range events {
+				result := "added"
+				if !added[i] {
+					result = "duplicate"
+				}
+				s.metrics.TrackingEvents.WithLabelValues(string(ev.Status), result).Inc()
+			}
+		}
 	}
 	return nil
 }

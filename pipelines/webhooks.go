@@ -41,7 +41,10 @@ func WebhookMessage(endpoint string, body []byte, receivedAt time.Time) *message
 	sum := sha256.Sum256(body)
 	id := uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "webhook/%s/%x", endpoint, sum))
 	msg := message.NewMessage(id.String(), body)
-	msg.Metadata.Set(MetaPartitionKey, endpoint)
+	// Keyed by content, so deliveries spread over the partitions and are
+	// decoded side by side: their order does not matter, since events are
+	// placed by the time they happened.
+	msg.Metadata.Set(MetaPartitionKey, fmt.Sprintf("%x", sum[:8]))
 	msg.Metadata.Set(MetaWebhookEndpoint, endpoint)
 	msg.Metadata.Set(MetaPartner, endpoint)
 	msg.Metadata.Set(MetaReceivedAt, receivedAt.UTC().Format(time.RFC3339Nano))

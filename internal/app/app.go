@@ -151,7 +151,7 @@ func Run(ctx context.Context, opts Options) error {
 		Orders:     sink,
 		Statements: &pipelines.StatementSink{W: st, Metrics: metrics, Logger: log},
 		Shipments:  &pipelines.ShipmentSink{W: st, Metrics: metrics},
-		Tracking:   &pipelines.TrackingSink{W: st, Metrics: metrics},
+		Tracking:   pipelines.NewTrackingSink(st, pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize}, metrics, log),
 	}
 	if len(built.webhooks) > 0 {
 		sinks.Webhooks = &pipelines.WebhookDecoder{Decoders: built.decoders, Publisher: pub, Metrics: metrics, Logger: log}
@@ -191,6 +191,7 @@ func Run(ctx context.Context, opts Options) error {
 	g, gctx := errgroup.WithContext(ctx)
 	sinkCtx, stopSink := context.WithCancel(context.WithoutCancel(gctx))
 	g.Go(func() error { return sink.Run(sinkCtx) })
+	g.Go(func() error { return sinks.Tracking.Run(sinkCtx) })
 	if cfg.FX.Source != "" {
 		fx := &pipelines.FXRefresher{Source: cfg.FX.Source, Store: st, Every: cfg.FX.Refresh, Logger: log}
 		g.Go(func() error { return fx.Run(gctx) })
