@@ -349,5 +349,14 @@ procurehub is running.
 	if cfg.Demo.Enabled {
 		fmt.Fprintf(w, "  inboxes     %s/<partner>/ (settled files in archive/ and quarantine/, each with <name>.receipt.json)\n", cfg.Demo.InboxDir)
 	}
+	for _, p := range cfg.Partners {
+		if p.Kind == "tracking" {
+			fmt.Fprintf(w, "  tracking    %s/api/v1/orders/<order_number>/tracking   webhooks %s/webhooks/tracking/<partner>\n", base, base)
+			break
+		}
+	}
+	if c := cfg.Demo.Carrier; cfg.Demo.Enabled && c.Addr != "" {
+		fmt.Fprintf(w, "  carrier     simulated: http://%s/v1/events, pushing to %s/webhooks/tracking/%s\n", c.Addr, base, c.Partner)
+	}
 	fmt.Fprintln(w, "Stop with Ctrl-C.")
 }
