@@ -68,6 +68,14 @@ partners:
       profile: demo
       webhook:
         secret: ${CARRIER_SECRET}
+  - name: carrier-2
+    kind: tracking
+    settings:
+      profile: demo
+      poll:
+        url: $CARRIER_API/v1/events
+        pagination: link
+        interval: 50ms
 `
 
 // carrierSecret signs the webhook deliveries of carrier-1.
@@ -90,6 +98,14 @@ func startHub(t *testing.T, brokerYAML, storeYAML string, env map[string]string)
 	doc = strings.ReplaceAll(doc, "$DIR", dir)
 	fxFile, _ := filepath.Abs("../../connectors/fxrates/testdata/eurofxref_daily_2026-03-02.xml")
 	doc = strings.ReplaceAll(doc, "$FX", fxFile)
+	// carrier-2's API: the customs-hold scenario (DEMO0004), three events a page.
+	api := &carriersim.API{PerPage: 3, RateLimitEvery: 4}
+	api.Publish(carriersim.Scenarios(time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC), "DEMO")[3].Events...)
+	apiURL, err := api.Start(t.Context(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc = strings.ReplaceAll(doc, "$CARRIER_API", apiURL)
 	if err := os.WriteFile(cfgPath, []byte(doc), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -440,6 +456,29 @@ func exerciseHub(t *testing.T, r *runningHub) {
 				t.Errorf("event %d is %s; want %s: events in the order they happened", i, e.EventID, events[i].EventID)
 			}
 		}
+	})
+
+	t.Run("a carrier API polled through its pages and rate limits puts an order on customs hold", func(t *testing.T) {
+		asn, err := os.ReadFile("testdata/asn_4500012345_demo0001.x12")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The same ASN shape for order 4500012346, tracking number DEMO0004.
+		other := strings.NewReplacer("4500012345", "4500012346", "DEMO0001", "DEMO0004", "000002301", "000002302", "*2301*", "*2302*", "GE*1*2301~", "GE*1*2302~").Replace(string(asn))
+		path := filepath.Join(t.TempDir(), "asn2.x12")
+		if err := os.WriteFile(path, []byte(other), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dropFile(t, path, filepath.Join(filepath.Dir(r.inbox), "edi"), "asn2.x12")
+		eventually(t, "order 4500012346 on customs hold", func() bool {
+			resp, err := http.Get("http://" + r.hub.HTTPAddr + "/api/v1/orders/4500012346/tracking")
+			if err != nil {
+				return false
+			}
+			defer resp.Body.Close()
+			var tr struct{ Status string }
+			return json.NewDecoder(resp.Body).Decode(&tr) == nil && tr.Status == "customs_hold"
+		})
 	})
 
 	t.Run("the ECB reference rates of the configured file are stored by date", func(t *testing.T) {
