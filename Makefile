@@ -77,7 +77,8 @@ docs-check:
 config-lint: build
 	@for f in configs/*.yaml; do \
 	  PROCUREHUB_KAFKA_BROKERS=localhost:9092 PROCUREHUB_POSTGRES_DSN=postgres://u:p@localhost/db \
-	  SHENZHEN_SFTP_PASSWORD=example ACME_FTP_PASSWORD=example COMMERZBANK_SFTP_PASSWORD=example ./$(BIN) config check $$f || exit 1; \
+	  SHENZHEN_SFTP_PASSWORD=example ACME_FTP_PASSWORD=example COMMERZBANK_SFTP_PASSWORD=example \
+	  AFTERSHIP_WEBHOOK_SECRET=example EASYPOST_AUTHORIZATION=example SEAFREIGHT_API_KEY=example ./$(BIN) config check $$f || exit 1; \
 	done
 
 ## ci: what .ci/run runs after starting services
