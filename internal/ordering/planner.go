@@ -180,14 +180,16 @@ func New(opts Options) (*Planner, error) {
 // For each line: the candidates are the catalog items with the line's
 // buyer SKU that are sold in the line's unit, priced on the order date in
 // the supplier's currency, with payment terms, and (for a cross-border
-// delivery) with an HS code and origin. Of those, the ones that deliver by
-// need_by (today + lead time) are ranked by the preference; when none can,
-// the fastest alone is taken, delivering as early as it can, with a late
-// note. The quantity is rounded up to the pack size and at least the MOQ
-// (a whole number for counted units). When the capacity left in the week
-// or month of delivery is short, the rest goes to the next candidates on
-// their delivery date, then to the following weeks (up to MaxPushWeeks),
-// each part again a pack multiple of at least the MOQ.
+// delivery) with an HS code and origin. Each delivers on need_by when its
+// lead time allows (today + lead time ≤ need_by), else as early as it can.
+// The line goes to the best candidate by the preference among those on
+// time; when none is, to the fastest, with a late note. The quantity is
+// rounded up to the pack size and at least the MOQ (a whole number for
+// counted units). When the capacity left in the week or month of delivery
+// is short, the rest goes to whatever delivers first: the next-best
+// candidate on the same date, a slower one, or the weeks after (up to
+// MaxPushWeeks); each part is again a pack multiple of at least the MOQ.
+// What is still left then is reported short, not ordered.
 //
 // Orders group the lines with the same buyer, supplier, ship-to, currency,
 // incoterm and place, payment terms and delivery date: a canonical order has
@@ -337,51 +339,61 @@ func (r *run) line(ctx context.Context, i int, d *DemandLine) (LinePlan, error) 
 		return lp, nil
 	}
 
-	var onTime []*candidate
-	var lateWhy []string // why a delivery is after need_by
+	// Each candidate delivers on need_by when it can, else as early as it
+	// can; when none can, the fastest comes first.
+	anyOnTime := false
 	for _, c := range cands {
-		if !d.NeedBy.Before(c.earliest) {
-			c.delivery = d.NeedBy
-			onTime = append(onTime, c)
+		c.delivery = d.NeedBy
+		if d.NeedBy.Before(c.earliest) {
+			c.delivery = c.earliest
+		} else {
+			anyOnTime = true
 		}
-	}
-	if len(onTime) == 0 {
-		fastest := slices.MinFunc(cands, func(a, b *candidate) int {
-			if c := a.earliest.Time().Compare(b.earliest.Time()); c != 0 {
-				return c
-			}
-			return r.compare(a, b)
-		})
-		fastest.delivery = fastest.earliest
-		onTime = []*candidate{fastest}
-		lateWhy = append(lateWhy, fmt.Sprintf("no supplier can deliver by %s; the fastest, %s, needs %d days and delivers on %s",
-			d.NeedBy, fastest.name(), fastest.item.LeadTimeDays, fastest.earliest))
-	}
-	for _, c := range onTime {
 		if err := r.capacityLeft(ctx, c); err != nil {
 			return lp, err
 		}
 	}
-	slices.SortFunc(onTime, r.compare)
+	slices.SortFunc(cands, r.compare)
+	var lateWhy []string // why a delivery is after need_by
+	if !anyOnTime {
+		fastest := slices.MinFunc(cands, func(a, b *candidate) int {
+			return cmp.Or(a.earliest.Time().Compare(b.earliest.Time()), r.compare(a, b))
+		})
+		lateWhy = append(lateWhy, fmt.Sprintf("no supplier can deliver by %s; the fastest, %s, needs %d days and delivers on %s",
+			d.NeedBy, fastest.name(), fastest.item.LeadTimeDays, fastest.earliest))
+	}
 
+	// The slots are every candidate on its delivery date and the weeks
+	// after it, earliest first, by rank on the same date: the best on-time
+	// candidate gets the line; when its capacity is short, the rest goes
+	// to the next-best on the same date, then to the earliest later slot.
+	type slot struct {
+		c    *candidate
+		on   canonical.Date
+		rank int
+	}
+	var slots []slot
+	for k, c := range cands {
+		for w := 0; w <= r.p.opts.MaxPushWeeks; w++ {
+			slots = append(slots, slot{c, addDays(c.delivery, 7*w), k})
+		}
+	}
+	slices.SortFunc(slots, func(a, b slot) int {
+		return cmp.Or(a.on.Time().Compare(b.on.Time()), cmp.Compare(a.rank, b.rank))
+	})
 	first := len(r.allocs)
 	left := d.Quantity.Decimal
-	short := map[string]bool{} // candidates whose capacity was short, for the split note
-	for week := 0; week <= r.p.opts.MaxPushWeeks && left.IsPositive(); week++ {
-		for _, c := range onTime {
-			on := addDays(c.delivery, 7*week)
-			q, err := r.take(ctx, c, on, left)
-			if err != nil {
-				return lp, err
-			}
-			if q.IsPositive() {
-				r.allocs = append(r.allocs, alloc{line: i, c: c, on: on, qty: q})
-				left = left.Sub(q)
-			}
-			if !left.IsPositive() {
-				break
-			}
-			short[c.name()] = true
+	for _, sl := range slots {
+		if !left.IsPositive() {
+			break
+		}
+		q, err := r.take(ctx, sl.c, sl.on, left)
+		if err != nil {
+			return lp, err
+		}
+		if q.IsPositive() {
+			r.allocs = append(r.allocs, alloc{line: i, c: sl.c, on: sl.on, qty: q})
+			left = left.Sub(q)
 		}
 	}
 	mine := r.allocs[first:]
@@ -390,13 +402,14 @@ func (r *run) line(ctx context.Context, i int, d *DemandLine) (LinePlan, error) 
 		planned = planned.Add(a.qty)
 	}
 	lp.Planned = dec(planned)
+	last := slots[len(slots)-1].on
 	switch {
 	case len(mine) == 0:
-		lp.note(NoteCapacityShort, "no capacity left for %s %s within %d weeks after %s (%s)", d.Quantity, unitOf(d, onTime[0]), r.p.opts.MaxPushWeeks, onTime[0].delivery, candidateNames(onTime))
+		lp.note(NoteCapacityShort, "no capacity left for %s %s up to %s (%s)", d.Quantity, unitOf(d, cands[0]), last, candidateNames(cands))
 		return lp, nil
 	case left.IsPositive():
 		lp.Status = StatusPartial
-		lp.note(NoteCapacityShort, "%s %s not planned: no capacity left within %d weeks after %s (%s)", dec(left), unitOf(d, onTime[0]), r.p.opts.MaxPushWeeks, onTime[0].delivery, candidateNames(onTime))
+		lp.note(NoteCapacityShort, "%s %s not planned: no capacity left up to %s (%s)", dec(left), unitOf(d, cands[0]), last, candidateNames(cands))
 	default:
 		lp.Status = StatusPlanned
 	}
@@ -412,24 +425,24 @@ func (r *run) line(ctx context.Context, i int, d *DemandLine) (LinePlan, error) 
 		for k, a := range mine {
 			parts[k] = fmt.Sprintf("%s from %s on %s", dec(a.qty), a.c.name(), a.on)
 		}
-		var shortNames []string
-		for _, c := range onTime {
-			if short[c.name()] {
-				shortNames = append(shortNames, c.name())
-			}
-		}
-		lp.note(NoteSplit, "split into %d deliveries, capacity of %s being short: %s", len(mine), strings.Join(shortNames, ", "), strings.Join(parts, ", "))
+		lp.note(NoteSplit, "split into %d deliveries, capacity being short: %s", len(mine), strings.Join(parts, ", "))
 	}
-	latest, first0 := d.NeedBy, onTime[0].delivery
+	latest, earliest := d.NeedBy, mine[0].c.delivery
 	for _, a := range mine {
 		if latest.Before(a.on) {
 			latest = a.on
 		}
+		if a.c.delivery.Before(earliest) {
+			earliest = a.c.delivery
+		}
 	}
-	if first0.Before(latest) {
+	if earliest.Before(latest) && d.NeedBy.Before(latest) {
 		lateWhy = append(lateWhy, fmt.Sprintf("capacity pushed part of it to %s", latest))
 	}
 	if late := daysBetween(d.NeedBy, latest); late > 0 {
+		if len(lateWhy) == 0 {
+			lateWhy = append(lateWhy, fmt.Sprintf("the capacity left by %s is short", d.NeedBy))
+		}
 		lp.note(NoteLate, "late by %d days: %s", late, strings.Join(lateWhy, "; "))
 	}
 	return lp, nil
