@@ -12,13 +12,13 @@ import (
 // only shows them.
 type Plan struct {
 	// Date is the planning day, the order date of every order.
-	Date       canonical.Date
-	Preference Preference
+	Date       canonical.Date `json:"date"`
+	Preference Preference     `json:"preference"`
 	// Orders are sorted by requested delivery date, supplier, buyer, ship-to,
 	// currency, incoterm and payment terms, and numbered in that order.
-	Orders []canonical.Order
+	Orders []canonical.Order `json:"orders"`
 	// Lines has one entry per demand line, in the order of the demand.
-	Lines []LinePlan
+	Lines []LinePlan `json:"lines"`
 }
 
 // Unplanned returns the demand lines of which nothing, or not all, was planned.
