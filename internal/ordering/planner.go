@@ -195,9 +195,9 @@ func New(opts Options) (*Planner, error) {
 // incoterm and place, payment terms and delivery date: a canonical order has
 // one requested delivery date, and the validation checks capacity at it.
 //
-// The error is only for a failed commitments lookup or conversion-free
-// context cancellation; a line that cannot be planned is a note, not an
-// error. Plan writes nothing.
+// The error is only for a failed commitments lookup or a cancelled ctx; a
+// line that cannot be planned is a note, not an error. Plan writes nothing:
+// a dry run is Plan with its orders shown, not created.
 func (p *Planner) Plan(ctx context.Context, lines []DemandLine) (Plan, error) {
 	r := &run{
 		p:       p,
