@@ -62,6 +62,8 @@ type Store interface {
 	AddTrackingEvents(ctx context.Context, partner string, events []*canonical.TrackingEvent) ([]bool, error)
 	TrackingEvents(ctx context.Context, trackingNumbers []string) ([]store.StoredTrackingEvent, error)
 	TrackedNumbers(ctx context.Context, carrier string) ([]store.TrackedNumber, error)
+	RecordFindings(ctx context.Context, f store.OrderFindings) (bool, error)
+	GetFindings(ctx context.Context, buyerID, orderNumber string) (*store.OrderFindings, error)
 }
 
 //go:embed testdata
@@ -123,6 +125,9 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"an event without an event id is refused", trackingEventWithoutID},
 		{"concurrent deliveries of one tracking event keep it once", concurrentTrackingEvents},
 		{"the pollers see each shipment's tracking numbers with their latest status", trackedNumbers},
+		{"an order with error findings needs review until a corrected version passes", findingsReview},
+		{"the same findings recorded again change nothing", findingsReplay},
+		{"findings never move an order past submitted backwards", findingsKeepLifecycle},
 		{"migrating again keeps the data", migrateTwice},
 		{"closing twice is safe", closeTwice},
 	}
