@@ -3,6 +3,7 @@ package ordering_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -182,4 +183,22 @@ func FuzzReadCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestADemandLineReadsFromJSON(t *testing.T) {
+	var d ordering.DemandLine
+	in := `{"buyer_sku":"B-BOLT","quantity":"130","unit":"H87","need_by":"2026-08-03","ship_to":{"city":"Hamburg","country":"DE"},"reference":"REQ-1"}`
+	if err := json.Unmarshal([]byte(in), &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.BuyerSKU != "B-BOLT" || d.Quantity.String() != "130" || d.NeedBy.String() != "2026-08-03" || d.ShipTo.Country != "DE" || d.Reference != "REQ-1" {
+		t.Errorf("read %+v", d)
+	}
+	out, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != in {
+		t.Errorf("wrote %s, want %s", out, in)
+	}
 }

@@ -9,27 +9,28 @@ import (
 )
 
 // DemandLine is one need of the buyer: so much of an article, by a date, to
-// a place. It names the article by the buyer's SKU; the planner finds the
+// a place. Its JSON form (snake_case, decimal strings, YYYY-MM-DD dates) is
+// the one canonical records use. It names the article by the buyer's SKU; the planner finds the
 // suppliers that sell it.
 type DemandLine struct {
-	BuyerSKU string
-	Quantity canonical.Decimal
+	BuyerSKU string            `json:"buyer_sku"`
+	Quantity canonical.Decimal `json:"quantity"`
 	// Unit is the unit of Quantity; empty means the catalog item's unit.
 	// The planner converts no units: an item sold in another unit is not a
 	// candidate for the line.
-	Unit   canonical.Unit
-	NeedBy canonical.Date
+	Unit   canonical.Unit `json:"unit,omitempty"`
+	NeedBy canonical.Date `json:"need_by"`
 	// ShipTo is where the goods go (canonical.Order.ShipTo); the zero
 	// Address leaves ship_to out and the buyer's country is the destination.
-	ShipTo canonical.Address
+	ShipTo canonical.Address `json:"ship_to,omitzero"`
 	// Buyer is the ordering party; the zero Party means the planner's buyer.
-	Buyer canonical.Party
+	Buyer canonical.Party `json:"buyer,omitzero"`
 	// Reference is the buyer's own reference for the need (a requisition
 	// number); it is reported back in LinePlan.
-	Reference string
+	Reference string `json:"reference,omitempty"`
 	// Source is where the line was read (file and line); it is copied to
 	// every order line made from it.
-	Source *canonical.Source
+	Source *canonical.Source `json:"source,omitempty"`
 }
 
 // maxQuantity is the largest quantity of one line the validation believes

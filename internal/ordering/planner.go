@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/internal/validation"
 	"github.com/procurehub/procurehub/internal/validation/catalog"
 	"github.com/shopspring/decimal"
 )
@@ -516,13 +517,11 @@ func (r *run) candidate(it *catalog.Item, d *DemandLine, buyer canonical.Party) 
 		return nil, fmt.Sprintf("the price %s has more decimals than %s allows", price.UnitPrice, price.Currency)
 	}
 	c.price = price
-	c.terms = it.PaymentTerms
-	if strings.TrimSpace(c.terms) == "" && len(s.PaymentTerms) > 0 {
-		c.terms = s.PaymentTerms[0]
+	terms, why := paymentTerms(s, it)
+	if why != "" {
+		return nil, why
 	}
-	if strings.TrimSpace(c.terms) == "" {
-		return nil, "the catalog has no payment terms for it"
-	}
+	c.terms = terms
 	c.incoterm, c.place = s.Incoterm, s.IncotermPlace
 	if it.Incoterm != "" {
 		c.incoterm, c.place = it.Incoterm, it.IncotermPlace
@@ -541,6 +540,27 @@ func (r *run) candidate(it *catalog.Item, d *DemandLine, buyer canonical.Party) 
 	c.earliest = addDays(r.today, max(it.LeadTimeDays, 0))
 	c.rank, c.rankOK = r.rankPrice(price)
 	return c, ""
+}
+
+// paymentTerms are the item's terms when it has its own, else the first
+// of the supplier's that the validation can read ("see contract" cannot
+// be checked against the payment policy, so it is passed over).
+func paymentTerms(s *catalog.Supplier, it *catalog.Item) (string, string) {
+	if strings.TrimSpace(it.PaymentTerms) != "" {
+		if _, err := validation.ParsePaymentTerms(it.PaymentTerms); err != nil {
+			return "", "its payment terms cannot be read: " + err.Error()
+		}
+		return it.PaymentTerms, ""
+	}
+	for _, t := range s.PaymentTerms {
+		if _, err := validation.ParsePaymentTerms(t); err == nil {
+			return t, ""
+		}
+	}
+	if len(s.PaymentTerms) == 0 {
+		return "", "the catalog has no payment terms for it"
+	}
+	return "", fmt.Sprintf("none of the %d payment terms %s offers can be read", len(s.PaymentTerms), s.ID)
 }
 
 // crossBorder is the validation's test: the goods come from another

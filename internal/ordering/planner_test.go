@@ -427,3 +427,13 @@ func TestACancelledPlanStops(t *testing.T) {
 		t.Errorf("got %v, want context.Canceled", err)
 	}
 }
+
+func TestPaymentTermsTheValidationCannotReadAreNotPutOnAnOrder(t *testing.T) {
+	cat := loadCatalog(t, "catalog-unreadable-first-payment-terms.yaml")
+	pl := plan(t, planner(t, cat, ordering.Options{}), demand("B-GLOVE", "200", date("2026-07-01")))
+	o := pl.Orders[0]
+	if o.Supplier.ID != "SUP-AT-VAGUE" || o.PaymentTerms != "NET 30" {
+		t.Errorf("ordered from %s on %q, want SUP-AT-VAGUE on NET 30 (the cheaper item's own terms cannot be read)", o.Supplier.ID, o.PaymentTerms)
+	}
+	mustPassValidation(t, cat, nil, pl.Orders)
+}
