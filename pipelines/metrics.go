@@ -23,6 +23,8 @@ type Metrics struct {
 	// TrackingEvents counts tracking events by normalized status and
 	// whether they were new (added) or seen before (duplicate).
 	TrackingEvents *prometheus.CounterVec
+	// OrdersNeedingReview counts orders whose validation found errors, by partner.
+	OrdersNeedingReview *prometheus.CounterVec
 }
 
 // NewMetrics creates the series and registers them on reg.
@@ -65,13 +67,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		TrackingEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "procurehub_tracking_events_total", Help: "Tracking events stored, by normalized status and result (added, duplicate).",
 		}, []string{"status", "result"}),
+		OrdersNeedingReview: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_orders_needing_review_total", Help: "Orders whose validation found errors (status needs_review), by partner.",
+		}, []string{"partner"}),
 		StoreBatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "procurehub_store_batch_size", Help: "Orders per store write batch.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.InputsTaken, m.SettleFailures, m.StatementWrites, m.ShipmentWrites, m.TrackingEvents, m.Records, m.Rejects, m.Published, m.Consumed,
+		reg.MustRegister(m.InputsTaken, m.SettleFailures, m.StatementWrites, m.ShipmentWrites, m.TrackingEvents, m.OrdersNeedingReview, m.Records, m.Rejects, m.Published, m.Consumed,
 			m.HandlerLatency, m.Poisoned, m.StoreWrites, m.StoreBatchSize)
 	}
 	return m

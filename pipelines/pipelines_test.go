@@ -911,3 +911,58 @@ func TestASourceDownForLongRaisesOneAlertAndOneWhenItRecovers(t *testing.T) {
 	case <-time.After(50 * time.Millisecond):
 	}
 }
+
+func TestAnOrderThatFailsValidationNeedsReviewWithItsFindingsOnce(t *testing.T) {
+	ps, st := newPubSub(t), newLedger(t)
+	m := NewMetrics(prometheus.NewRegistry())
+	validate := func(_ context.Context, o *canonical.Order) (Findings, error) {
+		if !strings.Contains(o.OrderNumber, "BAD") {
+			return Findings{JSON: []byte(`[]`)}, nil
+		}
+		return Findings{Errors: 1, First: "lines[0].unit_price: 25% over the price list",
+			JSON: []byte(`[{"rule_id":"price_list","severity":"error","path":"lines[0].unit_price","message":"25% over the price list"}]`)}, nil
+	}
+	sink := NewStoreSink(st, StoreSinkConfig{Review: &Review{Validate: validate, Writer: st, Publisher: ps}}, m, nil)
+	r, err := NewRouter(RouterConfig{Retries: 1, RetryInitial: time.Millisecond}, ps, ps, Sinks{Orders: sink}, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go sink.Run(ctx)
+	go r.Run(ctx)
+	<-r.Running()
+	t.Cleanup(func() { cancel(); r.Close() })
+	rejects, _ := ps.Subscribe(context.Background(), TopicRejects)
+	alerts, _ := ps.Subscribe(context.Background(), TopicAlerts)
+
+	for _, n := range []string{"PO-GOOD", "PO-BAD", "PO-BAD"} { // the bad one delivered twice
+		msg := orderMessage(t, orderJSON(t, n), n)
+		msg.Metadata.Set(MetaPartner, "acme")
+		ps.Publish(TopicOrders, msg)
+	}
+	rej := drain(t, rejects, 1)[0]
+	var or OrderReject
+	if err := json.Unmarshal(rej.Payload, &or); err != nil || or.OrderNumber != "PO-BAD" || !strings.Contains(string(or.Findings), "price_list") {
+		t.Errorf("reject %s; want PO-BAD with its price_list finding", rej.Payload)
+	}
+	var a Alert
+	if err := json.Unmarshal(drain(t, alerts, 1)[0].Payload, &a); err != nil || a.Kind != AlertOrderNeedsReview || !strings.Contains(a.Message, "25% over") {
+		t.Errorf("alert %+v; want order_needs_review naming the first error", a)
+	}
+	waitFor(t, func() bool {
+		o, err := st.GetOrder(context.Background(), "ACME", "PO-BAD")
+		return err == nil && o.Status == "needs_review"
+	})
+	waitFor(t, func() bool {
+		_, err := st.GetFindings(context.Background(), "ACME", "PO-GOOD")
+		return err == nil
+	})
+	if o, err := st.GetOrder(context.Background(), "ACME", "PO-GOOD"); err != nil || o.Status != "submitted" {
+		t.Errorf("the clean order: %+v, %v; want submitted", o, err)
+	}
+	select {
+	case extra := <-rejects:
+		t.Errorf("a second reject for the same content: %s", extra.Payload)
+	case <-time.After(100 * time.Millisecond):
+	}
+}

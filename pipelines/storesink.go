@@ -45,6 +45,7 @@ type StoreSink struct {
 	w       OrderWriter
 	metrics *Metrics
 	b       *batcher[*canonical.Order]
+	review  *Review
 }
 
 // StoreSinkConfig tunes batching.
@@ -56,11 +57,13 @@ type StoreSinkConfig struct {
 	// the same key at once, so two versions of one order are never in
 	// flight together.
 	Writers int
+	// Review, when set, validates every order once it is stored.
+	Review *Review
 }
 
 // NewStoreSink returns a sink; call Run to start its batching loop.
 func NewStoreSink(w OrderWriter, cfg StoreSinkConfig, m *Metrics, logger *slog.Logger) *StoreSink {
-	s := &StoreSink{w: w, metrics: m}
+	s := &StoreSink{w: w, metrics: m, review: cfg.Review}
 	s.b = newBatcher(cfg, logger, "orders", s.write, storeError)
 	return s
 }
@@ -74,7 +77,10 @@ func (s *StoreSink) HandleOrder(msg *message.Message) error {
 	if err := o.Validate(); err != nil {
 		return Permanent(fmt.Errorf("order %s: %w", o.OrderNumber, err))
 	}
-	return s.b.submit(msg.Context(), &o)
+	if err := s.b.submit(msg.Context(), &o); err != nil || s.review == nil {
+		return err
+	}
+	return s.review.check(msg.Context(), msg.Metadata.Get(MetaPartner), &o, s.metrics)
 }
 
 // Run gathers requests into batches and writes them, with Writers batches
