@@ -61,9 +61,30 @@ func (t PaymentTerms) String() string {
 var (
 	termsSpace   = regexp.MustCompile(`\s+`)
 	termsDays    = regexp.MustCompile(`\b(\d{1,4})\s*(?:-\s*)?DAYS?\b`)
-	termsNetDays = regexp.MustCompile(`\bNET\s*(\d{1,4})\b|\bN(\d{1,4})\b`)
+	termsNetDays = regexp.MustCompile(`\bNET\s*(\d{1,4})\b|\bN(\d{1,4})\b|\b(\d{1,4})\s*DAYS?\s*NET\b`)
 	termsPercent = regexp.MustCompile(`(\d{1,3}(?:\.\d+)?)\s*%\s*(?:T/T\s*|TT\s*)?(DEPOSIT|ADVANCE|IN ADVANCE|PREPAYMENT|PREPAID|DOWN ?PAYMENT|UPFRONT|BEFORE (?:SHIPMENT|PRODUCTION))`)
-	termsAdvance = regexp.MustCompile(`\b(IN ADVANCE|PREPAYMENT|PREPAID|CASH IN ADVANCE|CIA|BEFORE SHIPMENT|BEFORE PRODUCTION)\b`)
+	// "deposit 30 %", as French and Spanish write it ("acompte 30 %").
+	termsPercentAfter = regexp.MustCompile(`\b(?:DEPOSIT|PREPAYMENT|DOWN ?PAYMENT)\s*(?:OF\s*)?(\d{1,3}(?:\.\d+)?)\s*%`)
+	termsAdvance      = regexp.MustCompile(`\b(IN ADVANCE|PREPAYMENT|PREPAID|CASH IN ADVANCE|CIA|BEFORE SHIPMENT|BEFORE PRODUCTION)\b`)
+)
+
+// translations turn the words of German, French, Spanish and Chinese terms
+// into the English ones the patterns read ("60 Tage netto" is "60 DAYS
+// NET"). Applied to the upper-cased text, longest phrases first.
+var translations = strings.NewReplacer(
+	// German
+	"ZAHLBAR INNERHALB", "", "TAGEN", "DAYS", "TAGE", "DAYS", "NETTO", "NET", "ANZAHLUNG", "DEPOSIT",
+	"VORKASSE", "IN ADVANCE", "VORAUSZAHLUNG", "PREPAYMENT", "GEGEN", "AGAINST", "AKKREDITIV", "L/C",
+	"ÜBERWEISUNG", "WIRE", "SKONTO", "DISCOUNT", "-KOPIE", " COPY", "KOPIE", "COPY", "OFFENE RECHNUNG", "OPEN ACCOUNT",
+	// French
+	"CRÉDIT DOCUMENTAIRE", "L/C", "CREDIT DOCUMENTAIRE", "L/C", "JOURS", "DAYS", "ACOMPTE", "DEPOSIT",
+	"VIREMENT", "WIRE", "CONTRE", "AGAINST", "À VUE", "AT SIGHT", "A VUE", "AT SIGHT", "ESCOMPTE", "DISCOUNT",
+	// Spanish
+	"CARTA DE CRÉDITO", "L/C", "CARTA DE CREDITO", "L/C", "DÍAS", "DAYS", "DIAS", "DAYS", "NETO", "NET",
+	"ANTICIPO", "DEPOSIT", "TRANSFERENCIA", "WIRE",
+	// Chinese
+	"电汇", " T/T ", "信用证", " L/C ", "即期", " AT SIGHT ", "预付款", " DEPOSIT ", "预付", " DEPOSIT ", "定金", " DEPOSIT ",
+	"付款交单", " D/P ", "承兑交单", " D/A ", "天", " DAYS ", "月结", " NET ",
 )
 
 // methodWords maps the ways a method is written to the method; the first
@@ -90,6 +111,7 @@ func ParsePaymentTerms(s string) (PaymentTerms, error) {
 	if text == "" {
 		return t, fmt.Errorf("payment terms are empty")
 	}
+	text = strings.TrimSpace(termsSpace.ReplaceAllString(translations.Replace(text), " "))
 	if len(text) > 200 {
 		return t, fmt.Errorf("payment terms %q are too long to be terms", clip(s))
 	}
@@ -100,19 +122,25 @@ func ParsePaymentTerms(s string) (PaymentTerms, error) {
 		}
 	}
 	if first < 0 {
-		// "30 days" alone is how many write open account terms.
-		if termsDays.MatchString(text) && strings.Trim(termsDays.ReplaceAllString(text, ""), " ,.") == "" {
+		// "30 days" alone is how many write open account terms; a deposit
+		// with the rest against documents is paid by wire.
+		switch {
+		case termsDays.MatchString(text) && strings.Trim(termsDays.ReplaceAllString(text, ""), " ,.") == "":
 			t.Method = MethodOpenAccount
-		} else {
+		case termsPercent.MatchString(text):
+			t.Method = MethodTT
+		default:
 			return t, fmt.Errorf("payment terms %q name no method procurehub knows (T/T, L/C, D/P, D/A, CAD, open account, NET n)", clip(s))
 		}
 	}
 	if m := termsNetDays.FindStringSubmatch(text); m != nil {
-		t.Days = atoi(m[1] + m[2])
+		t.Days = atoi(m[1] + m[2] + m[3])
 	} else if m := termsDays.FindStringSubmatch(text); m != nil {
 		t.Days = atoi(m[1])
 	}
 	if m := termsPercent.FindStringSubmatch(text); m != nil {
+		t.PrepaymentPercent = decimal.RequireFromString(m[1])
+	} else if m := termsPercentAfter.FindStringSubmatch(text); m != nil {
 		t.PrepaymentPercent = decimal.RequireFromString(m[1])
 	} else if termsAdvance.MatchString(text) {
 		t.PrepaymentPercent = decimal.NewFromInt(100)

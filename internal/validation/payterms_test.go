@@ -28,6 +28,21 @@ func TestPaymentTermsAreReadAsContractsWriteThem(t *testing.T) {
 		{"cash against documents", MethodCAD, 0, "0"},
 		{"open account 60 days", MethodOpenAccount, 60, "0"},
 		{"Open Account", MethodOpenAccount, 0, "0"},
+		// As German, French, Spanish and Chinese ERPs write them.
+		{"60 Tage netto", MethodOpenAccount, 60, "0"},
+		{"14 Tage 2 % Skonto, 30 Tage netto", MethodOpenAccount, 30, "0"},
+		{"30 % Anzahlung, 70 % gegen B/L-Kopie", MethodTT, 0, "30"},
+		{"Zahlbar innerhalb 45 Tagen netto", MethodOpenAccount, 45, "0"},
+		{"100 % Vorkasse", MethodTT, 0, "100"},
+		{"Akkreditiv bei Sicht", MethodLC, 0, "0"},
+		{"30 jours net", MethodOpenAccount, 30, "0"},
+		{"crédit documentaire à vue", MethodLC, 0, "0"},
+		{"acompte 30 % par virement", MethodTT, 0, "30"},
+		{"60 días neto", MethodOpenAccount, 60, "0"},
+		{"carta de crédito a la vista", MethodLC, 0, "0"},
+		{"30%定金，70%见提单复印件电汇", MethodTT, 0, "30"},
+		{"即期信用证", MethodLC, 0, "0"},
+		{"月结60天", MethodOpenAccount, 60, "0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
