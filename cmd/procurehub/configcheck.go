@@ -47,6 +47,10 @@ func cmdConfigCheck(ctx context.Context, args []string, stdout, stderr io.Writer
 			c.Source.Close()
 		}
 	}
+	if _, err := app.BuildValidator(cfg); err != nil {
+		printConfigErrors(stderr, err)
+		bad = true
+	}
 	if bad {
 		return exitError{code: 1}
 	}

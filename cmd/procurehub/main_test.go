@@ -196,6 +196,8 @@ func TestConfigCheck(t *testing.T) {
 			`testdata/partner-settings-typo.yaml:9:7: unknown key "poll_intervall" (did you mean "poll_interval"?)`},
 		{"an unknown connector kind is named at its line and column", "testdata/unknown-kind.yaml", 1,
 			`testdata/unknown-kind.yaml:5:5: partners[0].kind: unknown connector kind "erp_exports"`},
+		{"a misspelt validation rule is named at its line and column in the rules file", "testdata/validation-rule-typo.yaml", 1,
+			`validation-rule-typo.rules.yaml:2:3: unknown rule id "price_lsit" (did you mean "price_list"?)`},
 		{"an unset secret variable is named at its line and column", "testdata/missing-secret.yaml", 1,
 			"testdata/missing-secret.yaml:5:8: environment variable PROCUREHUB_TEST_NEVER_SET_DSN is not set"},
 	}

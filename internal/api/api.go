@@ -37,6 +37,9 @@ type Config struct {
 	// Tracking, when set, adds each order's shipments and carrier events
 	// to GET /orders/{order_number} and serves /orders/{order_number}/tracking.
 	Tracking TrackingReader
+	// Findings, when set, adds each order's validation findings to
+	// GET /orders/{order_number}.
+	Findings FindingsReader
 	// Webhooks, when set, answers POST /webhooks/tracking/{name}: signed
 	// carrier deliveries, outside /api (the sender's signature is its
 	// authentication).
@@ -117,6 +120,14 @@ type Order struct {
 	UpdatedAt time.Time `json:"updated_at"`
 	// Tracking is shown by GET /orders/{order_number} (not in lists).
 	Tracking *OrderTracking `json:"tracking,omitempty"`
+	// Findings are what validation found in the order's current content
+	// (GET /orders/{order_number}); an order with errors is needs_review.
+	Findings json.RawMessage `json:"findings,omitempty"`
+}
+
+// FindingsReader is what the API reads validation findings from.
+type FindingsReader interface {
+	GetFindings(ctx context.Context, buyerID, orderNumber string) (*store.OrderFindings, error)
 }
 
 func fromStored(o store.StoredOrder) Order {
@@ -169,6 +180,16 @@ func (s *server) getOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := fromStored(*o)
+	if s.cfg.Findings != nil {
+		f, err := s.cfg.Findings.GetFindings(r.Context(), o.Order.Buyer.ID, number)
+		switch {
+		case err == nil && f.ContentHash == o.ContentHash:
+			out.Findings = f.Findings
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			s.internal(w, r, err)
+			return
+		}
+	}
 	if s.cfg.Tracking != nil {
 		if out.Tracking, err = trackingOf(r.Context(), s.cfg.Tracking, number); err != nil {
 			s.internal(w, r, err)

@@ -120,3 +120,38 @@ func TestAnOrderShowsWhereItsShipmentsAre(t *testing.T) {
 		}
 	})
 }
+
+type fakeFindings map[string]*store.OrderFindings
+
+func (f fakeFindings) GetFindings(_ context.Context, _, number string) (*store.OrderFindings, error) {
+	if x, ok := f[number]; ok {
+		return x, nil
+	}
+	return nil, store.ErrNotFound
+}
+
+func TestAnOrderShowsTheFindingsOfItsCurrentContentOnly(t *testing.T) {
+	current, stale := stored("PO-1", "SUP-A", "12.50"), stored("PO-2", "SUP-A", "3")
+	current.ContentHash, stale.ContentHash = "h1", "h2-new"
+	findings := `[{"rule_id":"price_list","severity":"error","path":"lines[0].unit_price","message":"25% over"}]`
+	h := Handler(Config{Orders: &fakeOrders{orders: []store.StoredOrder{current, stale}}, Findings: fakeFindings{
+		"PO-1": {ContentHash: "h1", Errors: 1, Findings: []byte(findings)},
+		"PO-2": {ContentHash: "h2-old", Errors: 1, Findings: []byte(findings)},
+	}})
+	for _, tt := range []struct {
+		order string
+		want  bool
+	}{{"PO-1", true}, {"PO-2", false}} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/orders/"+tt.order, nil))
+		var o struct {
+			Findings []map[string]string `json:"findings"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &o); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(o.Findings) == 1 && o.Findings[0]["rule_id"] == "price_list"; got != tt.want {
+			t.Errorf("%s findings %v; want shown %v (findings of an older content are not the order's)", tt.order, o.Findings, tt.want)
+		}
+	}
+}

@@ -43,6 +43,8 @@ type Store interface {
 	pipelines.Ledger
 	api.OrderReader
 	api.TrackingReader
+	api.FindingsReader
+	pipelines.FindingsWriter
 	TrackedNumbers(ctx context.Context, carrier string) ([]store.TrackedNumber, error)
 	Migrate(ctx context.Context) error
 	Ping(ctx context.Context) error
@@ -146,7 +148,15 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	ingestors := built.ingestors
 
-	sink := pipelines.NewStoreSink(st, pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize, Writers: cfg.Pipeline.StoreWriters}, metrics, log)
+	validate, err := BuildValidator(cfg)
+	if err != nil {
+		return err
+	}
+	sinkCfg := pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize, Writers: cfg.Pipeline.StoreWriters}
+	if validate != nil {
+		sinkCfg.Review = &pipelines.Review{Validate: validate, Writer: st, Publisher: pub}
+	}
+	sink := pipelines.NewStoreSink(st, sinkCfg, metrics, log)
 	sinks := pipelines.Sinks{
 		Orders:     sink,
 		Statements: &pipelines.StatementSink{W: st, Metrics: metrics, Logger: log},
@@ -171,6 +181,7 @@ func Run(ctx context.Context, opts Options) error {
 		Handler: api.Handler(api.Config{
 			Orders:   st,
 			Tracking: st,
+			Findings: st,
 			Webhooks: webhooksHandler(built.webhooks, pub, reg, log),
 			Gatherer: reg,
 			Logger:   log,

@@ -13,13 +13,15 @@ import (
 
 // App is procurehub's whole configuration (configs/demo.yaml, configs/production.yaml).
 type App struct {
-	Broker   Broker    `yaml:"broker"`
-	Store    Store     `yaml:"store"`
-	HTTP     HTTP      `yaml:"http"`
-	Pipeline Pipeline  `yaml:"pipeline"`
-	Demo     Demo      `yaml:"demo"`
-	FX       FX        `yaml:"fx"`
-	Partners []Partner `yaml:"partners"`
+	Broker   Broker   `yaml:"broker"`
+	Store    Store    `yaml:"store"`
+	HTTP     HTTP     `yaml:"http"`
+	Pipeline Pipeline `yaml:"pipeline"`
+	Demo     Demo     `yaml:"demo"`
+	FX       FX       `yaml:"fx"`
+	// Validation checks every order before anyone acts on it.
+	Validation Validation `yaml:"validation"`
+	Partners   []Partner  `yaml:"partners"`
 
 	// File is the path the config was read from; Dir is its directory, which
 	// relative paths in partner settings (mappings) are resolved against.
@@ -71,6 +73,17 @@ type Pipeline struct {
 	StoreBatchSize int           `yaml:"store_batch_size"` // default 256
 	StoreWriters   int           `yaml:"store_writers"`    // batches written at once; default 2
 	PublishBatch   int           `yaml:"publish_batch"`    // records per publish; default 500
+}
+
+// Validation turns order validation on, with its rules and catalog.
+type Validation struct {
+	Enabled bool `yaml:"enabled"`
+	// Rules is a rules YAML (enable/disable, severity, thresholds per
+	// partner); empty for the defaults. Relative to the config file.
+	Rules string `yaml:"rules"`
+	// Catalog is the supplier catalog YAML the catalog rules check against
+	// (prices, MOQ, pack sizes, capacity, HS codes); empty for none.
+	Catalog string `yaml:"catalog"`
 }
 
 // FX loads the ECB euro foreign exchange reference rates, for conversions.
