@@ -588,3 +588,28 @@ func encodeRecord(v any) ([]byte, error) {
 	}
 	return json.Marshal(v)
 }
+
+// PublishOrders publishes orders the hub itself made (from demand, say) to
+// procurehub.orders.v1 as partner, like a connector's: the store sink
+// stores and validates them. Message ids derive from the order numbers, so
+// publishing again changes nothing.
+func PublishOrders(pub message.Publisher, partner string, orders []canonical.Order) error {
+	msgs := make([]*message.Message, 0, len(orders))
+	for i := range orders {
+		o := &orders[i]
+		id := uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "%s/order/%s/%s", partner, o.Buyer.ID, o.OrderNumber))
+		m, err := recordMessage(id.String(), connectors.Record{Type: canonical.TypeOrder, Key: o.OrderNumber, Value: o},
+			"demand", partner, connectors.Input{Name: "demand"})
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, m)
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	if err := pub.Publish(TopicOrders, msgs...); err != nil {
+		return fmt.Errorf("publish orders: %w", err)
+	}
+	return nil
+}

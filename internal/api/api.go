@@ -40,6 +40,9 @@ type Config struct {
 	// Findings, when set, adds each order's validation findings to
 	// GET /orders/{order_number}.
 	Findings FindingsReader
+	// Demand, when set, serves POST /demand: demand lines planned into
+	// purchase orders from the supplier catalog.
+	Demand DemandPlanner
 	// Webhooks, when set, answers POST /webhooks/tracking/{name}: signed
 	// carrier deliveries, outside /api (the sender's signature is its
 	// authentication).
@@ -76,6 +79,9 @@ func Handler(cfg Config) http.Handler {
 		r.Get("/orders/{order_number}", s.getOrder)
 		if cfg.Tracking != nil {
 			r.Get("/orders/{order_number}/tracking", s.getOrderTracking)
+		}
+		if cfg.Demand != nil {
+			r.Post("/demand", s.postDemand)
 		}
 	})
 	if cfg.Webhooks != nil {

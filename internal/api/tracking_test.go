@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/internal/ordering"
 	"github.com/procurehub/procurehub/internal/store"
 )
 
@@ -152,6 +154,50 @@ func TestAnOrderShowsTheFindingsOfItsCurrentContentOnly(t *testing.T) {
 		}
 		if got := len(o.Findings) == 1 && o.Findings[0]["rule_id"] == "price_list"; got != tt.want {
 			t.Errorf("%s findings %v; want shown %v (findings of an older content are not the order's)", tt.order, o.Findings, tt.want)
+		}
+	}
+}
+
+type fakePlanner struct {
+	lines  []ordering.DemandLine
+	create bool
+}
+
+func (f *fakePlanner) PlanDemand(_ context.Context, lines []ordering.DemandLine, create bool) (ordering.Plan, error) {
+	f.lines, f.create = lines, create
+	return ordering.Plan{Orders: []canonical.Order{{OrderNumber: "PO-NEW-1"}}}, nil
+}
+
+func TestDemandIsPlannedFromJSONOrCSVAndCreatedUnlessADryRun(t *testing.T) {
+	post := func(h http.Handler, path, ct, body string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	p := &fakePlanner{}
+	h := Handler(Config{Orders: &fakeOrders{}, Demand: p})
+	rec := post(h, "/api/v1/demand?dry_run=true", "application/json",
+		`{"lines":[{"buyer_sku":"100-4711","quantity":"30","need_by":"2026-06-30"}]}`)
+	if rec.Code != http.StatusOK || p.create || len(p.lines) != 1 || p.lines[0].Quantity.String() != "30" {
+		t.Errorf("dry run: %d, create=%v, lines %+v; want 200 and a plan only", rec.Code, p.create, p.lines)
+	}
+	rec = post(h, "/api/v1/demand", "text/csv", "buyer_sku,quantity,need_by\n100-4711,30,2026-06-30\n100-4712,x,2026-06-30\n")
+	var resp DemandResponse
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Code != http.StatusCreated || !p.create || len(p.lines) != 1 || len(resp.RowErrors) != 1 || resp.RowErrors[0].Line != 3 {
+		t.Errorf("CSV: %d, create=%v, %d lines, row errors %+v; want 201, the good line planned, line 3 reported", rec.Code, p.create, len(p.lines), resp.RowErrors)
+	}
+	for _, tt := range []struct{ ct, body string }{
+		{"application/json", `{"lines":[{"buyer_skus":"x"}]}`},
+		{"application/json", `{"lines":[]}`},
+		{"application/xml", `<demand/>`},
+	} {
+		if rec := post(h, "/api/v1/demand", tt.ct, tt.body); rec.Code < 400 || rec.Code >= 500 {
+			t.Errorf("%s %s: %d; want a 4xx", tt.ct, tt.body, rec.Code)
 		}
 	}
 }

@@ -148,9 +148,17 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	ingestors := built.ingestors
 
-	validate, err := BuildValidator(cfg)
+	cat, err := loadCatalog(cfg)
 	if err != nil {
 		return err
+	}
+	validate, err := buildValidator(cfg, cat)
+	if err != nil {
+		return err
+	}
+	var demand api.DemandPlanner
+	if cfg.Ordering.BuyerID != "" {
+		demand = &demandPlanner{cfg: cfg.Ordering, cat: cat, pub: pub}
 	}
 	sinkCfg := pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize, Writers: cfg.Pipeline.StoreWriters}
 	if validate != nil {
@@ -182,6 +190,7 @@ func Run(ctx context.Context, opts Options) error {
 			Orders:   st,
 			Tracking: st,
 			Findings: st,
+			Demand:   demand,
 			Webhooks: webhooksHandler(built.webhooks, pub, reg, log),
 			Gatherer: reg,
 			Logger:   log,

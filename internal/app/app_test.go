@@ -43,6 +43,10 @@ fx:
 validation:
   enabled: true
   rules: $RULES
+  catalog: $CATALOG
+ordering:
+  buyer_id: ACME-DE
+  buyer_name: ACME Maschinenbau GmbH
 partners:
   - name: buyer-1
     kind: erp_export
@@ -103,6 +107,8 @@ func startHub(t *testing.T, brokerYAML, storeYAML string, env map[string]string)
 	doc = strings.ReplaceAll(doc, "$FX", fxFile)
 	rules, _ := filepath.Abs("testdata/rules-e2e.yaml")
 	doc = strings.ReplaceAll(doc, "$RULES", rules)
+	catalogFile, _ := filepath.Abs("../../configs/partners/catalog.yaml")
+	doc = strings.ReplaceAll(doc, "$CATALOG", catalogFile)
 	// carrier-2's API: the customs-hold scenario (DEMO0004), three events a page.
 	api := &carriersim.API{PerPage: 3, RateLimitEvery: 4}
 	api.Publish(carriersim.Scenarios(time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC), "DEMO")[3].Events...)
@@ -506,6 +512,46 @@ func exerciseHub(t *testing.T, r *runningHub) {
 			defer resp.Body.Close()
 			var tr struct{ Status string }
 			return json.NewDecoder(resp.Body).Decode(&tr) == nil && tr.Status == "customs_hold"
+		})
+	})
+
+	t.Run("demand planned from the catalog becomes orders in the store, a dry run creates none", func(t *testing.T) {
+		post := func(path string) map[string]any {
+			t.Helper()
+			body := `{"lines":[{"buyer_sku":"100-5121","quantity":"1200","need_by":"2030-06-30"},{"buyer_sku":"NO-SUCH-SKU","quantity":"1","need_by":"2030-06-30"}]}`
+			resp, err := http.Post("http://"+r.hub.HTTPAddr+path, "application/json", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var out map[string]any
+			if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		dry := post("/api/v1/demand?dry_run=true")
+		plan := dry["plan"].(map[string]any)
+		orders := plan["orders"].([]any)
+		if len(orders) != 1 || dry["dry_run"] != true {
+			t.Fatalf("dry run = %v; want one order and dry_run", dry)
+		}
+		first := orders[0].(map[string]any)
+		line := first["lines"].([]any)[0].(map[string]any)
+		if line["quantity"] != "2000" || line["sku"] != "SZP-LG-6204" {
+			t.Errorf("planned line %v; want 2000 (the MOQ) of SZP-LG-6204", line)
+		}
+		if lines := plan["lines"].([]any); lines[1].(map[string]any)["status"] != "unplanned" {
+			t.Errorf("the unknown SKU: %v; want unplanned", lines[1])
+		}
+		if _, ok := r.orders(t)[first["order_number"].(string)]; ok {
+			t.Error("the dry run created an order")
+		}
+		created := post("/api/v1/demand")
+		number := created["plan"].(map[string]any)["orders"].([]any)[0].(map[string]any)["order_number"].(string)
+		eventually(t, "the created order "+number+" in the store, validated", func() bool {
+			o, ok := r.orders(t)[number]
+			return ok && o.Status == "submitted"
 		})
 	})
 

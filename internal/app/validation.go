@@ -6,44 +6,62 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/config"
+	"github.com/procurehub/procurehub/internal/ordering"
 	"github.com/procurehub/procurehub/internal/validation"
 	"github.com/procurehub/procurehub/internal/validation/catalog"
 	"github.com/procurehub/procurehub/pipelines"
 )
 
+// loadCatalog reads the supplier catalog of cfg; nil without one.
+func loadCatalog(cfg *config.App) (*catalog.Catalog, error) {
+	if cfg.Validation.Catalog == "" {
+		return nil, nil
+	}
+	c, err := catalog.LoadFile(configPath(cfg, cfg.Validation.Catalog))
+	if err != nil {
+		return nil, fmt.Errorf("supplier catalog: %w", err)
+	}
+	return c, nil
+}
+
+func configPath(cfg *config.App, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(cfg.Dir, p)
+}
+
 // BuildValidator loads the validation rules and catalog of cfg (nil, nil
 // when validation is off). Errors name the file, line and column.
 func BuildValidator(cfg *config.App) (pipelines.OrderValidator, error) {
+	cat, err := loadCatalog(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return buildValidator(cfg, cat)
+}
+
+func buildValidator(cfg *config.App, cat *catalog.Catalog) (pipelines.OrderValidator, error) {
 	v := cfg.Validation
 	if !v.Enabled {
 		return nil, nil
 	}
-	path := func(p string) string {
-		if filepath.IsAbs(p) {
-			return p
-		}
-		return filepath.Join(cfg.Dir, p)
-	}
 	var rules *validation.Config
 	if v.Rules != "" {
-		r, err := validation.LoadConfigFile(path(v.Rules), os.LookupEnv)
+		r, err := validation.LoadConfigFile(configPath(cfg, v.Rules), os.LookupEnv)
 		if err != nil {
 			return nil, fmt.Errorf("validation rules: %w", err)
 		}
 		rules = r
 	}
-	var opts validation.Options
-	if v.Catalog != "" {
-		c, err := catalog.LoadFile(path(v.Catalog))
-		if err != nil {
-			return nil, fmt.Errorf("validation catalog: %w", err)
-		}
-		opts.Catalog = c
-	}
-	val, err := validation.New(rules, opts)
+	val, err := validation.New(rules, validation.Options{Catalog: cat})
 	if err != nil {
 		return nil, err
 	}
@@ -71,4 +89,46 @@ func BuildValidator(cfg *config.App) (pipelines.OrderValidator, error) {
 		}
 		return out, nil
 	}, nil
+}
+
+// demandPlanner plans demand with the catalog and publishes the orders it
+// creates as partner "demand".
+type demandPlanner struct {
+	cfg config.Ordering
+	cat *catalog.Catalog
+	pub message.Publisher
+
+	mu   sync.Mutex
+	last string // the last number stamp handed out, so two plans never share numbers
+}
+
+func (d *demandPlanner) PlanDemand(ctx context.Context, lines []ordering.DemandLine, create bool) (ordering.Plan, error) {
+	prefix := d.cfg.Prefix
+	if prefix == "" {
+		prefix = "PO-"
+	}
+	numbers := ordering.Sequence("DRY-")
+	if create {
+		// Created orders get numbers no other plan gets: the time of the
+		// plan to the millisecond, made unique in this process.
+		d.mu.Lock()
+		stamp := time.Now().UTC().Format("20060102-150405.000")
+		for stamp <= d.last {
+			time.Sleep(time.Millisecond)
+			stamp = time.Now().UTC().Format("20060102-150405.000")
+		}
+		d.last = stamp
+		d.mu.Unlock()
+		numbers = func(n int, _ *canonical.Order) string { return fmt.Sprintf("%s%s-%04d", prefix, stamp, n) }
+	}
+	p, err := ordering.New(ordering.Options{Catalog: d.cat, Preference: ordering.Preference(d.cfg.Preference), Numbers: numbers,
+		Buyer: canonical.Party{ID: d.cfg.BuyerID, Name: d.cfg.BuyerName}})
+	if err != nil {
+		return ordering.Plan{}, err
+	}
+	plan, err := p.Plan(ctx, lines)
+	if err != nil || !create {
+		return plan, err
+	}
+	return plan, pipelines.PublishOrders(d.pub, "demand", plan.Orders)
 }

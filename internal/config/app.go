@@ -21,6 +21,8 @@ type App struct {
 	FX       FX       `yaml:"fx"`
 	// Validation checks every order before anyone acts on it.
 	Validation Validation `yaml:"validation"`
+	// Ordering plans demand into purchase orders (POST /api/v1/demand).
+	Ordering Ordering `yaml:"ordering"`
 	Partners   []Partner  `yaml:"partners"`
 
 	// File is the path the config was read from; Dir is its directory, which
@@ -84,6 +86,17 @@ type Validation struct {
 	// Catalog is the supplier catalog YAML the catalog rules check against
 	// (prices, MOQ, pack sizes, capacity, HS codes); empty for none.
 	Catalog string `yaml:"catalog"`
+}
+
+// Ordering turns demand lines into purchase orders from the supplier
+// catalog of Validation.Catalog; on when BuyerID is set.
+type Ordering struct {
+	BuyerID   string `yaml:"buyer_id"`
+	BuyerName string `yaml:"buyer_name"`
+	// Preference picks the supplier: price (default), lead_time or capacity.
+	Preference string `yaml:"preference"`
+	// Prefix starts the numbers of the orders made; default "PO-".
+	Prefix string `yaml:"prefix"`
 }
 
 // FX loads the ECB euro foreign exchange reference rates, for conversions.
@@ -262,6 +275,14 @@ func (a *App) Validate() error {
 	}
 	if a.FX.Refresh < 0 {
 		at([]string{"fx", "refresh"}, "fx.refresh: %s is negative", a.FX.Refresh)
+	}
+	if o := a.Ordering; o.BuyerID != "" && a.Validation.Catalog == "" {
+		at([]string{"ordering"}, "ordering: planning demand needs the supplier catalog (validation.catalog)")
+	}
+	switch a.Ordering.Preference {
+	case "", "price", "lead_time", "capacity":
+	default:
+		at([]string{"ordering", "preference"}, "ordering.preference: %q is not price, lead_time or capacity", a.Ordering.Preference)
 	}
 	if c := a.Demo.Carrier; c.Addr != "" {
 		if c.Partner == "" || c.Secret.Reveal() == "" {
