@@ -22,8 +22,8 @@ type App struct {
 	// Validation checks every order before anyone acts on it.
 	Validation Validation `yaml:"validation"`
 	// Ordering plans demand into purchase orders (POST /api/v1/demand).
-	Ordering Ordering `yaml:"ordering"`
-	Partners   []Partner  `yaml:"partners"`
+	Ordering Ordering  `yaml:"ordering"`
+	Partners []Partner `yaml:"partners"`
 
 	// File is the path the config was read from; Dir is its directory, which
 	// relative paths in partner settings (mappings) are resolved against.
