@@ -130,6 +130,7 @@ func (s *Store) changedOnly(ctx context.Context, items []orderbatch.Item) (pendi
 var stageColumns = []string{
 	"buyer_id", "order_number", "supplier_id", "currency", "order_date",
 	"requested_delivery_date", "total_amount", "content_hash", "document", "lineage",
+	"duplicate_key",
 }
 
 // createStage makes the connection's staging table on first use. Its rows
@@ -144,7 +145,8 @@ const createStage = `CREATE TEMPORARY TABLE IF NOT EXISTS order_stage (
 	total_amount            numeric,
 	content_hash            text,
 	document                text,
-	lineage                 text
+	lineage                 text,
+	duplicate_key           text
 ) ON COMMIT DELETE ROWS`
 
 // upsertFromStage moves the staged orders into orders. Rows are taken in key
@@ -153,9 +155,11 @@ const createStage = `CREATE TEMPORARY TABLE IF NOT EXISTS order_stage (
 // rows are not returned. Version 1 in the result means inserted.
 const upsertFromStage = `
 INSERT INTO orders AS o (buyer_id, order_number, supplier_id, currency, order_date,
-                         requested_delivery_date, total_amount, content_hash, document, lineage)
+                         requested_delivery_date, total_amount, content_hash, document, lineage,
+                         duplicate_key)
 SELECT buyer_id, order_number, supplier_id, currency, order_date,
-       requested_delivery_date, total_amount, content_hash, document, lineage
+       requested_delivery_date, total_amount, content_hash, document, lineage,
+       duplicate_key
 FROM order_stage
 ORDER BY buyer_id, order_number
 ON CONFLICT (buyer_id, order_number) DO UPDATE SET
@@ -167,6 +171,7 @@ ON CONFLICT (buyer_id, order_number) DO UPDATE SET
     content_hash            = EXCLUDED.content_hash,
     document                = EXCLUDED.document,
     lineage                 = EXCLUDED.lineage,
+    duplicate_key           = EXCLUDED.duplicate_key,
     version                 = o.version + 1,
     updated_at              = now()
 WHERE o.content_hash <> EXCLUDED.content_hash
@@ -334,6 +339,7 @@ func stageRow(it *orderbatch.Item) ([]any, error) {
 	return []any{
 		o.Buyer.ID, o.OrderNumber, o.Supplier.ID, string(o.Currency), date(o.OrderDate),
 		date(o.RequestedDeliveryDate), total, it.Hash, it.Content, lineageJSON,
+		store.DuplicateKey(o),
 	}, nil
 }
 

@@ -78,15 +78,20 @@ func (s *Store) Close() error {
 }
 
 // Migrate applies the embedded migrations (migrations/*.sql) that the
-// database does not have yet, each in its own transaction. It is idempotent,
-// and safe when several processes migrate the same schema at once: they take
-// turns on an advisory lock named after the current schema.
+// database does not have yet, each in its own transaction, then gives the
+// orders stored without a duplicate key theirs (see fillDuplicateKeys). It is
+// idempotent, and safe when several processes migrate the same schema at
+// once: they take turns on an advisory lock named after the current schema
+// (filling in keys needs no lock: each fill is guarded by the content hash).
 func (s *Store) Migrate(ctx context.Context) error {
 	ms, err := migrate.Load(migrationFiles, "migrations")
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
 	if _, err := migrate.Run(ctx, migrator{s.pool}, ms); err != nil {
+		return fmt.Errorf("postgres: %w", translate(err))
+	}
+	if err := s.fillDuplicateKeys(ctx); err != nil {
 		return fmt.Errorf("postgres: %w", translate(err))
 	}
 	return nil

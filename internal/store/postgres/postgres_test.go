@@ -32,6 +32,15 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return openSchema(t) })
 }
 
+func TestOrderLookups(t *testing.T) {
+	s := openSchema(t)
+	storetest.CheckOrderLookups(t, s, func(t *testing.T, sql string) {
+		if _, err := s.pool.Exec(t.Context(), sql); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func TestOrderLinesFollowTheLatestVersion(t *testing.T) {
 	s := openSchema(t)
 	storetest.CheckLinesFollowTheLatestVersion(t, s, func(t *testing.T) []string { return lineRows(t, s) })

@@ -71,11 +71,11 @@ func newOrderWriter(ctx context.Context, tx *sql.Tx) (*orderWriter, error) {
 		{&w.lookup, `SELECT id, content_hash FROM orders WHERE buyer_id = ? AND order_number = ?`},
 		{&w.insert, `INSERT INTO orders (buyer_id, order_number, supplier_id, status, currency,
 			order_date, requested_delivery_date, total_amount, content_hash, version, document,
-			lineage, created_at, updated_at)
-			VALUES (?, ?, ?, '` + store.StatusSubmitted + `', ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`},
+			lineage, duplicate_key, created_at, updated_at)
+			VALUES (?, ?, ?, '` + store.StatusSubmitted + `', ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?) RETURNING id`},
 		{&w.update, `UPDATE orders SET supplier_id = ?, currency = ?, order_date = ?,
 			requested_delivery_date = ?, total_amount = ?, content_hash = ?, document = ?,
-			lineage = ?, version = version + 1, updated_at = ?
+			lineage = ?, duplicate_key = ?, version = version + 1, updated_at = ?
 			WHERE id = ?`},
 		{&w.deleteLines, `DELETE FROM order_lines WHERE order_id = ?`},
 		{&w.line, `INSERT INTO order_lines (order_id, line_number, sku, description, quantity,
@@ -124,19 +124,20 @@ func (w *orderWriter) write(ctx context.Context, it *orderbatch.Item) (store.Cha
 		lineageText = string(lineage)
 	}
 	o := it.Order
+	dupKey := store.DuplicateKey(o)
 	change := store.ChangeInserted
 	if exists {
 		change = store.ChangeUpdated
 		_, err = w.update.ExecContext(ctx, o.Supplier.ID, string(o.Currency), dateText(o.OrderDate),
 			dateText(o.RequestedDeliveryDate), decimalText(o.TotalAmount), it.Hash, string(it.Content),
-			lineageText, w.now, id)
+			lineageText, dupKey, w.now, id)
 		if err == nil {
 			_, err = w.deleteLines.ExecContext(ctx, id)
 		}
 	} else {
 		err = w.insert.QueryRowContext(ctx, o.Buyer.ID, o.OrderNumber, o.Supplier.ID, string(o.Currency),
 			dateText(o.OrderDate), dateText(o.RequestedDeliveryDate), decimalText(o.TotalAmount),
-			it.Hash, string(it.Content), lineageText, w.now, w.now).Scan(&id)
+			it.Hash, string(it.Content), lineageText, dupKey, w.now, w.now).Scan(&id)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("write order %q: %w", it.Key.OrderNumber, err)

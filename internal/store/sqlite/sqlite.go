@@ -93,13 +93,18 @@ func (s *Store) Close() error {
 }
 
 // Migrate applies the embedded migrations (migrations/*.sql) that the
-// database does not have yet, each in its own transaction. It is idempotent.
+// database does not have yet, each in its own transaction, then gives the
+// orders stored without a duplicate key theirs (see fillDuplicateKeys). It is
+// idempotent.
 func (s *Store) Migrate(ctx context.Context) error {
 	ms, err := migrate.Load(migrationFiles, "migrations")
 	if err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
 	if _, err := migrate.Run(ctx, migrator{s.db}, ms); err != nil {
+		return fmt.Errorf("sqlite: %w", translate(err))
+	}
+	if err := s.fillDuplicateKeys(ctx); err != nil {
 		return fmt.Errorf("sqlite: %w", translate(err))
 	}
 	return nil

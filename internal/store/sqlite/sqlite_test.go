@@ -38,6 +38,15 @@ func TestConformanceInMemory(t *testing.T) {
 	})
 }
 
+func TestOrderLookups(t *testing.T) {
+	s := openTemp(t)
+	storetest.CheckOrderLookups(t, s, func(t *testing.T, sql string) {
+		if _, err := s.db.ExecContext(t.Context(), sql); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func TestOrderLinesFollowTheLatestVersion(t *testing.T) {
 	s := openTemp(t)
 	storetest.CheckLinesFollowTheLatestVersion(t, s, func(t *testing.T) []string { return lineRows(t, s) })

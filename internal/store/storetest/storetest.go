@@ -64,6 +64,8 @@ type Store interface {
 	TrackedNumbers(ctx context.Context, carrier string) ([]store.TrackedNumber, error)
 	RecordFindings(ctx context.Context, f store.OrderFindings) (bool, error)
 	GetFindings(ctx context.Context, buyerID, orderNumber string) (*store.OrderFindings, error)
+	OrdersByKey(ctx context.Context, key string, from, to canonical.Date) ([]canonical.Order, error)
+	Committed(ctx context.Context, supplierID, sku string, from, to canonical.Date) (decimal.Decimal, error)
 }
 
 //go:embed testdata
@@ -128,6 +130,10 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"an order with error findings needs review until a corrected version passes", findingsReview},
 		{"the same findings recorded again change nothing", findingsReplay},
 		{"findings never move an order past submitted backwards", findingsKeepLifecycle},
+		{"the same order sent again under another number within the window is found by its key", sameOrderUnderAnotherNumber},
+		{"the same order sent again outside the window is not found", sameOrderOutsideTheWindow},
+		{"a changed line changes the key", changedLineChangesTheKey},
+		{"committed quantity sums one SKU of one supplier delivered in the period, whatever the buyer", committedQuantity},
 		{"migrating again keeps the data", migrateTwice},
 		{"closing twice is safe", closeTwice},
 	}

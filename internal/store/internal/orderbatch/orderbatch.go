@@ -227,3 +227,17 @@ func hasEscapedNUL(b []byte) bool {
 		off = at + 1
 	}
 }
+
+// DuplicateKey returns store.DuplicateKey of the order a stored document
+// holds, for orders stored before the stores kept the key.
+func DuplicateKey(document []byte) (string, error) {
+	var o canonical.Order
+	if err := canonical.UnmarshalOrder(document, &o); err != nil {
+		return "", fmt.Errorf("stored document does not decode: %w", err)
+	}
+	return store.DuplicateKey(&o), nil
+}
+
+// FillBatch is how many orders a store's Migrate gives their duplicate key
+// in one statement when it fills in the keys of orders stored without one.
+const FillBatch = 1000
