@@ -79,7 +79,7 @@ type Amendment struct {
 	Status  AmendmentStatus `json:"status"`
 	// DecidedBy, DecidedAt and Reason say who accepted or rejected a
 	// counter-proposal, when and why (or which version superseded it).
-	DecidedBy *Author   `json:"decided_by,omitempty"`
+	DecidedBy Author    `json:"decided_by,omitzero"`
 	DecidedAt time.Time `json:"decided_at,omitzero"`
 	Reason    string    `json:"reason,omitempty"`
 }
@@ -150,8 +150,14 @@ func apply(order canonical.Order, a Amendment) (canonical.Order, []FieldChange, 
 			if out.RequestedDeliveryDate.IsZero() {
 				cur = ""
 			}
-			if c.From != "" && c.From != cur {
-				return fail("%s is %s, not %s: the change was made against another version", c.Path, orNone(cur), c.From)
+			if c.From != "" {
+				from, err := canonical.ParseDate(c.From)
+				if err != nil {
+					return fail("%s: from: %v", c.Path, err)
+				}
+				if from != out.RequestedDeliveryDate {
+					return fail("%s is %s, not %s: the change was made against another version", c.Path, orNone(cur), c.From)
+				}
 			}
 			c.From = cur
 			out.RequestedDeliveryDate = to
@@ -253,8 +259,8 @@ func (a Amendment) Milestone(orderNumber string) Milestone {
 	k, at, by := KindAmended, a.At, a.By
 	if a.Kind == CounterProposal {
 		k = KindCounterProposed
-		if a.Status != Pending && a.DecidedBy != nil {
-			at, by = a.DecidedAt, *a.DecidedBy
+		if a.Status != Pending && a.DecidedBy != (Author{}) {
+			at, by = a.DecidedAt, a.DecidedBy
 			k = KindCounterAccepted
 			if a.Status == Rejected {
 				k = KindCounterRejected
@@ -307,20 +313,28 @@ type History struct {
 
 // NewHistory starts the history of an order at version 1.
 func NewHistory(order canonical.Order) *History {
-	return &History{versions: map[int]canonical.Order{1: order}, current: 1}
+	return &History{versions: map[int]canonical.Order{1: withOwnLines(order)}, current: 1}
+}
+
+// withOwnLines returns o with a slice of lines of its own, so that changing
+// a line of one version leaves the others alone.
+func withOwnLines(o canonical.Order) canonical.Order {
+	o.Lines = slices.Clone(o.Lines)
+	return o
 }
 
 // CurrentVersion is the version of Current.
 func (h *History) CurrentVersion() int { return h.current }
 
-// Current is the order with every accepted amendment applied.
-func (h *History) Current() canonical.Order { return h.versions[h.current] }
+// Current is the order with every accepted amendment applied; its lines
+// are the caller's to change.
+func (h *History) Current() canonical.Order { return withOwnLines(h.versions[h.current]) }
 
 // Version returns the order as it was at version v; ok is false for a
 // version the order never had (a pending or rejected amendment's).
 func (h *History) Version(v int) (canonical.Order, bool) {
 	o, ok := h.versions[v]
-	return o, ok
+	return withOwnLines(o), ok
 }
 
 // Amendments returns every amendment in the order proposed.
@@ -369,7 +383,7 @@ func (h *History) Propose(a Amendment) (Amendment, error) {
 	for i := range h.amendments {
 		if p := &h.amendments[i]; p.Status == Pending {
 			p.Status, p.Reason = Rejected, fmt.Sprintf("superseded by v%d", a.Version)
-			p.DecidedBy, p.DecidedAt = &a.By, a.At
+			p.DecidedBy, p.DecidedAt = a.By, a.At
 		}
 	}
 	if a.Status == Accepted {
@@ -392,7 +406,7 @@ func (h *History) Accept(v int, by Author, at time.Time) (Amendment, error) {
 	if err != nil {
 		return a, err
 	}
-	a.Status, a.DecidedBy, a.DecidedAt = Accepted, &by, at
+	a.Status, a.DecidedBy, a.DecidedAt = Accepted, by, at
 	h.amendments[i] = a
 	h.versions[a.Version] = order
 	h.current = a.Version
@@ -407,7 +421,7 @@ func (h *History) Reject(v int, by Author, at time.Time, reason string) (Amendme
 		return Amendment{}, err
 	}
 	a := &h.amendments[i]
-	a.Status, a.DecidedBy, a.DecidedAt, a.Reason = Rejected, &by, at, reason
+	a.Status, a.DecidedBy, a.DecidedAt, a.Reason = Rejected, by, at, reason
 	return *a, nil
 }
 

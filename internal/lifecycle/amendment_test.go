@@ -108,6 +108,11 @@ func TestABuyerChangeBumpsTheVersionAndKeepsTheHistory(t *testing.T) {
 	if v1, ok := h.Version(1); !ok || v1.Lines[0].Quantity.String() != "100" {
 		t.Errorf("version 1 lost: %v", v1.Lines[0].Quantity)
 	}
+	cur := h.Current()
+	cur.Lines[0].Quantity = canonical.MustDecimal("1")
+	if h.Current().Lines[0].Quantity.String() != "120" {
+		t.Error("changing a copy of the current version changed the history")
+	}
 	if got := a.Summary(); got != "v2 buyer change: lines[0].quantity 100 → 120" {
 		t.Errorf("summary = %q", got)
 	}

@@ -166,7 +166,9 @@ func (m Milestone) check() error {
 }
 
 // FromTrackingEvent turns a carrier event into a milestone. The carrier is
-// the actor; the event id, when the carrier gives one, is the milestone's.
+// the actor. When the carrier gives an event id, the milestone's ID is
+// carrier:tracking_number:event_id; without one, the same status at the
+// same time from the same carrier and source is one milestone.
 func FromTrackingEvent(e canonical.TrackingEvent) Milestone {
 	m := Milestone{
 		ID:         e.EventID,

@@ -157,10 +157,10 @@ func Transition(from, to State) error {
 		return refuse("an order cannot go from %s back to submitted: it cannot be amended once ready to ship", from)
 	case to.rank() >= 0 && to.rank() < from.rank():
 		return refuse("an order cannot go from %s back to %s", from, to)
+	case (to == StateInvoiced || to == StatePaid) && from.rank() < StateDelivered.rank():
+		return refuse("an order cannot go from %s to %s: it is delivered first", from, to)
 	case to == StatePaid:
 		return refuse("an order cannot go from %s to paid: it is invoiced first", from)
-	case to == StateInvoiced || to == StatePaid:
-		return refuse("an order cannot go from %s to %s: it is delivered first", from, to)
 	}
 	return refuse("an order cannot go from %s to %s", from, to)
 }
