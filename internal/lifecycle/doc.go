@@ -17,6 +17,26 @@
 // is no longer cancelled but returned, which is outside this package).
 // rejected, cancelled and closed are final.
 //
+// # Transitions
+//
+// Transition and Transitions hold the table; TestTheDocumentedTableIsTheTable
+// keeps this copy true.
+//
+//	draft           → submitted, needs_review, cancelled
+//	submitted       → needs_review, confirmed, rejected, cancelled, in_production, ready_to_ship, shipped, in_transit, at_customs, customs_cleared, delivered
+//	needs_review    → submitted, cancelled
+//	confirmed       → submitted, cancelled, in_production, ready_to_ship, shipped, in_transit, at_customs, customs_cleared, delivered
+//	in_production   → submitted, cancelled, ready_to_ship, shipped, in_transit, at_customs, customs_cleared, delivered
+//	ready_to_ship   → cancelled, shipped, in_transit, at_customs, customs_cleared, delivered
+//	shipped         → in_transit, at_customs, customs_cleared, delivered
+//	in_transit      → at_customs, customs_cleared, delivered
+//	at_customs      → customs_cleared, delivered
+//	customs_cleared → delivered
+//	delivered       → invoiced
+//	invoiced        → paid
+//	paid            → closed
+//	closed, rejected, cancelled: final
+//
 // # Decisions
 //
 //   - Fulfilment milestones may be missing: suppliers often send no

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -394,5 +395,34 @@ func TestCanonicalRecordsBecomeMilestones(t *testing.T) {
 	r.Status = "maybe"
 	if _, err := Replay([]Milestone{FromOrderResponse(r, at(1))}); err == nil {
 		t.Error("a response with an unknown status was accepted")
+	}
+}
+
+func TestTheDocumentedTableIsTheTable(t *testing.T) {
+	src, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[State][]State{StateClosed: nil, StateRejected: nil, StateCancelled: nil}
+	for _, line := range strings.Split(string(src), "\n") {
+		row, indented := strings.CutPrefix(line, "//\t")
+		from, to, ok := strings.Cut(row, " → ")
+		if !indented || !ok || strings.Contains(to, " → ") { // the main line, not the table
+			continue
+		}
+		var targets []State
+		for _, s := range strings.Split(to, ", ") {
+			targets = append(targets, State(s))
+		}
+		documented[State(strings.TrimSpace(from))] = targets
+	}
+	table := Transitions()
+	if len(documented) != len(table) {
+		t.Errorf("doc.go documents %d states, the table has %d", len(documented), len(table))
+	}
+	for from, to := range table {
+		if !equal(documented[from], to) {
+			t.Errorf("%s: doc.go says %v, the table %v", from, documented[from], to)
+		}
 	}
 }
