@@ -45,6 +45,7 @@ type Store interface {
 	api.TrackingReader
 	api.FindingsReader
 	pipelines.FindingsWriter
+	OrderLookups
 	TrackedNumbers(ctx context.Context, carrier string) ([]store.TrackedNumber, error)
 	Migrate(ctx context.Context) error
 	Ping(ctx context.Context) error
@@ -152,13 +153,13 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	validate, err := buildValidator(cfg, cat)
+	validate, err := buildValidator(cfg, cat, st)
 	if err != nil {
 		return err
 	}
 	var demand api.DemandPlanner
 	if cfg.Ordering.BuyerID != "" {
-		demand = &demandPlanner{cfg: cfg.Ordering, cat: cat, pub: pub}
+		demand = &demandPlanner{cfg: cfg.Ordering, cat: cat, pub: pub, committed: st}
 	}
 	sinkCfg := pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize, Writers: cfg.Pipeline.StoreWriters}
 	if validate != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/shopspring/decimal"
 
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/config"
@@ -39,16 +40,23 @@ func configPath(cfg *config.App, p string) string {
 }
 
 // BuildValidator loads the validation rules and catalog of cfg (nil, nil
-// when validation is off). Errors name the file, line and column.
+// when validation is off). Errors name the file, line and column. Without a
+// store there are no duplicates and nothing is committed (config check).
 func BuildValidator(cfg *config.App) (pipelines.OrderValidator, error) {
 	cat, err := loadCatalog(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return buildValidator(cfg, cat)
+	return buildValidator(cfg, cat, nil)
 }
 
-func buildValidator(cfg *config.App, cat *catalog.Catalog) (pipelines.OrderValidator, error) {
+// OrderLookups are the store's answers the duplicate and capacity rules need.
+type OrderLookups interface {
+	validation.OrderIndex
+	catalog.Commitments
+}
+
+func buildValidator(cfg *config.App, cat *catalog.Catalog, lookups OrderLookups) (pipelines.OrderValidator, error) {
 	v := cfg.Validation
 	if !v.Enabled {
 		return nil, nil
@@ -61,11 +69,16 @@ func buildValidator(cfg *config.App, cat *catalog.Catalog) (pipelines.OrderValid
 		}
 		rules = r
 	}
-	val, err := validation.New(rules, validation.Options{Catalog: cat})
+	opts := validation.Options{Catalog: cat}
+	if lookups != nil {
+		opts.Orders, opts.Commitments = lookups, notThisOrder{lookups}
+	}
+	val, err := validation.New(rules, opts)
 	if err != nil {
 		return nil, err
 	}
 	return func(ctx context.Context, o *canonical.Order) (pipelines.Findings, error) {
+		ctx = context.WithValue(ctx, validatedOrder{}, o)
 		fs, err := val.Validate(ctx, validation.Input{Order: *o})
 		if err != nil {
 			return pipelines.Findings{}, err
@@ -91,12 +104,39 @@ func buildValidator(cfg *config.App, cat *catalog.Catalog) (pipelines.OrderValid
 	}, nil
 }
 
+// validatedOrder is the context key of the order being validated.
+type validatedOrder struct{}
+
+// notThisOrder answers what is committed without the order being
+// validated: it is validated once stored, so the store counts it already.
+type notThisOrder struct{ catalog.Commitments }
+
+func (n notThisOrder) Committed(ctx context.Context, supplierID, sku string, from, to canonical.Date) (decimal.Decimal, error) {
+	total, err := n.Commitments.Committed(ctx, supplierID, sku, from, to)
+	if err != nil {
+		return total, err
+	}
+	o, _ := ctx.Value(validatedOrder{}).(*canonical.Order)
+	if o == nil || o.Supplier.ID != supplierID || o.RequestedDeliveryDate.IsZero() ||
+		o.RequestedDeliveryDate.Before(from) || to.Before(o.RequestedDeliveryDate) {
+		return total, nil
+	}
+	for _, l := range o.Lines {
+		if l.SKU == sku {
+			total = total.Sub(l.Quantity.Decimal)
+		}
+	}
+	return decimal.Max(total, decimal.Zero), nil
+}
+
 // demandPlanner plans demand with the catalog and publishes the orders it
 // creates as partner "demand".
 type demandPlanner struct {
 	cfg config.Ordering
 	cat *catalog.Catalog
 	pub message.Publisher
+	// committed is the capacity already ordered (the store); nil for none.
+	committed catalog.Commitments
 
 	mu   sync.Mutex
 	last string // the last number stamp handed out, so two plans never share numbers
@@ -121,7 +161,7 @@ func (d *demandPlanner) PlanDemand(ctx context.Context, lines []ordering.DemandL
 		d.mu.Unlock()
 		numbers = func(n int, _ *canonical.Order) string { return fmt.Sprintf("%s%s-%04d", prefix, stamp, n) }
 	}
-	p, err := ordering.New(ordering.Options{Catalog: d.cat, Preference: ordering.Preference(d.cfg.Preference), Numbers: numbers,
+	p, err := ordering.New(ordering.Options{Catalog: d.cat, Commitments: d.committed, Preference: ordering.Preference(d.cfg.Preference), Numbers: numbers,
 		Buyer: canonical.Party{ID: d.cfg.BuyerID, Name: d.cfg.BuyerName}})
 	if err != nil {
 		return ordering.Plan{}, err
