@@ -18,7 +18,7 @@ func (f fixedCommitments) Committed(context.Context, string, string, canonical.D
 func TestTheOrderBeingValidatedDoesNotUseUpItsOwnCapacity(t *testing.T) {
 	o := &canonical.Order{OrderNumber: "PO-1", Supplier: canonical.Party{ID: "SUP"},
 		RequestedDeliveryDate: canonical.NewDate(2026, 5, 6),
-		Lines: []canonical.OrderLine{{SKU: "A", Quantity: canonical.MustDecimal("30")}, {SKU: "B", Quantity: canonical.MustDecimal("5")}}}
+		Lines:                 []canonical.OrderLine{{SKU: "A", Quantity: canonical.MustDecimal("30")}, {SKU: "B", Quantity: canonical.MustDecimal("5")}}}
 	n := notThisOrder{fixedCommitments(decimal.NewFromInt(100))}
 	ctx := context.WithValue(context.Background(), validatedOrder{}, o)
 	for _, tt := range []struct {
