@@ -115,3 +115,29 @@ func legalMove(from, to State) bool {
 	}
 	return from == StateDelivered || from == StateInvoiced || Transition(from, StateDelivered) == nil
 }
+
+// FuzzApplyAmendment checks that a change from a partner never panics,
+// never touches the order it was applied to, and never yields an order
+// with a validation problem the original did not have.
+func FuzzApplyAmendment(f *testing.F) {
+	f.Add("lines[0].quantity", "100", "120")
+	f.Add("lines[1].unit_price", "", "9.50")
+	f.Add("requested_delivery_date", "2026-05-01", "2026-02-30")
+	f.Add("lines[99999999999999999999].quantity", "", "1")
+	f.Add("lines[0].quantity", "", "1e999999")
+	f.Add("lines[0].unit_price", "", "-0.01")
+	f.Fuzz(func(t *testing.T, path, from, to string) {
+		o := sampleOrder()
+		before := fmt.Sprintf("%+v %s %s", o.Lines, o.TotalAmount, o.RequestedDeliveryDate)
+		got, err := ApplyAmendment(o, Amendment{Changes: []FieldChange{{Path: path, From: from, To: to}}})
+		if after := fmt.Sprintf("%+v %s %s", o.Lines, o.TotalAmount, o.RequestedDeliveryDate); after != before {
+			t.Fatalf("the original changed:\n%s\n%s", before, after)
+		}
+		if err != nil {
+			return
+		}
+		if p := newProblems(o, got); len(p) > 0 {
+			t.Fatalf("accepted with new problems: %v", p)
+		}
+	})
+}

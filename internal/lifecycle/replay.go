@@ -67,7 +67,7 @@ func (t Timeline) Refused() []Entry {
 // Replay folds milestones, in any arrival order, into a timeline. An order
 // starts as a draft. Milestones are placed by OccurredAt (ties by kind,
 // then arrival); the same milestone twice (same ID, or the same content
-// without an ID) counts once. Every distinct milestone is on the timeline
+// without an ID) counts once, as the first to arrive. Every distinct milestone is on the timeline
 // with its outcome; a refused one leaves the state as it was and later legal
 // ones still apply. The error lists the invalid milestones (unknown kind, no
 // time); the timeline is complete without them. See the package comment for
