@@ -134,17 +134,17 @@ func (f *fold) apply(m Milestone) Entry {
 
 	switch m.Kind {
 	case KindAmended, KindCounterProposed:
-		what := "an amendment"
+		what, waits := "an amendment", "the supplier confirms the latest version"
 		if m.Kind == KindCounterProposed {
-			what = "a counter-proposal"
+			what, waits = "a counter-proposal", "the buyer accepts it or not"
 		}
 		switch f.state {
 		case StateDraft, StateSubmitted, StateNeedsReview:
-			return record("%s keeps the order %s: the supplier confirms the latest version", what, f.state)
+			return record("%s keeps the order %s: %s", what, f.state, waits)
 		case StateConfirmed, StateInProduction:
 			f.move(StateSubmitted, m.OccurredAt)
 			e.Outcome, e.To = Moved, f.state
-			e.Reason = what + " after confirmation waits for the new version to be confirmed"
+			e.Reason = fmt.Sprintf("%s after confirmation returns the order to submitted: %s", what, waits)
 			return e
 		}
 		return refuse(Transition(f.state, StateSubmitted))
@@ -163,7 +163,7 @@ func (f *fold) apply(m Milestone) Entry {
 		return e
 	}
 	if err := Transition(f.state, target); err != nil {
-		if slices.Contains(mainLine, target) && f.state.rank() > target.rank() && f.state != StateNeedsReview {
+		if slices.Contains(mainLine, target) && f.state.rank() > target.rank() {
 			e.Outcome = Implied
 			e.Reason = fmt.Sprintf("the order is already %s, past %s", f.state, target)
 			return e
