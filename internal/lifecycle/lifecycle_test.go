@@ -426,3 +426,31 @@ func TestTheDocumentedTableIsTheTable(t *testing.T) {
 		}
 	}
 }
+
+func TestOrderEventsOfEveryTypeFindTheirMilestone(t *testing.T) {
+	tests := []struct {
+		typ  canonical.OrderEventType
+		want Kind
+		ok   bool
+	}{
+		{canonical.EventOrderCreated, KindOrderCreated, true},
+		{canonical.EventOrderUpdated, KindAmended, true},
+		{canonical.EventOrderRejected, KindResponseRejected, true},
+		{canonical.EventProductionProgress, KindProductionProgress, true},
+		{"shipment_created", KindShipmentCreated, true},
+		{"tracking", "", false}, // a carrier event needs its status: FromTrackingEvent
+		{"order_archived", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.typ), func(t *testing.T) {
+			src := &canonical.Source{Connector: "erp_export", File: "po.csv", Line: 3}
+			m, ok := FromOrderEvent(canonical.OrderEvent{EventID: "e", Type: tt.typ, OccurredAt: at(1), Actor: "anna", Source: src})
+			if ok != tt.ok || m.Kind != tt.want {
+				t.Fatalf("FromOrderEvent(%s) = %s, %v; want %s, %v", tt.typ, m.Kind, ok, tt.want, tt.ok)
+			}
+			if ok && (m.Source != *src || m.Actor.User != "anna" || m.ID != "e") {
+				t.Errorf("lineage lost: %+v", m)
+			}
+		})
+	}
+}
