@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"sort"
 	"regexp"
 	"strings"
 
@@ -293,9 +294,21 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 
 // suggest proposes the closest known key for a misspelt one.
 func suggest(key string, fields map[string]reflect.Type) string {
-	best, bestD := "", 3 // at most two edits away
+	known := make([]string, 0, len(fields))
 	for k := range fields {
-		if d := editDistance(key, k); d < bestD {
+		known = append(known, k)
+	}
+	sort.Strings(known) // the first of equally close names, whatever the map's order
+	return Suggest(key, known, 2)
+}
+
+// Suggest proposes the known name closest to a misspelt one, at most
+// maxEdits edits away: ` (did you mean "price_list"?)`, or "" when none is
+// that close. Of equally close names the first in known wins.
+func Suggest(name string, known []string, maxEdits int) string {
+	best, bestD := "", maxEdits+1
+	for _, k := range known {
+		if d := editDistance(name, k); d < bestD {
 			best, bestD = k, d
 		}
 	}

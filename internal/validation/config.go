@@ -255,36 +255,11 @@ func (c *Config) check() []problem {
 }
 
 func suggestRule(id string) string {
-	best, bestD := "", 4
-	for _, r := range rules {
-		if d := editDistance(id, r.ID); d < bestD {
-			best, bestD = r.ID, d
-		}
+	ids := make([]string, len(rules))
+	for i, r := range rules {
+		ids[i] = r.ID
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return config.Suggest(id, ids, 3)
 }
 
 func sortedKeys[K ~string, V any](m map[K]V) []K {
