@@ -10,8 +10,8 @@ import (
 	"io"
 	"os"
 	"reflect"
-	"sort"
 	"regexp"
+	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
