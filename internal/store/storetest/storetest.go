@@ -62,6 +62,10 @@ type Store interface {
 	AddTrackingEvents(ctx context.Context, partner string, events []*canonical.TrackingEvent) ([]bool, error)
 	TrackingEvents(ctx context.Context, trackingNumbers []string) ([]store.StoredTrackingEvent, error)
 	TrackedNumbers(ctx context.Context, carrier string) ([]store.TrackedNumber, error)
+	UpsertOrderResponses(ctx context.Context, partner string, responses []*canonical.OrderResponse) ([]store.Change, error)
+	OrderResponses(ctx context.Context, orderNumber string) ([]store.StoredOrderResponse, error)
+	AddOrderEvents(ctx context.Context, partner string, events []*canonical.OrderEvent) ([]bool, error)
+	OrderEvents(ctx context.Context, orderNumber string) ([]store.StoredOrderEvent, error)
 	RecordFindings(ctx context.Context, f store.OrderFindings) (bool, error)
 	GetFindings(ctx context.Context, buyerID, orderNumber string) (*store.OrderFindings, error)
 	OrdersByKey(ctx context.Context, key string, from, to canonical.Date) ([]canonical.Order, error)
@@ -127,6 +131,13 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"an event without an event id is refused", trackingEventWithoutID},
 		{"concurrent deliveries of one tracking event keep it once", concurrentTrackingEvents},
 		{"the pollers see each shipment's tracking numbers with their latest status", trackedNumbers},
+		{"order responses read back as written, lineage kept, by their order", responseReadBack},
+		{"the same order response twice is unchanged; a changed one is version 2", responseChanged},
+		{"an invalid order response is refused by its numbers and nothing of its batch is stored", responseRefused},
+		{"an order event delivered twice is kept once", orderEventTwice},
+		{"order events come back by the time they happened, whatever the arrival order", orderEventsInTimeOrder},
+		{"an order event without an id or a buyer is refused with its batch", orderEventRefused},
+		{"concurrent deliveries of one order event keep it once", concurrentOrderEvents},
 		{"an order with error findings needs review until a corrected version passes", findingsReview},
 		{"the same findings recorded again change nothing", findingsReplay},
 		{"findings never move an order past submitted backwards", findingsKeepLifecycle},
