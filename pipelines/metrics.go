@@ -23,6 +23,11 @@ type Metrics struct {
 	// TrackingEvents counts tracking events by normalized status and
 	// whether they were new (added) or seen before (duplicate).
 	TrackingEvents *prometheus.CounterVec
+	// OrderResponseWrites counts order responses stored, by change.
+	OrderResponseWrites *prometheus.CounterVec
+	// OrderEvents counts order events by type and whether they were new
+	// (added) or seen before (duplicate).
+	OrderEvents *prometheus.CounterVec
 	// OrdersNeedingReview counts orders whose validation found errors, by partner.
 	OrdersNeedingReview *prometheus.CounterVec
 }
@@ -67,6 +72,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		TrackingEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "procurehub_tracking_events_total", Help: "Tracking events stored, by normalized status and result (added, duplicate).",
 		}, []string{"status", "result"}),
+		OrderResponseWrites: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_store_order_responses_total", Help: "Order responses written by the order response sink, by change (inserted, updated, unchanged).",
+		}, []string{"change"}),
+		OrderEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_order_events_total", Help: "Order events stored, by type and result (added, duplicate).",
+		}, []string{"type", "result"}),
 		OrdersNeedingReview: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "procurehub_orders_needing_review_total", Help: "Orders whose validation found errors (status needs_review), by partner.",
 		}, []string{"partner"}),
@@ -76,7 +87,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.InputsTaken, m.SettleFailures, m.StatementWrites, m.ShipmentWrites, m.TrackingEvents, m.OrdersNeedingReview, m.Records, m.Rejects, m.Published, m.Consumed,
+		reg.MustRegister(m.InputsTaken, m.SettleFailures, m.StatementWrites, m.ShipmentWrites, m.TrackingEvents, m.OrderResponseWrites, m.OrderEvents, m.OrdersNeedingReview, m.Records, m.Rejects, m.Published, m.Consumed,
 			m.HandlerLatency, m.Poisoned, m.StoreWrites, m.StoreBatchSize)
 	}
 	return m

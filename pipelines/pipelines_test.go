@@ -966,3 +966,70 @@ func TestAnOrderThatFailsValidationNeedsReviewWithItsFindingsOnce(t *testing.T) 
 	case <-time.After(100 * time.Millisecond):
 	}
 }
+
+func TestOrderResponsesAndOrderEventsReachTheStoreOnceEach(t *testing.T) {
+	ps, st := newPubSub(t), newLedger(t)
+	m := NewMetrics(prometheus.NewRegistry())
+	r, err := NewRouter(RouterConfig{Retries: 1, RetryInitial: time.Millisecond}, ps, ps,
+		Sinks{OrderResponses: &OrderResponseSink{W: st, Metrics: m}, OrderEvents: &OrderEventSink{W: st, Metrics: m}}, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go r.Run(ctx)
+	<-r.Running()
+	t.Cleanup(func() { cancel(); r.Close() })
+	poison, _ := ps.Subscribe(context.Background(), TopicPoison)
+
+	publish := func(topic string, v any) {
+		t.Helper()
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := message.NewMessage(watermill.NewUUID(), b)
+		msg.Metadata.Set(MetaPartner, "sup1")
+		if err := ps.Publish(topic, msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp := canonical.OrderResponse{OrderNumber: "PO-1", ResponseNumber: "RSP-1", Buyer: canonical.Party{ID: "ACME"},
+		Supplier: canonical.Party{ID: "SUP1"}, Status: canonical.ResponseAccepted}
+	publish(TopicOrderResponses, resp)
+	publish(TopicOrderResponses, resp) // delivered again
+	ev := canonical.OrderEvent{EventID: "ev-1", OrderNumber: "PO-1", BuyerID: "ACME", Type: canonical.EventProductionProgress,
+		OccurredAt: time.Date(2026, 3, 2, 9, 15, 0, 0, time.UTC), Data: json.RawMessage(`{"percent_complete":"40"}`)}
+	publish(TopicOrderEvents, ev)
+	publish(TopicOrderEvents, ev) // delivered again
+
+	noStatus := resp
+	noStatus.ResponseNumber, noStatus.Status = "RSP-2", ""
+	publish(TopicOrderResponses, noStatus)
+	got := drain(t, poison, 1)[0]
+	if reason := got.Metadata.Get(middleware.ReasonForPoisonedKey); !strings.Contains(reason, "status") || !strings.Contains(reason, "RSP-2") {
+		t.Errorf("poison reason = %q; want RSP-2's missing status", reason)
+	}
+	noBuyer := ev
+	noBuyer.EventID, noBuyer.BuyerID = "ev-2", ""
+	publish(TopicOrderEvents, noBuyer)
+	got = drain(t, poison, 1)[0]
+	if reason := got.Metadata.Get(middleware.ReasonForPoisonedKey); !strings.Contains(reason, "buyer_id") {
+		t.Errorf("poison reason = %q; want the missing buyer id", reason)
+	}
+
+	waitFor(t, func() bool {
+		return testutil.ToFloat64(m.OrderResponseWrites.WithLabelValues("unchanged")) == 1 &&
+			testutil.ToFloat64(m.OrderEvents.WithLabelValues("production_progress", "duplicate")) == 1
+	})
+	responses, err := st.OrderResponses(context.Background(), "PO-1")
+	if err != nil || len(responses) != 1 || responses[0].Partner != "sup1" || responses[0].Version != 1 {
+		t.Errorf("responses of PO-1: %+v, %v; want RSP-1 once, from sup1", responses, err)
+	}
+	events, err := st.OrderEvents(context.Background(), "PO-1")
+	if err != nil || len(events) != 1 || events[0].Event.EventID != "ev-1" {
+		t.Errorf("events of PO-1: %+v, %v; want ev-1 kept once", events, err)
+	}
+	if n := testutil.ToFloat64(m.Poisoned.WithLabelValues(HandlerStoreOrderResponses)); n != 1 {
+		t.Errorf("poisoned order responses = %v; want 1", n)
+	}
+}

@@ -44,11 +44,13 @@ const HandlerStoreOrders = "store_orders"
 
 // Sinks are the handlers a router runs; a nil sink's topic is not consumed.
 type Sinks struct {
-	Orders     *StoreSink      // procurehub.orders.v1 → store
-	Statements *StatementSink  // procurehub.bank-statements.v1 → store, alerts
-	Shipments  *ShipmentSink   // procurehub.shipments.v1 → store
-	Tracking   *TrackingSink   // procurehub.tracking-events.v1 → store
-	Webhooks   *WebhookDecoder // procurehub.tracking-webhooks.v1 → tracking events, rejects
+	Orders         *StoreSink         // procurehub.orders.v1 → store
+	Statements     *StatementSink     // procurehub.bank-statements.v1 → store, alerts
+	Shipments      *ShipmentSink      // procurehub.shipments.v1 → store
+	Tracking       *TrackingSink      // procurehub.tracking-events.v1 → store
+	Webhooks       *WebhookDecoder    // procurehub.tracking-webhooks.v1 → tracking events, rejects
+	OrderResponses *OrderResponseSink // procurehub.order-responses.v1 → store
+	OrderEvents    *OrderEventSink    // procurehub.order-events.v1 → store
 }
 
 // NewRouter builds the Watermill router: each topic of sinks to its
@@ -107,6 +109,12 @@ func NewRouter(cfg RouterConfig, sub message.Subscriber, pub message.Publisher, 
 	}
 	if sinks.Tracking != nil {
 		guard(r.AddConsumerHandler(HandlerStoreTracking, TopicTrackingEvents, sub, sinks.Tracking.Handle), HandlerStoreTracking)
+	}
+	if sinks.OrderResponses != nil {
+		guard(r.AddConsumerHandler(HandlerStoreOrderResponses, TopicOrderResponses, sub, sinks.OrderResponses.Handle), HandlerStoreOrderResponses)
+	}
+	if sinks.OrderEvents != nil {
+		guard(r.AddConsumerHandler(HandlerStoreOrderEvents, TopicOrderEvents, sub, sinks.OrderEvents.Handle), HandlerStoreOrderEvents)
 	}
 	return r, nil
 }

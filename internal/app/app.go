@@ -40,6 +40,8 @@ type Store interface {
 	pipelines.FXWriter
 	pipelines.ShipmentWriter
 	pipelines.TrackingWriter
+	pipelines.OrderResponseWriter
+	pipelines.OrderEventWriter
 	pipelines.Ledger
 	api.OrderReader
 	api.TrackingReader
@@ -167,10 +169,12 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	sink := pipelines.NewStoreSink(st, sinkCfg, metrics, log)
 	sinks := pipelines.Sinks{
-		Orders:     sink,
-		Statements: &pipelines.StatementSink{W: st, Metrics: metrics, Logger: log},
-		Shipments:  &pipelines.ShipmentSink{W: st, Metrics: metrics},
-		Tracking:   pipelines.NewTrackingSink(st, pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize}, metrics, log),
+		Orders:         sink,
+		Statements:     &pipelines.StatementSink{W: st, Metrics: metrics, Logger: log},
+		Shipments:      &pipelines.ShipmentSink{W: st, Metrics: metrics},
+		Tracking:       pipelines.NewTrackingSink(st, pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize}, metrics, log),
+		OrderResponses: &pipelines.OrderResponseSink{W: st, Metrics: metrics},
+		OrderEvents:    &pipelines.OrderEventSink{W: st, Metrics: metrics},
 	}
 	if len(built.webhooks) > 0 {
 		sinks.Webhooks = &pipelines.WebhookDecoder{Decoders: built.decoders, Publisher: pub, Metrics: metrics, Logger: log}
