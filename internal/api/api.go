@@ -40,6 +40,11 @@ type Config struct {
 	// Findings, when set, adds each order's validation findings to
 	// GET /orders/{order_number}.
 	Findings FindingsReader
+	// Timeline, when set, serves /orders/{order_number}/timeline: the
+	// order, its findings, supplier responses, order events, shipments
+	// and carrier events (those of Findings and Tracking, when set) folded
+	// into the order's lifecycle state.
+	Timeline TimelineReader
 	// Demand, when set, serves POST /demand: demand lines planned into
 	// purchase orders from the supplier catalog.
 	Demand DemandPlanner
@@ -79,6 +84,9 @@ func Handler(cfg Config) http.Handler {
 		r.Get("/orders/{order_number}", s.getOrder)
 		if cfg.Tracking != nil {
 			r.Get("/orders/{order_number}/tracking", s.getOrderTracking)
+		}
+		if cfg.Timeline != nil {
+			r.Get("/orders/{order_number}/timeline", s.getOrderTimeline)
 		}
 		if cfg.Demand != nil {
 			r.Post("/demand", s.postDemand)

@@ -46,6 +46,7 @@ type Store interface {
 	api.OrderReader
 	api.TrackingReader
 	api.FindingsReader
+	api.TimelineReader
 	pipelines.FindingsWriter
 	OrderLookups
 	TrackedNumbers(ctx context.Context, carrier string) ([]store.TrackedNumber, error)
@@ -195,6 +196,7 @@ func Run(ctx context.Context, opts Options) error {
 			Orders:   st,
 			Tracking: st,
 			Findings: st,
+			Timeline: st,
 			Demand:   demand,
 			Webhooks: webhooksHandler(built.webhooks, pub, reg, log),
 			Gatherer: reg,

@@ -492,6 +492,82 @@ func exerciseHub(t *testing.T, r *runningHub) {
 		}
 	})
 
+	t.Run("the timeline of an order held for review shows its creation, review, ASN and carrier events in time order", func(t *testing.T) {
+		// 4500012345 reached the hub from the 850 and validation held it for
+		// review (no HS codes): an order on hold refuses fulfilment, so the
+		// ASN (shipped 2026-03-05) and the carrier's events move nothing,
+		// whichever side of the order's arrival they fall, and the order
+		// stays needs_review. Each is on the timeline with its reason.
+		type entry struct {
+			Kind       string
+			OccurredAt time.Time `json:"occurred_at"`
+			Tracking   string
+			Source     canonical.Source
+			Outcome    string
+			From, To   string
+			Reason     string
+		}
+		var tl struct {
+			State   string
+			Entries []entry
+		}
+		count := func(kind string) int {
+			n := 0
+			for _, e := range tl.Entries {
+				if e.Kind == kind {
+					n++
+				}
+			}
+			return n
+		}
+		eventually(t, "the timeline of 4500012345 with its ASN and 7 carrier events", func() bool {
+			resp, err := http.Get("http://" + r.hub.HTTPAddr + "/api/v1/orders/4500012345/timeline")
+			if err != nil {
+				return false
+			}
+			defer resp.Body.Close()
+			return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&tl) == nil &&
+				count("shipment_created") == 1 && count("tracking") == 7
+		})
+		if tl.State != "needs_review" || count("order_created") != 1 || count("validation_failed") != 1 {
+			t.Fatalf("state %q, entries %+v; want needs_review after order_created and validation_failed", tl.State, tl.Entries)
+		}
+		at := map[string]time.Time{}
+		for i, e := range tl.Entries {
+			if i > 0 && e.OccurredAt.Before(tl.Entries[i-1].OccurredAt) {
+				t.Errorf("entry %d (%s at %v) comes before entry %d (%s at %v)", i, e.Kind, e.OccurredAt, i-1, tl.Entries[i-1].Kind, tl.Entries[i-1].OccurredAt)
+			}
+			if _, ok := at[e.Kind]; !ok {
+				at[e.Kind] = e.OccurredAt
+			}
+			switch e.Kind {
+			case "order_created":
+				if e.Outcome != "moved" || e.To != "submitted" || e.Source.File != "po.x12" || e.Source.Partner != "edi-1" {
+					t.Errorf("created = %+v; want moved to submitted, from the 850 po.x12 of edi-1", e)
+				}
+			case "validation_failed":
+				if e.Outcome != "moved" || e.From != "submitted" || e.To != "needs_review" {
+					t.Errorf("validation = %+v; want submitted → needs_review", e)
+				}
+			case "shipment_created":
+				if e.Outcome != "refused" || e.Reason == "" || e.Source.File != "asn.x12" ||
+					!e.OccurredAt.Equal(time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)) {
+					t.Errorf("shipped = %+v; want refused with its reason, from asn.x12, at the ship date", e)
+				}
+			case "tracking":
+				if e.Outcome == "moved" || e.Outcome == "implied" {
+					t.Errorf("carrier event %s at %v was %s; an order held for review (or not yet arrived) refuses it", e.Tracking, e.OccurredAt, e.Outcome)
+				}
+			}
+		}
+		if !at["order_created"].Before(at["validation_failed"]) && !at["order_created"].Equal(at["validation_failed"]) {
+			t.Errorf("validated at %v, before the order was created at %v", at["validation_failed"], at["order_created"])
+		}
+		if !at["shipment_created"].Before(at["tracking"]) {
+			t.Errorf("the first carrier event at %v is not after the ship date %v", at["tracking"], at["shipment_created"])
+		}
+	})
+
 	t.Run("a carrier API polled through its pages and rate limits puts an order on customs hold", func(t *testing.T) {
 		asn, err := os.ReadFile("testdata/asn_4500012345_demo0001.x12")
 		if err != nil {
