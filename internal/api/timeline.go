@@ -61,17 +61,22 @@ type TimelineEntry struct {
 // them. Records are linked to the order by its number, as the tracking
 // view links shipments.
 //
-// Times: the order is created at its created_at (when the hub stored it)
-// and validated when its findings were recorded (never before it was
-// created). A response and a shipment carry only a date: they fall at the
+// Times: the order exists from its order date (the start of that day, UTC:
+// the buyer's ERP made it then) or from when the hub stored it, whichever
+// is earlier, and its validation is placed with it (the findings are about
+// that content), so a hold for review comes before anything done about the
+// order. A response and a shipment carry only a date: they fall at the
 // start of that day (UTC) or, without a date, when the hub stored them; on
-// the day the order reached the hub they fall no earlier than the order's
-// own milestones, which come first that day (a supplier confirming on the
-// day it got the order confirmed it after it got it).
+// the day of the order's own milestones they fall no earlier than those
+// (a supplier confirming on the day it got the order confirmed it after).
 func (s *server) timelineOf(ctx context.Context, o *store.StoredOrder) (OrderTimeline, error) {
 	number := o.Order.OrderNumber
+	createdAt := o.CreatedAt
+	if d := o.Order.OrderDate; !d.IsZero() && d.Time().Before(createdAt) {
+		createdAt = d.Time()
+	}
 	created := lifecycle.Milestone{
-		ID: "order:" + o.Order.Buyer.ID + ":" + number, Kind: lifecycle.KindOrderCreated, OccurredAt: o.CreatedAt,
+		ID: "order:" + o.Order.Buyer.ID + ":" + number, Kind: lifecycle.KindOrderCreated, OccurredAt: createdAt,
 		Actor:   lifecycle.Actor{PartyID: o.Order.Buyer.ID},
 		Summary: orderSummary(&o.Order),
 	}
@@ -79,18 +84,13 @@ func (s *server) timelineOf(ctx context.Context, o *store.StoredOrder) (OrderTim
 		created.Source = *o.Order.Source
 	}
 	milestones := []lifecycle.Milestone{created}
-	floor := o.CreatedAt // the time of the order's own latest milestone
+	floor := createdAt // the time of the order's own milestones
 
 	if s.cfg.Findings != nil {
 		f, err := s.cfg.Findings.GetFindings(ctx, o.Order.Buyer.ID, number)
 		switch {
 		case err == nil && f.ContentHash == o.ContentHash:
-			at := f.UpdatedAt
-			if at.Before(o.CreatedAt) {
-				at = o.CreatedAt
-			}
-			floor = at
-			m := lifecycle.Milestone{Kind: lifecycle.KindValidationPassed, OccurredAt: at,
+			m := lifecycle.Milestone{Kind: lifecycle.KindValidationPassed, OccurredAt: createdAt,
 				Summary: fmt.Sprintf("validation passed (%d warnings)", f.Warnings)}
 			if f.Errors > 0 {
 				m.Kind = lifecycle.KindValidationFailed
