@@ -65,3 +65,20 @@ func FuzzDuplicateKey(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDuplicateKey is the cost the key adds to each order of a bulk
+// write (storetest.Orders: ten lines an order), beside validation's.
+func BenchmarkDuplicateKey(b *testing.B) {
+	orders := storetest.Orders(1000, 10, 0)
+	for _, f := range []struct {
+		name string
+		key  func(*canonical.Order) string
+	}{{"store", store.DuplicateKey}, {"validation", validation.DuplicateKey}} {
+		b.Run(f.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := range b.N {
+				f.key(orders[i%len(orders)])
+			}
+		})
+	}
+}

@@ -24,8 +24,9 @@ const notWithdrawn = `status NOT IN ('` + store.StatusCancelled + `', '` + store
 // the key was kept has none until Migrate fills it in.
 func (s *Store) OrdersByKey(ctx context.Context, key string, from, to canonical.Date) ([]canonical.Order, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, document, lineage FROM orders
-		WHERE duplicate_key = ? AND order_date BETWEEN ? AND ? AND `+notWithdrawn+`
-		ORDER BY order_date, id`, key, dateText(from), dateText(to))
+		WHERE substr(duplicate_key, 1, 12) = ? AND duplicate_key = ?
+		  AND order_date BETWEEN ? AND ? AND `+notWithdrawn+`
+		ORDER BY order_date, id`, keyPrefix(key), key, dateText(from), dateText(to))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: orders by duplicate key: %w", translate(err))
 	}
@@ -50,6 +51,15 @@ func (s *Store) OrdersByKey(ctx context.Context, key string, from, to canonical.
 		return nil, fmt.Errorf("sqlite: orders by duplicate key: %w", translate(err))
 	}
 	return out, nil
+}
+
+// keyPrefix is what orders_duplicate_key_idx holds of a key: its first 12
+// characters (see migration 0007).
+func keyPrefix(key string) string {
+	if len(key) > 12 {
+		return key[:12]
+	}
+	return key
 }
 
 // Committed returns the quantity of the supplier's SKU in the stored orders
@@ -90,7 +100,9 @@ func (s *Store) Committed(ctx context.Context, supplierID, sku string, from, to 
 
 // fillDuplicateKeys gives the orders stored without a duplicate key (before
 // migration 0007, or by an older binary) the key of their stored document,
-// FillBatch at a time. An order changed meanwhile keeps its new key; one
+// FillBatch at a time. The condition on substr (NULL exactly when the key
+// is) lets the key's index find them: a Migrate with every key in place
+// reads no order. An order changed meanwhile keeps its new key; one
 // whose document does not decode keeps none, and matches no key.
 func (s *Store) fillDuplicateKeys(ctx context.Context) error {
 	for after := int64(0); ; {
@@ -101,7 +113,7 @@ func (s *Store) fillDuplicateKeys(ctx context.Context) error {
 		var fills []fill
 		n := 0
 		rows, err := s.db.QueryContext(ctx, `SELECT id, content_hash, document FROM orders
-			WHERE duplicate_key IS NULL AND id > ? ORDER BY id LIMIT ?`, after, orderbatch.FillBatch)
+			WHERE substr(duplicate_key, 1, 12) IS NULL AND id > ? ORDER BY id LIMIT ?`, after, orderbatch.FillBatch)
 		if err != nil {
 			return fmt.Errorf("fill duplicate keys: %w", err)
 		}
