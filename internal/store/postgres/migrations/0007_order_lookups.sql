@@ -6,13 +6,17 @@
 -- order sent again under another number by (duplicate_key, order_date).
 -- Orders stored before this migration (or by an older binary) have NULL,
 -- which matches no key: Migrate fills them in from their documents, in Go,
--- with the same function the writes use, so the SQL never needs its own copy
--- of the key.
+-- with the function the writes use, so the SQL keeps no copy of the key's
+-- rules. The index costs a bulk load of 10,000 orders of 10 lines about 5%.
 ALTER TABLE orders ADD COLUMN duplicate_key text;
 CREATE INDEX orders_duplicate_key_idx ON orders (duplicate_key, order_date);
 
--- Committed quantities of a supplier's SKU: the orders of the supplier with
--- delivery in a period, then their lines through order_lines' primary key.
+-- Committed quantities of a supplier's SKU: the orders of the supplier,
+-- filtered on the delivery date in the index, then their lines through
+-- order_lines' primary key. The supplier index grows the delivery date
+-- rather than a new (supplier_id, requested_delivery_date) index beside it,
+-- which cost the bulk load another 5%. Lists by supplier use it as before.
 -- No index on order_lines (sku): a bulk load writes ten times more lines
--- than orders, and each line index costs it.
-CREATE INDEX orders_supplier_delivery_idx ON orders (supplier_id, requested_delivery_date);
+-- than orders.
+DROP INDEX orders_supplier_idx;
+CREATE INDEX orders_supplier_idx ON orders (supplier_id, id, requested_delivery_date);
