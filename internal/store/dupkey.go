@@ -18,16 +18,17 @@ const (
 	StatusRejected  = "rejected"
 )
 
-// DuplicateKey is what makes two orders duplicates, byte for byte the key of
-// validation.DuplicateKey (which the store cannot import): the hex SHA-256 of
+// DuplicateKey is what makes two orders duplicates (validation.DuplicateKey
+// is this function; its duplicate_order rule looks orders up by it): the hex SHA-256 of
 // the supplier id, the requested delivery date and the sorted (SKU,
 // quantity, unit) lines — a line without SKU counts as "buyer:" + its buyer
 // SKU, a quantity is written without trailing zeros (12.50 as 12.5). Line
 // order, line numbers, prices and order numbers do not count.
 //
-// The stores keep it in orders.duplicate_key. TestDuplicateKeyIsTheValidationKey
-// checks it against validation.DuplicateKey. It is computed on the bulk write
-// path, so it formats without fmt and sorts one buffer.
+// The stores keep it in orders.duplicate_key, so its bytes must not change:
+// TestDuplicateKeyIsTheReferenceKey checks it against a plain reference. It
+// is computed on the bulk write path, so it formats without fmt and sorts
+// one buffer.
 func DuplicateKey(o *canonical.Order) string {
 	// Every line as sku \x00 quantity \x00 unit, back to back in buf.
 	var (

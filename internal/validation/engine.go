@@ -2,10 +2,9 @@ package validation
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/procurehub/procurehub/internal/store"
 	"slices"
 	"strconv"
 	"strings"
@@ -632,20 +631,9 @@ func (c *check) duplicate(ctx context.Context) error {
 // DuplicateKey is what makes two orders duplicates: the supplier, the
 // requested delivery date and the multiset of (SKU, quantity, unit) lines.
 // Line order, line numbers, prices and order numbers do not count. It is a
-// hex SHA-256, fit for an indexed text column.
-func DuplicateKey(o *canonical.Order) string {
-	lines := make([]string, len(o.Lines))
-	for i, l := range o.Lines {
-		sku := l.SKU
-		if sku == "" {
-			sku = "buyer:" + l.BuyerSKU
-		}
-		lines[i] = sku + "\x00" + l.Quantity.Decimal.String() + "\x00" + string(l.Unit)
-	}
-	slices.Sort(lines)
-	sum := sha256.Sum256([]byte(o.Supplier.ID + "\x01" + o.RequestedDeliveryDate.String() + "\x01" + strings.Join(lines, "\x01")))
-	return hex.EncodeToString(sum[:])
-}
+// hex SHA-256, the key the stores keep each order under
+// (store.DuplicateKey), so that OrderIndex finds duplicates by it.
+func DuplicateKey(o *canonical.Order) string { return store.DuplicateKey(o) }
 
 // formatHS writes an HS code as customs documents do: 9403.60, 8481.80.81.
 func formatHS(h canonical.HSCode) string {
