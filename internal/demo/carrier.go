@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -38,15 +37,18 @@ func (c *Carrier) Run(ctx context.Context) error {
 	for _, sc := range scenarios {
 		api.Publish(sc.Events...)
 	}
-	base, err := api.Start(ctx, c.Addr)
-	if err != nil {
-		return fmt.Errorf("demo carrier: %w", err)
-	}
-	defer api.Close()
 	log := c.Logger
 	if log == nil {
 		log = slog.Default()
 	}
+	base, err := api.Start(ctx, c.Addr)
+	if err != nil {
+		// The demo goes on without its carrier rather than not at all
+		// (another program on the port): say so and what to change.
+		log.Error("demo carrier not started; set PROCUREHUB_DEMO_CARRIER_ADDR to a free address", "addr", c.Addr, "err", err)
+		return nil
+	}
+	defer api.Close()
 	log.Info("demo carrier: tracking API listening", "url", base+"/v1/events")
 	sender := &carriersim.Sender{URL: c.WebhookURL, Signature: webhook.Signature{Secret: c.Secret}}
 	// Interleave the scenarios, so every shipment moves a little at a time.
