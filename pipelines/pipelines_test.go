@@ -816,7 +816,7 @@ func TestAWebhookDeliveryBecomesTrackingEventsKeyedByTrackingNumber(t *testing.T
 	}
 	rej := drain(t, rejects, 1)[0]
 	var rj Reject
-	if err := json.Unmarshal(rej.Payload, &rj); err != nil || rj.RowError.Line != 2 || rj.Partner != "demo" {
+	if err := json.Unmarshal(rej.Payload, &rj); err != nil || rj.RowError.Line != 2 || rj.Partner != "demo" || rej.Metadata.Get(MetaCEType) != CETypeRowReject {
 		t.Errorf("reject %s; want the row error of line 2 from demo", rej.Payload)
 	}
 

@@ -46,8 +46,8 @@ type Review struct {
 // AlertOrderNeedsReview is the alert kind of an order with error findings.
 const AlertOrderNeedsReview = "order_needs_review"
 
-// OrderReject is the payload of a procurehub.rejects.v1 message for an
-// order that failed validation.
+// OrderReject is the payload of a procurehub.rejects.v1 message of type
+// CETypeOrderReject: an order that failed validation.
 type OrderReject struct {
 	Partner     string          `json:"partner"`
 	BuyerID     string          `json:"buyer_id"`
@@ -86,7 +86,7 @@ func (r *Review) check(ctx context.Context, partner string, o *canonical.Order, 
 	rm := message.NewMessage(id, rej)
 	rm.Metadata.Set(MetaPartitionKey, o.OrderNumber)
 	rm.Metadata.Set(MetaPartner, partner)
-	rm.Metadata.Set(MetaCEType, "procurehub.order_reject.v1")
+	rm.Metadata.Set(MetaCEType, CETypeOrderReject)
 	if err := r.Publisher.Publish(TopicRejects, rm); err != nil {
 		return fmt.Errorf("publish reject of order %s: %w", o.OrderNumber, err)
 	}

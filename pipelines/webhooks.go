@@ -65,8 +65,14 @@ type WebhookDecoder struct {
 	Logger    *slog.Logger
 }
 
-// Reject is the payload of a procurehub.rejects.v1 message: what a partner
-// sent that was not taken, and why.
+// CloudEvents types of the two payloads of procurehub.rejects.v1.
+const (
+	CETypeRowReject   = "procurehub.row_reject.v1"   // Reject: a part of an input not taken
+	CETypeOrderReject = "procurehub.order_reject.v1" // OrderReject: an order that failed validation
+)
+
+// Reject is the payload of a procurehub.rejects.v1 message of type
+// CETypeRowReject: what a partner sent that was not taken, and why.
 type Reject struct {
 	Partner  string              `json:"partner"`
 	Input    string              `json:"input"`
@@ -117,6 +123,7 @@ func (d *WebhookDecoder) Handle(msg *message.Message) error {
 		m := message.NewMessage(uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "reject/%s/%s/%d", endpoint, in.SHA256, i)).String(), b)
 		m.Metadata.Set(MetaPartitionKey, endpoint)
 		m.Metadata.Set(MetaPartner, endpoint)
+		m.Metadata.Set(MetaCEType, CETypeRowReject)
 		rejects = append(rejects, m)
 	}
 	if len(events) > 0 {
