@@ -70,6 +70,10 @@ type Store interface {
 	GetFindings(ctx context.Context, buyerID, orderNumber string) (*store.OrderFindings, error)
 	OrdersByKey(ctx context.Context, key string, from, to canonical.Date) ([]canonical.Order, error)
 	Committed(ctx context.Context, supplierID, sku string, from, to canonical.Date) (decimal.Decimal, error)
+	AddAlert(ctx context.Context, a store.Alert) (bool, error)
+	GetAlert(ctx context.Context, id string) (store.Alert, error)
+	ListAlerts(ctx context.Context, f store.AlertFilter) ([]store.Alert, string, error)
+	SetAlertStatus(ctx context.Context, id, status, by string) error
 }
 
 //go:embed testdata
@@ -145,6 +149,10 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"the same order sent again outside the window is not found", sameOrderOutsideTheWindow},
 		{"a changed line changes the key", changedLineChangesTheKey},
 		{"committed quantity sums one SKU of one supplier delivered in the period, whatever the buyer", committedQuantity},
+		{"an alert read back is open, and the same alert id again changes nothing", alertReadBack},
+		{"an alert goes open, acknowledged, resolved and never back", alertLifecycle},
+		{"alerts list by status, kind, partner and order number, newest first, page by page", alertList},
+		{"concurrent deliveries of one alert keep it once", concurrentAlerts},
 		{"migrating again keeps the data", migrateTwice},
 		{"closing twice is safe", closeTwice},
 	}
