@@ -30,6 +30,9 @@ type Metrics struct {
 	OrderEvents *prometheus.CounterVec
 	// OrdersNeedingReview counts orders whose validation found errors, by partner.
 	OrdersNeedingReview *prometheus.CounterVec
+	// Alerts counts alerts kept by the alert sink, by kind and whether they
+	// were new (added) or seen before (duplicate).
+	Alerts *prometheus.CounterVec
 }
 
 // NewMetrics creates the series and registers them on reg.
@@ -81,13 +84,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		OrdersNeedingReview: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "procurehub_orders_needing_review_total", Help: "Orders whose validation found errors (status needs_review), by partner.",
 		}, []string{"partner"}),
+		Alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_alerts_total", Help: "Alerts stored by the alert sink, by kind and result (added, duplicate).",
+		}, []string{"kind", "result"}),
 		StoreBatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "procurehub_store_batch_size", Help: "Orders per store write batch.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.InputsTaken, m.SettleFailures, m.StatementWrites, m.ShipmentWrites, m.TrackingEvents, m.OrderResponseWrites, m.OrderEvents, m.OrdersNeedingReview, m.Records, m.Rejects, m.Published, m.Consumed,
+		reg.MustRegister(m.InputsTaken, m.SettleFailures, m.StatementWrites, m.ShipmentWrites, m.TrackingEvents, m.OrderResponseWrites, m.OrderEvents, m.OrdersNeedingReview, m.Alerts, m.Records, m.Rejects, m.Published, m.Consumed,
 			m.HandlerLatency, m.Poisoned, m.StoreWrites, m.StoreBatchSize)
 	}
 	return m

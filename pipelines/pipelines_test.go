@@ -1033,3 +1033,72 @@ func TestOrderResponsesAndOrderEventsReachTheStoreOnceEach(t *testing.T) {
 		t.Errorf("poisoned order responses = %v; want 1", n)
 	}
 }
+
+func TestAlertsAreKeptOnceAndARecoveryResolvesItsOutage(t *testing.T) {
+	ps, st := newPubSub(t), newLedger(t)
+	m := NewMetrics(prometheus.NewRegistry())
+	r, err := NewRouter(RouterConfig{Retries: 1, RetryInitial: time.Millisecond}, ps, ps,
+		Sinks{Alerts: &AlertSink{W: st, Metrics: m}}, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go r.Run(ctx)
+	<-r.Running()
+	t.Cleanup(func() { cancel(); r.Close() })
+	poison, _ := ps.Subscribe(context.Background(), TopicPoison)
+
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	publish := func(a Alert) {
+		t.Helper()
+		msg, err := a.ToMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ps.Publish(TopicAlerts, msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	review := Alert{ID: "review-1", Kind: AlertOrderNeedsReview, Severity: SeverityWarning, Partner: "buyer-1",
+		Subject: "order PO-1 of ACME", Message: "1 errors", OccurredAt: at, Data: map[string]string{"order_number": "PO-1"}}
+	publish(review)
+	publish(review) // delivered again
+	down1 := Alert{ID: "down-bank-1", Kind: AlertSourceUnreachable, Severity: SeverityCritical, Partner: "bank-1", OccurredAt: at}
+	down2 := Alert{ID: "down-bank-2", Kind: AlertSourceUnreachable, Severity: SeverityCritical, Partner: "bank-2", OccurredAt: at}
+	publish(down1)
+	publish(down2)
+	waitFor(t, func() bool { return testutil.ToFloat64(m.Alerts.WithLabelValues(AlertSourceUnreachable, "added")) == 2 })
+	if err := st.SetAlertStatus(context.Background(), "down-bank-1", store.AlertAcknowledged, "anna"); err != nil {
+		t.Fatal(err)
+	}
+	publish(Alert{ID: "up-bank-1", Kind: AlertSourceRecovered, Severity: SeverityWarning, Partner: "bank-1", OccurredAt: at.Add(time.Hour)})
+
+	if err := ps.Publish(TopicAlerts, message.NewMessage(watermill.NewUUID(), []byte(`{"alert_id":"x","severity":"warning"}`))); err != nil {
+		t.Fatal(err)
+	}
+	got := drain(t, poison, 1)[0]
+	if reason := got.Metadata.Get(middleware.ReasonForPoisonedKey); !strings.Contains(reason, "kind") {
+		t.Errorf("poison reason = %q; want the missing kind", reason)
+	}
+
+	waitFor(t, func() bool {
+		a, err := st.GetAlert(context.Background(), "down-bank-1")
+		return err == nil && a.Status == store.AlertResolved
+	})
+	if n := testutil.ToFloat64(m.Alerts.WithLabelValues(AlertOrderNeedsReview, "duplicate")); n != 1 {
+		t.Errorf("duplicate review alerts = %v; want 1", n)
+	}
+	list, _, err := st.ListAlerts(context.Background(), store.AlertFilter{OrderNumber: "PO-1"})
+	if err != nil || len(list) != 1 || list[0].ID != "review-1" || list[0].Status != store.AlertOpen {
+		t.Errorf("alerts of PO-1: %+v, %v; want review-1 once, open", list, err)
+	}
+	for id, want := range map[string]string{"down-bank-1": store.AlertResolved, "down-bank-2": store.AlertOpen, "up-bank-1": store.AlertOpen} {
+		a, err := st.GetAlert(context.Background(), id)
+		if err != nil || a.Status != want {
+			t.Errorf("%s: %+v, %v; want %s", id, a, err, want)
+		}
+		if want == store.AlertResolved && a.StatusBy != AlertResolvedBy {
+			t.Errorf("%s resolved by %q; want %q", id, a.StatusBy, AlertResolvedBy)
+		}
+	}
+}

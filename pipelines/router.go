@@ -51,6 +51,7 @@ type Sinks struct {
 	Webhooks       *WebhookDecoder    // procurehub.tracking-webhooks.v1 → tracking events, rejects
 	OrderResponses *OrderResponseSink // procurehub.order-responses.v1 → store
 	OrderEvents    *OrderEventSink    // procurehub.order-events.v1 → store
+	Alerts         *AlertSink         // procurehub.alerts.v1 → store
 }
 
 // NewRouter builds the Watermill router: each topic of sinks to its
@@ -115,6 +116,9 @@ func NewRouter(cfg RouterConfig, sub message.Subscriber, pub message.Publisher, 
 	}
 	if sinks.OrderEvents != nil {
 		guard(r.AddConsumerHandler(HandlerStoreOrderEvents, TopicOrderEvents, sub, sinks.OrderEvents.Handle), HandlerStoreOrderEvents)
+	}
+	if sinks.Alerts != nil {
+		guard(r.AddConsumerHandler(HandlerStoreAlerts, TopicAlerts, sub, sinks.Alerts.Handle), HandlerStoreAlerts)
 	}
 	return r, nil
 }

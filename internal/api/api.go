@@ -1,5 +1,5 @@
 // Package api serves procurehub's HTTP API: health, readiness, Prometheus
-// metrics and the order endpoints under /api/v1.
+// metrics and the order and alert endpoints under /api/v1.
 package api
 
 import (
@@ -48,6 +48,9 @@ type Config struct {
 	// Demand, when set, serves POST /demand: demand lines planned into
 	// purchase orders from the supplier catalog.
 	Demand DemandPlanner
+	// Alerts, when set, serves GET /alerts and POST
+	// /alerts/{alert_id}/acknowledge and /resolve.
+	Alerts AlertStore
 	// Webhooks, when set, answers POST /webhooks/tracking/{name}: signed
 	// carrier deliveries, outside /api (the sender's signature is its
 	// authentication).
@@ -90,6 +93,11 @@ func Handler(cfg Config) http.Handler {
 		}
 		if cfg.Demand != nil {
 			r.Post("/demand", s.postDemand)
+		}
+		if cfg.Alerts != nil {
+			r.Get("/alerts", s.listAlerts)
+			r.Post("/alerts/{alert_id}/acknowledge", s.setAlertStatus(store.AlertAcknowledged))
+			r.Post("/alerts/{alert_id}/resolve", s.setAlertStatus(store.AlertResolved))
 		}
 	})
 	if cfg.Webhooks != nil {

@@ -42,11 +42,13 @@ type Store interface {
 	pipelines.TrackingWriter
 	pipelines.OrderResponseWriter
 	pipelines.OrderEventWriter
+	pipelines.AlertWriter
 	pipelines.Ledger
 	api.OrderReader
 	api.TrackingReader
 	api.FindingsReader
 	api.TimelineReader
+	api.AlertStore
 	pipelines.FindingsWriter
 	OrderLookups
 	TrackedNumbers(ctx context.Context, carrier string) ([]store.TrackedNumber, error)
@@ -176,6 +178,7 @@ func Run(ctx context.Context, opts Options) error {
 		Tracking:       pipelines.NewTrackingSink(st, pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize}, metrics, log),
 		OrderResponses: &pipelines.OrderResponseSink{W: st, Metrics: metrics},
 		OrderEvents:    &pipelines.OrderEventSink{W: st, Metrics: metrics},
+		Alerts:         &pipelines.AlertSink{W: st, Metrics: metrics},
 	}
 	if len(built.webhooks) > 0 {
 		sinks.Webhooks = &pipelines.WebhookDecoder{Decoders: built.decoders, Publisher: pub, Metrics: metrics, Logger: log}
@@ -198,6 +201,7 @@ func Run(ctx context.Context, opts Options) error {
 			Findings: st,
 			Timeline: st,
 			Demand:   demand,
+			Alerts:   st,
 			Webhooks: webhooksHandler(built.webhooks, pub, reg, log),
 			Gatherer: reg,
 			Logger:   log,
@@ -363,6 +367,7 @@ func banner(w io.Writer, h *Hub, cfg *config.App) {
 	fmt.Fprintf(w, `
 procurehub is running.
   API         %[1]s/api/v1/orders
+  alerts      %[1]s/api/v1/alerts
   health      %[1]s/healthz   %[1]s/readyz
   metrics     %[1]s/metrics
   Kafka       %[2]s   e.g. kcat -b %[2]s -C -t %[3]s

@@ -409,6 +409,66 @@ func exerciseHub(t *testing.T, r *runningHub) {
 		}
 	})
 
+	t.Run("the balance mismatch alert is listed, acknowledged and resolved once", func(t *testing.T) {
+		base := "http://" + r.hub.HTTPAddr + "/api/v1/alerts"
+		type alert struct {
+			ID       string `json:"alert_id"`
+			Kind     string `json:"kind"`
+			Partner  string `json:"partner"`
+			Status   string `json:"status"`
+			StatusBy string `json:"status_by"`
+		}
+		var found alert
+		eventually(t, "bank-1's balance_mismatch alert in GET /api/v1/alerts", func() bool {
+			resp, err := http.Get(base + "?kind=balance_mismatch")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body struct{ Alerts []alert }
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range body.Alerts {
+				if a.Kind != pipelines.AlertBalanceMismatch {
+					t.Fatalf("?kind=balance_mismatch listed %+v", a)
+				}
+				if a.Partner == "bank-1" {
+					found = a
+					return true
+				}
+			}
+			return false
+		})
+		if found.Status != "open" {
+			t.Fatalf("alert %+v; want it open", found)
+		}
+		post := func(action string) (int, alert) {
+			t.Helper()
+			resp, err := http.Post(base+"/"+found.ID+"/"+action, "application/json", strings.NewReader(`{"by":"e2e"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var a alert
+			if resp.StatusCode == http.StatusOK {
+				if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return resp.StatusCode, a
+		}
+		if code, a := post("acknowledge"); code != http.StatusOK || a.Status != "acknowledged" || a.StatusBy != "e2e" {
+			t.Fatalf("acknowledge: %d %+v; want 200, acknowledged by e2e", code, a)
+		}
+		if code, a := post("resolve"); code != http.StatusOK || a.Status != "resolved" {
+			t.Fatalf("resolve: %d %+v; want 200, resolved", code, a)
+		}
+		if code, _ := post("resolve"); code != http.StatusConflict {
+			t.Errorf("a second resolve: %d; want 409", code)
+		}
+	})
+
 	t.Run("an X12 850 dropped by an EDI partner becomes orders in the store and a 997 in its outbox", func(t *testing.T) {
 		inbox := filepath.Join(filepath.Dir(r.inbox), "edi")
 		dropFile(t, "../../connectors/edi/x12/testdata/850_retailer_to_shenzhen_supplier.x12", inbox, "po.x12")

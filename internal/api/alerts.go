@@ -1,0 +1,138 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/procurehub/procurehub/internal/store"
+)
+
+// AlertStore is what the API lists alerts from and moves them through
+// their lifecycle with.
+type AlertStore interface {
+	ListAlerts(ctx context.Context, f store.AlertFilter) ([]store.Alert, string, error)
+	GetAlert(ctx context.Context, id string) (store.Alert, error)
+	SetAlertStatus(ctx context.Context, id, status, by string) error
+}
+
+// Alert is an alert as the API shows it: the alert of procurehub.alerts.v1
+// with its lifecycle.
+type Alert struct {
+	ID          string            `json:"alert_id"`
+	Kind        string            `json:"kind"`
+	Severity    string            `json:"severity"`
+	Partner     string            `json:"partner,omitempty"`
+	Subject     string            `json:"subject"`
+	Message     string            `json:"message"`
+	OccurredAt  time.Time         `json:"occurred_at"`
+	Data        map[string]string `json:"data,omitempty"`
+	OrderNumber string            `json:"order_number,omitempty"`
+	// Status is open, acknowledged or resolved.
+	Status          string    `json:"status"`
+	StatusChangedAt time.Time `json:"status_changed_at"`
+	StatusBy        string    `json:"status_by,omitempty"`
+	ReceivedAt      time.Time `json:"received_at"`
+}
+
+func fromStoredAlert(a store.Alert) Alert {
+	return Alert{ID: a.ID, Kind: a.Kind, Severity: a.Severity, Partner: a.Partner, Subject: a.Subject,
+		Message: a.Message, OccurredAt: a.OccurredAt, Data: a.Data, OrderNumber: a.OrderNumber, Status: a.Status,
+		StatusChangedAt: a.StatusChangedAt, StatusBy: a.StatusBy, ReceivedAt: a.ReceivedAt}
+}
+
+// AlertList is the body of GET /api/v1/alerts.
+type AlertList struct {
+	Alerts     []Alert `json:"alerts"`
+	NextCursor string  `json:"next_cursor,omitempty"`
+}
+
+// StatusChange is the optional body of POST /alerts/{alert_id}/acknowledge
+// and /resolve: who made the change. Until authentication lands it is
+// what the caller says, "api" when it says nothing.
+type StatusChange struct {
+	By string `json:"by"`
+}
+
+func (s *server) listAlerts(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.AlertFilter{
+		Status:      q.Get("status"),
+		Kind:        q.Get("kind"),
+		Partner:     q.Get("partner"),
+		OrderNumber: q.Get("order_number"),
+		Cursor:      q.Get("cursor"),
+	}
+	if f.Status != "" && !slices.Contains([]string{store.AlertOpen, store.AlertAcknowledged, store.AlertResolved}, f.Status) {
+		writeError(w, http.StatusBadRequest, "bad_status", "status must be open, acknowledged or resolved")
+		return
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			writeError(w, http.StatusBadRequest, "bad_limit", "limit must be a number from 1 to 500")
+			return
+		}
+		f.Limit = n
+	}
+	alerts, next, err := s.cfg.Alerts.ListAlerts(r.Context(), f)
+	if errors.Is(err, store.ErrInvalid) {
+		writeError(w, http.StatusBadRequest, "bad_cursor", "cursor is not one this API gave")
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	out := AlertList{Alerts: make([]Alert, 0, len(alerts)), NextCursor: next}
+	for _, a := range alerts {
+		out.Alerts = append(out.Alerts, fromStoredAlert(a))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// setAlertStatus answers POST /alerts/{alert_id}/acknowledge and /resolve:
+// 200 with the alert, 404 for an unknown alert, 409 for a move its
+// lifecycle does not allow (resolving twice, acknowledging a resolved alert).
+func (s *server) setAlertStatus(status string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := chi.URLParam(r, "alert_id")
+		var body StatusChange
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&body); err != nil && !errors.Is(err, io.EOF) {
+			writeError(w, http.StatusBadRequest, "bad_body", "the body must be empty or {\"by\": \"...\"}")
+			return
+		}
+		if body.By == "" {
+			body.By = "api"
+		}
+		err := s.cfg.Alerts.SetAlertStatus(r.Context(), id, status, body.By)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			writeError(w, http.StatusNotFound, "alert_not_found", "no alert "+strconv.Quote(id))
+			return
+		case errors.Is(err, store.ErrInvalid):
+			msg := "alert " + strconv.Quote(id) + " cannot become " + status
+			if a, err := s.cfg.Alerts.GetAlert(r.Context(), id); err == nil {
+				msg = "alert " + strconv.Quote(id) + " is " + a.Status + " and cannot become " + status
+			}
+			writeError(w, http.StatusConflict, "alert_transition", msg)
+			return
+		case err != nil:
+			s.internal(w, r, err)
+			return
+		}
+		a, err := s.cfg.Alerts.GetAlert(r.Context(), id)
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, fromStoredAlert(a))
+	}
+}
