@@ -179,6 +179,10 @@ func (s *server) listOrders(w http.ResponseWriter, r *http.Request) {
 		f.Limit = n
 	}
 	orders, next, err := s.cfg.Orders.ListOrders(r.Context(), f)
+	if errors.Is(err, store.ErrInvalid) {
+		writeError(w, http.StatusBadRequest, "bad_cursor", "cursor is not one this API gave out")
+		return
+	}
 	if err != nil {
 		s.internal(w, r, err)
 		return

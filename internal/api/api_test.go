@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -32,6 +33,9 @@ func (f *fakeOrders) GetOrder(_ context.Context, buyerID, number string) (*store
 
 func (f *fakeOrders) ListOrders(_ context.Context, flt store.OrderFilter) ([]store.StoredOrder, string, error) {
 	f.last = flt
+	if flt.Cursor == "garbage" {
+		return nil, "", fmt.Errorf("decode cursor: %w", store.ErrInvalid)
+	}
 	var out []store.StoredOrder
 	for _, o := range f.orders {
 		if flt.SupplierID != "" && o.Order.Supplier.ID != flt.SupplierID {
@@ -68,6 +72,13 @@ func TestAPI(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(prometheus.NewCounter(prometheus.CounterOpts{Name: "procurehub_test_total", Help: "x"}))
 	h := Handler(Config{Orders: orders, Gatherer: reg})
+
+	t.Run("a malformed cursor is a 400 that says so, not a 500", func(t *testing.T) {
+		rec, body := get(t, h, "/api/v1/orders?cursor=garbage")
+		if rec.Code != http.StatusBadRequest || body["error"].(map[string]any)["code"] != "bad_cursor" {
+			t.Errorf("status %d, body %v; want 400 bad_cursor", rec.Code, body)
+		}
+	})
 
 	t.Run("list returns orders under \"orders\" with their status and the next cursor", func(t *testing.T) {
 		rec, body := get(t, h, "/api/v1/orders?supplier=SUP-A&status=submitted&limit=10&cursor=abc")
