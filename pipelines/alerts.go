@@ -25,12 +25,14 @@ const (
 // Alert is a message of procurehub.alerts.v1: something a person should
 // look at. Alerts carry no full account numbers (Subject and Data are masked).
 type Alert struct {
-	ID         string            `json:"alert_id"` // deterministic: the same condition alerts once
-	Kind       string            `json:"kind"`
-	Severity   string            `json:"severity"`
-	Partner    string            `json:"partner,omitempty"`
-	Subject    string            `json:"subject"`
-	Message    string            `json:"message"`
+	ID       string `json:"alert_id"` // deterministic: the same condition alerts once
+	Kind     string `json:"kind"`
+	Severity string `json:"severity"`
+	Partner  string `json:"partner,omitempty"`
+	Subject  string `json:"subject"`
+	Message  string `json:"message"`
+	// Action suggests what a person should do about it.
+	Action     string            `json:"suggested_action,omitempty"`
 	OccurredAt time.Time         `json:"occurred_at"`
 	Data       map[string]string `json:"data,omitempty"`
 }
@@ -86,7 +88,7 @@ func (s *AlertSink) Handle(msg *message.Message) error {
 	}
 	ctx := msg.Context()
 	added, err := s.W.AddAlert(ctx, store.Alert{ID: a.ID, Kind: a.Kind, Severity: a.Severity, Partner: a.Partner,
-		Subject: a.Subject, Message: a.Message, OccurredAt: a.OccurredAt, Data: a.Data})
+		Subject: a.Subject, Message: a.Message, SuggestedAction: a.Action, OccurredAt: a.OccurredAt, Data: a.Data})
 	if err != nil {
 		return permanentIfInvalid(fmt.Errorf("store alert %s: %w", a.ID, err))
 	}

@@ -173,6 +173,7 @@ func (g *Ingestor) publishAlert(ctx context.Context, kind, severity string, o *o
 		// One alert of each kind per outage, however often it is sent.
 		ID:       uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "%s/%s/%s", kind, g.Partner, o.since.UTC().Format(time.RFC3339Nano))).String(),
 		Kind:     kind,
+		Action:   outageAction(kind),
 		Severity: severity,
 		Partner:  g.Partner,
 		Subject:  fmt.Sprintf("%s source of %s", g.Kind, g.Partner),
@@ -197,6 +198,14 @@ func (g *Ingestor) publishAlert(ctx context.Context, kind, severity string, o *o
 	}
 	g.logger().Warn("alert raised", "kind", kind, "message", msg)
 	return true
+}
+
+// outageAction is the suggested action of an outage alert.
+func outageAction(kind string) string {
+	if kind == AlertSourceUnreachable {
+		return "Check the partner's server or API, its address and credentials; inputs wait there and are taken once it answers."
+	}
+	return ""
 }
 
 // noteFailure logs an input that failed, once per distinct error, and

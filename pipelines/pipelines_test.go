@@ -891,7 +891,7 @@ func TestASourceDownForLongRaisesOneAlertAndOneWhenItRecovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	if a.Kind != AlertSourceUnreachable || a.Severity != SeverityCritical || a.Partner != "sftp-supplier" ||
-		!strings.Contains(a.Message, "connection refused") {
+		!strings.Contains(a.Message, "connection refused") || !strings.Contains(a.Action, "credentials") {
 		t.Errorf("alert %+v; want source_unreachable for sftp-supplier with the last error", a)
 	}
 	polls := src.polls()
@@ -946,7 +946,8 @@ func TestAnOrderThatFailsValidationNeedsReviewWithItsFindingsOnce(t *testing.T) 
 		t.Errorf("reject %s; want PO-BAD with its price_list finding", rej.Payload)
 	}
 	var a Alert
-	if err := json.Unmarshal(drain(t, alerts, 1)[0].Payload, &a); err != nil || a.Kind != AlertOrderNeedsReview || !strings.Contains(a.Message, "25% over") {
+	if err := json.Unmarshal(drain(t, alerts, 1)[0].Payload, &a); err != nil || a.Kind != AlertOrderNeedsReview || !strings.Contains(a.Message, "25% over") ||
+		!strings.Contains(a.Action, "/api/v1/orders/PO-BAD") {
 		t.Errorf("alert %+v; want order_needs_review naming the first error", a)
 	}
 	waitFor(t, func() bool {

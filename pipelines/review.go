@@ -91,6 +91,7 @@ func (r *Review) check(ctx context.Context, partner string, o *canonical.Order, 
 		return fmt.Errorf("publish reject of order %s: %w", o.OrderNumber, err)
 	}
 	a := Alert{ID: id, Kind: AlertOrderNeedsReview, Severity: SeverityWarning, Partner: partner,
+		Action:     "Correct the order at its source (see its findings on GET /api/v1/orders/" + o.OrderNumber + ") or clear it in review; it is not sent on until then.",
 		Subject:    fmt.Sprintf("order %s of %s", o.OrderNumber, o.Buyer.ID),
 		Message:    fmt.Sprintf("%d errors, %d warnings; first: %s", f.Errors, f.Warnings, f.First),
 		OccurredAt: time.Now().UTC(),

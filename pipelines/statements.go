@@ -87,6 +87,7 @@ func (s *StatementSink) mismatchAlert(partner string, st *canonical.BankStatemen
 		// One id per statement content: the same mismatch alerts once.
 		ID:         uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "balance_mismatch/%s/%s/%s/%s", partner, st.Account.AccountKey(), st.StatementID, st.SequenceNumber)).String(),
 		Kind:       AlertBalanceMismatch,
+		Action:     "Ask the bank for the missing entries or a corrected statement before reconciling this account.",
 		Severity:   SeverityWarning,
 		Partner:    partner,
 		Subject:    fmt.Sprintf("statement %s of account %s", st.StatementID, account),

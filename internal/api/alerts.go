@@ -26,15 +26,17 @@ type AlertStore interface {
 // Alert is an alert as the API shows it: the alert of procurehub.alerts.v1
 // with its lifecycle.
 type Alert struct {
-	ID          string            `json:"alert_id"`
-	Kind        string            `json:"kind"`
-	Severity    string            `json:"severity"`
-	Partner     string            `json:"partner,omitempty"`
-	Subject     string            `json:"subject"`
-	Message     string            `json:"message"`
-	OccurredAt  time.Time         `json:"occurred_at"`
-	Data        map[string]string `json:"data,omitempty"`
-	OrderNumber string            `json:"order_number,omitempty"`
+	ID       string `json:"alert_id"`
+	Kind     string `json:"kind"`
+	Severity string `json:"severity"`
+	Partner  string `json:"partner,omitempty"`
+	Subject  string `json:"subject"`
+	Message  string `json:"message"`
+	// SuggestedAction says what a person should do about it.
+	SuggestedAction string            `json:"suggested_action,omitempty"`
+	OccurredAt      time.Time         `json:"occurred_at"`
+	Data            map[string]string `json:"data,omitempty"`
+	OrderNumber     string            `json:"order_number,omitempty"`
 	// Status is open, acknowledged or resolved.
 	Status          string    `json:"status"`
 	StatusChangedAt time.Time `json:"status_changed_at"`
@@ -44,7 +46,7 @@ type Alert struct {
 
 func fromStoredAlert(a store.Alert) Alert {
 	return Alert{ID: a.ID, Kind: a.Kind, Severity: a.Severity, Partner: a.Partner, Subject: a.Subject,
-		Message: a.Message, OccurredAt: a.OccurredAt, Data: a.Data, OrderNumber: a.OrderNumber, Status: a.Status,
+		Message: a.Message, SuggestedAction: a.SuggestedAction, OccurredAt: a.OccurredAt, Data: a.Data, OrderNumber: a.OrderNumber, Status: a.Status,
 		StatusChangedAt: a.StatusChangedAt, StatusBy: a.StatusBy, ReceivedAt: a.ReceivedAt}
 }
 

@@ -24,14 +24,16 @@ const (
 
 // Alert is an alert as the store keeps it.
 type Alert struct {
-	ID         string
-	Kind       string
-	Severity   string
-	Partner    string
-	Subject    string
-	Message    string
-	OccurredAt time.Time
-	Data       map[string]string
+	ID       string
+	Kind     string
+	Severity string
+	Partner  string
+	Subject  string
+	Message  string
+	// SuggestedAction says what a person should do about it.
+	SuggestedAction string
+	OccurredAt      time.Time
+	Data            map[string]string
 	// OrderNumber is Data["order_number"], "" without one; lists filter on it.
 	OrderNumber string
 	// Status is AlertOpen, AlertAcknowledged or AlertResolved; AddAlert

@@ -24,17 +24,17 @@ func (s *Store) AddAlert(ctx context.Context, a store.Alert) (bool, error) {
 		return false, fmt.Errorf("postgres: add alert: %w", err)
 	}
 	tag, err := s.pool.Exec(ctx, `INSERT INTO alerts (alert_id, kind, severity, partner, subject, message,
-			occurred_at, data, order_number)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			suggested_action, occurred_at, data, order_number)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (alert_id) DO NOTHING`,
-		a.ID, a.Kind, a.Severity, a.Partner, a.Subject, a.Message, a.OccurredAt, string(data), a.Data["order_number"])
+		a.ID, a.Kind, a.Severity, a.Partner, a.Subject, a.Message, a.SuggestedAction, a.OccurredAt, string(data), a.Data["order_number"])
 	if err != nil {
 		return false, fmt.Errorf("postgres: add alert %s: %w", a.ID, translate(err))
 	}
 	return tag.RowsAffected() == 1, nil
 }
 
-const alertColumns = `id, alert_id, kind, severity, partner, subject, message, occurred_at, data::text,
+const alertColumns = `id, alert_id, kind, severity, partner, subject, message, suggested_action, occurred_at, data::text,
 	order_number, status, status_changed_at, status_by, received_at`
 
 func scanAlert(row pgx.Row) (store.Alert, int64, error) {
@@ -43,7 +43,7 @@ func scanAlert(row pgx.Row) (store.Alert, int64, error) {
 		id   int64
 		data string
 	)
-	if err := row.Scan(&id, &a.ID, &a.Kind, &a.Severity, &a.Partner, &a.Subject, &a.Message, &a.OccurredAt, &data,
+	if err := row.Scan(&id, &a.ID, &a.Kind, &a.Severity, &a.Partner, &a.Subject, &a.Message, &a.SuggestedAction, &a.OccurredAt, &data,
 		&a.OrderNumber, &a.Status, &a.StatusChangedAt, &a.StatusBy, &a.ReceivedAt); err != nil {
 		return a, 0, err
 	}

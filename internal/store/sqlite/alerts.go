@@ -22,10 +22,10 @@ func (s *Store) AddAlert(ctx context.Context, a store.Alert) (bool, error) {
 	}
 	ts := now()
 	res, err := s.db.ExecContext(ctx, `INSERT INTO alerts (alert_id, kind, severity, partner, subject, message,
-			occurred_at, data, order_number, status_changed_at, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			suggested_action, occurred_at, data, order_number, status_changed_at, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (alert_id) DO NOTHING`,
-		a.ID, a.Kind, a.Severity, a.Partner, a.Subject, a.Message, a.OccurredAt.UTC().Format(timeLayout),
+		a.ID, a.Kind, a.Severity, a.Partner, a.Subject, a.Message, a.SuggestedAction, a.OccurredAt.UTC().Format(timeLayout),
 		string(data), a.Data["order_number"], ts, ts)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: add alert %s: %w", a.ID, translate(err))
@@ -37,7 +37,7 @@ func (s *Store) AddAlert(ctx context.Context, a store.Alert) (bool, error) {
 	return n == 1, nil
 }
 
-const alertColumns = `id, alert_id, kind, severity, partner, subject, message, occurred_at, data,
+const alertColumns = `id, alert_id, kind, severity, partner, subject, message, suggested_action, occurred_at, data,
 	order_number, status, status_changed_at, status_by, received_at`
 
 func scanAlert(row interface{ Scan(...any) error }) (store.Alert, int64, error) {
@@ -46,7 +46,7 @@ func scanAlert(row interface{ Scan(...any) error }) (store.Alert, int64, error) 
 		id                          int64
 		data, occurred, changed, rx string
 	)
-	if err := row.Scan(&id, &a.ID, &a.Kind, &a.Severity, &a.Partner, &a.Subject, &a.Message, &occurred, &data,
+	if err := row.Scan(&id, &a.ID, &a.Kind, &a.Severity, &a.Partner, &a.Subject, &a.Message, &a.SuggestedAction, &occurred, &data,
 		&a.OrderNumber, &a.Status, &changed, &a.StatusBy, &rx); err != nil {
 		return a, 0, err
 	}

@@ -12,7 +12,7 @@ import (
 
 func testAlert(id, kind, partner, order string) store.Alert {
 	a := store.Alert{ID: id, Kind: kind, Severity: "warning", Partner: partner,
-		Subject: "subject of " + id, Message: "message of " + id,
+		Subject: "subject of " + id, Message: "message of " + id, SuggestedAction: "action for " + id,
 		OccurredAt: time.Date(2026, time.March, 2, 9, 30, 0, 123000000, time.UTC)}
 	if order != "" {
 		a.Data = map[string]string{"order_number": order, "buyer_id": "ACME"}
@@ -45,7 +45,7 @@ func alertReadBack(t *testing.T, s Store) {
 	}
 	got := getAlert(t, s, "a-1")
 	if got.Kind != a.Kind || got.Severity != a.Severity || got.Partner != a.Partner || got.Subject != a.Subject ||
-		got.Message != a.Message || !got.OccurredAt.Equal(a.OccurredAt) || got.OrderNumber != "PO-1" ||
+		got.Message != a.Message || got.SuggestedAction != "action for a-1" || !got.OccurredAt.Equal(a.OccurredAt) || got.OrderNumber != "PO-1" ||
 		got.Data["order_number"] != "PO-1" || got.Data["buyer_id"] != "ACME" || len(got.Data) != 2 {
 		t.Errorf("read back %+v; want %+v with order number PO-1", got, a)
 	}

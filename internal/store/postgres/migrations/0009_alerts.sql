@@ -12,6 +12,7 @@ CREATE TABLE alerts (
     partner           text        NOT NULL DEFAULT '',
     subject           text        NOT NULL DEFAULT '',
     message           text        NOT NULL DEFAULT '',
+    suggested_action  text        NOT NULL DEFAULT '',   -- what a person should do about it
     occurred_at       timestamptz NOT NULL,
     data              jsonb       NOT NULL DEFAULT '{}',
     order_number      text        NOT NULL DEFAULT '',

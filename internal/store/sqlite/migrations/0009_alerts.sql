@@ -9,6 +9,7 @@ CREATE TABLE alerts (
     partner           TEXT    NOT NULL DEFAULT '',
     subject           TEXT    NOT NULL DEFAULT '',
     message           TEXT    NOT NULL DEFAULT '',
+    suggested_action  TEXT    NOT NULL DEFAULT '',
     occurred_at       TEXT    NOT NULL,
     data              TEXT    NOT NULL DEFAULT '{}',
     order_number      TEXT    NOT NULL DEFAULT '',
