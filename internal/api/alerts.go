@@ -76,21 +76,12 @@ func (s *server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_status", "status must be open, acknowledged or resolved")
 		return
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			writeError(w, http.StatusBadRequest, "bad_limit", "limit must be a number from 1 to 500")
-			return
-		}
-		f.Limit = n
-	}
-	alerts, next, err := s.cfg.Alerts.ListAlerts(r.Context(), f)
-	if errors.Is(err, store.ErrInvalid) {
-		writeError(w, http.StatusBadRequest, "bad_cursor", "cursor is not one this API gave")
+	var ok bool
+	if f.Limit, ok = pageLimit(w, q.Get("limit")); !ok {
 		return
 	}
-	if err != nil {
-		s.internal(w, r, err)
+	alerts, next, err := s.cfg.Alerts.ListAlerts(r.Context(), f)
+	if !s.listed(w, r, err) {
 		return
 	}
 	out := AlertList{Alerts: make([]Alert, 0, len(alerts)), NextCursor: next}

@@ -170,21 +170,12 @@ func (s *server) listOrders(w http.ResponseWriter, r *http.Request) {
 		Status:     q.Get("status"),
 		Cursor:     q.Get("cursor"),
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			writeError(w, http.StatusBadRequest, "bad_limit", "limit must be a number from 1 to 500")
-			return
-		}
-		f.Limit = n
-	}
-	orders, next, err := s.cfg.Orders.ListOrders(r.Context(), f)
-	if errors.Is(err, store.ErrInvalid) {
-		writeError(w, http.StatusBadRequest, "bad_cursor", "cursor is not one this API gave out")
+	var ok bool
+	if f.Limit, ok = pageLimit(w, q.Get("limit")); !ok {
 		return
 	}
-	if err != nil {
-		s.internal(w, r, err)
+	orders, next, err := s.cfg.Orders.ListOrders(r.Context(), f)
+	if !s.listed(w, r, err) {
 		return
 	}
 	out := OrderList{Orders: make([]Order, 0, len(orders)), NextCursor: next}
@@ -223,6 +214,34 @@ func (s *server) getOrder(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// pageLimit reads a list's limit: 0 (the store's default) when absent,
+// else 1 to 500; ok is false once it answered 400.
+func pageLimit(w http.ResponseWriter, v string) (n int, ok bool) {
+	if v == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 500 {
+		writeError(w, http.StatusBadRequest, "bad_limit", "limit must be a number from 1 to 500")
+		return 0, false
+	}
+	return n, true
+}
+
+// listed answers a list's store error: a cursor the store refuses is 400,
+// anything else 500. It reports whether there was no error.
+func (s *server) listed(w http.ResponseWriter, r *http.Request, err error) bool {
+	switch {
+	case errors.Is(err, store.ErrInvalid):
+		writeError(w, http.StatusBadRequest, "bad_cursor", "cursor is not one this API gave out")
+		return false
+	case err != nil:
+		s.internal(w, r, err)
+		return false
+	}
+	return true
 }
 
 func (s *server) internal(w http.ResponseWriter, r *http.Request, err error) {
