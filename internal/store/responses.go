@@ -90,22 +90,6 @@ func CheckOrderResponses(responses []*canonical.OrderResponse) ([][]byte, error)
 	return out, nil
 }
 
-// DecodeOrderResponse reads a stored order response: its document, with its
-// lineage (nil without one) put back.
-func DecodeOrderResponse(document string, lineage *string) (*canonical.OrderResponse, error) {
-	var r canonical.OrderResponse
-	if err := json.Unmarshal([]byte(document), &r); err != nil {
-		return nil, fmt.Errorf("stored order response: %w", err)
-	}
-	if lineage != nil && *lineage != "" {
-		r.Source = new(canonical.Source)
-		if err := json.Unmarshal([]byte(*lineage), r.Source); err != nil {
-			return nil, fmt.Errorf("stored order response lineage: %w", err)
-		}
-	}
-	return &r, nil
-}
-
 // CheckOrderEvents validates a batch for AddOrderEvents: each event must
 // pass canonical validation (which requires an event id, an order number, a
 // buyer id, a type and a time). It returns the JSON document of each, or an

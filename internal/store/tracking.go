@@ -117,22 +117,6 @@ func LineageJSON(src *canonical.Source) ([]byte, error) {
 	return json.Marshal(src)
 }
 
-// DecodeShipment reads a stored shipment: its document, with its lineage
-// (nil without one) put back.
-func DecodeShipment(document string, lineage *string) (*canonical.Shipment, error) {
-	var sh canonical.Shipment
-	if err := json.Unmarshal([]byte(document), &sh); err != nil {
-		return nil, fmt.Errorf("stored shipment: %w", err)
-	}
-	if lineage != nil && *lineage != "" {
-		sh.Source = new(canonical.Source)
-		if err := json.Unmarshal([]byte(*lineage), sh.Source); err != nil {
-			return nil, fmt.Errorf("stored shipment lineage: %w", err)
-		}
-	}
-	return &sh, nil
-}
-
 // TrackedNumber is a tracking number named by a stored shipment, with the
 // status of its latest event ("" and zero before any).
 type TrackedNumber struct {

@@ -118,32 +118,9 @@ func (s *Store) writeOrderResponses(ctx context.Context, partner string, respons
 
 // OrderResponses returns the responses to orderNumber, oldest first.
 func (s *Store) OrderResponses(ctx context.Context, orderNumber string) ([]store.StoredOrderResponse, error) {
-	rows, err := s.pool.Query(ctx, `SELECT partner, document, lineage, content_hash, version, created_at, updated_at
+	return readDocuments(ctx, s, "order responses", store.OrderResponseOf, `SELECT partner, document, lineage,
+		content_hash, version, created_at, updated_at
 		FROM order_responses WHERE order_number = $1 ORDER BY id`, orderNumber)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: order responses: %w", translate(err))
-	}
-	defer rows.Close()
-	var out []store.StoredOrderResponse
-	for rows.Next() {
-		var (
-			st       store.StoredOrderResponse
-			document string
-			lineage  *string
-		)
-		if err := rows.Scan(&st.Partner, &document, &lineage, &st.ContentHash, &st.Version, &st.CreatedAt, &st.UpdatedAt); err != nil {
-			return nil, fmt.Errorf("postgres: order responses: %w", err)
-		}
-		if st.Response, err = store.DecodeOrderResponse(document, lineage); err != nil {
-			return nil, fmt.Errorf("postgres: order responses: %w", err)
-		}
-		st.CreatedAt, st.UpdatedAt = st.CreatedAt.UTC(), st.UpdatedAt.UTC()
-		out = append(out, st)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: order responses: %w", translate(err))
-	}
-	return out, nil
 }
 
 // AddOrderEvents keeps the events not kept before, each once per event id,

@@ -141,35 +141,10 @@ func nonNil(s []string) []string {
 
 // ShipmentsOfOrder returns the shipments that name orderNumber, oldest first.
 func (s *Store) ShipmentsOfOrder(ctx context.Context, orderNumber string) ([]store.StoredShipment, error) {
-	rows, err := s.pool.Query(ctx, `SELECT s.partner, s.document, s.lineage, s.content_hash, s.version, s.created_at, s.updated_at
+	return readDocuments(ctx, s, "shipments of order", store.ShipmentOf, `SELECT s.partner, s.document, s.lineage,
+		s.content_hash, s.version, s.created_at, s.updated_at
 		FROM shipments s JOIN shipment_orders o ON o.shipment = s.id
 		WHERE o.order_number = $1 ORDER BY s.id`, orderNumber)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: shipments of order: %w", translate(err))
-	}
-	defer rows.Close()
-	var out []store.StoredShipment
-	for rows.Next() {
-		var (
-			st       store.StoredShipment
-			document string
-			lineage  *string
-		)
-		if err := rows.Scan(&st.Partner, &document, &lineage, &st.ContentHash, &st.Version, &st.CreatedAt, &st.UpdatedAt); err != nil {
-			return nil, fmt.Errorf("postgres: shipments of order: %w", err)
-		}
-		sh, err := store.DecodeShipment(document, lineage)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: shipments of order: %w", err)
-		}
-		st.Shipment = sh
-		st.CreatedAt, st.UpdatedAt = st.CreatedAt.UTC(), st.UpdatedAt.UTC()
-		out = append(out, st)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: shipments of order: %w", translate(err))
-	}
-	return out, nil
 }
 
 // AddTrackingEvents keeps the events not kept before, each once per

@@ -88,38 +88,9 @@ func writeOrderResponse(ctx context.Context, tx *sql.Tx, ts, partner string, r *
 
 // OrderResponses returns the responses to orderNumber, oldest first.
 func (s *Store) OrderResponses(ctx context.Context, orderNumber string) ([]store.StoredOrderResponse, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT partner, document, lineage, content_hash, version, created_at, updated_at
+	return readDocuments(ctx, s, "order responses", store.OrderResponseOf, `SELECT partner, document, lineage,
+		content_hash, version, created_at, updated_at
 		FROM order_responses WHERE order_number = ? ORDER BY id`, orderNumber)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: order responses: %w", translate(err))
-	}
-	defer rows.Close()
-	var out []store.StoredOrderResponse
-	for rows.Next() {
-		var (
-			st                 store.StoredOrderResponse
-			document           string
-			lineage            *string
-			created, updatedAt string
-		)
-		if err := rows.Scan(&st.Partner, &document, &lineage, &st.ContentHash, &st.Version, &created, &updatedAt); err != nil {
-			return nil, fmt.Errorf("sqlite: order responses: %w", err)
-		}
-		if st.Response, err = store.DecodeOrderResponse(document, lineage); err != nil {
-			return nil, fmt.Errorf("sqlite: order responses: %w", err)
-		}
-		if st.CreatedAt, err = parseTime(created); err != nil {
-			return nil, err
-		}
-		if st.UpdatedAt, err = parseTime(updatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, st)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: order responses: %w", translate(err))
-	}
-	return out, nil
 }
 
 // AddOrderEvents keeps the events not kept before, each once per event id,

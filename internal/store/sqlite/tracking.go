@@ -107,39 +107,10 @@ func writeShipment(ctx context.Context, tx *sql.Tx, ts, partner string, sh *cano
 
 // ShipmentsOfOrder returns the shipments that name orderNumber, oldest first.
 func (s *Store) ShipmentsOfOrder(ctx context.Context, orderNumber string) ([]store.StoredShipment, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT s.partner, s.document, s.lineage, s.content_hash, s.version, s.created_at, s.updated_at
+	return readDocuments(ctx, s, "shipments of order", store.ShipmentOf, `SELECT s.partner, s.document, s.lineage,
+		s.content_hash, s.version, s.created_at, s.updated_at
 		FROM shipments s JOIN shipment_orders o ON o.shipment = s.id
 		WHERE o.order_number = ? ORDER BY s.id`, orderNumber)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: shipments of order: %w", translate(err))
-	}
-	defer rows.Close()
-	var out []store.StoredShipment
-	for rows.Next() {
-		var (
-			st                 store.StoredShipment
-			document           string
-			lineage            *string
-			created, updatedAt string
-		)
-		if err := rows.Scan(&st.Partner, &document, &lineage, &st.ContentHash, &st.Version, &created, &updatedAt); err != nil {
-			return nil, fmt.Errorf("sqlite: shipments of order: %w", err)
-		}
-		if st.Shipment, err = store.DecodeShipment(document, lineage); err != nil {
-			return nil, fmt.Errorf("sqlite: shipments of order: %w", err)
-		}
-		if st.CreatedAt, err = parseTime(created); err != nil {
-			return nil, err
-		}
-		if st.UpdatedAt, err = parseTime(updatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, st)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: shipments of order: %w", translate(err))
-	}
-	return out, nil
 }
 
 // AddTrackingEvents keeps the events not kept before, each once per
