@@ -140,9 +140,9 @@ type outage struct {
 
 // watchOutage follows poll results and raises the outage alerts.
 func (g *Ingestor) watchOutage(ctx context.Context, o *outage, err error) {
-	now := time.Now
+	now := time.Now()
 	if g.Now != nil {
-		now = g.Now
+		now = g.Now()
 	}
 	after := g.OutageAlertAfter
 	if after <= 0 {
@@ -150,17 +150,17 @@ func (g *Ingestor) watchOutage(ctx context.Context, o *outage, err error) {
 	}
 	switch {
 	case err != nil && o.since.IsZero():
-		o.since, o.lastErr = now(), err.Error()
+		o.since, o.lastErr = now, err.Error()
 	case err != nil:
 		o.lastErr = err.Error()
-		if !o.alerted && now().Sub(o.since) >= after {
-			o.alerted = g.publishAlert(ctx, AlertSourceUnreachable, SeverityCritical, o,
-				fmt.Sprintf("every poll has failed for %s; the last error: %s", now().Sub(o.since).Round(time.Second), o.lastErr))
+		if !o.alerted && now.Sub(o.since) >= after {
+			o.alerted = g.publishAlert(ctx, AlertSourceUnreachable, SeverityCritical, o, now,
+				fmt.Sprintf("every poll has failed for %s; the last error: %s", now.Sub(o.since).Round(time.Second), o.lastErr))
 		}
 	case !o.since.IsZero():
 		if o.alerted {
-			g.publishAlert(ctx, AlertSourceRecovered, SeverityWarning, o,
-				fmt.Sprintf("polls work again after %s", now().Sub(o.since).Round(time.Second)))
+			g.publishAlert(ctx, AlertSourceRecovered, SeverityWarning, o, now,
+				fmt.Sprintf("polls work again after %s", now.Sub(o.since).Round(time.Second)))
 		}
 		*o = outage{}
 	}
@@ -168,23 +168,18 @@ func (g *Ingestor) watchOutage(ctx context.Context, o *outage, err error) {
 
 // publishAlert sends an outage alert; it reports whether it went out (a
 // broker that is down too gets the alert at the next poll).
-func (g *Ingestor) publishAlert(ctx context.Context, kind, severity string, o *outage, msg string) bool {
+func (g *Ingestor) publishAlert(ctx context.Context, kind, severity string, o *outage, at time.Time, msg string) bool {
 	a := Alert{
 		// One alert of each kind per outage, however often it is sent.
-		ID:       uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "%s/%s/%s", kind, g.Partner, o.since.UTC().Format(time.RFC3339Nano))).String(),
-		Kind:     kind,
-		Action:   outageAction(kind),
-		Severity: severity,
-		Partner:  g.Partner,
-		Subject:  fmt.Sprintf("%s source of %s", g.Kind, g.Partner),
-		Message:  msg,
-		OccurredAt: func() time.Time {
-			if g.Now != nil {
-				return g.Now().UTC()
-			}
-			return time.Now().UTC()
-		}(),
-		Data: map[string]string{"since": o.since.UTC().Format(time.RFC3339), "last_error": o.lastErr},
+		ID:         uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "%s/%s/%s", kind, g.Partner, o.since.UTC().Format(time.RFC3339Nano))).String(),
+		Kind:       kind,
+		Action:     outageAction(kind),
+		Severity:   severity,
+		Partner:    g.Partner,
+		Subject:    fmt.Sprintf("%s source of %s", g.Kind, g.Partner),
+		Message:    msg,
+		OccurredAt: at.UTC(),
+		Data:       map[string]string{"since": o.since.UTC().Format(time.RFC3339), "last_error": o.lastErr},
 	}
 	m, err := a.ToMessage()
 	if err == nil {
