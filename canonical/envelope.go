@@ -16,6 +16,7 @@ const (
 	TypeBankStatement   = "bank_statement"
 	TypeBankTransaction = "bank_transaction" // one entry with its statement: the message of the bank-transactions topic
 	TypeOrderEvent      = "order_event"
+	TypeCatalogItem     = "catalog_item"
 )
 
 // Envelope is one typed canonical record: {"type": "order", "data": {...}}.
@@ -43,6 +44,8 @@ func TypeOf(v any) (string, error) {
 		return TypeBankTransaction, nil
 	case *OrderEvent, OrderEvent:
 		return TypeOrderEvent, nil
+	case *CatalogItem, CatalogItem:
+		return TypeCatalogItem, nil
 	}
 	return "", fmt.Errorf("canonical: %T is not a canonical record", v)
 }

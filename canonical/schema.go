@@ -57,11 +57,12 @@ var recordTypes = []struct {
 	{TypeBankStatement, reflect.TypeFor[BankStatement]()},
 	{TypeBankTransaction, reflect.TypeFor[StatementEntry]()},
 	{TypeOrderEvent, reflect.TypeFor[OrderEvent]()},
+	{TypeCatalogItem, reflect.TypeFor[CatalogItem]()},
 }
 
 // Schemas returns the schema of every canonical record type, in a fixed
 // order (order, order_response, shipment, tracking_event, invoice,
-// bank_statement, bank_transaction, order_event). The output is the same on every call.
+// bank_statement, bank_transaction, order_event, catalog_item). The output is the same on every call.
 func Schemas() []SchemaDoc {
 	docs := make([]SchemaDoc, 0, len(recordTypes))
 	for _, rt := range recordTypes {
@@ -114,6 +115,8 @@ var typeDocs = map[reflect.Type]typeDoc{
 	reflect.TypeFor[Counterparty]():      counterpartyDoc,
 	reflect.TypeFor[OrderEvent]():        orderEventDoc,
 	reflect.TypeFor[Source]():            sourceDoc,
+	reflect.TypeFor[CatalogItem]():       catalogItemDoc,
+	reflect.TypeFor[CatalogPrice]():      catalogPriceDoc,
 }
 
 // Patterns shared by the schemas; Validate checks more (check digits, code lists).
@@ -270,6 +273,10 @@ func (g *schemaGen) schemaOf(t reflect.Type) object {
 		return object{{"type", "boolean"}}
 	case reflect.Slice, reflect.Array:
 		return object{{"type", "array"}, {"items", g.schemaOf(t.Elem())}}
+	case reflect.Map:
+		if t.Key().Kind() == reflect.String {
+			return object{{"type", "object"}, {"additionalProperties", g.schemaOf(t.Elem())}}
+		}
 	case reflect.Struct:
 		name := t.Name()
 		if _, done := g.defs[name]; !done {

@@ -304,12 +304,12 @@ func TestSchemaShapes(t *testing.T) {
 			}
 		}
 	})
-	t.Run("Schemas lists the eight record types in a fixed order", func(t *testing.T) {
+	t.Run("Schemas lists the nine record types in a fixed order", func(t *testing.T) {
 		var got []string
 		for _, d := range Schemas() {
 			got = append(got, d.Type)
 		}
-		want := []string{"order", "order_response", "shipment", "tracking_event", "invoice", "bank_statement", "bank_transaction", "order_event"}
+		want := []string{"order", "order_response", "shipment", "tracking_event", "invoice", "bank_statement", "bank_transaction", "order_event", "catalog_item"}
 		if !slices.Equal(got, want) {
 			t.Errorf("got %v", got)
 		}
