@@ -3,11 +3,8 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -57,121 +54,54 @@ type TimelineEntry struct {
 	Reason  string            `json:"reason,omitempty"`
 }
 
-// timelineOf gathers the milestones of an order at read time and replays
-// them. Records are linked to the order by its number, as the tracking
-// view links shipments.
-//
-// Times: the order exists from its order date (the start of that day, UTC:
-// the buyer's ERP made it then) or from when the hub stored it, whichever
-// is earlier, and its validation is placed with it (the findings are about
-// that content), so a hold for review comes before anything done about the
-// order. A response and a shipment carry only a date: they fall at the
-// start of that day (UTC) or, without a date, when the hub stored them; on
-// the day of the order's own milestones they fall no earlier than those
-// (a supplier confirming on the day it got the order confirmed it after).
+// timelineOf reads the records of an order and replays their milestones
+// (lifecycle.Records.Milestones places them in time). Records are linked
+// to the order by its number, as the tracking view links shipments.
 func (s *server) timelineOf(ctx context.Context, o *store.StoredOrder) (OrderTimeline, error) {
 	number := o.Order.OrderNumber
-	createdAt := o.CreatedAt
-	if d := o.Order.OrderDate; !d.IsZero() && d.Time().Before(createdAt) {
-		createdAt = d.Time()
-	}
-	created := lifecycle.Milestone{
-		ID: "order:" + o.Order.Buyer.ID + ":" + number, Kind: lifecycle.KindOrderCreated, OccurredAt: createdAt,
-		Actor:   lifecycle.Actor{PartyID: o.Order.Buyer.ID},
-		Summary: orderSummary(&o.Order),
-	}
-	if o.Order.Source != nil {
-		created.Source = *o.Order.Source
-	}
-	milestones := []lifecycle.Milestone{created}
-	floor := createdAt // the time of the order's own milestones
-
+	rec := lifecycle.Records{Order: o.Order, StoredAt: o.CreatedAt}
 	if s.cfg.Findings != nil {
 		f, err := s.cfg.Findings.GetFindings(ctx, o.Order.Buyer.ID, number)
 		switch {
 		case err == nil && f.ContentHash == o.ContentHash:
-			m := lifecycle.Milestone{Kind: lifecycle.KindValidationPassed, OccurredAt: createdAt,
-				Summary: fmt.Sprintf("validation passed (%d warnings)", f.Warnings)}
-			if f.Errors > 0 {
-				m.Kind = lifecycle.KindValidationFailed
-				m.Summary = fmt.Sprintf("validation found %d errors, %d warnings", f.Errors, f.Warnings)
-			}
-			milestones = append(milestones, m)
+			rec.Validation = &lifecycle.Validation{Errors: f.Errors, Warnings: f.Warnings}
 		case err != nil && !errors.Is(err, store.ErrNotFound):
 			return OrderTimeline{}, err
 		}
 	}
-	// dated places a date-only record (see above).
-	dated := func(d canonical.Date, stored time.Time) time.Time {
-		if d.IsZero() {
-			return stored
-		}
-		at := d.Time()
-		if at.Before(floor) && floor.Sub(at) < 24*time.Hour { // the day of the order's own milestones
-			return floor
-		}
-		return at
-	}
-
 	if s.cfg.Timeline != nil {
 		responses, err := s.cfg.Timeline.OrderResponses(ctx, number)
 		if err != nil {
 			return OrderTimeline{}, err
 		}
 		for _, r := range responses {
-			m := lifecycle.FromOrderResponse(*r.Response, dated(r.Response.ResponseDate, r.CreatedAt))
-			m.Summary = responseSummary(r.Response)
-			milestones = append(milestones, m)
+			rec.Responses = append(rec.Responses, lifecycle.StoredResponse{Response: r.Response, StoredAt: r.CreatedAt})
 		}
 		events, err := s.cfg.Timeline.OrderEvents(ctx, number)
 		if err != nil {
 			return OrderTimeline{}, err
 		}
 		for _, e := range events {
-			if m, ok := lifecycle.FromOrderEvent(e.Event); ok {
-				if m.Summary == "" {
-					m.Summary = strings.ReplaceAll(string(e.Event.Type), "_", " ")
-				}
-				milestones = append(milestones, m)
-			}
+			rec.Events = append(rec.Events, e.Event)
 		}
 	}
-
 	if s.cfg.Tracking != nil {
 		shipments, err := s.cfg.Tracking.ShipmentsOfOrder(ctx, number)
 		if err != nil {
 			return OrderTimeline{}, err
 		}
-		var numbers []string
 		for _, st := range shipments {
-			sh := st.Shipment
-			m := lifecycle.Milestone{
-				ID: "shipment:" + sh.Supplier.ID + ":" + sh.ShipmentID, Kind: lifecycle.KindShipmentCreated,
-				OccurredAt: dated(sh.ShipDate, st.CreatedAt), Actor: lifecycle.Actor{PartyID: sh.Supplier.ID},
-				Summary: shipmentSummary(sh),
-			}
-			if sh.Source != nil {
-				m.Source = *sh.Source
-			}
-			milestones = append(milestones, m)
-			for _, n := range sh.TrackingNumbers {
-				if !slices.Contains(numbers, n) {
-					numbers = append(numbers, n)
-				}
-			}
+			rec.Shipments = append(rec.Shipments, lifecycle.StoredShipment{Shipment: st.Shipment, StoredAt: st.CreatedAt})
 		}
-		events, err := s.cfg.Tracking.TrackingEvents(ctx, numbers)
+		events, err := s.cfg.Tracking.TrackingEvents(ctx, lifecycle.TrackingNumbers(rec.Shipments))
 		if err != nil {
 			return OrderTimeline{}, err
 		}
 		for _, e := range events {
-			m := lifecycle.FromTrackingEvent(e.Event)
-			if m.Summary == "" {
-				m.Summary = e.Event.CarrierStatus
-			}
-			milestones = append(milestones, m)
+			rec.Tracking = append(rec.Tracking, e.Event)
 		}
 	}
+	milestones := rec.Milestones()
 
 	// Replay's error names the milestones it could not read; they are on
 	// the timeline as invalid, with their reason.
@@ -183,36 +113,6 @@ func (s *server) timelineOf(ctx context.Context, o *store.StoredOrder) (OrderTim
 			Actor: m.Actor, Summary: m.Summary, Outcome: e.Outcome, From: e.From, To: e.To, Reason: e.Reason}
 	}
 	return out, nil
-}
-
-func orderSummary(o *canonical.Order) string {
-	s := fmt.Sprintf("order %s with %d lines", o.OrderNumber, len(o.Lines))
-	if o.Supplier.ID != "" {
-		s += " to " + o.Supplier.ID
-	}
-	return s
-}
-
-func responseSummary(r *canonical.OrderResponse) string {
-	s := "the supplier " + string(r.Status) + " the order"
-	if r.Status == canonical.ResponseChanged {
-		s = "the supplier proposed changes"
-	}
-	if r.ResponseNumber != "" {
-		s += " (response " + r.ResponseNumber + ")"
-	}
-	return s
-}
-
-func shipmentSummary(sh *canonical.Shipment) string {
-	s := "shipment " + sh.ShipmentID
-	if sh.Carrier != "" {
-		s += " by " + sh.Carrier
-	}
-	if len(sh.TrackingNumbers) > 0 {
-		s += ", tracking " + strings.Join(sh.TrackingNumbers, ", ")
-	}
-	return s
 }
 
 func (s *server) getOrderTimeline(w http.ResponseWriter, r *http.Request) {
