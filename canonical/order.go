@@ -20,19 +20,20 @@ type Address struct {
 // Order is a purchase order from a buyer to a supplier. Its business key is
 // (buyer.id, order_number).
 type Order struct {
-	OrderNumber           string      `json:"order_number"`
-	OrderDate             Date        `json:"order_date,omitzero"`
-	Buyer                 Party       `json:"buyer"`
-	Supplier              Party       `json:"supplier"`
-	Currency              Currency    `json:"currency"`
-	Incoterm              Incoterm    `json:"incoterm,omitempty"`
-	IncotermPlace         string      `json:"incoterm_place,omitempty"`
-	PaymentTerms          string      `json:"payment_terms,omitempty"`
-	RequestedDeliveryDate Date        `json:"requested_delivery_date,omitzero"`
-	ShipTo                *Address    `json:"ship_to,omitempty"`
-	Lines                 []OrderLine `json:"lines"`
-	TotalAmount           *Decimal    `json:"total_amount,omitempty"`
-	Source                *Source     `json:"source,omitempty"`
+	OrderNumber           string        `json:"order_number"`
+	OrderDate             Date          `json:"order_date,omitzero"`
+	Buyer                 Party         `json:"buyer"`
+	Supplier              Party         `json:"supplier"`
+	Currency              Currency      `json:"currency"`
+	Incoterm              Incoterm      `json:"incoterm,omitempty"`
+	IncotermPlace         string        `json:"incoterm_place,omitempty"`
+	TransportMode         TransportMode `json:"transport_mode,omitempty"`
+	PaymentTerms          string        `json:"payment_terms,omitempty"`
+	RequestedDeliveryDate Date          `json:"requested_delivery_date,omitzero"`
+	ShipTo                *Address      `json:"ship_to,omitempty"`
+	Lines                 []OrderLine   `json:"lines"`
+	TotalAmount           *Decimal      `json:"total_amount,omitempty"`
+	Source                *Source       `json:"source,omitempty"`
 }
 
 // OrderLine is one ordered item.
@@ -107,6 +108,7 @@ var orderDoc = typeDoc{
 		"currency":                "Currency of every price and amount in the order.",
 		"incoterm":                "Incoterms 2020 rule of delivery.",
 		"incoterm_place":          "Named place or port of the Incoterms rule (\"Hamburg\").",
+		"transport_mode":          "How the goods travel on the main leg: sea, inland_waterway, air, road, rail or multimodal. FAS, FOB, CFR and CIF are for sea and inland waterway only.",
 		"requested_delivery_date": "Date the buyer wants the goods; not before order_date.",
 		"lines":                   "Ordered items; at least one.",
 		"total_amount":            "Order total; when every line has an amount, their sum.",

@@ -81,6 +81,10 @@ func appendOrder(dst []byte, o *Order, lineage bool) []byte {
 		dst = append(dst, `,"incoterm_place":`...)
 		dst = appendJSONString(dst, o.IncotermPlace)
 	}
+	if o.TransportMode != "" {
+		dst = append(dst, `,"transport_mode":`...)
+		dst = appendJSONString(dst, string(o.TransportMode))
+	}
 	if o.PaymentTerms != "" {
 		dst = append(dst, `,"payment_terms":`...)
 		dst = appendJSONString(dst, o.PaymentTerms)
@@ -363,7 +367,7 @@ func UnmarshalOrder(data []byte, o *Order) error {
 
 func isZeroOrder(o *Order) bool {
 	return o.OrderNumber == "" && o.OrderDate.IsZero() && o.Buyer == Party{} && o.Supplier == Party{} &&
-		o.Currency == "" && o.Incoterm == "" && o.IncotermPlace == "" && o.PaymentTerms == "" &&
+		o.Currency == "" && o.Incoterm == "" && o.IncotermPlace == "" && o.TransportMode == "" && o.PaymentTerms == "" &&
 		o.RequestedDeliveryDate.IsZero() && o.ShipTo == nil && o.Lines == nil && o.TotalAmount == nil && o.Source == nil
 }
 
@@ -610,7 +614,7 @@ func (d *orderDecoder) open() bool {
 }
 
 var orderFields = newFieldTable("order_number", "order_date", "buyer", "supplier", "currency", "incoterm",
-	"incoterm_place", "payment_terms", "requested_delivery_date", "ship_to", "lines", "total_amount", "source")
+	"incoterm_place", "payment_terms", "requested_delivery_date", "ship_to", "lines", "total_amount", "source", "transport_mode")
 
 func (d *orderDecoder) order(o *Order) bool {
 	return d.object(orderFields, func(f int) bool {
@@ -639,8 +643,10 @@ func (d *orderDecoder) order(o *Order) bool {
 			return d.lines(&o.Lines)
 		case 11:
 			return d.decimalPointer(&o.TotalAmount)
-		default:
+		case 12:
 			return d.source(&o.Source, nil)
+		default:
+			return decodeString(d, &o.TransportMode, "")
 		}
 	})
 }

@@ -35,6 +35,7 @@ func realisticOrder(i, n int) *Order {
 		Currency:              "EUR",
 		Incoterm:              "FOB",
 		IncotermPlace:         "Shenzhen",
+		TransportMode:         TransportSea,
 		PaymentTerms:          "NET30",
 		RequestedDeliveryDate: NewDate(2026, 5, 1+i%28),
 		ShipTo:                &Address{Name: "Warehouse Hamburg", City: "Hamburg", Country: "DE"},

@@ -162,6 +162,10 @@ var typeSchemas = map[reflect.Type]object{
 		{"type", "string"}, {"enum", incotermOrder},
 		{"description", "Incoterms 2020 rule."},
 	},
+	reflect.TypeFor[TransportMode](): {
+		{"type", "string"}, {"enum", transportModes},
+		{"description", "Transport mode of the main leg."},
+	},
 	reflect.TypeFor[TrackingStatus](): {
 		{"type", "string"}, {"enum", trackingStatuses},
 		{"description", "Normalized tracking status."},

@@ -14,35 +14,36 @@ import (
 // Stable problem codes of FieldError.Code (and ParseError.Code). Receipts,
 // dashboards and alert rules match on them; a code is never renamed.
 const (
-	CodeRequired        = "required"          // a required field is empty or missing
-	CodeInvalidCurrency = "invalid_currency"  // not an active ISO 4217 code
-	CodeInvalidCountry  = "invalid_country"   // not an ISO 3166-1 alpha-2 code
-	CodeInvalidIncoterm = "invalid_incoterm"  // not an Incoterms 2020 rule
-	CodeInvalidUnit     = "invalid_unit"      // not a known Rec 20 code, or the wrong kind of unit
-	CodeInvalidHSCode   = "invalid_hs_code"   // not 6, 8 or 10 digits
-	CodeInvalidGTIN     = "invalid_gtin"      // wrong length or check digit
-	CodeInvalidSSCC     = "invalid_sscc"      // not 18 digits, or a wrong check digit
-	CodeInvalidIBAN     = "invalid_iban"      // wrong format, country or mod-97 check
-	CodeInvalidBIC      = "invalid_bic"       // not an ISO 9362 BIC
-	CodeInvalidDate     = "invalid_date"      // not a calendar date
-	CodeInvalidDecimal  = "invalid_decimal"   // not a decimal number
-	CodeInvalidStatus   = "invalid_status"    // not in the field's status set
-	CodeInvalidFormat   = "invalid_format"    // malformed text (event type, JSON data)
-	CodeNotPositive     = "not_positive"      // must be greater than zero
-	CodeNegative        = "negative"          // must not be below zero
-	CodeZero            = "zero"              // must not be zero
-	CodeDuplicate       = "duplicate"         // a value that must be unique is repeated
-	CodeAmountMismatch  = "amount_mismatch"   // a line amount is not quantity × unit price
-	CodeTotalMismatch   = "total_mismatch"    // a total is not the sum of its parts
-	CodeTooPrecise      = "too_precise"       // more decimals than the currency has
-	CodeDateOrder       = "date_order"        // a date is before the date it must follow
-	CodeStatusConflict  = "status_conflict"   // header and line statuses contradict each other
-	CodeUnknownOrder    = "unknown_order"     // a line names an order the record does not list
-	CodeCurrency        = "currency_mismatch" // a currency differs from the account's
-	CodePayable         = "payable_exceeds_total"
-	CodeBalanceMismatch = "balance_mismatch"    // opening + entries ≠ closing, not flagged
-	CodeBalanceCheck    = "wrong_balance_check" // balance_check says the opposite of the figures
-	CodePlaceholder     = "placeholder"         // XXX / XTS where a real currency is needed
+	CodeRequired             = "required"               // a required field is empty or missing
+	CodeInvalidCurrency      = "invalid_currency"       // not an active ISO 4217 code
+	CodeInvalidCountry       = "invalid_country"        // not an ISO 3166-1 alpha-2 code
+	CodeInvalidIncoterm      = "invalid_incoterm"       // not an Incoterms 2020 rule
+	CodeInvalidUnit          = "invalid_unit"           // not a known Rec 20 code, or the wrong kind of unit
+	CodeInvalidHSCode        = "invalid_hs_code"        // not 6, 8 or 10 digits
+	CodeInvalidTransportMode = "invalid_transport_mode" // not sea, inland_waterway, air, road, rail or multimodal
+	CodeInvalidGTIN          = "invalid_gtin"           // wrong length or check digit
+	CodeInvalidSSCC          = "invalid_sscc"           // not 18 digits, or a wrong check digit
+	CodeInvalidIBAN          = "invalid_iban"           // wrong format, country or mod-97 check
+	CodeInvalidBIC           = "invalid_bic"            // not an ISO 9362 BIC
+	CodeInvalidDate          = "invalid_date"           // not a calendar date
+	CodeInvalidDecimal       = "invalid_decimal"        // not a decimal number
+	CodeInvalidStatus        = "invalid_status"         // not in the field's status set
+	CodeInvalidFormat        = "invalid_format"         // malformed text (event type, JSON data)
+	CodeNotPositive          = "not_positive"           // must be greater than zero
+	CodeNegative             = "negative"               // must not be below zero
+	CodeZero                 = "zero"                   // must not be zero
+	CodeDuplicate            = "duplicate"              // a value that must be unique is repeated
+	CodeAmountMismatch       = "amount_mismatch"        // a line amount is not quantity × unit price
+	CodeTotalMismatch        = "total_mismatch"         // a total is not the sum of its parts
+	CodeTooPrecise           = "too_precise"            // more decimals than the currency has
+	CodeDateOrder            = "date_order"             // a date is before the date it must follow
+	CodeStatusConflict       = "status_conflict"        // header and line statuses contradict each other
+	CodeUnknownOrder         = "unknown_order"          // a line names an order the record does not list
+	CodeCurrency             = "currency_mismatch"      // a currency differs from the account's
+	CodePayable              = "payable_exceeds_total"
+	CodeBalanceMismatch      = "balance_mismatch"    // opening + entries ≠ closing, not flagged
+	CodeBalanceCheck         = "wrong_balance_check" // balance_check says the opposite of the figures
+	CodePlaceholder          = "placeholder"         // XXX / XTS where a real currency is needed
 )
 
 // FieldError is one validation problem at a field path such as "lines[2].unit_price".
@@ -423,6 +424,7 @@ func (o *Order) Validate() error {
 	if o.Incoterm == "" && !blank(o.IncotermPlace) {
 		p.add(field("incoterm"), CodeRequired, "is required when incoterm_place is given")
 	}
+	checkCode(&p, field("transport_mode"), CodeInvalidTransportMode, o.TransportMode, TransportMode.Valid, ParseTransportMode)
 	p.date(field("requested_delivery_date"), o.RequestedDeliveryDate)
 	p.dateOrder(field("requested_delivery_date"), o.RequestedDeliveryDate, "order_date", o.OrderDate)
 	if o.ShipTo != nil {

@@ -16,35 +16,10 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// TransportMode is how the goods travel. canonical.Order has no transport
-// mode, so it comes beside the order in Input.
-type TransportMode string
-
-// The transport modes.
-const (
-	ModeSea            TransportMode = "sea"
-	ModeInlandWaterway TransportMode = "inland_waterway"
-	ModeAir            TransportMode = "air"
-	ModeRoad           TransportMode = "road"
-	ModeRail           TransportMode = "rail"
-	ModeMultimodal     TransportMode = "multimodal"
-)
-
-// Valid reports whether m is one of the transport modes.
-func (m TransportMode) Valid() bool {
-	switch m {
-	case ModeSea, ModeInlandWaterway, ModeAir, ModeRoad, ModeRail, ModeMultimodal:
-		return true
-	}
-	return false
-}
-
-// Input is what is validated: an order and what the order does not carry.
+// Input is what is validated: an order (its transport_mode, when given,
+// is checked against its Incoterm; without one, the Incoterm is not).
 type Input struct {
 	Order canonical.Order
-	// TransportMode is the planned main transport; empty when not known, and
-	// then the Incoterm is not checked against it.
-	TransportMode TransportMode
 }
 
 // Finding is one problem with an order.
@@ -160,7 +135,7 @@ func (v *Validator) Validate(ctx context.Context, in Input) ([]Finding, error) {
 	if p, ok := v.partners[in.Order.Supplier.ID]; ok {
 		s = p
 	}
-	c := &check{v: v, s: s, o: &in.Order, mode: in.TransportMode, today: canonical.DateOf(v.opts.Now().UTC())}
+	c := &check{v: v, s: s, o: &in.Order, mode: in.Order.TransportMode, today: canonical.DateOf(v.opts.Now().UTC())}
 	err := c.run(ctx)
 	slices.SortStableFunc(c.findings, func(a, b Finding) int {
 		if d := lineOf(a.Path) - lineOf(b.Path); d != 0 {
@@ -190,7 +165,7 @@ type check struct {
 	v        *Validator
 	s        *settings
 	o        *canonical.Order
-	mode     TransportMode
+	mode     canonical.TransportMode
 	today    canonical.Date
 	findings []Finding
 
@@ -305,10 +280,14 @@ func (c *check) incoterm() {
 		return
 	}
 	if !c.mode.Valid() {
-		c.add(RuleIncotermTransportMode, "transport_mode", "", "transport mode %q is not sea, inland_waterway, air, road, rail or multimodal", clip(string(c.mode)))
+		fix := ""
+		if m, err := canonical.ParseTransportMode(string(c.mode)); err == nil {
+			fix = string(m)
+		}
+		c.add(RuleIncotermTransportMode, "transport_mode", fix, "transport mode %q is not sea, inland_waterway, air, road, rail or multimodal", clip(string(c.mode)))
 		return
 	}
-	if o.Incoterm.Valid() && o.Incoterm.Mode() == canonical.ModeSea && c.mode != ModeSea && c.mode != ModeInlandWaterway {
+	if o.Incoterm.Valid() && o.Incoterm.Mode() == canonical.ModeSea && !c.mode.Waterborne() {
 		c.add(RuleIncotermTransportMode, "incoterm", fmt.Sprintf("use %s for %s transport", seaAlternative[o.Incoterm], c.mode),
 			"%s is for sea and inland waterway transport only, but the goods go by %s", o.Incoterm, c.mode)
 	}

@@ -22,9 +22,9 @@ func ledOrder() validation.Input {
 	d := canonical.MustDecimal
 	ptr := func(s string) *canonical.Decimal { v := d(s); return &v }
 	return validation.Input{
-		TransportMode: validation.ModeSea,
 		Order: canonical.Order{
 			OrderNumber:           "PO-1001",
+			TransportMode:         canonical.TransportSea,
 			OrderDate:             canonical.NewDate(2026, 6, 1),
 			Buyer:                 canonical.Party{ID: "BUY-DE-01", Country: "DE"},
 			Supplier:              canonical.Party{ID: "SUP-CN-LIGHT", Country: "CN"},
@@ -103,8 +103,8 @@ func TestEachMistakeIsReportedAtItsFieldWithItsRule(t *testing.T) {
 		{"a malformed HS code", func(in *validation.Input) { in.Order.Lines[0].HSCode = "94054" }, "hs_code_format", "lines[0].hs_code", "error", ""},
 		{"no origin on a cross-border line", func(in *validation.Input) { in.Order.Lines[1].OriginCountry = "" }, "origin_country", "lines[1].origin_country", "error", "CN"},
 		{"another origin than the catalog's", func(in *validation.Input) { in.Order.Lines[1].OriginCountry = "VN" }, "origin_country", "lines[1].origin_country", "error", "CN"},
-		{"FOB by air", func(in *validation.Input) { in.TransportMode = validation.ModeAir }, "incoterm_transport_mode", "incoterm", "error", "use FCA"},
-		{"an unknown transport mode", func(in *validation.Input) { in.TransportMode = "teleport" }, "incoterm_transport_mode", "transport_mode", "error", ""},
+		{"FOB by air", func(in *validation.Input) { in.Order.TransportMode = canonical.TransportAir }, "incoterm_transport_mode", "incoterm", "error", "use FCA"},
+		{"an unknown transport mode", func(in *validation.Input) { in.Order.TransportMode = "teleport" }, "incoterm_transport_mode", "transport_mode", "error", ""},
 		{"an old incoterm", func(in *validation.Input) { in.Order.Incoterm = "DDU" }, "incoterm_transport_mode", "incoterm", "error", ""},
 		{"a currency that is not ISO", func(in *validation.Input) { in.Order.Currency = "US$" }, "currency_code", "currency", "error", ""},
 		{"another currency than the supplier's", func(in *validation.Input) { in.Order.Currency = "EUR" }, "supplier_currency", "currency", "error", "order in USD"},
@@ -192,15 +192,15 @@ func TestPartnerThresholdsAndSettingsOverrideTheDefaults(t *testing.T) {
 	}
 
 	in = ledOrder()
-	in.TransportMode = validation.ModeAir
+	in.Order.TransportMode = canonical.TransportAir
 	if fs := validate(t, v, in); len(fs) != 0 {
 		t.Errorf("incoterm_transport_mode is disabled for this supplier; got %v", fs)
 	}
 
 	// Another supplier keeps the global 2% tolerance.
 	d := canonical.MustDecimal
-	valve := validation.Input{TransportMode: validation.ModeRoad, Order: canonical.Order{
-		OrderNumber: "PO-2001", OrderDate: canonical.NewDate(2026, 6, 1), Buyer: canonical.Party{ID: "BUY-DE-01"},
+	valve := validation.Input{Order: canonical.Order{
+		OrderNumber: "PO-2001", TransportMode: canonical.TransportRoad, OrderDate: canonical.NewDate(2026, 6, 1), Buyer: canonical.Party{ID: "BUY-DE-01"},
 		Supplier: canonical.Party{ID: "SUP-IT-VALVE", Country: "IT"}, Currency: "EUR", Incoterm: "FCA", PaymentTerms: "NET 60",
 		RequestedDeliveryDate: canonical.NewDate(2026, 7, 1), ShipTo: &canonical.Address{Country: "DE"},
 		Lines: []canonical.OrderLine{{LineNumber: 1, SKU: "BV-DN50-PN16", Quantity: d("20"), Unit: "H87", UnitPrice: d("90.00"), HSCode: "84818081", OriginCountry: "IT"}},
@@ -302,7 +302,8 @@ func FuzzValidate(f *testing.F) {
 		if err := json.Unmarshal(b, &o); err != nil {
 			return
 		}
-		fs, err := v.Validate(context.Background(), validation.Input{Order: o, TransportMode: validation.TransportMode(mode)})
+		o.TransportMode = canonical.TransportMode(mode)
+		fs, err := v.Validate(context.Background(), validation.Input{Order: o})
 		if err != nil {
 			t.Fatal(err)
 		}

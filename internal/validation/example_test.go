@@ -27,9 +27,8 @@ func ExampleValidator_Validate() {
 		panic(err)
 	}
 	in := validation.Input{
-		TransportMode: validation.ModeAir,
 		Order: canonical.Order{
-			OrderNumber: "PO-7", OrderDate: canonical.NewDate(2026, 6, 1), Buyer: canonical.Party{ID: "BUY-DE-01"},
+			OrderNumber: "PO-7", TransportMode: canonical.TransportAir, OrderDate: canonical.NewDate(2026, 6, 1), Buyer: canonical.Party{ID: "BUY-DE-01"},
 			Supplier: canonical.Party{ID: "SUP-VN-FURN"}, Currency: "USD", Incoterm: "CIF", IncotermPlace: "Hamburg",
 			PaymentTerms: "NET 90", RequestedDeliveryDate: canonical.NewDate(2026, 8, 15), ShipTo: &canonical.Address{Country: "DE"},
 			Lines: []canonical.OrderLine{{LineNumber: 1, SKU: "OAK-TABLE-180", Quantity: canonical.MustDecimal("30"), Unit: "H87",

@@ -166,6 +166,9 @@ func EncodeOrder(w io.Writer, env Envelope, orders ...*canonical.Order) error {
 		if o.PaymentTerms != "" {
 			wr.seg("PAT", el{"1"}, el{"", "", "", o.PaymentTerms})
 		}
+		if code, ok := rec19[o.TransportMode]; ok {
+			wr.seg("TDT", el{"20"}, nil, el{code})
+		}
 		if o.Incoterm != "" {
 			wr.seg("TOD", el{"6"}, nil, el{string(o.Incoterm)})
 			if o.IncotermPlace != "" {
@@ -348,4 +351,11 @@ func controlChars(what string, fields []string) error {
 		}
 	}
 	return nil
+}
+
+// rec19 is the UN/ECE Recommendation 19 code of each transport mode, as
+// TDT C220/8067 carries it.
+var rec19 = map[canonical.TransportMode]string{
+	canonical.TransportSea: "1", canonical.TransportRail: "2", canonical.TransportRoad: "3",
+	canonical.TransportAir: "4", canonical.TransportMultimodal: "6", canonical.TransportInlandWaterway: "8",
 }

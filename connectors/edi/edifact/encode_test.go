@@ -38,7 +38,7 @@ func fullOrder() *canonical.Order {
 		Buyer:    canonical.Party{ID: "4012345000009", Name: "Handelshaus Nord GmbH", Country: "DE"},
 		Supplier: canonical.Party{ID: "SUP-77", Name: "Brunnen AG", Country: "AT"},
 		Currency: "EUR", Incoterm: "FCA", IncotermPlace: "Hamburg", PaymentTerms: "30 days net",
-		RequestedDeliveryDate: canonical.NewDate(2026, 3, 24),
+		RequestedDeliveryDate: canonical.NewDate(2026, 3, 24), TransportMode: canonical.TransportRoad,
 		ShipTo:                &canonical.Address{Name: "Lager Süd", Street: "Am Hafen 5", City: "Hamburg", PostalCode: "20457", Country: "DE"},
 		Lines: []canonical.OrderLine{
 			{LineNumber: 1, GTIN: "4012345678901", SKU: "77001", BuyerSKU: "BV-1001", Description: "Mineralwasser 0,75 l", Quantity: dec("6"), Unit: "H87", UnitPrice: dec("4.35"), Amount: pdec("26.10")},
@@ -320,4 +320,25 @@ func FuzzEncodeText(f *testing.F) {
 			t.Fatalf("description %q sku %q came back as %q, %q\n%s", desc, sku, l.Description, l.SKU, buf.Bytes())
 		}
 	})
+}
+
+func TestAModeOfTransportOutsideRec19IsAWarningAndTheOrderIsTakenWithoutAMode(t *testing.T) {
+	var buf bytes.Buffer
+	if err := edifact.EncodeOrder(&buf, testEnvelope, fullOrder()); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(buf.Bytes(), []byte("TDT+20++3'")) {
+		t.Fatalf("a road order is written with TDT+20++3:\n%s", buf.Bytes())
+	}
+	content := bytes.Replace(buf.Bytes(), []byte("TDT+20++3'"), []byte("TDT+20++9'"), 1)
+	rec, err := connectortest.DecodeBytes(edifact.NewDecoder(edifact.Options{}), "orders.edi", content)
+	if err != nil || len(rec.Records) != 1 {
+		t.Fatalf("err %v, records %d", err, len(rec.Records))
+	}
+	if m := rec.Records[0].Value.(*canonical.Order).TransportMode; m != "" {
+		t.Errorf("transport mode %q, want none", m)
+	}
+	if len(rec.RowErrors) != 1 || !rec.RowErrors[0].Warning || rec.RowErrors[0].Code != edifact.CodeInvalidValue {
+		t.Errorf("row errors %+v, want one invalid_value warning", rec.RowErrors)
+	}
 }

@@ -128,6 +128,20 @@ func (m *message) orders() (connectors.Record, *problem) {
 			if t := pat(s); t != "" {
 				terms = append(terms, t)
 			}
+		case "TDT":
+			// The main carriage (8051 "20", or a stage not given) names the
+			// order's transport mode as a Rec 19 code in C220/8067.
+			if inLines || o.TransportMode != "" || (s.el(0, 0) != "20" && s.el(0, 0) != "") {
+				continue
+			}
+			if code := s.el(2, 0); code != "" {
+				mode, err := canonical.ParseTransportMode(code)
+				if err != nil || len(code) != 1 {
+					m.warn(s, 2, CodeInvalidValue, "mode of transport %s is not a UN/ECE Rec 19 code procurehub knows (1 sea, 2 rail, 3 road, 4 air, 6 multimodal, 8 inland water); the order is taken without one", clip(code))
+					continue
+				}
+				o.TransportMode = mode
+			}
 		case "LIN":
 			if p := flush(); p != nil {
 				return connectors.Record{}, p

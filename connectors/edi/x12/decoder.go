@@ -140,6 +140,7 @@ const (
 	CodeTruncated          = "truncated"               // the file ends inside a transaction set
 	CodeUnexpectedSegment  = "unexpected_segment"      // warning: a segment outside any transaction set
 	CodeUnknownSegment     = "unknown_segment"         // warning: a segment id unknown in this set type
+	CodeUnknownCode        = "unknown_code"            // warning: a code procurehub does not map (TD504); the value is left out
 	CodeInvalidCharacter   = "invalid_character"       // a control character or invalid UTF-8 in a set
 	CodeInvalidElement     = "invalid_element"         // an element that does not have its X12 form
 	CodeSegmentTooLong     = "segment_too_long"        // a segment longer than maxSegment

@@ -266,6 +266,9 @@ func EncodeOrder(w io.Writer, env Envelope, orders ...*canonical.Order) error {
 		if !o.RequestedDeliveryDate.IsZero() {
 			e.seg("DTM", "002", date8(o.RequestedDeliveryDate))
 		}
+		if code, ok := x12ModeCodes[o.TransportMode]; ok {
+			e.seg("TD5", "", "", "", code)
+		}
 		e.party("buyer", "BY", o.Buyer)
 		e.party("supplier", "SE", o.Supplier)
 		if a := o.ShipTo; a != nil {

@@ -35,7 +35,7 @@ func orderWithEverythingMapped() *canonical.Order {
 	return &canonical.Order{
 		OrderNumber: "4500012345", OrderDate: day(2026, 12, 1), Buyer: acme, Supplier: shenzen,
 		Currency: "USD", Incoterm: "FOB", IncotermPlace: "Yantian Shenzhen", PaymentTerms: "2% 10 days, net 30",
-		RequestedDeliveryDate: day(2027, 2, 15),
+		RequestedDeliveryDate: day(2027, 2, 15), TransportMode: canonical.TransportSea,
 		ShipTo:                &canonical.Address{Name: "ACME DC DALLAS", Street: "4500 LOGISTICS PKWY", City: "DALLAS", PostalCode: "75241", Country: "US"},
 		Lines: []canonical.OrderLine{
 			{LineNumber: 1, SKU: "SZ-LMP-220", BuyerSKU: "ACME-100045", GTIN: "012345678905", Description: "LED DESK LAMP WHITE", Quantity: dec("1200"), Unit: "EA", UnitPrice: dec("4.35")},
@@ -315,4 +315,25 @@ func ExampleEncodeOrder() {
 	// SE*8*0001~
 	// GE*1*17~
 	// IEA*1*000000017~
+}
+
+func TestAnUnknownTransportationMethodIsAWarningAndTheOrderIsTakenWithoutAMode(t *testing.T) {
+	var b bytes.Buffer
+	if err := x12.EncodeOrder(&b, testEnvelope(), orderWithEverythingMapped()); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b.Bytes(), []byte("TD5****S~")) {
+		t.Fatalf("a sea order is written with TD5****S:\n%s", b.Bytes())
+	}
+	content := bytes.Replace(b.Bytes(), []byte("TD5****S~"), []byte("TD5****ZZ~"), 1)
+	rec, err := connectortest.DecodeBytes(x12.NewDecoder(x12.Options{}), "po.x12", content)
+	if err != nil || len(rec.Records) != 1 {
+		t.Fatalf("err %v, records %d", err, len(rec.Records))
+	}
+	if m := rec.Records[0].Value.(*canonical.Order).TransportMode; m != "" {
+		t.Errorf("transport mode %q, want none", m)
+	}
+	if len(rec.RowErrors) != 1 || !rec.RowErrors[0].Warning || rec.RowErrors[0].Code != x12.CodeUnknownCode || rec.RowErrors[0].Field != "TD504" {
+		t.Errorf("row errors %+v, want one unknown_code warning at TD504", rec.RowErrors)
+	}
 }

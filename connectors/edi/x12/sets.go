@@ -2,6 +2,7 @@ package x12
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -47,6 +48,12 @@ func (m *mapper) order(ctx context.Context) connectors.Record {
 		case "FOB":
 			if line == nil {
 				m.fob(o, s)
+			}
+		case "TD5":
+			if line == nil && o.TransportMode == "" {
+				if err := m.transportMode(ctx, o, s); err != nil {
+					m.werr = err
+				}
 			}
 		case "PO1":
 			o.Lines = append(o.Lines, canonical.OrderLine{})
@@ -106,6 +113,40 @@ func (m *mapper) fob(o *canonical.Order, s *segment) {
 	if o.IncotermPlace == "" {
 		o.IncotermPlace = s.el(3)
 	}
+}
+
+// x12Modes are the TD504 transportation method codes an order's main
+// transport is read from, and the one each mode is written as.
+var x12Modes = map[string]canonical.TransportMode{
+	"S": canonical.TransportSea, "O": canonical.TransportSea, "CE": canonical.TransportSea,
+	"B": canonical.TransportInlandWaterway,
+	"A": canonical.TransportAir, "AE": canonical.TransportAir, "H": canonical.TransportAir,
+	"M": canonical.TransportRoad, "J": canonical.TransportRoad, "LT": canonical.TransportRoad, "U": canonical.TransportRoad,
+	"R": canonical.TransportRail,
+	"X": canonical.TransportMultimodal, "I": canonical.TransportMultimodal,
+}
+
+// x12ModeCodes is the TD504 code procurehub writes for each mode.
+var x12ModeCodes = map[canonical.TransportMode]string{
+	canonical.TransportSea: "S", canonical.TransportInlandWaterway: "B", canonical.TransportAir: "A",
+	canonical.TransportRoad: "M", canonical.TransportRail: "R", canonical.TransportMultimodal: "X",
+}
+
+// transportMode reads the order's main transport from a header TD5
+// (TD504). A code procurehub does not know is a warning: the order is
+// taken without a transport mode, and its Incoterm is then not checked
+// against one.
+func (m *mapper) transportMode(ctx context.Context, o *canonical.Order, s *segment) error {
+	code := s.el(4)
+	if code == "" {
+		return nil
+	}
+	if mode, ok := x12Modes[code]; ok {
+		o.TransportMode = mode
+		return nil
+	}
+	return m.p.warn(ctx, s.pos, s.ref(4), CodeUnknownCode,
+		fmt.Sprintf("transportation method %s is not one procurehub maps to a transport mode; the order is taken without one", clip(code)))
 }
 
 // terms writes an ITD as text: ITD12 when given, else "2% 10 days, net 30 days".

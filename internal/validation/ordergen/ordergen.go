@@ -225,11 +225,11 @@ func (g *Generator) build() validation.Input {
 		})
 	}
 	recompute(&o)
-	mode := validation.ModeSea
+	o.TransportMode = canonical.TransportSea
 	if o.Incoterm.Mode() != canonical.ModeSea {
-		mode = []validation.TransportMode{validation.ModeSea, validation.ModeAir, validation.ModeRoad, validation.ModeRail, validation.ModeMultimodal}[g.rng.IntN(5)]
+		o.TransportMode = []canonical.TransportMode{canonical.TransportSea, canonical.TransportAir, canonical.TransportRoad, canonical.TransportRail, canonical.TransportMultimodal}[g.rng.IntN(5)]
 	}
-	return validation.Input{Order: o, TransportMode: mode}
+	return validation.Input{Order: o}
 }
 
 // quantity is a multiple of the pack size, at least the MOQ, within the
@@ -333,8 +333,8 @@ func (g *Generator) inject(inj *Injected) bool {
 		return set("lines[%d].unit %q", i, o.Lines[i].Unit)
 	case SeaIncotermNotBySea:
 		o.Incoterm = pick[canonical.Incoterm](g, "FAS", "FOB", "CFR", "CIF")
-		inj.Input.TransportMode = pick(g, validation.ModeAir, validation.ModeRoad, validation.ModeRail)
-		return set("%s by %s", o.Incoterm, inj.Input.TransportMode)
+		inj.Input.Order.TransportMode = pick(g, canonical.TransportAir, canonical.TransportRoad, canonical.TransportRail)
+		return set("%s by %s", o.Incoterm, inj.Input.Order.TransportMode)
 	case MalformedHSCode:
 		i := g.rng.IntN(len(o.Lines))
 		h := string(o.Lines[i].HSCode)
