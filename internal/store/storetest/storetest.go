@@ -74,6 +74,9 @@ type Store interface {
 	GetAlert(ctx context.Context, id string) (store.Alert, error)
 	ListAlerts(ctx context.Context, f store.AlertFilter) ([]store.Alert, string, error)
 	SetAlertStatus(ctx context.Context, id, status, by string) error
+	UpsertCatalogItems(ctx context.Context, partner string, items []*canonical.CatalogItem) ([]store.Change, error)
+	CatalogItems(ctx context.Context, f store.CatalogFilter) ([]store.StoredCatalogItem, string, error)
+	GetCatalogItem(ctx context.Context, supplierID, sku string) (*store.StoredCatalogItem, error)
 }
 
 //go:embed testdata
@@ -153,6 +156,13 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"an alert goes open, acknowledged, resolved and never back", alertLifecycle},
 		{"alerts list by status, kind, partner and order number, newest first, page by page", alertList},
 		{"concurrent deliveries of one alert keep it once", concurrentAlerts},
+		{"a catalog item read back equals the item written, decimals keeping their scale", catalogItemReadBack},
+		{"the same price list again changes nothing; a changed price makes version 2 of that item", catalogItemReplayAndChange},
+		{"a batch with one catalog item twice keeps the later one", catalogItemTwiceInBatch},
+		{"an invalid catalog item is refused by its index and nothing of its batch is stored", catalogItemRefused},
+		{"catalog items list by supplier and sku in import order, page by page", catalogItemList},
+		{"getting a catalog item that is not stored is ErrNotFound", catalogItemMissing},
+		{"concurrent deliveries of one catalog item store it once", concurrentCatalogItems},
 		{"migrating again keeps the data", migrateTwice},
 		{"closing twice is safe", closeTwice},
 	}
