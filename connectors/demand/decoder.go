@@ -1,0 +1,229 @@
+package demand
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/connectors"
+	"github.com/procurehub/procurehub/internal/ordering"
+)
+
+// Stable codes of what the decoder reports besides ordering.ReadCSV's
+// (empty, missing_column, unknown_column, duplicate_column, field_count,
+// malformed_row and canonical's cell codes).
+const (
+	// CodeNoDemand is the file error of a file with a header and no row.
+	CodeNoDemand = "no_demand"
+	// CodeNoSupplier, CodeInvalidDemand and CodeCapacityShort are the row
+	// errors of a demand line the planner could not plan, or not all of
+	// it; they are the planner's note codes.
+	CodeNoSupplier    = string(ordering.NoteNoSupplier)
+	CodeInvalidDemand = string(ordering.NoteInvalidDemand)
+	CodeCapacityShort = string(ordering.NoteCapacityShort)
+	// CodeLate is the warning of a planned line that is delivered after
+	// its need_by date: ordered all the same, so it rejects nothing.
+	CodeLate = string(ordering.NoteLate)
+)
+
+// DefaultPrefix starts the numbers of the orders planned from demand files.
+const DefaultPrefix = "DMD-"
+
+// Decoder reads a demand file (the columns of ordering.ReadCSV), plans it
+// with its Planner and hands every planned order to the sink as a
+// canonical order record keyed by its order number. It creates nothing
+// itself: the runtime publishes the records, and the validation and the
+// store take them like every other order.
+//
+// A bad row of the file and a demand line the planner could not plan (no
+// catalog item for its SKU, no supplier with capacity, a quantity beyond
+// belief), or not all of (capacity ran short), is a row error with the
+// file's line, the planner's note code and its message; the other lines
+// are planned and ordered all the same. A planned line delivered after its
+// need_by date is a warning. A file that is not a demand file (no header, a
+// required column missing, an unknown column) or that has no row is a
+// *connectors.FileError, and nothing is planned.
+//
+// The orders are numbered from the file's content (see OrderNumbers), so
+// that the same file taken again — replayed, or re-ingested after a
+// catalog fix — makes the same order numbers and updates its orders
+// instead of making a second set.
+type Decoder struct {
+	planner Planner
+	prefix  string
+}
+
+var _ connectors.Decoder = (*Decoder)(nil)
+
+// NewDecoder returns a decoder that plans with p and numbers the orders
+// with prefix (DefaultPrefix when empty).
+func NewDecoder(p Planner, prefix string) (*Decoder, error) {
+	if p == nil {
+		return nil, errors.New("demand: a planner is required")
+	}
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	if err := checkPrefix(prefix); err != nil {
+		return nil, fmt.Errorf("demand: %w", err)
+	}
+	return &Decoder{planner: p, prefix: prefix}, nil
+}
+
+// maxPrefix bounds the prefix, so that an order number stays short
+// enough to read out on the phone and to fit a supplier's ERP field.
+const maxPrefix = 16
+
+func checkPrefix(p string) error {
+	switch {
+	case len(p) > maxPrefix:
+		return fmt.Errorf("prefix %q is longer than %d characters", clip(p), maxPrefix)
+	case strings.ContainsFunc(p, func(r rune) bool { return r <= ' ' || r == '/' || r == '\\' || r > '~' }):
+		return fmt.Errorf("prefix %q may hold only printable ASCII without blanks or slashes", clip(p))
+	}
+	return nil
+}
+
+// Decode reads r (the content of in), plans it and streams the orders and
+// row errors into out. It returns ctx.Err() promptly once ctx is
+// cancelled, and a planner failure (the commitments lookup, a planner not
+// ready) wrapped, for the runtime to take the file again later.
+func (d *Decoder) Decode(ctx context.Context, in connectors.Input, r io.Reader, out connectors.Sink) error {
+	h := sha256.New()
+	lines, rowErrs, err := ordering.ReadCSV(ctx, in.Name, io.TeeReader(r, h))
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var fe *connectors.FileError
+		if errors.As(err, &fe) {
+			return fe
+		}
+		return fmt.Errorf("demand: %w", err)
+	}
+	if len(lines) == 0 && len(rowErrs) == 0 {
+		return &connectors.FileError{File: in.Name, Code: CodeNoDemand,
+			Message: "the file has a header but no demand line: nothing to order"}
+	}
+	var plan ordering.Plan
+	if len(lines) > 0 {
+		plan, err = d.planner.Plan(ctx, lines, OrderNumbers(d.prefix, hex.EncodeToString(h.Sum(nil))))
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("demand: planning %s: %w", in.Name, err)
+		}
+	}
+	for _, l := range plan.Lines {
+		rowErrs = append(rowErrs, lineErrors(in.Name, l)...)
+	}
+	slices.SortStableFunc(rowErrs, func(a, b connectors.RowError) int { return a.Line - b.Line })
+	for _, e := range rowErrs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := out.RowError(ctx, e); err != nil {
+			return err
+		}
+	}
+	for i := range plan.Orders {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		o := &plan.Orders[i]
+		o.Source = &canonical.Source{Connector: KindName, Partner: in.Partner, File: in.Name}
+		if err := out.Record(ctx, connectors.Record{Type: canonical.TypeOrder, Key: o.OrderNumber, Value: o}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lineErrors are the receipt's entries for one planned demand line: a row
+// error for what was not ordered, a warning for a late delivery.
+func lineErrors(file string, l ordering.LinePlan) []connectors.RowError {
+	line := 0
+	if l.Source != nil {
+		line = l.Source.Line
+	}
+	var out []connectors.RowError
+	for _, n := range l.Notes {
+		e := connectors.RowError{File: file, Line: line, Code: string(n.Code), Message: n.Message}
+		switch n.Code {
+		case ordering.NoteNoSupplier:
+			e.Field = ordering.ColBuyerSKU
+		case ordering.NoteCapacityShort:
+			e.Field = ordering.ColQuantity
+		case ordering.NoteInvalidDemand:
+		case ordering.NoteLate:
+			e.Field, e.Warning = ordering.ColNeedBy, true
+		default:
+			continue // rounded, split: what the order lines show
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// OrderNumbers names the orders planned from one file whose content has
+// the sha256 sum (hex): the prefix, the first 8 hex digits of the sum, a
+// dash, and 6 hex digits of a hash of what makes the order one order —
+// supplier, requested delivery date, buyer, ship-to, currency, incoterm
+// and place, payment terms: "DMD-3f2a9c1b-07e4a1".
+//
+// The same content always gives the same numbers, so a replay of a file,
+// or the same file dropped again after a catalog fix, updates its orders
+// in the store instead of making a second set. Because the second part
+// names the order by what it is and not by its position in the plan, an
+// order keeps its number when a line that was not planned before (an
+// unknown SKU, now in the catalog) makes a new order beside it. A changed
+// file is new demand and gets new numbers; two files with the same
+// content are the same demand.
+//
+// Two orders of one plan whose hashes collide are told apart by "-2",
+// "-3"... in the order of the plan. The Numbers returned belong to one
+// plan: make new ones for each.
+func OrderNumbers(prefix, sum string) ordering.Numbers {
+	file := sum
+	if len(file) > 8 {
+		file = file[:8]
+	}
+	seen := map[string]int{}
+	return func(_ int, o *canonical.Order) string {
+		k := sha256.Sum256([]byte(orderKey(o)))
+		num := prefix + file + "-" + hex.EncodeToString(k[:3])
+		seen[num]++
+		if n := seen[num]; n > 1 {
+			num = fmt.Sprintf("%s-%d", num, n)
+		}
+		return num
+	}
+}
+
+// orderKey is what the planner groups an order's lines by.
+func orderKey(o *canonical.Order) string {
+	var ship canonical.Address
+	if o.ShipTo != nil {
+		ship = *o.ShipTo
+	}
+	return strings.Join([]string{
+		o.Supplier.ID, o.RequestedDeliveryDate.String(),
+		o.Buyer.ID, o.Buyer.Name, string(o.Buyer.Country),
+		ship.Name, ship.Street, ship.City, ship.PostalCode, string(ship.Country),
+		string(o.Currency), string(o.Incoterm), o.IncotermPlace, o.PaymentTerms,
+	}, "\x1f")
+}
+
+func clip(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
+}
