@@ -74,6 +74,11 @@ type Store interface {
 	GetAlert(ctx context.Context, id string) (store.Alert, error)
 	ListAlerts(ctx context.Context, f store.AlertFilter) ([]store.Alert, string, error)
 	SetAlertStatus(ctx context.Context, id, status, by string) error
+	RecordDelivery(ctx context.Context, d store.Delivery) (store.Delivery, error)
+	Deliveries(ctx context.Context, alertID string) ([]store.Delivery, error)
+	AddNotification(ctx context.Context, n store.Notification) (bool, error)
+	ListNotifications(ctx context.Context, f store.NotificationFilter) ([]store.Notification, string, error)
+	MarkNotificationRead(ctx context.Context, party string, id int64) (store.Notification, error)
 	UpsertCatalogItems(ctx context.Context, partner string, items []*canonical.CatalogItem) ([]store.Change, error)
 	CatalogItems(ctx context.Context, f store.CatalogFilter) ([]store.StoredCatalogItem, string, error)
 	GetCatalogItem(ctx context.Context, supplierID, sku string) (*store.StoredCatalogItem, error)
@@ -156,6 +161,12 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"an alert goes open, acknowledged, resolved and never back", alertLifecycle},
 		{"alerts list by status, kind, partner and order number, newest first, page by page", alertList},
 		{"concurrent deliveries of one alert keep it once", concurrentAlerts},
+		{"a notification is recorded once per alert, channel and recipient, attempts counted until it is sent", deliveryAttemptsUntilSent},
+		{"a notification given up stays failed with its error", deliveryFailedIsFinal},
+		{"concurrent attempts at one notification each count once", concurrentDeliveryRecords},
+		{"an alert lands in a party's inbox once", notificationOncePerParty},
+		{"a party's inbox lists newest first, unread on request, page by page", notificationList},
+		{"a notification is marked read once, and only by its party", notificationMarkRead},
 		{"a catalog item read back equals the item written, decimals keeping their scale", catalogItemReadBack},
 		{"the same price list again changes nothing; a changed price makes version 2 of that item", catalogItemReplayAndChange},
 		{"a batch with one catalog item twice keeps the later one", catalogItemTwiceInBatch},
