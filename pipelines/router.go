@@ -52,6 +52,7 @@ type Sinks struct {
 	OrderResponses *OrderResponseSink // procurehub.order-responses.v1 → store
 	OrderEvents    *OrderEventSink    // procurehub.order-events.v1 → store
 	Alerts         *AlertSink         // procurehub.alerts.v1 → store
+	Catalog        *CatalogSink       // procurehub.catalog.v1 → store, live catalog
 }
 
 // NewRouter builds the Watermill router: each topic of sinks to its
@@ -119,6 +120,9 @@ func NewRouter(cfg RouterConfig, sub message.Subscriber, pub message.Publisher, 
 	}
 	if sinks.Alerts != nil {
 		guard(r.AddConsumerHandler(HandlerStoreAlerts, TopicAlerts, sub, sinks.Alerts.Handle), HandlerStoreAlerts)
+	}
+	if sinks.Catalog != nil {
+		guard(r.AddConsumerHandler(HandlerStoreCatalog, TopicCatalog, sub, sinks.Catalog.Handle), HandlerStoreCatalog)
 	}
 	return r, nil
 }

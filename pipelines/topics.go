@@ -17,6 +17,7 @@ const (
 	TopicBankStatements   = "procurehub.bank-statements.v1"   // whole statements: balances, checks; stored
 	TopicBankTransactions = "procurehub.bank-transactions.v1" // one message per entry, keyed by account
 	TopicAlerts           = "procurehub.alerts.v1"
+	TopicCatalog          = "procurehub.catalog.v1" // supplier catalog items, keyed by supplier and sku
 	TopicRejects          = "procurehub.rejects.v1"
 	TopicPoison           = "procurehub.poison.v1"
 )
@@ -31,6 +32,7 @@ var topicsByType = map[string]string{
 	canonical.TypeBankStatement:   TopicBankStatements,
 	canonical.TypeBankTransaction: TopicBankTransactions,
 	canonical.TypeOrderEvent:      TopicOrderEvents,
+	canonical.TypeCatalogItem:     TopicCatalog,
 }
 
 // TopicFor returns the topic of a canonical record type.
@@ -42,7 +44,7 @@ func TopicFor(recordType string) (string, bool) {
 // AllTopics lists every topic the hub publishes to, for broker setup.
 func AllTopics() []string {
 	return []string{TopicOrders, TopicOrderResponses, TopicOrderEvents, TopicShipments,
-		TopicTrackingEvents, TopicInvoices, TopicBankStatements, TopicBankTransactions, TopicAlerts, TopicRejects, TopicPoison, TopicTrackingWebhooks}
+		TopicTrackingEvents, TopicInvoices, TopicBankStatements, TopicBankTransactions, TopicAlerts, TopicRejects, TopicPoison, TopicTrackingWebhooks, TopicCatalog}
 }
 
 // CloudEventType is the ce_type of a canonical record type: "procurehub.order.v1".
