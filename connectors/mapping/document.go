@@ -8,13 +8,15 @@ import (
 )
 
 // Document types a mapping names under document:. Each makes one canonical
-// record type (production_progress makes order events).
+// record type (production_progress makes order events, catalog_item a
+// supplier's catalog items).
 const (
 	DocumentOrder              = "order"
 	DocumentOrderResponse      = "order_response"
 	DocumentShipment           = "shipment"
 	DocumentInvoice            = "invoice"
 	DocumentProductionProgress = "production_progress"
+	DocumentCatalogItem        = "catalog_item"
 )
 
 // document describes one document type as a table: its fields, how its
@@ -39,6 +41,9 @@ type document struct {
 	autoNumber  bool // without a lines.line_number column, lines are numbered 1..n
 	uniqueLines bool // a line number is used once per record
 	lineRefs    bool // lines name an order line: lines.line_number needs a column
+
+	lineArray       string // the record's array the line fields feed, as paths name it; "" is "lines"
+	placeInIncoterm bool   // an incoterm cell may carry the place too ("FOB Shenzhen")
 
 	needs []fieldID         // need a column or a constant, and a value in every record
 	oneOf []fieldChoice     // at least one of each needs a column or a constant
@@ -106,6 +111,17 @@ var documents = withFields([]*document{
 		paths:     map[string]string{"occurred_at": "report_date", "buyer_id": "buyer.id"},
 		newRecord: func() record { return &progressRecord{} },
 	},
+	{
+		name: DocumentCatalogItem, noun: "catalog item",
+		fields: []fieldID{fSupplierID, fSupplierName, fItemSKU, fItemBuyerSKU, fItemDescription, fCategory,
+			fItemUnit, fPackSize, fMOQ, fCapacityPerWeek, fCapacityPerMonth, fLeadTimeDays, fItemHSCode,
+			fItemOriginCountry, fIncoterm, fIncotermPlace, fPaymentTerms,
+			fPriceValidFrom, fPriceValidTo, fPriceCurrency, fPriceUnitPrice},
+		key: fItemSKU, keyWhy: "groups rows into catalog items", group: noField,
+		lines: true, lineArray: "prices", placeInIncoterm: true,
+		needs:     []fieldID{fSupplierID, fItemUnit},
+		newRecord: func() record { return &catalogRecord{} },
+	},
 })
 
 // withFields fills each document's field set from its field list.
@@ -158,15 +174,20 @@ func (d *document) fieldNames() []string {
 }
 
 // field finds the mapping field of a canonical validation path
-// ("lines[2].quantity" is lines.quantity of the third line, index 2;
-// "order_numbers[1]" is order_numbers). index is -1 for a document-level
-// path; name is the path itself when no field matches.
+// ("lines[2].quantity" is lines.quantity of the third line, index 2, and
+// "prices[1].unit_price" prices.unit_price of a catalog item's second
+// price; "order_numbers[1]" is order_numbers). index is -1 for a
+// document-level path; name is the path itself when no field matches.
 func (d *document) field(path string) (index int, name string, f fieldID) {
 	index, name = -1, path
-	if rest, ok := strings.CutPrefix(path, "lines["); ok {
+	array := d.lineArray
+	if array == "" {
+		array = "lines"
+	}
+	if rest, ok := strings.CutPrefix(path, array+"["); ok {
 		if idx, sub, ok := strings.Cut(rest, "]."); ok {
 			if i, ok := parseIndex(idx); ok {
-				index, name = i, "lines."+sub
+				index, name = i, array+"."+sub
 			}
 		}
 	} else if i := strings.IndexByte(path, '['); i > 0 && !strings.Contains(path, ".") && strings.HasSuffix(path, "]") {

@@ -482,7 +482,7 @@ func TestDocumentCompileErrors(t *testing.T) {
 	}{
 		{"an unknown document type, at its value",
 			"document: asn\ncolumns: {shipment_id: ASN}\n",
-			[]string{`test.yaml:1:11: document: "asn" is not a document type (use order, order_response, shipment, invoice, production_progress)`}},
+			[]string{`test.yaml:1:11: document: "asn" is not a document type (use order, order_response, shipment, invoice, production_progress, catalog_item)`}},
 		{"a field of another document type, with file:line:column",
 			"document: invoice\ncolumns:\n  invoice_number: Nr\n  total_amount: Total\n  lines.gtin: EAN\n",
 			[]string{`test.yaml:5:3: columns: lines.gtin: "lines.gtin" is not a field of document invoice (only of order, shipment); the fields are buyer.id,`}},

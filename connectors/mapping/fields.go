@@ -13,7 +13,8 @@ type fieldID uint8
 
 // The document-level fields come first, then the line fields (from
 // fLineNumber on). The order's fields keep their places; the supplier
-// documents' fields follow the order's in each part.
+// documents' fields follow the order's in each part. A catalog item's
+// prices are its lines: the prices.* fields are line fields.
 const (
 	fOrderNumber fieldID = iota
 	fOrderDate
@@ -51,6 +52,19 @@ const (
 	fPercentComplete
 	fExpectedReadyDate
 	fNote
+	// catalog_item: the item-level fields of a supplier catalog
+	fItemSKU
+	fItemBuyerSKU
+	fItemDescription
+	fCategory
+	fItemUnit
+	fPackSize
+	fMOQ
+	fCapacityPerWeek
+	fCapacityPerMonth
+	fLeadTimeDays
+	fItemHSCode
+	fItemOriginCountry
 	fLineNumber
 	fSKU
 	fBuyerSKU
@@ -65,6 +79,11 @@ const (
 	fLineOrderNumber
 	fLineStatus
 	fLineDeliveryDate
+	// catalog_item: the price list entries, one per row
+	fPriceValidFrom
+	fPriceValidTo
+	fPriceCurrency
+	fPriceUnitPrice
 	numFields
 )
 
@@ -135,6 +154,18 @@ var fieldDefs = [numFields]struct {
 	fPercentComplete:       {"percent_complete", kindPercent},
 	fExpectedReadyDate:     {"expected_ready_date", kindDate},
 	fNote:                  {"note", kindText},
+	fItemSKU:               {"sku", kindText},
+	fItemBuyerSKU:          {"buyer_sku", kindText},
+	fItemDescription:       {"description", kindText},
+	fCategory:              {"category", kindText},
+	fItemUnit:              {"unit", kindUnit},
+	fPackSize:              {"pack_size", kindDecimal},
+	fMOQ:                   {"moq", kindDecimal},
+	fCapacityPerWeek:       {"capacity_per_week", kindDecimal},
+	fCapacityPerMonth:      {"capacity_per_month", kindDecimal},
+	fLeadTimeDays:          {"lead_time_days", kindCount},
+	fItemHSCode:            {"hs_code", kindHSCode},
+	fItemOriginCountry:     {"origin_country", kindCountry},
 	fLineNumber:            {"lines.line_number", kindInt},
 	fSKU:                   {"lines.sku", kindText},
 	fBuyerSKU:              {"lines.buyer_sku", kindText},
@@ -149,6 +180,10 @@ var fieldDefs = [numFields]struct {
 	fLineOrderNumber:       {"lines.order_number", kindText},
 	fLineStatus:            {"lines.status", kindStatus},
 	fLineDeliveryDate:      {"lines.delivery_date", kindDate},
+	fPriceValidFrom:        {"prices.valid_from", kindDate},
+	fPriceValidTo:          {"prices.valid_to", kindDate},
+	fPriceCurrency:         {"prices.currency", kindCurrency},
+	fPriceUnitPrice:        {"prices.unit_price", kindDecimal},
 }
 
 func (f fieldID) String() string {
@@ -158,8 +193,9 @@ func (f fieldID) String() string {
 	return fieldDefs[f].name
 }
 
-// isLine reports whether f is named as a field of a line. Whether it feeds
-// a line of the record depends on the document (see document.isLine).
+// isLine reports whether f is named as a field of a line ("lines.", or
+// "prices." for a catalog item's price list entries). Whether it feeds a
+// line of the record depends on the document (see document.isLine).
 func (f fieldID) isLine() bool { return f >= fLineNumber }
 
 var fieldsByName = func() map[string]fieldID {
@@ -189,12 +225,15 @@ func DocumentFields(doc string) []string {
 }
 
 // value is one parsed cell; which member is set depends on the field's kind.
-// A list is kept as its entries joined by ";" (see splitList).
+// A list is kept as its entries joined by ";" (see splitList). place is
+// the place written after an Incoterm ("FOB Shenzhen") in a document that
+// reads one there (document.placeInIncoterm).
 type value struct {
-	s    string
-	d    canonical.Decimal
-	date canonical.Date
-	n    int
+	s     string
+	d     canonical.Decimal
+	date  canonical.Date
+	n     int
+	place string
 }
 
 // equal reports whether two values of field f mean the same thing
@@ -208,7 +247,7 @@ func (v value) equal(o value, f fieldID) bool {
 	case kindInt, kindCount:
 		return v.n == o.n
 	}
-	return v.s == o.s
+	return v.s == o.s && v.place == o.place
 }
 
 // optDecimal is a decimal that may be absent.

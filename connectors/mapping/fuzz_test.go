@@ -103,6 +103,7 @@ func FuzzDocumentRows(f *testing.F) {
 	f.Add("ASN-1;4500012345, 4500012346;2026-03-11;DHL;1234567890;3;40;kg;4500012347;10;LED-600;4006381333931;20;pcs\n!ASN-1\nASN-2;;;;;;0;lbs;;10;X;;1;pcs")
 	f.Add("INV-1;2026-03-12;4500012345;USD;LED-600;200;18.40;3680.00;3680.00;0;3680.00\nINV-1;2026-03-12;;usd;LED-600;-2;18.40;-36.80;;;\n;;;;")
 	f.Add("4500012345;10;LED-600;20/02/2026;45%;01/03/2026;note\n4500012346;;;20/02/2026;100,0 %;;\n!x\n;;;;120;;")
+	f.Add("DE-KLEMM;KL-2500;Klemme;Stk;50;1.000;14;FCA Nürnberg;01.01.2026;30.06.2026;0,42\nDE-KLEMM;KL-2500;;kg;;;;;01.07.2026;;0,4S\n!DE-KLEMM;KL-2500\nDE-KLEMM;KL-4000;;Stk;0;;-1;FOB;01.01.2026;01.01.2025;1.234,50\nDE-KLEMM;KL-4000;;Stk;;;;;01.01.2026;;1,00")
 	docs := []struct {
 		yaml   string
 		header []string
@@ -112,6 +113,8 @@ func FuzzDocumentRows(f *testing.F) {
 		{shipmentMapping, shipmentHeader, func(v any) int { return len(v.(*canonical.Shipment).Lines) }},
 		{invoiceMapping, invoiceHeader, func(v any) int { return len(v.(*canonical.Invoice).Lines) }},
 		{progressMapping, progressHeader, func(any) int { return 1 }},
+		// Every row of a catalog item is one of its prices when unit prices are required.
+		{catalogMapping + "required: [prices.unit_price]\n", catalogHeader, func(v any) int { return len(v.(*canonical.CatalogItem).Prices) }},
 	}
 	rules := make([]*mapping.Rules, len(docs))
 	for i, d := range docs {

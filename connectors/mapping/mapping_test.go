@@ -40,7 +40,7 @@ func TestLoadReportsEveryProblemWithItsPosition(t *testing.T) {
 		{"an unknown canonical field, with a suggestion", "columns:\n  order_number: Nr\n  lines.qty: Menge\n",
 			[]string{`test.yaml:3:3: columns: lines.qty: "lines.qty" is not a canonical field (did you mean "lines.quantity"?)`}},
 		{"a line field written without lines.", "columns:\n  order_number: Nr\n  sku: Artikel\n",
-			[]string{`test.yaml:3:3: columns: sku: "sku" is not a canonical field (did you mean "lines.sku"?)`}},
+			[]string{`test.yaml:3:3: columns: sku: "sku" is not a field of document order (only of catalog_item) (did you mean "lines.sku"?)`}},
 		{"a bad date layout and a bad encoding, both", "encoding: ebcdic\ndate_formats: [DD.MM.YYYY, DD.MM.JJJJ]\ncolumns: {order_number: Nr}\n",
 			[]string{`test.yaml:1:11: encoding: "ebcdic" is not an encoding`, `test.yaml:2:28: date_formats: 1: date format "DD.MM.JJJJ": "J" is not a date part`}},
 		{"a date layout without a year", "date_formats: [DD.MM]\ncolumns: {order_number: Nr}\n",

@@ -254,10 +254,11 @@ func (c *compiler) field(d *document, name string, path []string) (fieldID, bool
 
 // suggest finds a field of the document that a name probably means: the
 // plural (order_number in a shipment is order_numbers), the line field of
-// that name, or a common other name.
+// that name (or, in a catalog, the item or price field), or a common other
+// name.
 func (d *document) suggest(name string) string {
 	short := strings.ToLower(strings.TrimPrefix(name, "lines."))
-	cands := append([]string{short + "s", "lines." + short, "lines." + strings.TrimSuffix(short, "s")}, fieldHints[short]...)
+	cands := append([]string{short + "s", "lines." + short, "lines." + strings.TrimSuffix(short, "s"), short, "prices." + short}, fieldHints[short]...)
 	for _, cand := range cands {
 		if f, ok := fieldsByName[cand]; ok && d.has(f) && cand != name {
 			return cand
@@ -480,7 +481,11 @@ func (r *Rules) convert(f fieldID, s string) (v value, code, msg string) {
 		v.s = string(c)
 	case kindIncoterm:
 		var t canonical.Incoterm
-		t, err = canonical.ParseIncoterm(s)
+		if r.doc != nil && r.doc.placeInIncoterm {
+			t, v.place, err = canonical.ParseIncotermPlace(s) // "FOB Shenzhen"
+		} else {
+			t, err = canonical.ParseIncoterm(s)
+		}
 		v.s = string(t)
 	case kindCountry:
 		var c canonical.Country
