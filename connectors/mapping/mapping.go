@@ -1,13 +1,14 @@
 // Package mapping turns the rows of a partner's tabular file (CSV, XLSX)
 // into canonical records, as a per-partner YAML mapping says: what the rows
 // are (an ERP's order export, or a supplier's order confirmations, advance
-// ship notices, commercial invoices or production progress reports), which
+// ship notices, commercial invoices, production progress reports or
+// catalogs and price lists), which
 // column feeds which canonical field, how the file writes decimals and
 // dates, which codes mean what, and which values are fixed.
 //
 // A mapping file looks like this (every key is described on Mapping and in Keys):
 //
-//	document: order              # order | order_response | shipment | invoice | production_progress
+//	document: order              # order | order_response | shipment | invoice | production_progress | catalog_item
 //	encoding: latin-1            # auto | utf-8 | utf-16 | latin-1 | windows-1252
 //	delimiter: ";"               # auto | one character; "\t" or tab for tabs
 //	header_row: 1                # line of the header; lines above it are skipped
@@ -33,8 +34,8 @@
 // Rows are grouped into records by the document's key: orders by
 // order_number, order responses by response_number (by order_number when
 // the file has no response_number column), shipments by shipment_id,
-// invoices by invoice_number. A production progress report makes one
-// order event per row. The rows of one record must be next to each other
+// invoices by invoice_number, catalog items by sku. A production progress
+// report makes one order event per row. The rows of one record must be next to each other
 // (exports are sorted); a key that comes back after another record is a row
 // error that names the line where it was first seen, never a silent merge.
 // Compile checks a mapping and returns the Rules that a Builder runs row by
@@ -70,6 +71,23 @@
 //     lines.line_number, lines.sku, note. Each row is an order event of
 //     type production_progress at midnight UTC of the report date, with an
 //     id derived from its content so that a report sent twice dedupes.
+//   - catalog_item: supplier.id, supplier.name, sku, buyer_sku,
+//     description, category, unit, pack_size, moq, capacity_per_week,
+//     capacity_per_month, lead_time_days, hs_code, origin_country,
+//     incoterm, incoterm_place, payment_terms, prices.valid_from,
+//     prices.valid_to, prices.currency, prices.unit_price. Rows are grouped
+//     by sku (one supplier per file, or the rows sorted so that a SKU's rows
+//     are together); each row is one entry of the item's price list, the
+//     other fields must agree across the item's rows. The record's key is
+//     "<supplier.id>/<sku>". supplier.id and unit need a column or a
+//     constant. An item whose rows give no unit price and no validity date
+//     has no price list; otherwise every row needs a unit price, and two
+//     prices in one currency from the same day are a row error
+//     (duplicate_price). An incoterm cell may carry the place ("FOB
+//     Shenzhen"), which is the item's incoterm_place unless that is given
+//     and differs (a row error). As for every document, one bad row rejects
+//     its whole item (its other rows get order_rejected) and the file's
+//     other items still arrive. Specifications (specs) cannot be mapped.
 //
 // A cell of order_numbers or tracking_numbers may list several values
 // separated by "," or ";". A line's order number (shipment, invoice) is
@@ -89,8 +107,9 @@ import (
 // key but columns means its default.
 type Mapping struct {
 	// Document is what the rows are (default "order"): "order",
-	// "order_response", "shipment", "invoice" or "production_progress". It
-	// decides the fields the other keys may name and the record type.
+	// "order_response", "shipment", "invoice", "production_progress" or
+	// "catalog_item". It decides the fields the other keys may name and the
+	// record type.
 	Document string `yaml:"document"`
 	// Encoding of the file: "auto" (default: a byte order mark decides
 	// between UTF-8 and UTF-16; without one the text is UTF-8 until the first
@@ -194,7 +213,7 @@ func (m *Mapping) Validate() error {
 func Keys() []connectors.Field {
 	return []connectors.Field{
 		{Name: "document", Type: "string", Default: DocumentOrder,
-			Description: "What the rows are: order (an ERP's order export), order_response (a supplier's order confirmations; rows grouped by response_number, or by order_number when the file has no response_number column), shipment (advance ship notices, grouped by shipment_id), invoice (commercial invoices, grouped by invoice_number) or production_progress (one order event of type production_progress per row). It decides the fields under columns and the record type.", Example: DocumentOrderResponse},
+			Description: "What the rows are: order (an ERP's order export), order_response (a supplier's order confirmations; rows grouped by response_number, or by order_number when the file has no response_number column), shipment (advance ship notices, grouped by shipment_id), invoice (commercial invoices, grouped by invoice_number), production_progress (one order event of type production_progress per row) or catalog_item (a supplier's catalog or price list, grouped by sku, one price per row). It decides the fields under columns and the record type.", Example: DocumentOrderResponse},
 		{Name: "encoding", Type: "string", Default: "auto",
 			Description: "Text encoding: auto, utf-8, utf-16, latin-1 or windows-1252. auto follows a byte order mark (UTF-8, UTF-16 LE/BE); without one the file is read as UTF-8, or as Windows-1252 when invalid UTF-8 comes before any other non-ASCII text."},
 		{Name: "delimiter", Type: "string", Default: "auto",
@@ -238,6 +257,7 @@ func columnsDoc() string {
 	b.WriteString(". Without lines.line_number, order and invoice lines are numbered 1..n; order_response and shipment lines need it (the order line they are about). " +
 		"A cell of order_numbers or tracking_numbers may list several values separated by , or ;. A line's order number is added to order_numbers, and a line without one takes the only order number. " +
 		"Response statuses are accepted, rejected or changed; without a status column a response is accepted or rejected when all its lines are, changed otherwise. " +
-		"An invoice needs total_amount. production_progress needs buyer.id and report_date (the event's time, midnight UTC) and percent_complete (0–100, 45% accepted) or expected_ready_date; lines.line_number and lines.sku name the line reported on.")
+		"An invoice needs total_amount. production_progress needs buyer.id and report_date (the event's time, midnight UTC) and percent_complete (0–100, 45% accepted) or expected_ready_date; lines.line_number and lines.sku name the line reported on. " +
+		"A catalog_item needs supplier.id and unit; its rows are grouped by sku, each row is one price (prices.*), the other fields agree across an item's rows, and an incoterm cell may carry the place (FOB Shenzhen).")
 	return b.String()
 }
