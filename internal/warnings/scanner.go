@@ -1,0 +1,357 @@
+package warnings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/procurehub/procurehub/internal/lifecycle"
+	"github.com/procurehub/procurehub/internal/store"
+	"github.com/procurehub/procurehub/pipelines"
+)
+
+// OrderLister pages through the stored orders (ListOrders' keyset cursor).
+type OrderLister interface {
+	ListOrders(ctx context.Context, f store.OrderFilter) ([]store.StoredOrder, string, error)
+}
+
+// TimelineReader reads an order's supplier responses and order events.
+type TimelineReader interface {
+	OrderResponses(ctx context.Context, orderNumber string) ([]store.StoredOrderResponse, error)
+	OrderEvents(ctx context.Context, orderNumber string) ([]store.StoredOrderEvent, error)
+}
+
+// TrackingReader reads an order's shipments and their carrier events.
+type TrackingReader interface {
+	ShipmentsOfOrder(ctx context.Context, orderNumber string) ([]store.StoredShipment, error)
+	TrackingEvents(ctx context.Context, trackingNumbers []string) ([]store.StoredTrackingEvent, error)
+}
+
+// FindingsReader reads the validation findings of an order.
+type FindingsReader interface {
+	GetFindings(ctx context.Context, buyerID, orderNumber string) (*store.OrderFindings, error)
+}
+
+// AlertReader reads the alerts the AlertSink keeps: whether one is
+// already stored, and the open and acknowledged ones to escalate.
+type AlertReader interface {
+	GetAlert(ctx context.Context, id string) (store.Alert, error)
+	ListAlerts(ctx context.Context, f store.AlertFilter) ([]store.Alert, string, error)
+}
+
+// AlertResolver resolves an alert.
+type AlertResolver interface {
+	SetAlertStatus(ctx context.Context, id, status, by string) error
+}
+
+// Scanner walks the open orders, evaluates the early-warning rules and
+// publishes to procurehub.alerts.v1 the alerts that are new, and the
+// escalations of warnings left unresolved. Scan and Run may not be called
+// concurrently on one Scanner.
+type Scanner struct {
+	Config    *Config
+	Orders    OrderLister
+	Timeline  TimelineReader
+	Tracking  TrackingReader
+	Alerts    AlertReader
+	Publisher message.Publisher
+	// Findings, when set, holds an order with validation errors for
+	// review: it is not waiting for its supplier.
+	Findings FindingsReader
+	// Resolver, when set, resolves the warnings whose condition no longer
+	// holds (the order was confirmed, delivered...); their resolver is
+	// pipelines.AlertResolvedBy.
+	Resolver AlertResolver
+	Logger   *slog.Logger
+	// PageSize is the number of orders and alerts read per page;
+	// store.MaxLimit when 0.
+	PageSize int
+	// Now is the clock of Run; time.Now when nil.
+	Now func() time.Time
+
+	mu   sync.Mutex
+	sent map[string]bool // alert ids published by this process
+}
+
+// ScanReport counts what one scan did.
+type ScanReport struct {
+	Orders      int // open orders evaluated
+	Done        int // orders skipped as delivered, closed, cancelled or rejected
+	Failed      int // orders whose records could not be read (logged)
+	Alerts      int // new alerts published
+	Escalations int // escalations published
+	Resolved    int // warnings resolved because their condition is gone
+}
+
+// orderKey identifies an order in an alert's data.
+type orderKey struct{ buyer, number string }
+
+// scan is the state of one Scan.
+type scan struct {
+	report ScanReport
+	firing map[string]bool   // ids of the alerts whose condition holds now
+	seen   map[orderKey]bool // orders evaluated, or done
+	errs   []error
+}
+
+// Scan walks every stored order, page by page. An order whose store status
+// or replayed lifecycle state is delivered, closed, cancelled or rejected
+// is done; the others are evaluated as of now and their alerts published
+// unless already stored or published. An order whose records cannot be
+// read is logged and counted, and the scan goes on. Then it reads the open
+// and acknowledged alerts: a warning whose condition is gone is resolved
+// (with a Resolver), one left too long is escalated once. The error is for
+// what stops the scan (the orders or alerts cannot be listed) or for
+// alerts that could not be published (they are tried again next scan).
+func (s *Scanner) Scan(ctx context.Context, now time.Time) (ScanReport, error) {
+	sc := &scan{firing: map[string]bool{}, seen: map[orderKey]bool{}}
+	f := store.OrderFilter{Limit: s.pageSize()}
+	for {
+		orders, next, err := s.Orders.ListOrders(ctx, f)
+		if err != nil {
+			return sc.report, fmt.Errorf("warnings: list orders: %w", err)
+		}
+		for i := range orders {
+			if err := ctx.Err(); err != nil {
+				return sc.report, err
+			}
+			s.scanOrder(ctx, sc, &orders[i], now)
+		}
+		if next == "" {
+			break
+		}
+		f.Cursor = next
+	}
+	if err := s.followUp(ctx, sc, now); err != nil {
+		return sc.report, err
+	}
+	return sc.report, errors.Join(sc.errs...)
+}
+
+// doneStatuses are the store statuses of orders no warning is about.
+var doneStatuses = map[string]bool{"delivered": true, "invoiced": true, "paid": true, "closed": true, "cancelled": true, "rejected": true}
+
+func (s *Scanner) scanOrder(ctx context.Context, sc *scan, o *store.StoredOrder, now time.Time) {
+	key := orderKey{o.Order.Buyer.ID, o.Order.OrderNumber}
+	if doneStatuses[o.Status] {
+		sc.seen[key] = true
+		sc.report.Done++
+		return
+	}
+	rec, err := s.records(ctx, o)
+	if err != nil {
+		sc.report.Failed++
+		s.logger().Warn("early warnings: order skipped", "order_id", o.Order.OrderNumber, "buyer", o.Order.Buyer.ID, "err", err)
+		return
+	}
+	facts := FactsOf(rec)
+	sc.seen[key] = true
+	if !Open(facts.Timeline.State) {
+		sc.report.Done++
+		return
+	}
+	sc.report.Orders++
+	for _, a := range s.Config.Evaluate(&facts, now) {
+		sc.firing[a.ID] = true
+		published, err := s.publishNew(ctx, a)
+		if err != nil {
+			sc.errs = append(sc.errs, err)
+			continue
+		}
+		if published {
+			sc.report.Alerts++
+		}
+	}
+}
+
+// records reads what the order's milestones come from.
+func (s *Scanner) records(ctx context.Context, o *store.StoredOrder) (lifecycle.Records, error) {
+	number := o.Order.OrderNumber
+	rec := lifecycle.Records{Order: o.Order, StoredAt: o.CreatedAt}
+	if s.Findings != nil {
+		f, err := s.Findings.GetFindings(ctx, o.Order.Buyer.ID, number)
+		switch {
+		case err == nil && f.ContentHash == o.ContentHash:
+			rec.Validation = &lifecycle.Validation{Errors: f.Errors, Warnings: f.Warnings}
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return rec, fmt.Errorf("findings: %w", err)
+		}
+	}
+	responses, err := s.Timeline.OrderResponses(ctx, number)
+	if err != nil {
+		return rec, fmt.Errorf("order responses: %w", err)
+	}
+	for _, r := range responses {
+		rec.Responses = append(rec.Responses, lifecycle.StoredResponse{Response: r.Response, StoredAt: r.CreatedAt})
+	}
+	events, err := s.Timeline.OrderEvents(ctx, number)
+	if err != nil {
+		return rec, fmt.Errorf("order events: %w", err)
+	}
+	for _, e := range events {
+		// Order numbers are the buyer's: another buyer's order of the same
+		// number is not this one.
+		if e.Event.BuyerID == "" || e.Event.BuyerID == o.Order.Buyer.ID {
+			rec.Events = append(rec.Events, e.Event)
+		}
+	}
+	shipments, err := s.Tracking.ShipmentsOfOrder(ctx, number)
+	if err != nil {
+		return rec, fmt.Errorf("shipments: %w", err)
+	}
+	for _, st := range shipments {
+		rec.Shipments = append(rec.Shipments, lifecycle.StoredShipment{Shipment: st.Shipment, StoredAt: st.CreatedAt})
+	}
+	if numbers := lifecycle.TrackingNumbers(rec.Shipments); len(numbers) > 0 {
+		tracking, err := s.Tracking.TrackingEvents(ctx, numbers)
+		if err != nil {
+			return rec, fmt.Errorf("tracking events: %w", err)
+		}
+		for _, e := range tracking {
+			rec.Tracking = append(rec.Tracking, e.Event)
+		}
+	}
+	return rec, nil
+}
+
+// publishNew publishes a unless this process published it or the store
+// already has it.
+func (s *Scanner) publishNew(ctx context.Context, a pipelines.Alert) (bool, error) {
+	if s.wasSent(a.ID) {
+		return false, nil
+	}
+	_, err := s.Alerts.GetAlert(ctx, a.ID)
+	switch {
+	case err == nil:
+		s.markSent(a.ID)
+		return false, nil
+	case !errors.Is(err, store.ErrNotFound):
+		return false, fmt.Errorf("warnings: look up alert %s: %w", a.ID, err)
+	}
+	msg, err := a.ToMessage()
+	if err != nil {
+		return false, fmt.Errorf("warnings: alert %s: %w", a.ID, err)
+	}
+	if err := s.Publisher.Publish(pipelines.TopicAlerts, msg); err != nil {
+		return false, fmt.Errorf("warnings: publish %s alert of order %s: %w", a.Kind, a.Data["order_number"], err)
+	}
+	s.markSent(a.ID)
+	s.logger().Info("early warning raised", "kind", a.Kind, "severity", a.Severity, "order_id", a.Data["order_number"],
+		"partner", a.Partner, "alert_id", a.ID)
+	return true, nil
+}
+
+// followUp resolves the warnings whose condition is gone and escalates the
+// ones left unresolved too long.
+func (s *Scanner) followUp(ctx context.Context, sc *scan, now time.Time) error {
+	for _, status := range []string{store.AlertOpen, store.AlertAcknowledged} {
+		f := store.AlertFilter{Status: status, Limit: s.pageSize()}
+		for {
+			alerts, next, err := s.Alerts.ListAlerts(ctx, f)
+			if err != nil {
+				return fmt.Errorf("warnings: list %s alerts: %w", status, err)
+			}
+			for _, a := range alerts {
+				if _, ok := specOf(a.Kind); !ok {
+					continue
+				}
+				key := orderKey{a.Data["buyer_id"], a.Data["order_number"]}
+				if s.Resolver != nil && sc.seen[key] && !sc.firing[a.ID] {
+					err := s.Resolver.SetAlertStatus(ctx, a.ID, store.AlertResolved, pipelines.AlertResolvedBy)
+					switch {
+					case err == nil:
+						sc.report.Resolved++
+					case !errors.Is(err, store.ErrInvalid): // resolved meanwhile: what we wanted
+						sc.errs = append(sc.errs, fmt.Errorf("warnings: resolve alert %s: %w", a.ID, err))
+					}
+					continue
+				}
+				esc, due := s.Config.Escalate(a, now)
+				if !due {
+					continue
+				}
+				published, err := s.publishNew(ctx, esc)
+				if err != nil {
+					sc.errs = append(sc.errs, err)
+					continue
+				}
+				if published {
+					sc.report.Escalations++
+				}
+			}
+			if next == "" {
+				break
+			}
+			f.Cursor = next
+		}
+	}
+	return nil
+}
+
+// Run scans at once and then every interval until ctx is done; it returns
+// nil then. A scan that fails is logged and the next one comes at its time.
+func (s *Scanner) Run(ctx context.Context, interval time.Duration) error {
+	if interval <= 0 {
+		return fmt.Errorf("warnings: scan interval %s must be positive", interval)
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		r, err := s.Scan(ctx, s.now())
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			s.logger().Warn("early-warning scan incomplete", "err", err, "orders", r.Orders, "failed", r.Failed)
+		default:
+			s.logger().Debug("early-warning scan", "orders", r.Orders, "done", r.Done, "failed", r.Failed,
+				"alerts", r.Alerts, "escalations", r.Escalations, "resolved", r.Resolved)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Scanner) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Scanner) pageSize() int {
+	if s.PageSize > 0 {
+		return s.PageSize
+	}
+	return store.MaxLimit
+}
+
+func (s *Scanner) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (s *Scanner) wasSent(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sent[id]
+}
+
+func (s *Scanner) markSent(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sent == nil {
+		s.sent = map[string]bool{}
+	}
+	s.sent[id] = true
+}
