@@ -2,9 +2,9 @@
 // into canonical records, as a per-partner YAML mapping says: what the rows
 // are (an ERP's order export, or a supplier's order confirmations, advance
 // ship notices, commercial invoices, production progress reports or
-// catalogs and price lists), which
-// column feeds which canonical field, how the file writes decimals and
-// dates, which codes mean what, and which values are fixed.
+// catalogs and price lists), which column feeds which canonical field, how
+// the file writes decimals and dates, which codes mean what, and which
+// values are fixed.
 //
 // A mapping file looks like this (every key is described on Mapping and in Keys):
 //
