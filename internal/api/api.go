@@ -48,6 +48,9 @@ type Config struct {
 	// Demand, when set, serves POST /demand: demand lines planned into
 	// purchase orders from the supplier catalog.
 	Demand DemandPlanner
+	// Amendments, when set, serves /orders/{order_number}/amendments: the
+	// order's versions and changes, proposals, and the buyer's decisions.
+	Amendments AmendmentService
 	// Alerts, when set, serves GET /alerts and POST
 	// /alerts/{alert_id}/acknowledge and /resolve.
 	Alerts AlertStore
@@ -93,6 +96,12 @@ func Handler(cfg Config) http.Handler {
 		}
 		if cfg.Demand != nil {
 			r.Post("/demand", s.postDemand)
+		}
+		if cfg.Amendments != nil {
+			r.Get("/orders/{order_number}/amendments", s.getAmendments)
+			r.Post("/orders/{order_number}/amendments", s.postAmendment)
+			r.Post("/orders/{order_number}/amendments/{version}/accept", s.decideAmendment(true))
+			r.Post("/orders/{order_number}/amendments/{version}/reject", s.decideAmendment(false))
 		}
 		if cfg.Alerts != nil {
 			r.Get("/alerts", s.listAlerts)

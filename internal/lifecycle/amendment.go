@@ -446,3 +446,45 @@ func (h *History) next() int {
 	}
 	return n + 1
 }
+
+// Resume continues the history of an order that is stored at its current
+// content: current is the order with every accepted amendment applied, and
+// amendments are the amendments made so far (from the order's stored
+// order_updated events, see AmendmentOf), in any order. The current
+// version is that of the latest accepted amendment (1 without any). Only
+// the current version's content is known: Version(v) reports false for an
+// earlier one, whose changes the amendments still list.
+func Resume(current canonical.Order, amendments []Amendment) *History {
+	h := &History{versions: map[int]canonical.Order{}, current: 1}
+	latest := map[int]Amendment{}
+	for _, a := range amendments {
+		// An amendment is recorded once per status it passed through
+		// (proposed, then accepted or rejected): the decision wins.
+		if prev, ok := latest[a.Version]; ok && prev.Status != Pending {
+			continue
+		}
+		latest[a.Version] = a
+	}
+	for _, a := range latest {
+		h.amendments = append(h.amendments, a)
+		if a.Status == Accepted && a.Version > h.current {
+			h.current = a.Version
+		}
+	}
+	slices.SortFunc(h.amendments, func(a, b Amendment) int { return a.Version - b.Version })
+	h.versions[h.current] = withOwnLines(current)
+	return h
+}
+
+// AmendmentOf returns the amendment an order_updated event carries (see
+// Amendment.Event); ok is false for any other event.
+func AmendmentOf(e canonical.OrderEvent) (Amendment, bool) {
+	if e.Type != canonical.EventOrderUpdated || len(e.Data) == 0 {
+		return Amendment{}, false
+	}
+	var a Amendment
+	if err := json.Unmarshal(e.Data, &a); err != nil || a.Version < 2 || a.Kind == "" {
+		return Amendment{}, false
+	}
+	return a, true
+}
