@@ -19,6 +19,7 @@ import (
 	"github.com/procurehub/procurehub/connectors/demand"
 	"github.com/procurehub/procurehub/connectors/filesource"
 	"github.com/procurehub/procurehub/internal/ordering"
+	"github.com/procurehub/procurehub/internal/validation"
 )
 
 func TestConformance(t *testing.T) {
@@ -113,6 +114,24 @@ func TestInboxFileBecomesOrdersAndReceipt(t *testing.T) {
 			o := r.Value.(*canonical.Order)
 			if r.Type != canonical.TypeOrder || r.Key != o.OrderNumber {
 				t.Errorf("record type %q key %q, want an order keyed by its number %q", r.Type, r.Key, o.OrderNumber)
+			}
+		}
+	})
+
+	t.Run("the orders pass the validation against the catalog they were planned from", func(t *testing.T) {
+		v, err := validation.New(nil, validation.Options{Catalog: loadCatalog(t, "catalog-flanges-and-bolts.yaml"), Now: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range orders(&rec) {
+			fs, err := v.Validate(ctx, validation.Input{Order: *o})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range fs {
+				if f.Severity == validation.SeverityError {
+					t.Errorf("order %s: %s", o.OrderNumber, f)
+				}
 			}
 		}
 	})

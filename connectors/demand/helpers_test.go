@@ -25,15 +25,20 @@ var buyer = canonical.Party{ID: "BUY-DE-01", Name: "Nordhafen Handel GmbH", Coun
 // planner is the real ordering planner over a testdata catalog.
 func planner(t testing.TB, catalogFile string) demand.Planner {
 	t.Helper()
-	cat, err := catalog.LoadFile(filepath.Join("testdata", catalogFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := demand.NewPlanner(ordering.Options{Catalog: cat, Now: clock, Buyer: buyer})
+	p, err := demand.NewPlanner(ordering.Options{Catalog: loadCatalog(t, catalogFile), Now: clock, Buyer: buyer})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
+}
+
+func loadCatalog(t testing.TB, file string) *catalog.Catalog {
+	t.Helper()
+	cat, err := catalog.LoadFile(filepath.Join("testdata", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
 }
 
 func decoder(t testing.TB, catalogFile string) *demand.Decoder {
