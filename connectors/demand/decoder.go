@@ -92,8 +92,9 @@ func checkPrefix(p string) error {
 
 // Decode reads r (the content of in), plans it and streams the orders and
 // row errors into out. It returns ctx.Err() promptly once ctx is
-// cancelled, and a planner failure (the commitments lookup, a planner not
-// ready) wrapped, for the runtime to take the file again later.
+// cancelled, and a planner failure (the commitments lookup) wrapped and
+// before anything reaches out, for the runtime to take the file again
+// later.
 func (d *Decoder) Decode(ctx context.Context, in connectors.Input, r io.Reader, out connectors.Sink) error {
 	h := sha256.New()
 	lines, rowErrs, err := ordering.ReadCSV(ctx, in.Name, io.TeeReader(r, h))

@@ -309,23 +309,31 @@ func TestOrderNumbersOfOrdersThatLookAlike(t *testing.T) {
 	}
 }
 
-// TestPlannerNotReady: a file that comes before the planner is set is not
-// refused; the runtime takes it again once the planner is there.
-func TestPlannerNotReady(t *testing.T) {
-	var p demand.Deferred
-	d, err := demand.NewDecoder(&p, "")
+// failingPlanner is a planner whose commitments lookup fails: the store
+// is down.
+type failingPlanner struct{}
+
+var errStoreDown = errors.New("store: connection refused")
+
+func (failingPlanner) Plan(context.Context, []ordering.DemandLine, ordering.Numbers) (ordering.Plan, error) {
+	return ordering.Plan{}, errStoreDown
+}
+
+// TestPlannerFailureIsNotTheFilesFault: when the planner cannot plan (the
+// store cannot say what is committed), the file is not refused and nothing
+// is ordered; the runtime takes it again at the next poll.
+func TestPlannerFailureIsNotTheFilesFault(t *testing.T) {
+	d, err := demand.NewDecoder(failingPlanner{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := connectortest.DecodeFile(t, d, "testdata/demand-flanges-and-bolts.csv")
+	rec, err := connectortest.DecodeFile(t, d, "testdata/demand-unknown-sku-and-bad-quantity.csv")
 	var fe *connectors.FileError
-	if !errors.Is(err, demand.ErrNoPlanner) || errors.As(err, &fe) || len(rec.Records) > 0 {
-		t.Fatalf("before Set: Decode = %v with %d orders, want ErrNoPlanner, no file error, no orders", err, len(rec.Records))
+	if !errors.Is(err, errStoreDown) || errors.As(err, &fe) {
+		t.Fatalf("Decode = %v, want the planner's error and no file error", err)
 	}
-	p.Set(planner(t, "catalog-flanges-and-bolts.yaml"))
-	rec, err = connectortest.DecodeFile(t, d, "testdata/demand-flanges-and-bolts.csv")
-	if err != nil || len(rec.Records) != 3 {
-		t.Fatalf("after Set: Decode = %v with %d orders, want 3", err, len(rec.Records))
+	if len(rec.Records)+len(rec.RowErrors) > 0 {
+		t.Errorf("%d orders and %d row errors before the failure, want nothing: the retry reports them", len(rec.Records), len(rec.RowErrors))
 	}
 }
 

@@ -2,9 +2,6 @@ package demand
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"sync/atomic"
 
 	"github.com/procurehub/procurehub/internal/ordering"
 )
@@ -39,35 +36,4 @@ func (p optionsPlanner) Plan(ctx context.Context, lines []ordering.DemandLine, n
 		return ordering.Plan{}, err
 	}
 	return pl.Plan(ctx, lines)
-}
-
-// ErrNoPlanner is what a Deferred planner returns before it is set: the
-// runtime leaves the file in the inbox and takes it again at the next poll.
-var ErrNoPlanner = errors.New("demand: the demand planner is not ready yet")
-
-// Deferred is a Planner set once it exists. The binary registers its
-// connector kinds before it has loaded the catalog and opened the store
-// the planner needs: it registers Kind(d) with a Deferred d and calls
-// d.Set when the planner is built. Until then Plan returns ErrNoPlanner.
-// The zero Deferred is ready to use.
-type Deferred struct {
-	p atomic.Pointer[Planner]
-}
-
-// Set makes p the planner; a nil p unsets it.
-func (d *Deferred) Set(p Planner) {
-	if p == nil {
-		d.p.Store(nil)
-		return
-	}
-	d.p.Store(&p)
-}
-
-// Plan plans with the planner set, or returns ErrNoPlanner.
-func (d *Deferred) Plan(ctx context.Context, lines []ordering.DemandLine, numbers ordering.Numbers) (ordering.Plan, error) {
-	p := d.p.Load()
-	if p == nil {
-		return ordering.Plan{}, fmt.Errorf("%w: the config needs ordering.buyer_id and validation.catalog", ErrNoPlanner)
-	}
-	return (*p).Plan(ctx, lines, numbers)
 }

@@ -9,11 +9,12 @@
 // lines that could not be planned are rejected rows of the receipt, with
 // their line and why.
 //
-// The kind needs the planner the binary builds from its catalog, so it is
+// The kind needs the planner the binary builds from its catalog, the
+// store's commitments and the config's ordering section, so it is
 // registered with it:
 //
-//	planner := new(demand.Deferred) // set once the catalog and store are open
-//	registry.Register(demand.Kind(planner))
+//	p, err := demand.NewPlanner(ordering.Options{Catalog: cat, Commitments: st, Buyer: buyer})
+//	err = registry.Register(demand.Kind(p))
 //
 // Only CSV is read (comma or semicolon, UTF-8 with or without BOM): the
 // XLSX reading of erp_export yields mapped records, not a table this
