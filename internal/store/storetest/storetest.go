@@ -74,6 +74,8 @@ type Store interface {
 	GetAlert(ctx context.Context, id string) (store.Alert, error)
 	ListAlerts(ctx context.Context, f store.AlertFilter) ([]store.Alert, string, error)
 	SetAlertStatus(ctx context.Context, id, status, by string) error
+	SetOrderStatus(ctx context.Context, buyerID, orderNumber, from, to string) (bool, error)
+	OrdersOfTracking(ctx context.Context, trackingNumbers []string) ([]string, error)
 	RecordDelivery(ctx context.Context, d store.Delivery) (store.Delivery, error)
 	Deliveries(ctx context.Context, alertID string) ([]store.Delivery, error)
 	AddNotification(ctx context.Context, n store.Notification) (bool, error)
@@ -135,6 +137,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"an invalid fx rate is refused and nothing of its batch is stored", fxRatesRefused},
 		{"a table loaded from the store converts as a table filled from the file", fxTableConverts},
 		{"a batch of 10,000 fx rates loads in one call", fxRatesBulk},
+		{"an order's status moves only from the status the caller saw", statusMoves},
+		{"a tracking number leads to the orders its shipments deliver against", ordersOfTracking},
 		{"a shipment read back equals the one written and links its orders", shipmentReadBack},
 		{"the same shipment twice is unchanged; a changed one replaces its links", shipmentChanged},
 		{"an invalid shipment is refused by its id and nothing of its batch is stored", shipmentRefused},
