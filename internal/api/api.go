@@ -54,6 +54,11 @@ type Config struct {
 	// Alerts, when set, serves GET /alerts and POST
 	// /alerts/{alert_id}/acknowledge and /resolve.
 	Alerts AlertStore
+	// Catalog, when set, serves GET /catalog/items and
+	// /catalog/items/{supplier}/{sku}: the stored supplier catalog items.
+	Catalog CatalogReader
+	// CatalogImport, when set with Catalog, serves POST /catalog/items.
+	CatalogImport CatalogImporter
 	// Webhooks, when set, answers POST /webhooks/tracking/{name}: signed
 	// carrier deliveries, outside /api (the sender's signature is its
 	// authentication).
@@ -102,6 +107,13 @@ func Handler(cfg Config) http.Handler {
 			r.Post("/orders/{order_number}/amendments", s.postAmendment)
 			r.Post("/orders/{order_number}/amendments/{version}/accept", s.decideAmendment(true))
 			r.Post("/orders/{order_number}/amendments/{version}/reject", s.decideAmendment(false))
+		}
+		if cfg.Catalog != nil {
+			r.Get("/catalog/items", s.listCatalogItems)
+			r.Get("/catalog/items/{supplier}/{sku}", s.getCatalogItem)
+			if cfg.CatalogImport != nil {
+				r.Post("/catalog/items", s.postCatalogItems)
+			}
 		}
 		if cfg.Alerts != nil {
 			r.Get("/alerts", s.listAlerts)

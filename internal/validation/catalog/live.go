@@ -1,7 +1,9 @@
 package catalog
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -61,6 +63,32 @@ func (l *Live) Refresh(ctx context.Context) error {
 	}
 	l.cur.Store(c)
 	return nil
+}
+
+// Holds reports whether the current catalog has each of items as given
+// (of two items with one key, the later): an item posted a moment ago is
+// in the catalog once its store write refreshed it. Only the items are
+// compared, not their suppliers.
+func (l *Live) Holds(items []canonical.CatalogItem) bool {
+	c := l.Current()
+	want := map[itemKey]*canonical.CatalogItem{}
+	for i := range items {
+		want[itemKey{items[i].Supplier.ID, items[i].SKU}] = &items[i]
+	}
+	for k, ci := range want {
+		it, ok := c.Item(k.supplier, k.sku)
+		if !ok {
+			return false
+		}
+		have := it.Canonical(nil)
+		given := ItemOf(ci)
+		a, errA := json.Marshal(have)
+		b, errB := json.Marshal(given.Canonical(nil))
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			return false
+		}
+	}
+	return true
 }
 
 // Overlay returns base with stored items laid over it; base is not

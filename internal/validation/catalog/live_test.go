@@ -221,3 +221,26 @@ func TestAnItemConvertsToTheCatalogAndBackUnchanged(t *testing.T) {
 		t.Errorf("absent constraints came back as %v %v %v, want absent", back.PackSize, back.MOQ, back.CapacityPerWeek)
 	}
 }
+
+func TestTheLiveCatalogHoldsAnItemOnceARefreshBroughtItIn(t *testing.T) {
+	var stored []canonical.CatalogItem
+	live := catalog.NewLive(overlayBase(t), func(context.Context) ([]canonical.CatalogItem, error) { return stored, nil })
+	posted := []canonical.CatalogItem{storedItem("SUP-VN-LAMP", "LAMP-1", "USD", "12.50")}
+	if live.Holds(posted) {
+		t.Fatal("the catalog holds an item never stored")
+	}
+	stored = []canonical.CatalogItem{storedItem("SUP-VN-LAMP", "LAMP-1", "USD", "12.5")}
+	if err := live.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if live.Holds(posted) {
+		t.Error("the catalog holds 12.50 while it has 12.5: the price as written differs")
+	}
+	stored = posted
+	if err := live.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !live.Holds(posted) {
+		t.Error("the catalog does not hold the item it was refreshed with")
+	}
+}
