@@ -246,9 +246,11 @@ func (s *Scanner) publishNew(ctx context.Context, a pipelines.Alert) (bool, erro
 	return true, nil
 }
 
-// followUp resolves the warnings whose condition is gone and escalates the
-// ones left unresolved too long.
+// followUp resolves the warnings whose condition is gone, and the
+// escalations of resolved warnings, and escalates the warnings left
+// unresolved too long.
 func (s *Scanner) followUp(ctx context.Context, sc *scan, now time.Time) error {
+	var escalations []store.Alert
 	for _, status := range []string{store.AlertOpen, store.AlertAcknowledged} {
 		f := store.AlertFilter{Status: status, Limit: s.pageSize()}
 		for {
@@ -257,6 +259,10 @@ func (s *Scanner) followUp(ctx context.Context, sc *scan, now time.Time) error {
 				return fmt.Errorf("warnings: list %s alerts: %w", status, err)
 			}
 			for _, a := range alerts {
+				if a.Kind == KindEscalated {
+					escalations = append(escalations, a)
+					continue
+				}
 				if _, ok := specOf(a.Kind); !ok {
 					continue
 				}
@@ -288,6 +294,22 @@ func (s *Scanner) followUp(ctx context.Context, sc *scan, now time.Time) error {
 				break
 			}
 			f.Cursor = next
+		}
+	}
+	if s.Resolver == nil {
+		return nil
+	}
+	for _, e := range escalations {
+		original, err := s.Alerts.GetAlert(ctx, e.Data["escalates"])
+		if err != nil || original.Status != store.AlertResolved {
+			continue // a missing original is not a resolved one
+		}
+		err = s.Resolver.SetAlertStatus(ctx, e.ID, store.AlertResolved, pipelines.AlertResolvedBy)
+		switch {
+		case err == nil:
+			sc.report.Resolved++
+		case !errors.Is(err, store.ErrInvalid):
+			sc.errs = append(sc.errs, fmt.Errorf("warnings: resolve escalation %s: %w", e.ID, err))
 		}
 	}
 	return nil
