@@ -27,9 +27,9 @@ type AmendmentStore interface {
 	UpsertOrders(ctx context.Context, orders []*canonical.Order) ([]store.Change, error)
 }
 
-// AmendmentPartner is the partner name amendments are stored and published
-// under: the hub itself.
-const AmendmentPartner = "procurehub"
+// HubPartner is the partner name of what the hub itself makes (amendments,
+// status changes): it is stored and published under it.
+const HubPartner = "procurehub"
 
 // ErrAmendmentRefused wraps why an amendment was refused: a change the
 // order cannot take (a quantity of zero, a line it does not have, a From
@@ -162,12 +162,12 @@ func (a *Amendments) record(ctx context.Context, o *store.StoredOrder, h *lifecy
 			continue
 		}
 		ev := am.Event(o.Order)
-		ev.Source = &canonical.Source{Connector: "amendment", Partner: AmendmentPartner}
+		ev.Source = &canonical.Source{Connector: "amendment", Partner: HubPartner}
 		events = append(events, &ev)
 	}
 	current := h.Current()
 	moved := h.CurrentVersion() != versionOf(before)
-	if _, err := a.Store.AddOrderEvents(ctx, AmendmentPartner, events); err != nil {
+	if _, err := a.Store.AddOrderEvents(ctx, HubPartner, events); err != nil {
 		return fmt.Errorf("store amendment of order %s: %w", o.Order.OrderNumber, err)
 	}
 	if moved {
@@ -178,7 +178,7 @@ func (a *Amendments) record(ctx context.Context, o *store.StoredOrder, h *lifecy
 	msgs := make([]*message.Message, 0, len(events))
 	for _, ev := range events {
 		m, err := recordMessage(uuid.NewSHA1(uuid.NameSpaceURL, []byte("order-event/"+ev.EventID)).String(),
-			connectors.Record{Type: canonical.TypeOrderEvent, Key: ev.OrderNumber, Value: ev}, "amendment", AmendmentPartner, connectors.Input{})
+			connectors.Record{Type: canonical.TypeOrderEvent, Key: ev.OrderNumber, Value: ev}, "amendment", HubPartner, connectors.Input{})
 		if err != nil {
 			return err
 		}
@@ -192,7 +192,7 @@ func (a *Amendments) record(ctx context.Context, o *store.StoredOrder, h *lifecy
 	}
 	id := uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "amendment/order/%s/%s/v%d", current.Buyer.ID, current.OrderNumber, h.CurrentVersion()))
 	m, err := recordMessage(id.String(), connectors.Record{Type: canonical.TypeOrder, Key: current.OrderNumber, Value: &current},
-		"amendment", AmendmentPartner, connectors.Input{})
+		"amendment", HubPartner, connectors.Input{})
 	if err != nil {
 		return err
 	}

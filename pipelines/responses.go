@@ -34,6 +34,8 @@ const (
 type OrderResponseSink struct {
 	W       OrderResponseWriter
 	Metrics *Metrics
+	// Status, when set, moves the answered order's status.
+	Status *StatusProjector
 }
 
 // Handle is the Watermill handler.
@@ -49,7 +51,7 @@ func (s *OrderResponseSink) Handle(msg *message.Message) error {
 	if s.Metrics != nil {
 		s.Metrics.OrderResponseWrites.WithLabelValues(changes[0].String()).Inc()
 	}
-	return nil
+	return s.Status.Project(msg.Context(), r.OrderNumber)
 }
 
 // OrderEventSink keeps the events of procurehub.order-events.v1
@@ -59,6 +61,8 @@ func (s *OrderResponseSink) Handle(msg *message.Message) error {
 type OrderEventSink struct {
 	W       OrderEventWriter
 	Metrics *Metrics
+	// Status, when set, moves the order's status after each event.
+	Status *StatusProjector
 }
 
 // Handle is the Watermill handler.
@@ -78,5 +82,8 @@ func (s *OrderEventSink) Handle(msg *message.Message) error {
 		}
 		s.Metrics.OrderEvents.WithLabelValues(string(ev.Type), result).Inc()
 	}
-	return nil
+	if ev.Type == EventStatusChanged {
+		return nil // the projector's own event
+	}
+	return s.Status.Project(msg.Context(), ev.OrderNumber)
 }

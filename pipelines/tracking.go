@@ -34,6 +34,8 @@ const (
 type ShipmentSink struct {
 	W       ShipmentWriter
 	Metrics *Metrics
+	// Status, when set, moves the status of the shipment's orders.
+	Status *StatusProjector
 }
 
 // Handle is the Watermill handler.
@@ -49,7 +51,7 @@ func (s *ShipmentSink) Handle(msg *message.Message) error {
 	if s.Metrics != nil {
 		s.Metrics.ShipmentWrites.WithLabelValues(changes[0].String()).Inc()
 	}
-	return nil
+	return s.Status.Project(msg.Context(), sh.OrderNumbers...)
 }
 
 // TrackingSink keeps the events of procurehub.tracking-events.v1, each once
@@ -57,6 +59,10 @@ func (s *ShipmentSink) Handle(msg *message.Message) error {
 // Like StoreSink, it writes the events of concurrent handlers in batches,
 // each handler returning once its event is committed.
 type TrackingSink struct {
+	// Status, when set, moves the status of the event's orders once the
+	// event is stored.
+	Status *StatusProjector
+
 	w       TrackingWriter
 	metrics *Metrics
 	b       *batcher[partnerEvent]
@@ -89,7 +95,10 @@ func (s *TrackingSink) Handle(msg *message.Message) error {
 	if err := ev.Validate(); err != nil {
 		return Permanent(fmt.Errorf("tracking event %s of %s: %w", ev.EventID, ev.TrackingNumber, err))
 	}
-	return s.b.submit(msg.Context(), partnerEvent{partner: msg.Metadata.Get(MetaPartner), event: &ev})
+	if err := s.b.submit(msg.Context(), partnerEvent{partner: msg.Metadata.Get(MetaPartner), event: &ev}); err != nil {
+		return err
+	}
+	return s.Status.ProjectTracking(msg.Context(), ev.TrackingNumber)
 }
 
 // Run writes the batches until ctx is cancelled.

@@ -12,6 +12,7 @@ import (
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/lifecycle"
 	"github.com/procurehub/procurehub/internal/store"
+	"github.com/procurehub/procurehub/pipelines"
 )
 
 // TimelineReader is what the API reads an order's supplier responses and
@@ -58,48 +59,19 @@ type TimelineEntry struct {
 // (lifecycle.Records.Milestones places them in time). Records are linked
 // to the order by its number, as the tracking view links shipments.
 func (s *server) timelineOf(ctx context.Context, o *store.StoredOrder) (OrderTimeline, error) {
-	number := o.Order.OrderNumber
-	rec := lifecycle.Records{Order: o.Order, StoredAt: o.CreatedAt}
+	rr := pipelines.RecordReaders{}
 	if s.cfg.Findings != nil {
-		f, err := s.cfg.Findings.GetFindings(ctx, o.Order.Buyer.ID, number)
-		switch {
-		case err == nil && f.ContentHash == o.ContentHash:
-			rec.Validation = &lifecycle.Validation{Errors: f.Errors, Warnings: f.Warnings}
-		case err != nil && !errors.Is(err, store.ErrNotFound):
-			return OrderTimeline{}, err
-		}
+		rr.Findings = s.cfg.Findings
 	}
 	if s.cfg.Timeline != nil {
-		responses, err := s.cfg.Timeline.OrderResponses(ctx, number)
-		if err != nil {
-			return OrderTimeline{}, err
-		}
-		for _, r := range responses {
-			rec.Responses = append(rec.Responses, lifecycle.StoredResponse{Response: r.Response, StoredAt: r.CreatedAt})
-		}
-		events, err := s.cfg.Timeline.OrderEvents(ctx, number)
-		if err != nil {
-			return OrderTimeline{}, err
-		}
-		for _, e := range events {
-			rec.Events = append(rec.Events, e.Event)
-		}
+		rr.Responses = s.cfg.Timeline
 	}
 	if s.cfg.Tracking != nil {
-		shipments, err := s.cfg.Tracking.ShipmentsOfOrder(ctx, number)
-		if err != nil {
-			return OrderTimeline{}, err
-		}
-		for _, st := range shipments {
-			rec.Shipments = append(rec.Shipments, lifecycle.StoredShipment{Shipment: st.Shipment, StoredAt: st.CreatedAt})
-		}
-		events, err := s.cfg.Tracking.TrackingEvents(ctx, lifecycle.TrackingNumbers(rec.Shipments))
-		if err != nil {
-			return OrderTimeline{}, err
-		}
-		for _, e := range events {
-			rec.Tracking = append(rec.Tracking, e.Event)
-		}
+		rr.Shipments = s.cfg.Tracking
+	}
+	rec, err := rr.ReadRecords(ctx, o)
+	if err != nil {
+		return OrderTimeline{}, err
 	}
 	milestones := rec.Milestones()
 
