@@ -54,6 +54,9 @@ type Config struct {
 	// Alerts, when set, serves GET /alerts and POST
 	// /alerts/{alert_id}/acknowledge and /resolve.
 	Alerts AlertStore
+	// Notifications, when set, serves GET /notifications?party= (a party's
+	// in-app inbox) and POST /notifications/{id}/read?party=.
+	Notifications NotificationStore
 	// Catalog, when set, serves GET /catalog/items and
 	// /catalog/items/{supplier}/{sku}: the stored supplier catalog items.
 	Catalog CatalogReader
@@ -119,6 +122,10 @@ func Handler(cfg Config) http.Handler {
 			r.Get("/alerts", s.listAlerts)
 			r.Post("/alerts/{alert_id}/acknowledge", s.setAlertStatus(store.AlertAcknowledged))
 			r.Post("/alerts/{alert_id}/resolve", s.setAlertStatus(store.AlertResolved))
+		}
+		if cfg.Notifications != nil {
+			r.Get("/notifications", s.listNotifications)
+			r.Post("/notifications/{id}/read", s.markNotificationRead)
 		}
 	})
 	if cfg.Webhooks != nil {
