@@ -50,6 +50,7 @@ type Store interface {
 	api.TimelineReader
 	api.AlertStore
 	pipelines.FindingsWriter
+	CatalogStore
 	OrderLookups
 	TrackedNumbers(ctx context.Context, carrier string) ([]store.TrackedNumber, error)
 	Migrate(ctx context.Context) error
@@ -154,17 +155,17 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	ingestors := built.ingestors
 
-	cat, err := loadCatalog(cfg)
+	live, currentCatalog, err := liveCatalog(ctx, cfg, st)
 	if err != nil {
 		return err
 	}
-	validate, err := buildValidator(cfg, cat, st)
+	validate, err := buildValidator(cfg, currentCatalog, st)
 	if err != nil {
 		return err
 	}
 	var demand api.DemandPlanner
 	if cfg.Ordering.BuyerID != "" {
-		demand = &demandPlanner{cfg: cfg.Ordering, cat: cat, pub: pub, committed: st}
+		demand = &demandPlanner{cfg: cfg.Ordering, current: currentCatalog, pub: pub, committed: st}
 	}
 	sinkCfg := pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize, Writers: cfg.Pipeline.StoreWriters}
 	if validate != nil {
@@ -179,6 +180,7 @@ func Run(ctx context.Context, opts Options) error {
 		OrderResponses: &pipelines.OrderResponseSink{W: st, Metrics: metrics},
 		OrderEvents:    &pipelines.OrderEventSink{W: st, Metrics: metrics},
 		Alerts:         &pipelines.AlertSink{W: st, Metrics: metrics},
+		Catalog:        pipelines.NewCatalogSink(st, live, pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize}, log),
 	}
 	if len(built.webhooks) > 0 {
 		sinks.Webhooks = &pipelines.WebhookDecoder{Decoders: built.decoders, Publisher: pub, Metrics: metrics, Logger: log}
@@ -202,9 +204,12 @@ func Run(ctx context.Context, opts Options) error {
 			Timeline: st,
 			Demand:   demand,
 			Alerts:   st,
-			Webhooks: webhooksHandler(built.webhooks, pub, reg, log),
-			Gatherer: reg,
-			Logger:   log,
+			Catalog:  st,
+			// Posted items go the way of a price list file: topic, sink, store.
+			CatalogImport: &catalogImporter{pub: pub, live: live},
+			Webhooks:      webhooksHandler(built.webhooks, pub, reg, log),
+			Gatherer:      reg,
+			Logger:        log,
 			Ready: []api.Check{
 				{Name: "store", Fn: st.Ping},
 				{Name: "broker", Fn: func(ctx context.Context) error { return kafka.Ping(ctx, brokers) }},
@@ -223,6 +228,7 @@ func Run(ctx context.Context, opts Options) error {
 	sinkCtx, stopSink := context.WithCancel(context.WithoutCancel(gctx))
 	g.Go(func() error { return sink.Run(sinkCtx) })
 	g.Go(func() error { return sinks.Tracking.Run(sinkCtx) })
+	g.Go(func() error { return sinks.Catalog.Run(sinkCtx) })
 	if cfg.FX.Source != "" {
 		fx := &pipelines.FXRefresher{Source: cfg.FX.Source, Store: st, Every: cfg.FX.Refresh, Logger: log}
 		g.Go(func() error { return fx.Run(gctx) })

@@ -13,8 +13,10 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/internal/api"
 	"github.com/procurehub/procurehub/internal/config"
 	"github.com/procurehub/procurehub/internal/ordering"
+	"github.com/procurehub/procurehub/internal/store"
 	"github.com/procurehub/procurehub/internal/validation"
 	"github.com/procurehub/procurehub/internal/validation/catalog"
 	"github.com/procurehub/procurehub/pipelines"
@@ -47,7 +49,7 @@ func BuildValidator(cfg *config.App) (pipelines.OrderValidator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return buildValidator(cfg, cat, nil)
+	return buildValidator(cfg, func() *catalog.Catalog { return cat }, nil)
 }
 
 // OrderLookups are the store's answers the duplicate and capacity rules need.
@@ -56,7 +58,10 @@ type OrderLookups interface {
 	catalog.Commitments
 }
 
-func buildValidator(cfg *config.App, cat *catalog.Catalog, lookups OrderLookups) (pipelines.OrderValidator, error) {
+// buildValidator returns the order validator of cfg. current is called
+// once per order: the order is checked against the catalog it returns (a
+// live catalog's Current), all of it against that one catalog.
+func buildValidator(cfg *config.App, current func() *catalog.Catalog, lookups OrderLookups) (pipelines.OrderValidator, error) {
 	v := cfg.Validation
 	if !v.Enabled {
 		return nil, nil
@@ -69,16 +74,24 @@ func buildValidator(cfg *config.App, cat *catalog.Catalog, lookups OrderLookups)
 		}
 		rules = r
 	}
-	opts := validation.Options{Catalog: cat}
+	opts := validation.Options{}
 	if lookups != nil {
 		opts.Orders, opts.Commitments = lookups, notThisOrder{lookups}
 	}
-	val, err := validation.New(rules, opts)
-	if err != nil {
+	vals := &validators{current: current, build: func(cat *catalog.Catalog) (*validation.Validator, error) {
+		o := opts
+		o.Catalog = cat
+		return validation.New(rules, o)
+	}}
+	if _, err := vals.get(); err != nil {
 		return nil, err
 	}
 	return func(ctx context.Context, o *canonical.Order) (pipelines.Findings, error) {
 		ctx = context.WithValue(ctx, validatedOrder{}, o)
+		val, err := vals.get()
+		if err != nil {
+			return pipelines.Findings{}, err
+		}
 		fs, err := val.Validate(ctx, validation.Input{Order: *o})
 		if err != nil {
 			return pipelines.Findings{}, err
@@ -102,6 +115,33 @@ func buildValidator(cfg *config.App, cat *catalog.Catalog, lookups OrderLookups)
 		}
 		return out, nil
 	}, nil
+}
+
+// validators keeps the validator of the current catalog: a new one is
+// built when the catalog was swapped, so a validator never sees two
+// catalogs and validation.Options stays a plain value.
+type validators struct {
+	current func() *catalog.Catalog
+	build   func(*catalog.Catalog) (*validation.Validator, error)
+
+	mu  sync.Mutex
+	cat *catalog.Catalog
+	val *validation.Validator
+}
+
+func (v *validators) get() (*validation.Validator, error) {
+	cat := v.current()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.val != nil && v.cat == cat {
+		return v.val, nil
+	}
+	val, err := v.build(cat)
+	if err != nil {
+		return nil, err
+	}
+	v.cat, v.val = cat, val
+	return val, nil
 }
 
 // validatedOrder is the context key of the order being validated.
@@ -133,8 +173,9 @@ func (n notThisOrder) Committed(ctx context.Context, supplierID, sku string, fro
 // creates as partner "demand".
 type demandPlanner struct {
 	cfg config.Ordering
-	cat *catalog.Catalog
-	pub message.Publisher
+	// current returns the catalog to plan with, taken once per plan.
+	current func() *catalog.Catalog
+	pub     message.Publisher
 	// committed is the capacity already ordered (the store); nil for none.
 	committed catalog.Commitments
 
@@ -161,7 +202,7 @@ func (d *demandPlanner) PlanDemand(ctx context.Context, lines []ordering.DemandL
 		d.mu.Unlock()
 		numbers = func(n int, _ *canonical.Order) string { return fmt.Sprintf("%s%s-%04d", prefix, stamp, n) }
 	}
-	p, err := ordering.New(ordering.Options{Catalog: d.cat, Commitments: d.committed, Preference: ordering.Preference(d.cfg.Preference), Numbers: numbers,
+	p, err := ordering.New(ordering.Options{Catalog: d.current(), Commitments: d.committed, Preference: ordering.Preference(d.cfg.Preference), Numbers: numbers,
 		Buyer: canonical.Party{ID: d.cfg.BuyerID, Name: d.cfg.BuyerName}})
 	if err != nil {
 		return ordering.Plan{}, err
@@ -171,4 +212,90 @@ func (d *demandPlanner) PlanDemand(ctx context.Context, lines []ordering.DemandL
 		return plan, err
 	}
 	return plan, pipelines.PublishOrders(d.pub, "demand", plan.Orders)
+}
+
+// liveCatalog is the catalog file of cfg overlaid with the store's catalog
+// items, refreshed once here and then by the catalog sink after each
+// change. current returns its catalog, or nil while it knows no supplier
+// (no catalog file, nothing imported): without a catalog the catalog
+// rules find nothing, rather than every supplier being unknown.
+func liveCatalog(ctx context.Context, cfg *config.App, st CatalogStore) (live *catalog.Live, current func() *catalog.Catalog, err error) {
+	base, err := loadCatalog(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	live = catalog.NewLive(base, func(ctx context.Context) ([]canonical.CatalogItem, error) { return allCatalogItems(ctx, st) })
+	if err := live.Refresh(ctx); err != nil {
+		return nil, nil, fmt.Errorf("supplier catalog: %w", err)
+	}
+	current = func() *catalog.Catalog {
+		c := live.Current()
+		if len(c.Suppliers()) == 0 {
+			return nil
+		}
+		return c
+	}
+	return live, current, nil
+}
+
+// CatalogStore is what the live catalog reads and the catalog sink writes.
+type CatalogStore interface {
+	api.CatalogReader
+	pipelines.CatalogWriter
+}
+
+// allCatalogItems reads every stored catalog item, page by page.
+func allCatalogItems(ctx context.Context, st api.CatalogReader) ([]canonical.CatalogItem, error) {
+	var out []canonical.CatalogItem
+	f := store.CatalogFilter{Limit: store.MaxLimit}
+	for {
+		page, next, err := st.CatalogItems(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range page {
+			out = append(out, *it.Item)
+		}
+		if next == "" {
+			return out, nil
+		}
+		f.Cursor = next
+	}
+}
+
+// catalogImporter takes the catalog items posted to the API the way a
+// price list file's go: published to procurehub.catalog.v1 as partner
+// "api", stored by the catalog sink, which refreshes the live catalog.
+// It then waits, up to wait, until the live catalog holds them.
+type catalogImporter struct {
+	pub  message.Publisher
+	live *catalog.Live
+	wait time.Duration
+}
+
+// catalogAPIPartner is the partner of catalog items posted to the API.
+const catalogAPIPartner = "api"
+
+func (c *catalogImporter) ImportCatalogItems(ctx context.Context, items []canonical.CatalogItem) (bool, error) {
+	if err := pipelines.PublishCatalogItems(c.pub, catalogAPIPartner, items); err != nil {
+		return false, err
+	}
+	wait := c.wait
+	if wait <= 0 {
+		wait = 10 * time.Second
+	}
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !c.live.Holds(items) {
+		select {
+		case <-ctx.Done():
+			return false, nil // published: it is applied all the same
+		case <-deadline.C:
+			return false, nil
+		case <-tick.C:
+		}
+	}
+	return true, nil
 }
