@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -122,5 +123,15 @@ func TestACatalogRefreshThatFailedIsDoneOnTheRedelivery(t *testing.T) {
 	case m := <-poison:
 		t.Errorf("the item was poisoned: %s", m.Metadata.Get(middleware.ReasonForPoisonedKey))
 	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+func TestAPriceListRowGoesToTheCatalogTopicWhichTheBrokerSetupCreates(t *testing.T) {
+	topic, ok := TopicFor(canonical.TypeCatalogItem)
+	if !ok || topic != "procurehub.catalog.v1" {
+		t.Errorf("TopicFor(catalog_item) = %q, %v; want procurehub.catalog.v1", topic, ok)
+	}
+	if !slices.Contains(AllTopics(), TopicCatalog) {
+		t.Errorf("AllTopics() %v leaves out %s", AllTopics(), TopicCatalog)
 	}
 }
