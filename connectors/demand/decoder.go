@@ -35,6 +35,34 @@ const (
 // DefaultPrefix starts the numbers of the orders planned from demand files.
 const DefaultPrefix = "DMD-"
 
+// NumberBy says what identifies a demand file in the numbers of its orders.
+type NumberBy string
+
+// The ways of numbering.
+const (
+	// ByContent numbers the orders from the file's sha256: the same
+	// content always makes the same numbers; a corrected file is new
+	// demand with new numbers. The default.
+	ByContent NumberBy = "content"
+	// ByName numbers the orders from the file's name: a corrected file
+	// dropped again under its name updates the orders the first one made.
+	// For partners that name every demand file once (demand-2027-w07.csv)
+	// and resend it corrected under that name; a partner that reuses a
+	// name (demand.csv every week) would overwrite last week's orders.
+	ByName NumberBy = "name"
+)
+
+// Valid reports whether n is content or name.
+func (n NumberBy) Valid() bool { return n == ByContent || n == ByName }
+
+// DecoderOptions are how a Decoder numbers its orders.
+type DecoderOptions struct {
+	// Prefix starts every order number; DefaultPrefix when empty.
+	Prefix string
+	// NumberBy is what identifies the file in the numbers; ByContent when empty.
+	NumberBy NumberBy
+}
+
 // Decoder reads a demand file (the columns of ordering.ReadCSV), plans it
 // with its Planner and hands every planned order to the sink as a
 // canonical order record keyed by its order number. It creates nothing
@@ -50,30 +78,44 @@ const DefaultPrefix = "DMD-"
 // required column missing, an unknown column) or that has no row is a
 // *connectors.FileError, and nothing is planned.
 //
-// The orders are numbered from the file's content (see OrderNumbers), so
-// that the same file taken again — replayed, or re-ingested after a
+// The orders are numbered from the file (see OrderNumbers and NumberBy),
+// so that the same file taken again — replayed, or re-ingested after a
 // catalog fix — makes the same order numbers and updates its orders
 // instead of making a second set.
 type Decoder struct {
 	planner Planner
-	prefix  string
+	opts    DecoderOptions
 }
 
 var _ connectors.Decoder = (*Decoder)(nil)
 
 // NewDecoder returns a decoder that plans with p and numbers the orders
-// with prefix (DefaultPrefix when empty).
-func NewDecoder(p Planner, prefix string) (*Decoder, error) {
+// as opts say.
+func NewDecoder(p Planner, opts DecoderOptions) (*Decoder, error) {
 	if p == nil {
 		return nil, errors.New("demand: a planner is required")
 	}
-	if prefix == "" {
-		prefix = DefaultPrefix
+	if opts.Prefix == "" {
+		opts.Prefix = DefaultPrefix
 	}
-	if err := checkPrefix(prefix); err != nil {
+	if opts.NumberBy == "" {
+		opts.NumberBy = ByContent
+	}
+	if err := checkOptions(opts); err != nil {
 		return nil, fmt.Errorf("demand: %w", err)
 	}
-	return &Decoder{planner: p, prefix: prefix}, nil
+	return &Decoder{planner: p, opts: opts}, nil
+}
+
+func checkOptions(o DecoderOptions) error {
+	var errs []error
+	if err := checkPrefix(o.Prefix); err != nil {
+		errs = append(errs, err)
+	}
+	if !o.NumberBy.Valid() {
+		errs = append(errs, fmt.Errorf("number_by %q is not content or name", clip(string(o.NumberBy))))
+	}
+	return errors.Join(errs...)
 }
 
 // maxPrefix bounds the prefix, so that an order number stays short
@@ -114,7 +156,12 @@ func (d *Decoder) Decode(ctx context.Context, in connectors.Input, r io.Reader, 
 	}
 	var plan ordering.Plan
 	if len(lines) > 0 {
-		plan, err = d.planner.Plan(ctx, lines, OrderNumbers(d.prefix, hex.EncodeToString(h.Sum(nil))))
+		id := h.Sum(nil)
+		if d.opts.NumberBy == ByName {
+			sum := sha256.Sum256([]byte(in.Name))
+			id = sum[:]
+		}
+		plan, err = d.planner.Plan(ctx, lines, OrderNumbers(d.opts.Prefix, hex.EncodeToString(id)))
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -173,20 +220,21 @@ func lineErrors(file string, l ordering.LinePlan) []connectors.RowError {
 	return out
 }
 
-// OrderNumbers names the orders planned from one file whose content has
-// the sha256 sum (hex): the prefix, the first 8 hex digits of the sum, a
-// dash, and 6 hex digits of a hash of what makes the order one order —
-// supplier, requested delivery date, buyer, ship-to, currency, incoterm
-// and place, payment terms: "DMD-3f2a9c1b-07e4a1".
+// OrderNumbers names the orders planned from one file identified by sum,
+// a hex sha256 (of its content, or of its name with ByName): the prefix,
+// the first 8 hex digits of sum, a dash, and 6 hex digits of a hash of
+// what makes the order one order — supplier, requested delivery date,
+// buyer, ship-to, currency, incoterm and place, payment terms:
+// "DMD-3f2a9c1b-07e4a1".
 //
-// The same content always gives the same numbers, so a replay of a file,
-// or the same file dropped again after a catalog fix, updates its orders
-// in the store instead of making a second set. Because the second part
-// names the order by what it is and not by its position in the plan, an
-// order keeps its number when a line that was not planned before (an
-// unknown SKU, now in the catalog) makes a new order beside it. A changed
-// file is new demand and gets new numbers; two files with the same
-// content are the same demand.
+// The same file always gives the same numbers, so a replay of a file, or
+// the same file taken again after a catalog fix, updates its orders in the
+// store instead of making a second set. Because the second part names the
+// order by what it is and not by its position in the plan, an order keeps
+// its number when a line that was not planned before (an unknown SKU, now
+// in the catalog) makes a new order beside it. Numbered by content, a
+// changed file is new demand and gets new numbers, and two files with the
+// same content are the same demand.
 //
 // Two orders of one plan whose hashes collide are told apart by "-2",
 // "-3"... in the order of the plan. The Numbers returned belong to one

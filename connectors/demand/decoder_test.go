@@ -29,7 +29,7 @@ func TestConformance(t *testing.T) {
 	}
 	p := planner(t, "catalog-flanges-and-bolts.yaml")
 	_, build := demand.Kind(p)
-	d, err := demand.NewDecoder(p, "")
+	d, err := demand.NewDecoder(p, demand.DecoderOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func TestTheSameFileMakesTheSameOrders(t *testing.T) {
 		}
 	})
 	t.Run("the prefix setting starts every number", func(t *testing.T) {
-		d, err := demand.NewDecoder(planner(t, "catalog-flanges-and-bolts.yaml"), "ACME-PO-")
+		d, err := demand.NewDecoder(planner(t, "catalog-flanges-and-bolts.yaml"), demand.DecoderOptions{Prefix: "ACME-PO-"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -293,6 +293,59 @@ func TestTheSameFileMakesTheSameOrders(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestACorrectedFileUnderItsNameUpdatesItsOrders: with number_by: name,
+// a partner that fixes the bad row and drops the file again under its
+// name gets the orders of the first drop updated, not a second set.
+func TestACorrectedFileUnderItsNameUpdatesItsOrders(t *testing.T) {
+	inbox := t.TempDir()
+	c := connector(t, planner(t, "catalog-flanges-and-bolts.yaml"), inbox, "number_by: name")
+	ctx := context.Background()
+	take := func(content string) *connectortest.Recorder {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(inbox, "demand-w31.csv"), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ins, err := c.Source.Poll(ctx)
+		if err != nil || len(ins) != 1 {
+			t.Fatalf("poll = %d inputs, %v; want the demand file", len(ins), err)
+		}
+		rc, err := ins[0].Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		var rec connectortest.Recorder
+		if err := c.Decoder.Decode(ctx, ins[0], rc, &rec); err != nil {
+			t.Fatal(err)
+		}
+		o := connectors.Outcome{Status: connectors.StatusDone, Accepted: len(rec.Records), Rejected: len(rec.RowErrors), RowErrors: rec.RowErrors}
+		if len(rec.RowErrors) > 0 {
+			o.Status = connectors.StatusPartial
+		}
+		if err := c.Source.Settle(ctx, ins[0], o); err != nil {
+			t.Fatal(err)
+		}
+		return &rec
+	}
+	b, err := os.ReadFile("testdata/demand-unknown-sku-and-bad-quantity.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := take(string(b))
+	corrected := take(strings.Replace(string(b), `"12,5O"`, "125", 1))
+	if got := rowErrors(corrected); got != "3 no_supplier" {
+		t.Errorf("row errors of the corrected file %q, want only the unknown SKU", got)
+	}
+	if got, want := numbers(corrected), numbers(first); len(want) != 2 || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("numbers of the corrected file %v, want the first file's %v", got, want)
+	}
+	for _, o := range orders(corrected) {
+		if o.Supplier.ID == "SUP-DE-BOLT" && lines(o) != "SK-M12-80 200, SK-M12-80 200" {
+			t.Errorf("bolt order %s has %s, want the corrected line beside the first", o.OrderNumber, lines(o))
+		}
+	}
 }
 
 func TestOrderNumbersOfOrdersThatLookAlike(t *testing.T) {
@@ -323,7 +376,7 @@ func (failingPlanner) Plan(context.Context, []ordering.DemandLine, ordering.Numb
 // store cannot say what is committed), the file is not refused and nothing
 // is ordered; the runtime takes it again at the next poll.
 func TestPlannerFailureIsNotTheFilesFault(t *testing.T) {
-	d, err := demand.NewDecoder(failingPlanner{}, "")
+	d, err := demand.NewDecoder(failingPlanner{}, demand.DecoderOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,6 +406,8 @@ func TestSettingsErrors(t *testing.T) {
 			planner: p, settings: "  inbox: ./in\n  prefix: \"PO 1\"\n", want: `prefix "PO 1" may hold only printable ASCII`},
 		{name: "a prefix too long for an order number is refused",
 			planner: p, settings: "  inbox: ./in\n  prefix: A-VERY-LONG-PREFIX-\n", want: "longer than 16 characters"},
+		{name: "numbering by anything but content or name is refused",
+			planner: p, settings: "  inbox: ./in\n  number_by: date\n", want: `number_by "date" is not content or name`},
 		{name: "without a planner the partner cannot be built",
 			planner: nil, settings: "  inbox: ./in\n", want: "needs ordering.buyer_id and validation.catalog"},
 	} {

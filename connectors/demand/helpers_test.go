@@ -43,7 +43,7 @@ func loadCatalog(t testing.TB, file string) *catalog.Catalog {
 
 func decoder(t testing.TB, catalogFile string) *demand.Decoder {
 	t.Helper()
-	d, err := demand.NewDecoder(planner(t, catalogFile), "")
+	d, err := demand.NewDecoder(planner(t, catalogFile), demand.DecoderOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

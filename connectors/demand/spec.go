@@ -41,12 +41,15 @@ const Format = "demand_csv"
 var defaultPatterns = []string{"*.csv", "*.CSV"}
 
 // Settings are the demand settings of one partner: the file-drop settings
-// every file connector shares, and the prefix of the order numbers.
+// every file connector shares, and how the orders are numbered.
 type Settings struct {
 	filedrop.Settings `yaml:",inline"`
 	// Prefix starts the number of every order planned from the partner's
 	// files; default DMD-.
 	Prefix string `yaml:"prefix"`
+	// NumberBy is what identifies a file in its orders' numbers: content
+	// (default) or name.
+	NumberBy NumberBy `yaml:"number_by"`
 }
 
 // ApplyDefaults fills every setting left out, except archive, quarantine
@@ -55,16 +58,23 @@ func (s *Settings) ApplyDefaults() {
 	if s.Prefix == "" {
 		s.Prefix = DefaultPrefix
 	}
+	if s.NumberBy == "" {
+		s.NumberBy = ByContent
+	}
 	s.Settings.ApplyDefaults(defaultPatterns...)
 }
 
 // Validate checks the settings after ApplyDefaults and reports every problem.
 func (s *Settings) Validate() error {
 	errs := s.Settings.Validate()
-	if err := checkPrefix(s.Prefix); err != nil {
+	if err := checkOptions(s.decoderOptions()); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+func (s *Settings) decoderOptions() DecoderOptions {
+	return DecoderOptions{Prefix: s.Prefix, NumberBy: s.NumberBy}
 }
 
 // Kind returns the demand kind's spec and its constructor, which plans
@@ -94,7 +104,7 @@ func New(_ context.Context, cfg connectors.Config, p Planner) (*connectors.Conne
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", KindName, cfg.Partner, err)
 	}
-	dec, err := NewDecoder(p, s.Prefix)
+	dec, err := NewDecoder(p, s.decoderOptions())
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", KindName, cfg.Partner, err)
 	}
@@ -106,8 +116,11 @@ func New(_ context.Context, cfg connectors.Config, p Planner) (*connectors.Conne
 func Spec() connectors.Spec {
 	fields := filedrop.Fields("[*.csv, *.CSV]", "./var/inbox/demand")
 	fields = append(fields, connectors.Field{Name: "prefix", Type: "string", Default: DefaultPrefix,
-		Description: fmt.Sprintf("Starts the number of every order planned from the partner's files; the rest is 8 hex digits of the file's sha256 and 6 of what makes the order (supplier, delivery date, ship-to...), so the same file taken again updates the same orders. At most %d printable ASCII characters, no blanks or slashes.", maxPrefix),
-		Example:     "DMD-"})
+		Description: fmt.Sprintf("Starts the number of every order planned from the partner's files; the rest is 8 hex digits of the file's sha256 (see number_by) and 6 of what makes the order (supplier, delivery date, ship-to...), so the same file taken again updates the same orders. At most %d printable ASCII characters, no blanks or slashes.", maxPrefix),
+		Example:     "DMD-"},
+		connectors.Field{Name: "number_by", Type: "string", Default: string(ByContent),
+			Description: "What identifies a file in its orders' numbers: content (its sha256: a replay, or the same file after a catalog fix, updates its orders; a corrected file is new demand) or name (the sha256 of its name: a corrected file dropped again under its name updates the orders of the first; only for partners that never reuse a file name).",
+			Example:     string(ByName)})
 	return connectors.Spec{
 		Kind: KindName,
 		Summary: "Buyer demand files (CSV: " + ordering.ColBuyerSKU + ", " + ordering.ColQuantity + ", " + ordering.ColNeedBy +
