@@ -203,6 +203,12 @@ func (n *Notifier) Notify(ctx context.Context, a pipelines.Alert) error {
 		if seen && before.Status != store.DeliveryPending {
 			continue
 		}
+		if err := ctx.Err(); err != nil {
+			// The handler's time is up: what is left was not tried, and
+			// does not count as an attempt.
+			pending = append(pending, fmt.Errorf("via %s to %s: not tried: %w", t.ch.name, t.recipient, err))
+			continue
+		}
 		d := store.Delivery{AlertID: a.ID, Channel: t.ch.name, Recipient: t.recipient, Status: store.DeliverySent}
 		sendErr := t.ch.send(ctx, a, t.recipient)
 		if sendErr != nil {
