@@ -1,10 +1,19 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/procurehub/procurehub/internal/config"
 )
 
 // An item posted to the catalog API is in the catalog the moment the API
@@ -102,5 +111,147 @@ func TestAnOrderIsCheckedAgainstACatalogItemPostedAMomentBefore(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("findings %+v; want price_list against the posted 12.50", o.Findings)
+	}
+}
+
+// priceListHub is a hub with one partner, a supplier dropping price lists
+// (testdata/pricelist.mapping.yaml) into dir/inbox.
+const priceListHub = `
+broker:
+  embedded: true
+  addr: 127.0.0.1:0
+  data_dir: %[1]s/kafka
+  partitions: 2
+store:
+  driver: sqlite
+  dsn: %[1]s/hub.db
+  migrate_on_start: true
+http:
+  addr: 127.0.0.1:0
+pipeline:
+  retries: 2
+  retry_initial: 10ms
+validation:
+  enabled: true
+  catalog: %[2]s
+partners:
+  - name: lamp-pricelist
+    kind: erp_export
+    settings:
+      inbox: %[1]s/inbox
+      settle_time: 0s
+      poll_interval: 50ms
+      mapping: %[3]s
+`
+
+func startPriceListHub(t *testing.T) *runningHub {
+	t.Helper()
+	dir := t.TempDir()
+	catalogFile, _ := filepath.Abs("../../configs/partners/catalog.yaml")
+	mappingFile, _ := filepath.Abs("testdata/pricelist.mapping.yaml")
+	cfgPath := filepath.Join(dir, "hub.yaml")
+	if err := os.WriteFile(cfgPath, fmt.Appendf(nil, priceListHub, dir, catalogFile, mappingFile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := Builtins()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	started, done := make(chan *Hub, 1), make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{Config: cfg, Registry: reg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Started: func(h *Hub) { started <- h }})
+	}()
+	var h *Hub
+	select {
+	case h = <-started:
+	case err := <-done:
+		t.Fatalf("hub stopped before it started: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("hub did not start within 60s")
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("hub stopped with %v", err)
+			}
+		case <-time.After(60 * time.Second):
+			t.Error("hub did not stop within 60s of cancellation")
+		}
+	})
+	return &runningHub{hub: h, inbox: filepath.Join(dir, "inbox")}
+}
+
+type apiCatalogItem struct {
+	SKU     string
+	Partner string
+	Version int
+	Prices  []struct {
+		UnitPrice string `json:"unit_price"`
+	}
+}
+
+func (r *runningHub) catalogItem(t *testing.T, supplier, sku string) (apiCatalogItem, int) {
+	t.Helper()
+	resp, err := http.Get("http://" + r.hub.HTTPAddr + "/api/v1/catalog/items/" + supplier + "/" + sku)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var it apiCatalogItem
+	if resp.StatusCode == http.StatusOK {
+		if err := json.NewDecoder(resp.Body).Decode(&it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return it, resp.StatusCode
+}
+
+// A supplier's CSV price list goes through the mapping, the catalog topic
+// and the sink: the same list again changes nothing, a changed price makes
+// version 2 of that item alone.
+func TestAPriceListFileIsStoredOnceAndAChangedPriceIsTheNextVersion(t *testing.T) {
+	r := startPriceListHub(t)
+	r.drop(t, "pricelist-2026.csv", "pricelist-2026.csv")
+	r.receipt(t, "archive", "pricelist-2026.csv")
+	eventually(t, "LAMP-1 and LAMP-2 in the catalog", func() bool {
+		_, a := r.catalogItem(t, "SUP-VN-LAMP", "LAMP-1")
+		_, b := r.catalogItem(t, "SUP-VN-LAMP", "LAMP-2")
+		return a == http.StatusOK && b == http.StatusOK
+	})
+	if it, _ := r.catalogItem(t, "SUP-VN-LAMP", "LAMP-1"); it.Version != 1 || it.Partner != "lamp-pricelist" || len(it.Prices) != 1 || it.Prices[0].UnitPrice != "12.50" {
+		t.Errorf("LAMP-1 %+v; want version 1 from lamp-pricelist at 12.50", it)
+	}
+
+	r.drop(t, "pricelist-2026-resent-reordered.csv", "pricelist-2026-resent.csv")
+	r.receipt(t, "archive", "pricelist-2026-resent.csv")
+	r.drop(t, "pricelist-2026-lamp-1-price-changed.csv", "pricelist-2026-07.csv")
+	r.receipt(t, "archive", "pricelist-2026-07.csv")
+	eventually(t, "LAMP-1 at its new price", func() bool {
+		it, _ := r.catalogItem(t, "SUP-VN-LAMP", "LAMP-1")
+		return len(it.Prices) == 1 && it.Prices[0].UnitPrice == "12.90"
+	})
+	if it, _ := r.catalogItem(t, "SUP-VN-LAMP", "LAMP-1"); it.Version != 2 {
+		t.Errorf("LAMP-1 version %d after a resend and one change, want 2", it.Version)
+	}
+	if it, _ := r.catalogItem(t, "SUP-VN-LAMP", "LAMP-2"); it.Version != 1 {
+		t.Errorf("LAMP-2 version %d after a resend and a list where it did not change, want 1", it.Version)
+	}
+	// Three files, two items: the resend made no item of its own.
+	resp, err := http.Get("http://" + r.hub.HTTPAddr + "/api/v1/catalog/items?supplier=SUP-VN-LAMP")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list struct{ Items []apiCatalogItem }
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil || len(list.Items) != 2 {
+		t.Errorf("SUP-VN-LAMP lists %d items (%v), want 2", len(list.Items), err)
 	}
 }
