@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/procurehub/procurehub/connectors/webhook"
 	"github.com/procurehub/procurehub/internal/store"
@@ -54,6 +55,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Transport carries webhook requests; default http.DefaultTransport.
 	Transport http.RoundTripper
+	// Registerer, when set, gets procurehub_notifications_total{channel,
+	// result}: result sent, retry (failed, to be tried again) or failed
+	// (given up).
+	Registerer prometheus.Registerer
 }
 
 // Notifier delivers alerts to the channels of a Config. Handle is its
@@ -64,6 +69,7 @@ type Notifier struct {
 	channels map[string]*channel
 	now      func() time.Time
 	log      *slog.Logger
+	outcomes *prometheus.CounterVec // nil without a Registerer
 }
 
 // channel is a configured channel ready to send.
@@ -87,6 +93,19 @@ func New(cfg *Config, st Store, opts Options) (*Notifier, error) {
 	}
 	if n.log == nil {
 		n.log = slog.Default()
+	}
+	if opts.Registerer != nil {
+		n.outcomes = prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_notifications_total",
+			Help: "Attempts at delivering an alert to one recipient, by channel and result (sent, retry, failed).",
+		}, []string{"channel", "result"})
+		if err := opts.Registerer.Register(n.outcomes); err != nil {
+			var are prometheus.AlreadyRegisteredError
+			if !errors.As(err, &are) {
+				return nil, fmt.Errorf("notify: metrics: %w", err)
+			}
+			n.outcomes = are.ExistingCollector.(*prometheus.CounterVec)
+		}
 	}
 	for _, c := range cfg.Channels {
 		ch := &channel{name: c.Name}
@@ -230,6 +249,13 @@ func (n *Notifier) Notify(ctx context.Context, a pipelines.Alert) error {
 		if err != nil {
 			pending = append(pending, fmt.Errorf("record delivery via %s to %s: %w", t.ch.name, t.recipient, err))
 			continue
+		}
+		if n.outcomes != nil {
+			result := d.Status
+			if result == store.DeliveryPending {
+				result = "retry"
+			}
+			n.outcomes.WithLabelValues(t.ch.name, result).Inc()
 		}
 		switch d.Status {
 		case store.DeliveryPending:

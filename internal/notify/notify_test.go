@@ -22,6 +22,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/procurehub/procurehub/connectors/webhook"
 	"github.com/procurehub/procurehub/internal/store"
@@ -173,12 +175,17 @@ routes:
 
 func newNotifier(t *testing.T, yml string, st Store) *Notifier {
 	t.Helper()
+	return newNotifierWith(t, yml, st, nil)
+}
+
+func newNotifierWith(t *testing.T, yml string, st Store, reg prometheus.Registerer) *Notifier {
+	t.Helper()
 	cfg, err := Load("notifications.yaml", []byte(yml), testEnv)
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
 	n, err := New(cfg, st, Options{Now: func() time.Time { return testNow },
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +305,8 @@ func TestAWebhookIsSignedTheWayReceiversCheckIt(t *testing.T) {
 func TestAWebhookAnswering500IsRetriedAndDeliveredOnce(t *testing.T) {
 	st := openStore(t)
 	h := startHook(t, http.StatusInternalServerError)
-	n := newNotifier(t, testYAML(h.url, nil, 3, "ops-webhook"), st)
+	reg := prometheus.NewRegistry()
+	n := newNotifierWith(t, testYAML(h.url, nil, 3, "ops-webhook"), st, reg)
 	err := n.Handle(alertMessage(t, lateOrder()))
 	if err == nil || pipelines.IsPermanent(err) || !strings.Contains(err.Error(), "500") {
 		t.Fatalf("first delivery: %v; want an error to retry naming the 500", err)
@@ -317,6 +325,15 @@ func TestAWebhookAnswering500IsRetriedAndDeliveredOnce(t *testing.T) {
 	}
 	if got, want := deliveries(t, st, "eta-late-PO-4711"), "ops-webhook "+h.srv.URL+" sent 2\n"; got != want {
 		t.Errorf("deliveries:\n%s\nwant:\n%s", got, want)
+	}
+	want := `
+# HELP procurehub_notifications_total Attempts at delivering an alert to one recipient, by channel and result (sent, retry, failed).
+# TYPE procurehub_notifications_total counter
+procurehub_notifications_total{channel="ops-webhook",result="retry"} 1
+procurehub_notifications_total{channel="ops-webhook",result="sent"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "procurehub_notifications_total"); err != nil {
+		t.Error(err)
 	}
 }
 
