@@ -16,6 +16,8 @@ import (
 
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/store"
+	"github.com/procurehub/procurehub/internal/store/postgres"
+	"github.com/procurehub/procurehub/internal/store/postgres/pgtest"
 	"github.com/procurehub/procurehub/internal/store/sqlite"
 	"github.com/procurehub/procurehub/pipelines"
 )
@@ -53,17 +55,51 @@ func (b brokenEvents) OrderEvents(ctx context.Context, order string) ([]store.St
 	return b.TimelineReader.OrderEvents(ctx, order)
 }
 
+// hubStore is what the test writes through and the scanner reads: both
+// stores implement it.
+type hubStore interface {
+	OrderLister
+	TimelineReader
+	TrackingReader
+	FindingsReader
+	AlertReader
+	AlertResolver
+	pipelines.AlertWriter
+	Migrate(ctx context.Context) error
+	Close() error
+	UpsertOrders(ctx context.Context, orders []*canonical.Order) ([]store.Change, error)
+	UpsertOrderResponses(ctx context.Context, partner string, responses []*canonical.OrderResponse) ([]store.Change, error)
+	UpsertShipments(ctx context.Context, partner string, shipments []*canonical.Shipment) ([]store.Change, error)
+	AddTrackingEvents(ctx context.Context, partner string, events []*canonical.TrackingEvent) ([]bool, error)
+	AddOrderEvents(ctx context.Context, partner string, events []*canonical.OrderEvent) ([]bool, error)
+}
+
+// stores open an empty store of each kind: SQLite in a temp dir, and
+// PostgreSQL in a schema of its own (skipped without a server, unless
+// PROCUREHUB_REQUIRE_INTEGRATION=1).
+var stores = []struct {
+	name string
+	open func(t *testing.T) (hubStore, error)
+}{
+	{"on SQLite", func(t *testing.T) (hubStore, error) {
+		return sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "procurehub.db"))
+	}},
+	{"on PostgreSQL", func(t *testing.T) (hubStore, error) {
+		return postgres.Open(t.Context(), pgtest.Schema(t))
+	}},
+}
+
 // hub is the store and the alert topic a buyer's alerts go through.
 type hub struct {
-	st     *sqlite.Store
+	st     hubStore
 	pub    *countingPublisher
 	alerts <-chan *message.Message
 	sink   *pipelines.AlertSink
 }
 
-func newHub(t *testing.T) *hub {
+func newHub(t *testing.T, open func(t *testing.T) (hubStore, error)) *hub {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "procurehub.db"))
+	st, err := open(t)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +181,7 @@ func docEvent(id, number, typ string, at time.Time) *canonical.OrderEvent {
 //   - PO-FINE, needed 30 April and confirmed.
 //   - PO-DONE, late on its ETA but delivered on 7 March.
 //   - PO-BROKEN, never answered, whose events cannot be read.
-func seed(t *testing.T, st *sqlite.Store) {
+func seed(t *testing.T, st hubStore) {
 	t.Helper()
 	ctx := t.Context()
 	orders := []*canonical.Order{order("PO-LATE", day(20)), order("PO-QUIET", day(20)), order("PO-FINE", canonical.NewDate(2026, time.April, 30)),
@@ -175,7 +211,12 @@ func seed(t *testing.T, st *sqlite.Store) {
 }
 
 func TestTheScannerRaisesWhatABuyerShouldSeeOnceAndEscalatesOnce(t *testing.T) {
-	h := newHub(t)
+	for _, s := range stores {
+		t.Run(s.name, func(t *testing.T) { scanTheSeededHub(t, newHub(t, s.open)) })
+	}
+}
+
+func scanTheSeededHub(t *testing.T, h *hub) {
 	seed(t, h.st)
 	sc := &Scanner{Config: &Config{}, Orders: h.st, Timeline: brokenEvents{h.st, "PO-BROKEN"}, Tracking: h.st, Findings: h.st,
 		Alerts: h.st, Resolver: h.st, Publisher: h.pub, PageSize: 2}
@@ -263,7 +304,7 @@ func TestTheScannerRaisesWhatABuyerShouldSeeOnceAndEscalatesOnce(t *testing.T) {
 }
 
 func TestRunScansAtOnceAndStopsWithItsContext(t *testing.T) {
-	h := newHub(t)
+	h := newHub(t, stores[0].open)
 	seed(t, h.st)
 	ctx, cancel := context.WithCancel(t.Context())
 	scanned := make(chan struct{})
