@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/procurehub/procurehub/canonical"
@@ -20,6 +21,7 @@ import (
 	"github.com/procurehub/procurehub/connectors/filesource"
 	"github.com/procurehub/procurehub/internal/ordering"
 	"github.com/procurehub/procurehub/internal/validation"
+	"github.com/procurehub/procurehub/internal/validation/catalog"
 )
 
 func TestConformance(t *testing.T) {
@@ -345,6 +347,45 @@ func TestACorrectedFileUnderItsNameUpdatesItsOrders(t *testing.T) {
 		if o.Supplier.ID == "SUP-DE-BOLT" && lines(o) != "SK-M12-80 200, SK-M12-80 200" {
 			t.Errorf("bolt order %s has %s, want the corrected line beside the first", o.OrderNumber, lines(o))
 		}
+	}
+}
+
+// TestALivePlannerPlansWithTheCatalogOfTheMoment: items imported into the
+// live catalog are planned from the next file on; before there is any
+// catalog, every line comes back unplanned rather than the file stuck.
+func TestALivePlannerPlansWithTheCatalogOfTheMoment(t *testing.T) {
+	var current atomic.Pointer[catalog.Catalog]
+	p, err := demand.NewLivePlanner(ordering.Options{Now: clock, Buyer: buyer}, current.Load)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := demand.NewDecoder(p, demand.DecoderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const file = "demand-unknown-sku-and-bad-quantity.csv"
+	for _, tc := range []struct {
+		name, catalog string
+		rowErrors     string
+		orders        int
+	}{
+		{name: "before any catalog every line is unplanned", rowErrors: "2 no_supplier, 3 no_supplier, 4 invalid_decimal, 5 no_supplier"},
+		{name: "with the catalog the known SKUs are ordered", catalog: "catalog-flanges-and-bolts.yaml", rowErrors: "3 no_supplier, 4 invalid_decimal", orders: 2},
+		{name: "once the gasket is imported it is ordered too", catalog: "catalog-with-the-missing-gasket.yaml", rowErrors: "4 invalid_decimal", orders: 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			current.Store(nil)
+			if tc.catalog != "" {
+				current.Store(loadCatalog(t, tc.catalog))
+			}
+			rec := decodeFile(t, d, file)
+			if got := rowErrors(rec); got != tc.rowErrors {
+				t.Errorf("row errors %q, want %q", got, tc.rowErrors)
+			}
+			if len(rec.Records) != tc.orders {
+				t.Errorf("%d orders, want %d", len(rec.Records), tc.orders)
+			}
+		})
 	}
 }
 
