@@ -28,6 +28,11 @@ type Live struct {
 
 	mu  sync.Mutex // one refresh at a time, so an older load never replaces a newer one
 	cur atomic.Pointer[Catalog]
+	// asked counts Refresh calls; done is the count the last successful
+	// load began after (under mu). A call that finds done at or past its
+	// own number was covered by a load that started after it was made.
+	asked atomic.Uint64
+	done  uint64
 }
 
 // NewLive returns a live catalog over base (nil: an empty catalog) and the
@@ -45,11 +50,19 @@ func NewLive(base *Catalog, stored StoredItems) *Live {
 // never nil and never changes once returned.
 func (l *Live) Current() *Catalog { return l.cur.Load() }
 
-// Refresh reloads the stored items and swaps in the overlaid catalog. On
+// Refresh reloads the stored items and swaps in the overlaid catalog; when
+// it returns nil, the current catalog holds every item stored before the
+// call. Concurrent calls share loads: a call waiting for another's load to
+// end returns at once when a load that began after the call succeeded. On
 // an error the previous catalog stays current.
 func (l *Live) Refresh(ctx context.Context) error {
+	mine := l.asked.Add(1)
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.done >= mine {
+		return nil
+	}
+	begun := l.asked.Load()
 	var items []canonical.CatalogItem
 	if l.stored != nil {
 		var err error
@@ -62,6 +75,7 @@ func (l *Live) Refresh(ctx context.Context) error {
 		return err
 	}
 	l.cur.Store(c)
+	l.done = begun
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/validation/catalog"
@@ -242,5 +243,47 @@ func TestTheLiveCatalogHoldsAnItemOnceARefreshBroughtItIn(t *testing.T) {
 	}
 	if !live.Holds(posted) {
 		t.Error("the catalog does not hold the item it was refreshed with")
+	}
+}
+
+// Refreshes asked for while a load runs share one load after it: a burst
+// of changes reloads the store twice, not once per change.
+func TestRefreshesAskedForDuringALoadShareTheNextLoad(t *testing.T) {
+	var loads atomic.Int32
+	release := make(chan struct{})
+	loading := make(chan struct{}, 1)
+	live := catalog.NewLive(overlayBase(t), func(context.Context) ([]canonical.CatalogItem, error) {
+		if loads.Add(1) == 1 {
+			loading <- struct{}{}
+			<-release
+		}
+		return []canonical.CatalogItem{storedItem("SUP-VN-LAMP", "LAMP-1", "USD", fmt.Sprint(loads.Load()))}, nil
+	})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := live.Refresh(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	<-loading
+	var queued sync.WaitGroup
+	for range 5 {
+		queued.Add(1)
+		wg.Go(func() {
+			queued.Done()
+			if err := live.Refresh(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	queued.Wait()
+	time.Sleep(50 * time.Millisecond) // let the five reach the lock
+	close(release)
+	wg.Wait()
+	if n := loads.Load(); n != 2 {
+		t.Errorf("%d loads for one refresh and five asked for during it, want 2", n)
+	}
+	if got := priceOf(t, live.Current(), "SUP-VN-LAMP", "LAMP-1"); got != "2 USD" {
+		t.Errorf("LAMP-1 at %s, want the second load's 2 USD", got)
 	}
 }
