@@ -119,12 +119,13 @@ func hours(d time.Duration) string {
 }
 
 // noConfirmation: submitted (and not on hold for review) for threshold
-// hours or more without the supplier's answer. Measured from the time the
+// hours or more without the supplier's answer (a counter-proposal waits for
+// the buyer, not the supplier). Measured from the time the
 // order was last submitted (an amendment after confirmation submits it
 // again).
 func noConfirmation(f *Facts, r Rule, u Unit, now time.Time) (finding, bool) {
 	t := f.Timeline
-	if t.State != lifecycle.StateSubmitted || t.Since.IsZero() {
+	if t.State != lifecycle.StateSubmitted || t.Since.IsZero() || f.waitsForBuyer() {
 		return finding{}, false
 	}
 	waited, limit := now.Sub(t.Since), r.thresholdDuration(u)
@@ -140,6 +141,25 @@ func noConfirmation(f *Facts, r Rule, u Unit, now time.Time) (finding, bool) {
 			partyName(f.Order.Supplier), f.Order.OrderNumber, dateOrUnknown(f.Promised)),
 		data: map[string]string{"submitted_at": stamp(t.Since), "waited_hours": hours(waited), "threshold_hours": hours(limit)},
 	}, true
+}
+
+// waitsForBuyer reports whether the supplier answered the submitted order
+// with a counter-proposal the buyer has not declined since: the supplier
+// is not the one late.
+func (f *Facts) waitsForBuyer() bool {
+	waits := false
+	for _, e := range f.Timeline.Entries {
+		if e.Milestone.OccurredAt.Before(f.Timeline.Since) {
+			continue
+		}
+		switch e.Milestone.Kind {
+		case lifecycle.KindCounterProposed:
+			waits = true
+		case lifecycle.KindCounterRejected, lifecycle.KindAmended:
+			waits = false
+		}
+	}
+	return waits
 }
 
 // productionBehind: confirmed or in production, and the latest report's

@@ -85,7 +85,7 @@ type ScanReport struct {
 	Failed      int // orders whose records could not be read (logged)
 	Alerts      int // new alerts published
 	Escalations int // escalations published
-	Resolved    int // warnings resolved because their condition is gone
+	Resolved    int // warnings resolved because their condition is gone, and their escalations
 }
 
 // orderKey identifies an order in an alert's data.
