@@ -53,6 +53,11 @@ type AlertResolver interface {
 // publishes to procurehub.alerts.v1 the alerts that are new, and the
 // escalations of warnings left unresolved. Scan and Run may not be called
 // concurrently on one Scanner.
+//
+// Instances that scan side by side publish the same alert ids; the store
+// keeps each once (AlertSink), but the topic carries each copy, so
+// consumers of procurehub.alerts.v1 deduplicate by alert_id (or one
+// instance scans).
 type Scanner struct {
 	Config    *Config
 	Orders    OrderLister
