@@ -1,12 +1,16 @@
 package notify
 
 import (
+	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"text/template"
 	"time"
 
 	"github.com/procurehub/procurehub/internal/config"
@@ -27,6 +31,22 @@ type Config struct {
 	Attempts int       `yaml:"attempts"`
 	Channels []Channel `yaml:"channels"`
 	Routes   []Route   `yaml:"routes"`
+	// Templates word the emails of an alert kind; a kind without one is
+	// told in the alert's own subject and message.
+	Templates map[string]Template `yaml:"templates"`
+}
+
+// Template words the email of one alert kind. Both are Go text/templates
+// over the alert (pipelines.Alert: .ID .Kind .Severity .Partner .Subject
+// .Message .Action .OccurredAt, and .Data, e.g. {{.Data.order_number}});
+// an empty one keeps the alert's own text. A template that fails on an
+// alert falls back to the alert's own text.
+type Template struct {
+	// Subject follows "[procurehub] <severity>: ".
+	Subject string `yaml:"subject"`
+	// Body is the mail's first paragraph, before the order, partner,
+	// severity, suggested action and link, which every mail has.
+	Body string `yaml:"body"`
 }
 
 // Channel is one way out, named for the routes; exactly one of Webhook,
@@ -238,6 +258,14 @@ func (c *Config) check() []problem {
 			}
 		}
 	}
+	for _, kind := range slices.Sorted(maps.Keys(c.Templates)) {
+		t := c.Templates[kind]
+		for _, part := range []struct{ key, text string }{{"subject", t.Subject}, {"body", t.Body}} {
+			if _, err := parseTemplate(kind+"."+part.key, part.text); err != nil {
+				add(yamlx.Path{"templates", kind, part.key}, false, "template of %s: %v", kind, err)
+			}
+		}
+	}
 	for i, r := range c.Routes {
 		at := func(k ...any) yamlx.Path { return append(yamlx.Path{"routes", i}, k...) }
 		if r.MinSeverity != "" && !slices.Contains(severities, r.MinSeverity) {
@@ -309,4 +337,16 @@ func routeName(i int, r Route) string {
 		return fmt.Sprintf("%q", r.Name)
 	}
 	return fmt.Sprintf("%d", i)
+}
+
+// parseTemplate compiles the text of a template; nil for an empty one.
+func parseTemplate(name, text string) (*template.Template, error) {
+	if text == "" {
+		return nil, nil
+	}
+	t, err := template.New(name).Option("missingkey=zero").Parse(text)
+	if err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "template: "))
+	}
+	return t, nil
 }

@@ -22,6 +22,7 @@ func TestConfigErrorsNameTheirPlaceInTheFile(t *testing.T) {
 			`testdata/login-without-starttls.yaml:8:17: channel "buyer-email": a login needs starttls: required, so that the password never crosses the network in clear`,
 			`testdata/login-without-starttls.yaml:9:31: channel "buyer-email": "Ben <ben@acme.example>" is not a bare email address (name@example.com)`,
 		}},
+		{"broken-template.yaml", []string{`testdata/broken-template.yaml:7:14: template of eta_after_promised: eta_after_promised.subject:1: bad character U+007D '}'`}},
 		{"bad-severity.yaml", []string{
 			`testdata/bad-severity.yaml:1:11: attempts must be from 1 to 100, got -1`,
 			`testdata/bad-severity.yaml:8:19: route 0: min_severity "urgent" is not warning or critical`,

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"text/template"
 	"time"
 
 	"github.com/procurehub/procurehub/pipelines"
@@ -30,9 +31,11 @@ type emailSender struct {
 	tls      *tls.Config
 	linkBase string
 	now      func() time.Time
+	// templates of alert kinds, parsed: subject and body, nil for none.
+	templates map[string][2]*template.Template
 }
 
-func newEmailSender(channel string, cfg *Email, linkBase string, now func() time.Time) (*emailSender, error) {
+func newEmailSender(channel string, cfg *Email, c *Config, now func() time.Time) (*emailSender, error) {
 	from, err := parseFrom(cfg.From)
 	if err != nil {
 		return nil, fmt.Errorf("notify: channel %q: from: %w", channel, err)
@@ -41,7 +44,34 @@ func newEmailSender(channel string, cfg *Email, linkBase string, now func() time
 	if err != nil {
 		return nil, fmt.Errorf("notify: channel %q: ca_file: %w", channel, err)
 	}
-	return &emailSender{channel: channel, cfg: cfg, from: from, tls: tc, linkBase: strings.TrimRight(linkBase, "/"), now: now}, nil
+	e := &emailSender{channel: channel, cfg: cfg, from: from, tls: tc, linkBase: strings.TrimRight(c.LinkBase, "/"),
+		now: now, templates: map[string][2]*template.Template{}}
+	for kind, t := range c.Templates {
+		subject, err := parseTemplate(kind+".subject", t.Subject)
+		if err != nil {
+			return nil, fmt.Errorf("notify: templates.%s.subject: %w", kind, err)
+		}
+		body, err := parseTemplate(kind+".body", t.Body)
+		if err != nil {
+			return nil, fmt.Errorf("notify: templates.%s.body: %w", kind, err)
+		}
+		e.templates[kind] = [2]*template.Template{subject, body}
+	}
+	return e, nil
+}
+
+// render runs the template of a's kind (0 subject, 1 body), or returns
+// fallback when there is none or it fails on a.
+func (e *emailSender) render(a pipelines.Alert, part int, fallback string) string {
+	t := e.templates[a.Kind][part]
+	if t == nil {
+		return fallback
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, a); err != nil {
+		return fallback
+	}
+	return b.String()
 }
 
 // send mails a to one address: STARTTLS as configured, AUTH PLAIN when a
@@ -115,14 +145,14 @@ func smtpError(addr, step string, err error) error {
 	return fmt.Errorf("smtp %s: %s: %w", addr, step, err)
 }
 
-// Subject is the subject of the email about a:
-// "[procurehub] <severity>: <subject>".
-func Subject(a pipelines.Alert) string {
-	subject := a.Subject
-	if subject == "" {
+// subject is the subject of the email about a: "[procurehub] <severity>:
+// <subject>", the subject worded by the kind's template when it has one.
+func (e *emailSender) subject(a pipelines.Alert) string {
+	subject := e.render(a, 0, a.Subject)
+	if strings.TrimSpace(subject) == "" {
 		subject = a.Kind
 	}
-	return oneLine(fmt.Sprintf("[procurehub] %s: %s", a.Severity, subject))
+	return clip(oneLine(fmt.Sprintf("[procurehub] %s: %s", a.Severity, strings.TrimSpace(subject))), 250)
 }
 
 // message is the mail about a to one address: headers, then a plain-text,
@@ -133,7 +163,7 @@ func (e *emailSender) message(a pipelines.Alert, to string) []byte {
 	header := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
 	header("From", e.from.String())
 	header("To", to)
-	header("Subject", mime.QEncoding.Encode("utf-8", Subject(a)))
+	header("Subject", mime.QEncoding.Encode("utf-8", e.subject(a)))
 	header("Date", e.now().Format(time.RFC1123Z))
 	// The same for every attempt: a receiver can tell a repeat.
 	header("Message-ID", "<"+hex.EncodeToString(sum[:16])+"@procurehub>")
@@ -151,8 +181,8 @@ func (e *emailSender) message(a pipelines.Alert, to string) []byte {
 // body is the text of the mail about a.
 func (e *emailSender) body(a pipelines.Alert) string {
 	var b strings.Builder
-	if a.Message != "" {
-		b.WriteString(a.Message + "\n\n")
+	if text := strings.TrimSpace(e.render(a, 1, a.Message)); text != "" {
+		b.WriteString(text + "\n\n")
 	}
 	line := func(k, v string) {
 		if v != "" {

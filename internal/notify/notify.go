@@ -117,7 +117,7 @@ func New(cfg *Config, st Store, opts Options) (*Notifier, error) {
 				client: &http.Client{Transport: opts.Transport, Timeout: c.Webhook.Timeout}, now: n.now}
 			ch.recipients, ch.send = []string{s.host}, s.send
 		case c.Email != nil:
-			s, err := newEmailSender(c.Name, c.Email, cfg.LinkBase, n.now)
+			s, err := newEmailSender(c.Name, c.Email, cfg, n.now)
 			if err != nil {
 				return nil, err
 			}

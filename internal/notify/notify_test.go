@@ -633,3 +633,49 @@ func TestAWatermillRouterRetriesAFailedNotificationUntilItIsDelivered(t *testing
 		t.Errorf("deliveries:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func TestAKindsTemplateWordsItsEmails(t *testing.T) {
+	mb := startMailbox(t, true)
+	yml := testYAML("http://127.0.0.1:1/unused", mb, 3, "buyer-email") + `templates:
+  eta_after_promised:
+    subject: "{{.Data.order_number}} is late: the carrier now says {{.Data.eta}}"
+    body: |
+      Order {{.Data.order_number}} of {{.Data.buyer_id}} will not arrive on the promised date.
+  balance_mismatch:
+    subject: "{{.NoSuchField}}"
+`
+	n := newNotifier(t, yml, openStore(t))
+	late := lateOrder()
+	late.Data["eta"] = "2026-03-12"
+	mismatch := pipelines.Alert{ID: "bm-1", Kind: "balance_mismatch", Severity: "warning", Partner: "bank-1",
+		Subject: "statement 61 does not add up", Message: "closing balance off by 10.00", OccurredAt: testNow}
+	other := pipelines.Alert{ID: "su-1", Kind: "source_unreachable", Severity: "critical", Partner: "sftp-1",
+		Subject: "sftp-1 has not answered for 2h", OccurredAt: testNow}
+	for _, a := range []pipelines.Alert{late, mismatch, other} {
+		if err := n.Handle(alertMessage(t, a)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := mb.messages()
+	if len(got) != 3 {
+		t.Fatalf("%d messages; want 3", len(got))
+	}
+	for i, c := range []struct{ subject, body string }{
+		{"[procurehub] critical: PO-4711 is late: the carrier now says 2026-03-12", "Order PO-4711 of ACME will not arrive on the promised date."},
+		{"[procurehub] warning: statement 61 does not add up", "closing balance off by 10.00"}, // the template fails: the alert's own words
+		{"[procurehub] critical: sftp-1 has not answered for 2h", "Partner:           sftp-1"}, // no template
+	} {
+		msg, err := mail.ReadMessage(bytes.NewReader(got[i].Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+		body, _ := io.ReadAll(quotedprintable.NewReader(msg.Body))
+		if subject != c.subject || !strings.Contains(string(body), c.body) {
+			t.Errorf("mail %d: subject %q, body:\n%s\nwant subject %q and %q in the body", i, subject, body, c.subject, c.body)
+		}
+		if i == 0 && !strings.Contains(string(body), "Suggested action:") {
+			t.Errorf("a templated mail lost the suggested action:\n%s", body)
+		}
+	}
+}
