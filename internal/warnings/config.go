@@ -66,8 +66,7 @@ var specs = []Spec{
 	{RuleCustomsHold, "the goods are held at customs for threshold hours or more", UnitHours,
 		Rule{Enabled: true, Severity: SeverityWarning, Threshold: dec(48), EscalateAfter: 24 * time.Hour}},
 	{RuleDocumentsMissing, "threshold days or less before departure, a required document has not been received", UnitDays,
-		Rule{Enabled: true, Severity: SeverityWarning, Threshold: dec(3), EscalateAfter: 24 * time.Hour,
-			Documents: []string{"commercial_invoice", "packing_list"}}},
+		Rule{Enabled: true, Severity: SeverityWarning, Threshold: dec(3), EscalateAfter: 24 * time.Hour}},
 	{RuleInvoiceBeforeDelivery, "the supplier invoiced before the goods were delivered", UnitNone,
 		Rule{Enabled: true, Severity: SeverityWarning}},
 }
@@ -108,7 +107,7 @@ type Rule struct {
 	// before it is escalated; zero never escalates.
 	EscalateAfter time.Duration
 	// Documents are the document types required before departure
-	// (documents_missing).
+	// (documents_missing); none by default: a lane or partner lists them.
 	Documents []string
 	// LeadTimes estimate the delivery when the carrier gives no ETA
 	// (eta_after_promised) and the ready date when the supplier reports none

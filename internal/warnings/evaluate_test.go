@@ -116,6 +116,9 @@ func alertOf(alerts []pipelines.Alert, rule string) (pipelines.Alert, bool) {
 	return pipelines.Alert{}, false
 }
 
+// invoiceAndPackingList requires two documents of every order.
+const invoiceAndPackingList = "rules:\n  documents_missing: {documents: [commercial_invoice, packing_list]}\n"
+
 func TestEachRuleFiresFromItsThresholdOn(t *testing.T) {
 	confirmed := responses(accepted(day(2), canonical.Date{})) // confirmed on 2 March, 00:00
 	cases := []struct {
@@ -211,22 +214,24 @@ func TestEachRuleFiresFromItsThresholdOn(t *testing.T) {
 			now: march(14, 0), rule: RuleCustomsHold},
 
 		// documents_missing: 3 days before departure on 10 March (the ready date reported).
-		{name: "3 days before departure without the documents raises documents_missing",
+		{name: "3 days before departure without the documents raises documents_missing", config: invoiceAndPackingList,
 			rec: with(confirmed, events(progress("p1", march(4, 0), "50", day(10)))), now: march(7, 0), rule: RuleDocumentsMissing, fires: true,
 			data: map[string]string{"departure_date": "2026-03-10", "missing_documents": "commercial_invoice, packing_list"}},
-		{name: "an hour before the window opens raises nothing",
+		{name: "an hour before the window opens raises nothing", config: invoiceAndPackingList,
 			rec: with(confirmed, events(progress("p1", march(4, 0), "50", day(10)))), now: march(6, 23), rule: RuleDocumentsMissing},
-		{name: "with every required document received nothing is missing",
+		{name: "with every required document received nothing is missing", config: invoiceAndPackingList,
 			rec: with(confirmed, events(progress("p1", march(4, 0), "50", day(10)),
 				document("d1", "commercial_invoice", march(5, 0)), document("d2", "packing_list", march(5, 1)))),
 			now: march(8, 0), rule: RuleDocumentsMissing},
 		{name: "a lane that requires a certificate of origin names it as missing",
-			config: "lanes:\n  CN->DE:\n    rules:\n      documents_missing: {documents: [commercial_invoice, packing_list, certificate_of_origin]}\n",
+			config: invoiceAndPackingList + "lanes:\n  CN->DE:\n    rules:\n      documents_missing: {documents: [commercial_invoice, packing_list, certificate_of_origin]}\n",
 			rec: with(confirmed, events(progress("p1", march(4, 0), "50", day(10)),
 				document("d1", "commercial_invoice", march(5, 0)), document("d2", "packing_list", march(5, 1)))),
 			now: march(8, 0), rule: RuleDocumentsMissing, fires: true, data: map[string]string{"missing_documents": "certificate_of_origin"}},
+		{name: "without a list of documents nothing is required",
+			rec: with(confirmed, events(progress("p1", march(4, 0), "50", day(10)))), now: march(8, 0), rule: RuleDocumentsMissing},
 		{name: "the same lane rule leaves another lane's order alone",
-			config: "lanes:\n  CN->DE:\n    rules:\n      documents_missing: {documents: [commercial_invoice, packing_list, certificate_of_origin]}\n",
+			config: invoiceAndPackingList + "lanes:\n  CN->DE:\n    rules:\n      documents_missing: {documents: [commercial_invoice, packing_list, certificate_of_origin]}\n",
 			rec: with(supplier("SUP-US", "US"), confirmed, events(progress("p1", march(4, 0), "50", day(10)),
 				document("d1", "commercial_invoice", march(5, 0)), document("d2", "packing_list", march(5, 1)))),
 			now: march(8, 0), rule: RuleDocumentsMissing},
