@@ -13,7 +13,7 @@
 // store's commitments and the config's ordering section, so it is
 // registered with it:
 //
-//	p, err := demand.NewPlanner(ordering.Options{Catalog: cat, Commitments: st, Buyer: buyer})
+//	p, err := demand.NewLivePlanner(ordering.Options{Commitments: st, Buyer: buyer}, live.Current)
 //	err = registry.Register(demand.Kind(p))
 //
 // Only CSV is read (comma or semicolon, UTF-8 with or without BOM): the
