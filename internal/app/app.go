@@ -374,6 +374,7 @@ func banner(w io.Writer, h *Hub, cfg *config.App) {
 procurehub is running.
   API         %[1]s/api/v1/orders
   alerts      %[1]s/api/v1/alerts
+  catalog     %[1]s/api/v1/catalog/items
   health      %[1]s/healthz   %[1]s/readyz
   metrics     %[1]s/metrics
   Kafka       %[2]s   e.g. kcat -b %[2]s -C -t %[3]s

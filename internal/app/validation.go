@@ -219,7 +219,7 @@ func (d *demandPlanner) PlanDemand(ctx context.Context, lines []ordering.DemandL
 // change. current returns its catalog, or nil while it knows no supplier
 // (no catalog file, nothing imported): without a catalog the catalog
 // rules find nothing, rather than every supplier being unknown.
-func liveCatalog(ctx context.Context, cfg *config.App, st CatalogStore) (live *catalog.Live, current func() *catalog.Catalog, err error) {
+func liveCatalog(ctx context.Context, cfg *config.App, st api.CatalogReader) (live *catalog.Live, current func() *catalog.Catalog, err error) {
 	base, err := loadCatalog(cfg)
 	if err != nil {
 		return nil, nil, err
