@@ -45,6 +45,16 @@ type Delivery struct {
 	UpdatedAt time.Time // the last attempt
 }
 
+// DeliveryFilter selects deliveries for ListDeliveries. Empty fields match
+// everything; Status DeliveryFailed lists the dead letters.
+type DeliveryFilter struct {
+	Status  string
+	AlertID string
+	Channel string
+	Limit   int    // page size: DefaultLimit when 0 or less, at most MaxLimit
+	Cursor  string // opaque, the nextCursor of the previous page; "" for the first page
+}
+
 // CheckDelivery validates a delivery for RecordDelivery: it needs an alert
 // id, a channel, a recipient and a known status. An error wraps ErrInvalid.
 func CheckDelivery(d Delivery) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -74,6 +75,79 @@ func (s *Store) Deliveries(ctx context.Context, alertID string) ([]store.Deliver
 	}
 	return out, nil
 }
+
+// ListDeliveries returns a page of the deliveries that f selects, the
+// latest first (by their first attempt), and the cursor of the next page
+// ("" after the last).
+func (s *Store) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]store.Delivery, string, error) {
+	after, err := page.ParseCursor(f.Cursor)
+	if err != nil {
+		return nil, "", fmt.Errorf("postgres: list deliveries: %w", err)
+	}
+	limit := page.Limit(f.Limit)
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.Status != "" {
+		add("status = $%d", f.Status)
+	}
+	if f.AlertID != "" {
+		add("alert_id = $%d", f.AlertID)
+	}
+	if f.Channel != "" {
+		add("channel = $%d", f.Channel)
+	}
+	if after > 0 {
+		add("id < $%d", after)
+	}
+	q := `SELECT id, ` + deliveryColumns + ` FROM notification_deliveries`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY id DESC LIMIT ` + strconv.Itoa(limit+1)
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("postgres: list deliveries: %w", translate(err))
+	}
+	defer rows.Close()
+	var (
+		out  []store.Delivery
+		last int64
+		more bool
+	)
+	for rows.Next() {
+		if len(out) == limit {
+			more = true
+			break
+		}
+		var id int64
+		d, err := scanDelivery(idScanner{rows, &id})
+		if err != nil {
+			return nil, "", fmt.Errorf("postgres: list deliveries: %w", err)
+		}
+		out = append(out, d)
+		last = id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("postgres: list deliveries: %w", translate(err))
+	}
+	next := ""
+	if more {
+		next = page.Cursor(last)
+	}
+	return out, next, nil
+}
+
+// idScanner scans a leading id column into id, the rest as the caller asks.
+type idScanner struct {
+	row pgx.Row
+	id  *int64
+}
+
+func (s idScanner) Scan(dest ...any) error { return s.row.Scan(append([]any{s.id}, dest...)...) }
 
 // AddNotification puts an alert into a party's inbox once (store.CheckNotification
 // validates it) and reports whether it was new: the same (party, alert id)

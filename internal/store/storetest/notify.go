@@ -265,3 +265,70 @@ func notificationMarkRead(t *testing.T, s Store) {
 		t.Errorf("an unknown notification: %v; want ErrNotFound", err)
 	}
 }
+
+func deliveryList(t *testing.T, s Store) {
+	ctx := t.Context()
+	// d-0..d-4 of alerts a-0..a-4 via ops-webhook; a-1 and a-3 given up; a-4 also by email.
+	for i := range 5 {
+		status := store.DeliverySent
+		if i%2 == 1 {
+			status = store.DeliveryFailed
+		}
+		recordDelivery(t, s, store.Delivery{AlertID: fmt.Sprintf("a-%d", i), Channel: "ops-webhook",
+			Recipient: "https://ops.example", Status: status, LastError: map[bool]string{true: "400 Bad Request"}[status == store.DeliveryFailed]})
+	}
+	recordDelivery(t, s, store.Delivery{AlertID: "a-4", Channel: "buyer-email", Recipient: "anna@acme.example", Status: store.DeliveryPending, LastError: "451"})
+	text := func(f store.DeliveryFilter) string {
+		t.Helper()
+		got, next, err := s.ListDeliveries(ctx, f)
+		if err != nil {
+			t.Fatalf("ListDeliveries(%+v): %v", f, err)
+		}
+		if next != "" {
+			t.Fatalf("ListDeliveries(%+v): a next page; want one page", f)
+		}
+		out := []string{}
+		for _, d := range got {
+			out = append(out, d.AlertID+"/"+d.Channel+"/"+d.Status)
+		}
+		return fmt.Sprint(out)
+	}
+	for _, c := range []struct {
+		f    store.DeliveryFilter
+		want string
+	}{
+		{store.DeliveryFilter{}, "[a-4/buyer-email/pending a-4/ops-webhook/sent a-3/ops-webhook/failed a-2/ops-webhook/sent a-1/ops-webhook/failed a-0/ops-webhook/sent]"},
+		{store.DeliveryFilter{Status: store.DeliveryFailed}, "[a-3/ops-webhook/failed a-1/ops-webhook/failed]"},
+		{store.DeliveryFilter{AlertID: "a-4"}, "[a-4/buyer-email/pending a-4/ops-webhook/sent]"},
+		{store.DeliveryFilter{Channel: "buyer-email"}, "[a-4/buyer-email/pending]"},
+		{store.DeliveryFilter{Status: store.DeliveryFailed, Channel: "buyer-email"}, "[]"},
+	} {
+		if got := text(c.f); got != c.want {
+			t.Errorf("ListDeliveries(%+v) = %s; want %s", c.f, got, c.want)
+		}
+	}
+	var walked []string
+	cursor := ""
+	for pages := 0; ; pages++ {
+		if pages > 3 {
+			t.Fatal("more than 3 pages of 2 for 6 deliveries")
+		}
+		got, next, err := s.ListDeliveries(ctx, store.DeliveryFilter{Limit: 2, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range got {
+			walked = append(walked, d.AlertID+"/"+d.Channel)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if got := fmt.Sprint(walked); got != "[a-4/buyer-email a-4/ops-webhook a-3/ops-webhook a-2/ops-webhook a-1/ops-webhook a-0/ops-webhook]" {
+		t.Errorf("pages of 2 walked %s; want every delivery once, newest first", got)
+	}
+	if _, _, err := s.ListDeliveries(ctx, store.DeliveryFilter{Cursor: "not a cursor"}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("a malformed cursor: %v; want ErrInvalid", err)
+	}
+}

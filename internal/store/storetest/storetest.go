@@ -78,6 +78,7 @@ type Store interface {
 	OrdersOfTracking(ctx context.Context, trackingNumbers []string) ([]string, error)
 	RecordDelivery(ctx context.Context, d store.Delivery) (store.Delivery, error)
 	Deliveries(ctx context.Context, alertID string) ([]store.Delivery, error)
+	ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]store.Delivery, string, error)
 	AddNotification(ctx context.Context, n store.Notification) (bool, error)
 	ListNotifications(ctx context.Context, f store.NotificationFilter) ([]store.Notification, string, error)
 	MarkNotificationRead(ctx context.Context, party string, id int64) (store.Notification, error)
@@ -168,6 +169,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"a notification is recorded once per alert, channel and recipient, attempts counted until it is sent", deliveryAttemptsUntilSent},
 		{"a notification given up stays failed with its error", deliveryFailedIsFinal},
 		{"concurrent attempts at one notification each count once", concurrentDeliveryRecords},
+		{"notifications list newest first by status, alert and channel; the failed are the dead letters", deliveryList},
 		{"an alert lands in a party's inbox once", notificationOncePerParty},
 		{"a party's inbox lists newest first, unread on request, page by page", notificationList},
 		{"a notification is marked read once, and only by its party", notificationMarkRead},
