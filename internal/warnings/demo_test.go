@@ -62,7 +62,7 @@ func TestTheSimulatedCarriersShipmentsRaiseTheirWarnings(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sc := &Scanner{Config: &Config{}, Orders: h.st, Timeline: h.st, Tracking: h.st, Alerts: h.st, Resolver: h.st, Publisher: h.pub}
+	sc := &Scanner{Config: &Config{}, Orders: h.st, Records: readers(h.st), Alerts: h.st, Resolver: h.st, Publisher: h.pub}
 
 	// 26 March, 08:00: the delayed vessel has been silent since 17 March,
 	// the goods at Rotterdam held since 24 March.

@@ -10,31 +10,14 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
-	"github.com/procurehub/procurehub/internal/lifecycle"
 	"github.com/procurehub/procurehub/internal/store"
 	"github.com/procurehub/procurehub/pipelines"
 )
 
-// OrderLister pages through the stored orders (ListOrders' keyset cursor).
+// OrderLister pages through the stored orders of one status (ListOrders'
+// keyset cursor).
 type OrderLister interface {
 	ListOrders(ctx context.Context, f store.OrderFilter) ([]store.StoredOrder, string, error)
-}
-
-// TimelineReader reads an order's supplier responses and order events.
-type TimelineReader interface {
-	OrderResponses(ctx context.Context, orderNumber string) ([]store.StoredOrderResponse, error)
-	OrderEvents(ctx context.Context, orderNumber string) ([]store.StoredOrderEvent, error)
-}
-
-// TrackingReader reads an order's shipments and their carrier events.
-type TrackingReader interface {
-	ShipmentsOfOrder(ctx context.Context, orderNumber string) ([]store.StoredShipment, error)
-	TrackingEvents(ctx context.Context, trackingNumbers []string) ([]store.StoredTrackingEvent, error)
-}
-
-// FindingsReader reads the validation findings of an order.
-type FindingsReader interface {
-	GetFindings(ctx context.Context, buyerID, orderNumber string) (*store.OrderFindings, error)
 }
 
 // AlertReader reads the alerts the AlertSink keeps: whether one is
@@ -59,15 +42,14 @@ type AlertResolver interface {
 // consumers of procurehub.alerts.v1 deduplicate by alert_id (or one
 // instance scans).
 type Scanner struct {
-	Config    *Config
-	Orders    OrderLister
-	Timeline  TimelineReader
-	Tracking  TrackingReader
+	Config *Config
+	Orders OrderLister
+	// Records reads each order's responses, events, shipments and carrier
+	// events, and its validation findings (an order with errors is held for
+	// review: it is not waiting for its supplier).
+	Records   pipelines.RecordReaders
 	Alerts    AlertReader
 	Publisher message.Publisher
-	// Findings, when set, holds an order with validation errors for
-	// review: it is not waiting for its supplier.
-	Findings FindingsReader
 	// Resolver, when set, resolves the warnings whose condition no longer
 	// holds (the order was confirmed, delivered...); their resolver is
 	// pipelines.AlertResolvedBy.
@@ -86,7 +68,7 @@ type Scanner struct {
 // ScanReport counts what one scan did.
 type ScanReport struct {
 	Orders      int // open orders evaluated
-	Done        int // orders skipped as delivered, closed, cancelled or rejected
+	Done        int // orders listed as open whose replayed state is done
 	Failed      int // orders whose records could not be read (logged)
 	Alerts      int // new alerts published
 	Escalations int // escalations published
@@ -98,39 +80,45 @@ type orderKey struct{ buyer, number string }
 
 // scan is the state of one Scan.
 type scan struct {
-	report ScanReport
-	firing map[string]bool   // ids of the alerts whose condition holds now
-	seen   map[orderKey]bool // orders evaluated, or done
-	errs   []error
+	report    ScanReport
+	firing    map[string]bool   // ids of the alerts whose condition holds now
+	evaluated map[orderKey]bool // open orders evaluated
+	failed    map[orderKey]bool // open orders whose records could not be read
+	errs      []error
 }
 
-// Scan walks every stored order, page by page. An order whose store status
-// or replayed lifecycle state is delivered, closed, cancelled or rejected
-// is done; the others are evaluated as of now and their alerts published
-// unless already stored or published. An order whose records cannot be
-// read is logged and counted, and the scan goes on. Then it reads the open
-// and acknowledged alerts: a warning whose condition is gone is resolved
-// (with a Resolver), one left too long is escalated once. The error is for
-// what stops the scan (the orders or alerts cannot be listed) or for
-// alerts that could not be published (they are tried again next scan).
+// Scan walks the orders whose stored status is open (not delivered,
+// invoiced, paid, closed, cancelled or rejected: the status follows the
+// lifecycle), status by status and page by page, replays each (an order
+// whose replayed state is done after all is skipped), evaluates it as of
+// now and publishes its alerts unless already stored or published. An
+// order whose records cannot be read is logged and counted, and the scan
+// goes on. Then it reads the open and acknowledged alerts: a warning whose
+// condition is gone (its order evaluated without it, or no longer open) is
+// resolved (with a Resolver), one left too long is escalated once. The
+// error is for what stops the scan (the orders or alerts cannot be
+// listed: nothing is resolved then) or for alerts that could not be
+// published (they are tried again next scan).
 func (s *Scanner) Scan(ctx context.Context, now time.Time) (ScanReport, error) {
-	sc := &scan{firing: map[string]bool{}, seen: map[orderKey]bool{}}
-	f := store.OrderFilter{Limit: s.pageSize()}
-	for {
-		orders, next, err := s.Orders.ListOrders(ctx, f)
-		if err != nil {
-			return sc.report, fmt.Errorf("warnings: list orders: %w", err)
-		}
-		for i := range orders {
-			if err := ctx.Err(); err != nil {
-				return sc.report, err
+	sc := &scan{firing: map[string]bool{}, evaluated: map[orderKey]bool{}, failed: map[orderKey]bool{}}
+	for _, status := range openStates {
+		f := store.OrderFilter{Status: string(status), Limit: s.pageSize()}
+		for {
+			orders, next, err := s.Orders.ListOrders(ctx, f)
+			if err != nil {
+				return sc.report, fmt.Errorf("warnings: list %s orders: %w", status, err)
 			}
-			s.scanOrder(ctx, sc, &orders[i], now)
+			for i := range orders {
+				if err := ctx.Err(); err != nil {
+					return sc.report, err
+				}
+				s.scanOrder(ctx, sc, &orders[i], now)
+			}
+			if next == "" {
+				break
+			}
+			f.Cursor = next
 		}
-		if next == "" {
-			break
-		}
-		f.Cursor = next
 	}
 	if err := s.followUp(ctx, sc, now); err != nil {
 		return sc.report, err
@@ -138,28 +126,21 @@ func (s *Scanner) Scan(ctx context.Context, now time.Time) (ScanReport, error) {
 	return sc.report, errors.Join(sc.errs...)
 }
 
-// doneStatuses are the store statuses of orders no warning is about.
-var doneStatuses = map[string]bool{"delivered": true, "invoiced": true, "paid": true, "closed": true, "cancelled": true, "rejected": true}
-
 func (s *Scanner) scanOrder(ctx context.Context, sc *scan, o *store.StoredOrder, now time.Time) {
 	key := orderKey{o.Order.Buyer.ID, o.Order.OrderNumber}
-	if doneStatuses[o.Status] {
-		sc.seen[key] = true
-		sc.report.Done++
-		return
-	}
-	rec, err := s.records(ctx, o)
+	rec, err := s.Records.ReadRecords(ctx, o)
 	if err != nil {
+		sc.failed[key] = true
 		sc.report.Failed++
 		s.logger().Warn("early warnings: order skipped", "order_id", o.Order.OrderNumber, "buyer", o.Order.Buyer.ID, "err", err)
 		return
 	}
 	facts := FactsOf(rec)
-	sc.seen[key] = true
 	if !Open(facts.Timeline.State) {
 		sc.report.Done++
 		return
 	}
+	sc.evaluated[key] = true
 	sc.report.Orders++
 	for _, a := range s.Config.Evaluate(&facts, now) {
 		sc.firing[a.ID] = true
@@ -172,56 +153,6 @@ func (s *Scanner) scanOrder(ctx context.Context, sc *scan, o *store.StoredOrder,
 			sc.report.Alerts++
 		}
 	}
-}
-
-// records reads what the order's milestones come from.
-func (s *Scanner) records(ctx context.Context, o *store.StoredOrder) (lifecycle.Records, error) {
-	number := o.Order.OrderNumber
-	rec := lifecycle.Records{Order: o.Order, StoredAt: o.CreatedAt}
-	if s.Findings != nil {
-		f, err := s.Findings.GetFindings(ctx, o.Order.Buyer.ID, number)
-		switch {
-		case err == nil && f.ContentHash == o.ContentHash:
-			rec.Validation = &lifecycle.Validation{Errors: f.Errors, Warnings: f.Warnings}
-		case err != nil && !errors.Is(err, store.ErrNotFound):
-			return rec, fmt.Errorf("findings: %w", err)
-		}
-	}
-	responses, err := s.Timeline.OrderResponses(ctx, number)
-	if err != nil {
-		return rec, fmt.Errorf("order responses: %w", err)
-	}
-	for _, r := range responses {
-		rec.Responses = append(rec.Responses, lifecycle.StoredResponse{Response: r.Response, StoredAt: r.CreatedAt})
-	}
-	events, err := s.Timeline.OrderEvents(ctx, number)
-	if err != nil {
-		return rec, fmt.Errorf("order events: %w", err)
-	}
-	for _, e := range events {
-		// Order numbers are the buyer's: another buyer's order of the same
-		// number is not this one.
-		if e.Event.BuyerID == "" || e.Event.BuyerID == o.Order.Buyer.ID {
-			rec.Events = append(rec.Events, e.Event)
-		}
-	}
-	shipments, err := s.Tracking.ShipmentsOfOrder(ctx, number)
-	if err != nil {
-		return rec, fmt.Errorf("shipments: %w", err)
-	}
-	for _, st := range shipments {
-		rec.Shipments = append(rec.Shipments, lifecycle.StoredShipment{Shipment: st.Shipment, StoredAt: st.CreatedAt})
-	}
-	if numbers := lifecycle.TrackingNumbers(rec.Shipments); len(numbers) > 0 {
-		tracking, err := s.Tracking.TrackingEvents(ctx, numbers)
-		if err != nil {
-			return rec, fmt.Errorf("tracking events: %w", err)
-		}
-		for _, e := range tracking {
-			rec.Tracking = append(rec.Tracking, e.Event)
-		}
-	}
-	return rec, nil
 }
 
 // publishNew publishes a unless this process published it or the store
@@ -272,7 +203,9 @@ func (s *Scanner) followUp(ctx context.Context, sc *scan, now time.Time) error {
 					continue
 				}
 				key := orderKey{a.Data["buyer_id"], a.Data["order_number"]}
-				if s.Resolver != nil && sc.seen[key] && !sc.firing[a.ID] {
+				// Gone: evaluated without it, or not among the open orders.
+				gone := !sc.firing[a.ID] && (sc.evaluated[key] || !sc.failed[key])
+				if s.Resolver != nil && gone {
 					err := s.Resolver.SetAlertStatus(ctx, a.ID, store.AlertResolved, pipelines.AlertResolvedBy)
 					switch {
 					case err == nil:

@@ -44,7 +44,7 @@ func (p *countingPublisher) count() int {
 
 // brokenEvents fails to read the order events of one order.
 type brokenEvents struct {
-	TimelineReader
+	pipelines.ResponsesReader
 	order string
 }
 
@@ -52,16 +52,16 @@ func (b brokenEvents) OrderEvents(ctx context.Context, order string) ([]store.St
 	if order == b.order {
 		return nil, errors.New("disk I/O error")
 	}
-	return b.TimelineReader.OrderEvents(ctx, order)
+	return b.ResponsesReader.OrderEvents(ctx, order)
 }
 
 // hubStore is what the test writes through and the scanner reads: both
 // stores implement it.
 type hubStore interface {
 	OrderLister
-	TimelineReader
-	TrackingReader
-	FindingsReader
+	pipelines.ResponsesReader
+	pipelines.ShipmentsReader
+	pipelines.FindingsReader
 	AlertReader
 	AlertResolver
 	pipelines.AlertWriter
@@ -72,6 +72,12 @@ type hubStore interface {
 	UpsertShipments(ctx context.Context, partner string, shipments []*canonical.Shipment) ([]store.Change, error)
 	AddTrackingEvents(ctx context.Context, partner string, events []*canonical.TrackingEvent) ([]bool, error)
 	AddOrderEvents(ctx context.Context, partner string, events []*canonical.OrderEvent) ([]bool, error)
+	SetOrderStatus(ctx context.Context, buyerID, orderNumber, from, to string) (bool, error)
+}
+
+// readers reads every record of an order from st.
+func readers(st hubStore) pipelines.RecordReaders {
+	return pipelines.RecordReaders{Findings: st, Responses: st, Shipments: st}
 }
 
 // stores open an empty store of each kind: SQLite in a temp dir, and
@@ -218,8 +224,9 @@ func TestTheScannerRaisesWhatABuyerShouldSeeOnceAndEscalatesOnce(t *testing.T) {
 
 func scanTheSeededHub(t *testing.T, h *hub) {
 	seed(t, h.st)
-	sc := &Scanner{Config: &Config{}, Orders: h.st, Timeline: brokenEvents{h.st, "PO-BROKEN"}, Tracking: h.st, Findings: h.st,
-		Alerts: h.st, Resolver: h.st, Publisher: h.pub, PageSize: 2}
+	broken := readers(h.st)
+	broken.Responses = brokenEvents{h.st, "PO-BROKEN"}
+	sc := &Scanner{Config: &Config{}, Orders: h.st, Records: broken, Alerts: h.st, Resolver: h.st, Publisher: h.pub, PageSize: 2}
 	ctx := t.Context()
 
 	// 8 March, noon: PO-LATE's ETA is four days after its date, PO-QUIET
@@ -251,7 +258,7 @@ func scanTheSeededHub(t *testing.T, h *hub) {
 		t.Fatalf("second scan %+v, %v, %d published in all; want nothing new", r, err, h.pub.count())
 	}
 	// A scanner that restarted knows the alerts from the store.
-	restarted := &Scanner{Config: &Config{}, Orders: h.st, Timeline: h.st, Tracking: h.st, Alerts: h.st, Publisher: h.pub}
+	restarted := &Scanner{Config: &Config{}, Orders: h.st, Records: readers(h.st), Alerts: h.st, Publisher: h.pub}
 	if r, err := restarted.Scan(ctx, march(8, 19)); err != nil || r.Alerts != 1 || h.pub.count() != 3 {
 		t.Fatalf("restarted scan %+v, %v; want only PO-BROKEN's alert, now that its events read", r, err)
 	}
@@ -286,9 +293,13 @@ func scanTheSeededHub(t *testing.T, h *hub) {
 		t.Fatalf("next scan %+v, %v; want no second escalation", r, err)
 	}
 
-	// PO-LATE is delivered: its warning and the escalation are resolved.
+	// PO-LATE is delivered, and its stored status follows: it is no longer
+	// listed as open, and its warning and the escalation are resolved.
 	if _, err := h.st.AddTrackingEvents(ctx, "dhl", []*canonical.TrackingEvent{carrierEvent("e3", "TN-LATE", canonical.TrackingDelivered, march(9, 15))}); err != nil {
 		t.Fatal(err)
+	}
+	if moved, err := h.st.SetOrderStatus(ctx, "ACME", "PO-LATE", store.StatusSubmitted, "delivered"); err != nil || !moved {
+		t.Fatalf("SetOrderStatus: %v, %v", moved, err)
 	}
 	if r, err := sc.Scan(ctx, march(9, 16)); err != nil || r.Resolved != 2 || r.Alerts != 0 {
 		t.Fatalf("scan after delivery %+v, %v; want PO-LATE's warning and its escalation resolved", r, err)
@@ -308,7 +319,7 @@ func TestRunScansAtOnceAndStopsWithItsContext(t *testing.T) {
 	seed(t, h.st)
 	ctx, cancel := context.WithCancel(t.Context())
 	scanned := make(chan struct{})
-	sc := &Scanner{Config: &Config{}, Orders: h.st, Timeline: h.st, Tracking: h.st, Alerts: h.st, Publisher: h.pub,
+	sc := &Scanner{Config: &Config{}, Orders: h.st, Records: readers(h.st), Alerts: h.st, Publisher: h.pub,
 		Now: func() time.Time {
 			defer close(scanned)
 			return march(8, 12)
