@@ -55,7 +55,9 @@ type Config struct {
 	// /alerts/{alert_id}/acknowledge and /resolve.
 	Alerts AlertStore
 	// Notifications, when set, serves GET /notifications?party= (a party's
-	// in-app inbox) and POST /notifications/{id}/read?party=.
+	// in-app inbox), POST /notifications/{id}/read?party= and GET
+	// /notifications/deliveries (how alerts went out; status=failed for the
+	// dead letters).
 	Notifications NotificationStore
 	// Catalog, when set, serves GET /catalog/items and
 	// /catalog/items/{supplier}/{sku}: the stored supplier catalog items.
@@ -126,6 +128,7 @@ func Handler(cfg Config) http.Handler {
 		if cfg.Notifications != nil {
 			r.Get("/notifications", s.listNotifications)
 			r.Post("/notifications/{id}/read", s.markNotificationRead)
+			r.Get("/notifications/deliveries", s.listDeliveries)
 		}
 	})
 	if cfg.Webhooks != nil {

@@ -13,10 +13,12 @@ import (
 )
 
 // NotificationStore is what the API reads a party's in-app notifications
-// (internal/notify's in_app channels) from and marks them read with.
+// (internal/notify's in_app channels) from and marks them read with, and
+// where it finds how each notification went out.
 type NotificationStore interface {
 	ListNotifications(ctx context.Context, f store.NotificationFilter) ([]store.Notification, string, error)
 	MarkNotificationRead(ctx context.Context, party string, id int64) (store.Notification, error)
+	ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]store.Delivery, string, error)
 }
 
 // Notification is an alert in a party's inbox as the API shows it.
@@ -121,4 +123,51 @@ func (s *server) markNotificationRead(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeError(w, http.StatusNotFound, "notification_not_found", "no notification "+strconv.Quote(raw)+" for "+strconv.Quote(p))
+}
+
+// Delivery is one alert to one recipient through one channel, as the API
+// shows it: status pending (to be tried again), sent or failed (given up).
+type Delivery struct {
+	AlertID        string    `json:"alert_id"`
+	Channel        string    `json:"channel"`
+	Recipient      string    `json:"recipient"`
+	Status         string    `json:"status"`
+	Attempts       int       `json:"attempts"`
+	LastError      string    `json:"last_error,omitempty"`
+	FirstAttemptAt time.Time `json:"first_attempt_at"`
+	LastAttemptAt  time.Time `json:"last_attempt_at"`
+}
+
+// DeliveryList is the body of GET /api/v1/notifications/deliveries.
+type DeliveryList struct {
+	Deliveries []Delivery `json:"deliveries"`
+	NextCursor string     `json:"next_cursor,omitempty"`
+}
+
+// listDeliveries answers GET /notifications/deliveries: how notifications
+// went out, newest first, by status (status=failed: the dead letters),
+// alert_id and channel, paged like /alerts.
+func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.DeliveryFilter{Status: q.Get("status"), AlertID: q.Get("alert_id"), Channel: q.Get("channel"), Cursor: q.Get("cursor")}
+	switch f.Status {
+	case "", store.DeliveryPending, store.DeliverySent, store.DeliveryFailed:
+	default:
+		writeError(w, http.StatusBadRequest, "bad_status", "status must be pending, sent or failed")
+		return
+	}
+	var ok bool
+	if f.Limit, ok = pageLimit(w, q.Get("limit")); !ok {
+		return
+	}
+	ds, next, err := s.cfg.Notifications.ListDeliveries(r.Context(), f)
+	if !s.listed(w, r, err) {
+		return
+	}
+	out := DeliveryList{Deliveries: make([]Delivery, 0, len(ds)), NextCursor: next}
+	for _, d := range ds {
+		out.Deliveries = append(out.Deliveries, Delivery{AlertID: d.AlertID, Channel: d.Channel, Recipient: d.Recipient,
+			Status: d.Status, Attempts: d.Attempts, LastError: d.LastError, FirstAttemptAt: d.CreatedAt, LastAttemptAt: d.UpdatedAt})
+	}
+	writeJSON(w, http.StatusOK, out)
 }

@@ -141,3 +141,37 @@ func TestWithoutANotificationStoreTheRoutesAreNotServed(t *testing.T) {
 		t.Errorf("%d %+v; want 404 not_found", code, body)
 	}
 }
+
+func TestFailedNotificationsAreListedAsDeadLetters(t *testing.T) {
+	st := inboxes(t)
+	for _, d := range []store.Delivery{
+		{AlertID: "n-1", Channel: "ops-webhook", Recipient: "https://ops.example", Status: store.DeliverySent},
+		{AlertID: "n-2", Channel: "ops-webhook", Recipient: "https://ops.example", Status: store.DeliveryFailed, LastError: "webhook https://ops.example: 400 Bad Request"},
+		{AlertID: "n-2", Channel: "buyer-email", Recipient: "anna@acme.example", Status: store.DeliveryPending, LastError: "451 try later"},
+	} {
+		if _, err := st.RecordDelivery(t.Context(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := Handler(Config{Notifications: st})
+	var failed DeliveryList
+	if code := notificationsCall(t, h, "GET", "/api/v1/notifications/deliveries?status=failed", &failed); code != 200 {
+		t.Fatalf("GET: %d", code)
+	}
+	if len(failed.Deliveries) != 1 {
+		t.Fatalf("failed: %+v; want the one given up", failed.Deliveries)
+	}
+	d := failed.Deliveries[0]
+	if d.AlertID != "n-2" || d.Channel != "ops-webhook" || d.Attempts != 1 || d.LastError != "webhook https://ops.example: 400 Bad Request" || d.LastAttemptAt.IsZero() {
+		t.Errorf("dead letter %+v; want n-2 via ops-webhook, 1 attempt, with its error", d)
+	}
+	var ofAlert DeliveryList
+	notificationsCall(t, h, "GET", "/api/v1/notifications/deliveries?alert_id=n-2", &ofAlert)
+	if len(ofAlert.Deliveries) != 2 {
+		t.Errorf("deliveries of n-2: %+v; want 2", ofAlert.Deliveries)
+	}
+	var bad map[string]apiError
+	if code := notificationsCall(t, h, "GET", "/api/v1/notifications/deliveries?status=lost", &bad); code != 400 || bad["error"].Code != "bad_status" {
+		t.Errorf("status=lost: %d %+v; want 400 bad_status", code, bad)
+	}
+}
