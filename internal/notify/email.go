@@ -166,7 +166,11 @@ func (e *emailSender) message(a pipelines.Alert, to string) []byte {
 	header("Subject", mime.QEncoding.Encode("utf-8", e.subject(a)))
 	header("Date", e.now().Format(time.RFC1123Z))
 	// The same for every attempt: a receiver can tell a repeat.
-	header("Message-ID", "<"+hex.EncodeToString(sum[:16])+"@procurehub>")
+	domain := "procurehub"
+	if _, d, ok := strings.Cut(e.from.Address, "@"); ok && d != "" {
+		domain = d
+	}
+	header("Message-ID", "<"+hex.EncodeToString(sum[:16])+"@"+domain+">")
 	header("Auto-Submitted", "auto-generated")
 	header("MIME-Version", "1.0")
 	header("Content-Type", "text/plain; charset=utf-8")

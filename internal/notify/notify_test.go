@@ -252,6 +252,9 @@ func TestAnEmailReachesThePersonOverSTARTTLSWithALogin(t *testing.T) {
 	if to := msg.Header.Get("To"); to != "anna@acme.example" {
 		t.Errorf("To: %q; want anna@acme.example", to)
 	}
+	if id := msg.Header.Get("Message-ID"); !strings.HasSuffix(id, "@hub.example.com>") {
+		t.Errorf("Message-ID %q; want one of the sender's domain", id)
+	}
 	body, err := io.ReadAll(quotedprintable.NewReader(msg.Body))
 	if err != nil {
 		t.Fatal(err)
