@@ -235,7 +235,7 @@ func Keys() []connectors.Field {
 		{Name: "optional_columns", Type: "list",
 			Description: "Fields whose column may be missing from the header; any other mapped column that is missing rejects the file.", Example: "[lines.gtin]"},
 		{Name: "required", Type: "list",
-			Description: "Fields that must have a value on every row, from the cell or a constant. The document's key (order_number, shipment_id, invoice_number) is always required.", Example: "[lines.sku, lines.unit_price]"},
+			Description: "Fields that must have a value on every row, from the cell or a constant. The document's key (order_number, shipment_id, invoice_number, sku) is always required.", Example: "[lines.sku, lines.unit_price]"},
 		{Name: "constants", Type: "map",
 			Description: "Field → fixed value, used when the field has no column or its cell is empty; read like a cell (value maps, decimal mark and date formats apply).", Example: "{buyer.id: ACME-DE, currency: EUR}"},
 		{Name: "values", Type: "map",
