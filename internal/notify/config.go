@@ -188,8 +188,8 @@ func (c *Config) defaults() {
 	}
 }
 
-// Validate checks a config made in code (Load checks its own, with
-// positions): the first problem, with its path.
+// Validate applies the defaults to a config made in code and checks it
+// (Load checks its own, with positions): the first problem, with its path.
 func (c *Config) Validate() error {
 	c.defaults()
 	if p := c.check(); len(p) > 0 {
