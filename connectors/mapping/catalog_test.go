@@ -158,6 +158,17 @@ func TestCatalogItems(t *testing.T) {
 			t.Errorf("places = %q, %q", items[0].IncotermPlace, items[1].IncotermPlace)
 		}
 	})
+	t.Run("the rows of an item agree on the incoterm's place in any case, and another port is a mismatch", func(t *testing.T) {
+		rec := build(t, catalogMapping, catalogHeader,
+			[]string{"CN-SZ", "LED-600", "", "Stk", "", "", "", "FOB Shenzhen", "01.01.2026", "", "18,40"},
+			[]string{"CN-SZ", "LED-600", "", "Stk", "", "", "", "fob SHENZHEN", "01.07.2026", "", "18,90"},
+			[]string{"CN-SZ", "LED-300", "", "Stk", "", "", "", "FOB Shenzhen", "01.01.2026", "", "9,80"},
+			[]string{"CN-SZ", "LED-300", "", "Stk", "", "", "", "FOB Ningbo", "01.07.2026", "", "9,90"},
+		)
+		if got := errs(rec); got != "4:0 order_rejected, 5:8 order_mismatch incoterm" || recordKeys(rec) != "CN-SZ/LED-600" {
+			t.Errorf("row errors %s, records %s", got, recordKeys(rec))
+		}
+	})
 	t.Run("an incoterm with its place may be a constant", func(t *testing.T) {
 		yamlText := strings.Replace(catalogMapping, "  incoterm: Lieferbedingung\n", "", 1)
 		yamlText = strings.Replace(yamlText, "constants:\n", "constants:\n  incoterm: FOB Shenzhen\n", 1)

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/procurehub/procurehub/canonical"
 )
@@ -237,7 +238,8 @@ type value struct {
 }
 
 // equal reports whether two values of field f mean the same thing
-// ("01.03.2026" and "1.3.2026" are the same date).
+// ("01.03.2026" and "1.3.2026" are the same date, "FOB Shenzhen" and "fob
+// SHENZHEN" the same rule and place).
 func (v value) equal(o value, f fieldID) bool {
 	switch fieldDefs[f].kind {
 	case kindDate:
@@ -247,7 +249,7 @@ func (v value) equal(o value, f fieldID) bool {
 	case kindInt, kindCount:
 		return v.n == o.n
 	}
-	return v.s == o.s && v.place == o.place
+	return v.s == o.s && strings.EqualFold(v.place, o.place)
 }
 
 // optDecimal is a decimal that may be absent.
