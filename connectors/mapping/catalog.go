@@ -20,7 +20,10 @@ const (
 // price list. Rows are grouped by sku: the item-level cells (supplier,
 // description, unit, pack size, ...) must agree across an item's rows, and
 // each row is one entry of the item's price list. The record's key is
-// "<supplier.id>/<sku>", the item's business key.
+// "<supplier.id>/<sku>", the item's business key. Since the Builder groups
+// by one column, a file holds one supplier's catalog, or suppliers whose
+// SKUs differ: the same SKU from a second supplier is a mismatch (next to
+// the first's rows) or a split (further down), never a merge.
 //
 // An item whose rows give no unit price and no validity date has no price
 // list (a catalog without prices). Otherwise every row must give a unit

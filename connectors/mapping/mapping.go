@@ -76,9 +76,10 @@
 //     capacity_per_month, lead_time_days, hs_code, origin_country,
 //     incoterm, incoterm_place, payment_terms, prices.valid_from,
 //     prices.valid_to, prices.currency, prices.unit_price. Rows are grouped
-//     by sku (one supplier per file, or the rows sorted so that a SKU's rows
-//     are together); each row is one entry of the item's price list, the
-//     other fields must agree across the item's rows. The record's key is
+//     by sku, so a file holds one supplier's catalog (or suppliers whose
+//     SKUs differ), a SKU's rows together; each row is one entry of the
+//     item's price list, the other fields must agree across the item's
+//     rows (a second supplier for a SKU is a mismatch). The record's key is
 //     "<supplier.id>/<sku>". supplier.id and unit need a column or a
 //     constant. An item whose rows give no unit price and no validity date
 //     has no price list; otherwise every row needs a unit price, and two
