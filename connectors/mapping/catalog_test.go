@@ -198,6 +198,16 @@ func TestCatalogItems(t *testing.T) {
 			t.Errorf("row errors %s, records %s", got, recordKeys(rec))
 		}
 	})
+	t.Run("a SKU that comes back further down is a split, never a merge", func(t *testing.T) {
+		rec := build(t, catalogMapping, catalogHeader,
+			[]string{"DE-KLEMM", "KL-2500", "", "Stk", "", "", "", "", "01.01.2026", "", "0,42"},
+			[]string{"DE-KLEMM", "KL-4000", "", "Stk", "", "", "", "", "01.01.2026", "", "0,80"},
+			[]string{"DE-WAGO", "KL-2500", "", "Stk", "", "", "", "", "01.01.2026", "", "0,39"},
+		)
+		if got := errs(rec); got != "4:2 order_split sku" || recordKeys(rec) != "DE-KLEMM/KL-2500 DE-KLEMM/KL-4000" {
+			t.Errorf("row errors %s, records %s", got, recordKeys(rec))
+		}
+	})
 }
 
 func TestCatalogCompileErrors(t *testing.T) {
