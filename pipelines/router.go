@@ -52,8 +52,16 @@ type Sinks struct {
 	OrderResponses *OrderResponseSink // procurehub.order-responses.v1 → store
 	OrderEvents    *OrderEventSink    // procurehub.order-events.v1 → store
 	Alerts         *AlertSink         // procurehub.alerts.v1 → store
-	Catalog        *CatalogSink       // procurehub.catalog.v1 → store, live catalog
+	// Notify sends the alerts of procurehub.alerts.v1 to people (webhook,
+	// email, in-app); it reads them in a consumer group of its own,
+	// NotifySubscriber's, so that the alert sink still sees every alert.
+	Notify           message.NoPublishHandlerFunc
+	NotifySubscriber message.Subscriber
+	Catalog          *CatalogSink // procurehub.catalog.v1 → store, live catalog
 }
+
+// HandlerNotify is the handler name of the notifier (internal/notify).
+const HandlerNotify = "notify_alerts"
 
 // NewRouter builds the Watermill router: each topic of sinks to its
 // handler (the statement sink's alerts go to procurehub.alerts.v1).
@@ -120,6 +128,9 @@ func NewRouter(cfg RouterConfig, sub message.Subscriber, pub message.Publisher, 
 	}
 	if sinks.Alerts != nil {
 		guard(r.AddConsumerHandler(HandlerStoreAlerts, TopicAlerts, sub, sinks.Alerts.Handle), HandlerStoreAlerts)
+	}
+	if sinks.Notify != nil && sinks.NotifySubscriber != nil {
+		guard(r.AddConsumerHandler(HandlerNotify, TopicAlerts, sinks.NotifySubscriber, sinks.Notify), HandlerNotify)
 	}
 	if sinks.Catalog != nil {
 		guard(r.AddConsumerHandler(HandlerStoreCatalog, TopicCatalog, sub, sinks.Catalog.Handle), HandlerStoreCatalog)

@@ -34,8 +34,14 @@ func cmdConfigCheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	bad := false
+	if dp, err := app.DemandPlanner(cfg, nil, nil); err != nil {
+		printConfigErrors(stderr, err)
+		bad = true
+	} else if reg, err = app.WithDemandPlanner(reg, dp); err != nil {
+		return err
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for i := range cfg.Partners {
 		c, err := app.BuildConnector(ctx, cfg, reg, i, quiet, nil)
 		if err != nil {
@@ -48,6 +54,14 @@ func cmdConfigCheck(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 	}
 	if _, err := app.BuildValidator(cfg); err != nil {
+		printConfigErrors(stderr, err)
+		bad = true
+	}
+	if _, err := app.LoadWarnings(cfg); err != nil {
+		printConfigErrors(stderr, err)
+		bad = true
+	}
+	if _, err := app.LoadNotifications(cfg); err != nil {
 		printConfigErrors(stderr, err)
 		bad = true
 	}

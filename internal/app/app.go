@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,9 +27,11 @@ import (
 	"github.com/procurehub/procurehub/internal/demo"
 	"github.com/procurehub/procurehub/internal/embedded"
 	"github.com/procurehub/procurehub/internal/kafka"
+	"github.com/procurehub/procurehub/internal/notify"
 	"github.com/procurehub/procurehub/internal/store"
 	"github.com/procurehub/procurehub/internal/store/postgres"
 	"github.com/procurehub/procurehub/internal/store/sqlite"
+	"github.com/procurehub/procurehub/internal/warnings"
 	"github.com/procurehub/procurehub/pipelines"
 )
 
@@ -52,6 +55,10 @@ type Store interface {
 	pipelines.FindingsWriter
 	CatalogStore
 	OrderLookups
+	pipelines.StatusStore
+	pipelines.AmendmentStore
+	notify.Store
+	api.NotificationStore
 	TrackedNumbers(ctx context.Context, carrier string) ([]store.TrackedNumber, error)
 	Migrate(ctx context.Context) error
 	Ping(ctx context.Context) error
@@ -144,7 +151,19 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	defer sub.Close()
 
-	built, err := buildIngestors(ctx, cfg, opts.Registry, pub, st, metrics, log)
+	live, currentCatalog, err := liveCatalog(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	dp, err := DemandPlanner(cfg, currentCatalog, st)
+	if err != nil {
+		return err
+	}
+	connectorRegistry, err := WithDemandPlanner(opts.Registry, dp)
+	if err != nil {
+		return err
+	}
+	built, err := buildIngestors(ctx, cfg, connectorRegistry, pub, st, metrics, log)
 	defer func() {
 		for _, c := range built.sources {
 			c.Close()
@@ -155,10 +174,6 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	ingestors := built.ingestors
 
-	live, currentCatalog, err := liveCatalog(ctx, cfg, st)
-	if err != nil {
-		return err
-	}
 	validate, err := buildValidator(cfg, currentCatalog, st)
 	if err != nil {
 		return err
@@ -172,15 +187,33 @@ func Run(ctx context.Context, opts Options) error {
 		sinkCfg.Review = &pipelines.Review{Validate: validate, Writer: st, Publisher: pub}
 	}
 	sink := pipelines.NewStoreSink(st, sinkCfg, metrics, log)
+	status := &pipelines.StatusProjector{Store: st, Pub: pub, Logger: log,
+		Readers: pipelines.RecordReaders{Findings: st, Responses: st, Shipments: st}}
 	sinks := pipelines.Sinks{
 		Orders:         sink,
 		Statements:     &pipelines.StatementSink{W: st, Metrics: metrics, Logger: log},
-		Shipments:      &pipelines.ShipmentSink{W: st, Metrics: metrics},
+		Shipments:      &pipelines.ShipmentSink{W: st, Metrics: metrics, Status: status},
 		Tracking:       pipelines.NewTrackingSink(st, pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize}, metrics, log),
-		OrderResponses: &pipelines.OrderResponseSink{W: st, Metrics: metrics},
-		OrderEvents:    &pipelines.OrderEventSink{W: st, Metrics: metrics},
+		OrderResponses: &pipelines.OrderResponseSink{W: st, Metrics: metrics, Status: status},
+		OrderEvents:    &pipelines.OrderEventSink{W: st, Metrics: metrics, Status: status},
 		Alerts:         &pipelines.AlertSink{W: st, Metrics: metrics},
 		Catalog:        pipelines.NewCatalogSink(st, live, pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize}, log),
+	}
+	sinks.Tracking.Status = status
+	if ncfg, err := LoadNotifications(cfg); err != nil {
+		return err
+	} else if ncfg != nil {
+		notifier, err := notify.New(ncfg, st, notify.Options{Logger: log, Registerer: reg})
+		if err != nil {
+			return err
+		}
+		nsub, err := kafka.NewSubscriber(kafka.SubscriberConfig{Brokers: brokers,
+			ConsumerGroup: cfg.Broker.ConsumerGroup + ".notify", MaxInFlight: cfg.Broker.MaxInFlight, Logger: log})
+		if err != nil {
+			return err
+		}
+		defer nsub.Close()
+		sinks.Notify, sinks.NotifySubscriber = notifier.Handle, nsub
 	}
 	if len(built.webhooks) > 0 {
 		sinks.Webhooks = &pipelines.WebhookDecoder{Decoders: built.decoders, Publisher: pub, Metrics: metrics, Logger: log}
@@ -203,8 +236,12 @@ func Run(ctx context.Context, opts Options) error {
 			Findings: st,
 			Timeline: st,
 			Demand:   demand,
-			Alerts:   st,
-			Catalog:  st,
+			// Amendments are kept as order events and published.
+			Amendments: &pipelines.Amendments{Store: st, Pub: pub},
+			Alerts:     st,
+			// The in-app inbox of each party, and failed deliveries.
+			Notifications: st,
+			Catalog:       st,
 			// Posted items go the way of a price list file: topic, sink, store.
 			CatalogImport: &catalogImporter{pub: pub, live: live},
 			Webhooks:      webhooksHandler(built.webhooks, pub, reg, log),
@@ -224,11 +261,24 @@ func Run(ctx context.Context, opts Options) error {
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 
+	wcfg, err := LoadWarnings(cfg)
+	if err != nil {
+		return err
+	}
+	var scanner *warnings.Scanner
+	if wcfg != nil {
+		scanner = &warnings.Scanner{Config: wcfg, Orders: st, Alerts: st, Resolver: st, Publisher: pub, Logger: log,
+			Records: pipelines.RecordReaders{Findings: st, Responses: st, Shipments: st}}
+	}
+
 	g, gctx := errgroup.WithContext(ctx)
 	sinkCtx, stopSink := context.WithCancel(context.WithoutCancel(gctx))
 	g.Go(func() error { return sink.Run(sinkCtx) })
 	g.Go(func() error { return sinks.Tracking.Run(sinkCtx) })
 	g.Go(func() error { return sinks.Catalog.Run(sinkCtx) })
+	if scanner != nil {
+		g.Go(func() error { return scanner.Run(gctx, cmp.Or(cfg.Warnings.Every, time.Minute)) })
+	}
 	if cfg.FX.Source != "" {
 		fx := &pipelines.FXRefresher{Source: cfg.FX.Source, Store: st, Every: cfg.FX.Refresh, Logger: log}
 		g.Go(func() error { return fx.Run(gctx) })

@@ -7,6 +7,7 @@ import (
 
 	"github.com/procurehub/procurehub/connectors"
 	"github.com/procurehub/procurehub/connectors/bankstatement"
+	"github.com/procurehub/procurehub/connectors/demand"
 	"github.com/procurehub/procurehub/connectors/edi"
 	"github.com/procurehub/procurehub/connectors/erpexport"
 	"github.com/procurehub/procurehub/connectors/mapping"
@@ -16,6 +17,9 @@ import (
 // Builtins is the one visible list of connector kinds the binary knows.
 func Builtins() (*connectors.Registry, error) {
 	reg := connectors.NewRegistry()
+	// Demand partners plan with the config's planner: Run and config check
+	// swap it in with WithDemandPlanner; without it they are a config error.
+	demandSpec, demandNew := demand.Kind(nil)
 	for _, k := range []struct {
 		spec connectors.Spec
 		new  connectors.Constructor
@@ -24,12 +28,32 @@ func Builtins() (*connectors.Registry, error) {
 		{bankstatement.Spec(), bankstatement.New},
 		{edi.Spec(), edi.New},
 		{tracking.Spec(), tracking.New},
+		{demandSpec, demandNew},
 	} {
 		if err := reg.Register(k.spec, k.new); err != nil {
 			return nil, err
 		}
 	}
 	return reg, nil
+}
+
+// WithDemandPlanner returns a copy of reg whose demand kind plans with p;
+// reg itself when p is nil.
+func WithDemandPlanner(reg *connectors.Registry, p demand.Planner) (*connectors.Registry, error) {
+	if p == nil {
+		return reg, nil
+	}
+	out := connectors.NewRegistry()
+	for _, s := range reg.Specs() {
+		_, c, _ := reg.Lookup(s.Kind)
+		if s.Kind == demand.KindName {
+			s, c = demand.Kind(p)
+		}
+		if err := out.Register(s, c); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // ParseOptions are the flags of `procurehub parse` that choose how a

@@ -13,12 +13,15 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/connectors/demand"
 	"github.com/procurehub/procurehub/internal/api"
 	"github.com/procurehub/procurehub/internal/config"
+	"github.com/procurehub/procurehub/internal/notify"
 	"github.com/procurehub/procurehub/internal/ordering"
 	"github.com/procurehub/procurehub/internal/store"
 	"github.com/procurehub/procurehub/internal/validation"
 	"github.com/procurehub/procurehub/internal/validation/catalog"
+	"github.com/procurehub/procurehub/internal/warnings"
 	"github.com/procurehub/procurehub/pipelines"
 )
 
@@ -298,4 +301,58 @@ func (c *catalogImporter) ImportCatalogItems(ctx context.Context, items []canoni
 		}
 	}
 	return true, nil
+}
+
+// DemandPlanner is the planner of demand partners, from the config's
+// ordering section: it plans each file with the catalog current returns
+// (the live catalog), or, with a nil current (config check), with the
+// catalog file alone; committed is the capacity already ordered (the
+// store; nil for none). Nil when ordering is off (no ordering.buyer_id).
+func DemandPlanner(cfg *config.App, current func() *catalog.Catalog, committed catalog.Commitments) (demand.Planner, error) {
+	if cfg.Ordering.BuyerID == "" {
+		return nil, nil
+	}
+	opts := ordering.Options{Commitments: committed, Preference: ordering.Preference(cfg.Ordering.Preference),
+		Buyer: canonical.Party{ID: cfg.Ordering.BuyerID, Name: cfg.Ordering.BuyerName}}
+	if current != nil {
+		return demand.NewLivePlanner(opts, current)
+	}
+	cat, err := loadCatalog(cfg)
+	if err != nil {
+		return nil, err
+	}
+	opts.Catalog = cat
+	return demand.NewPlanner(opts)
+}
+
+// LoadWarnings reads the early-warning rules of cfg: nil when warnings are
+// off, the built-in defaults without a rules file. Errors name the file,
+// line and column.
+func LoadWarnings(cfg *config.App) (*warnings.Config, error) {
+	w := cfg.Warnings
+	if !w.Enabled {
+		return nil, nil
+	}
+	if w.Rules == "" {
+		return &warnings.Config{}, nil
+	}
+	c, err := warnings.LoadConfigFile(configPath(cfg, w.Rules), os.LookupEnv)
+	if err != nil {
+		return nil, fmt.Errorf("warning rules: %w", err)
+	}
+	return c, nil
+}
+
+// LoadNotifications reads the notifications file of cfg: nil without one.
+// Errors name the file, line and column; a secret missing from the
+// environment is an error too.
+func LoadNotifications(cfg *config.App) (*notify.Config, error) {
+	if cfg.Notifications == "" {
+		return nil, nil
+	}
+	c, err := notify.LoadFile(configPath(cfg, cfg.Notifications), os.LookupEnv)
+	if err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
+	return c, nil
 }

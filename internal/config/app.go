@@ -22,8 +22,15 @@ type App struct {
 	// Validation checks every order before anyone acts on it.
 	Validation Validation `yaml:"validation"`
 	// Ordering plans demand into purchase orders (POST /api/v1/demand).
-	Ordering Ordering  `yaml:"ordering"`
-	Partners []Partner `yaml:"partners"`
+	Ordering Ordering `yaml:"ordering"`
+	// Warnings raises early warnings about open orders (late, silent,
+	// held) on procurehub.alerts.v1.
+	Warnings Warnings `yaml:"warnings"`
+	// Notifications is the notifications YAML (channels: webhook, email,
+	// in-app; routes by alert kind, severity, partner and party; see
+	// configs/notifications.yaml); empty for none. Relative to the config file.
+	Notifications string    `yaml:"notifications"`
+	Partners      []Partner `yaml:"partners"`
 
 	// File is the path the config was read from; Dir is its directory, which
 	// relative paths in partner settings (mappings) are resolved against.
@@ -97,6 +104,19 @@ type Ordering struct {
 	Preference string `yaml:"preference"`
 	// Prefix starts the numbers of the orders made; default "PO-".
 	Prefix string `yaml:"prefix"`
+}
+
+// Warnings turns the early-warning scanner on: every Every it walks the
+// open orders and raises the alerts its rules find (no confirmation, ETA
+// after the promised date, a silent carrier, a long customs hold...).
+type Warnings struct {
+	Enabled bool `yaml:"enabled"`
+	// Rules is the rules YAML (per partner and lane; see
+	// configs/warnings.yaml); empty for the built-in defaults. Relative
+	// to the config file.
+	Rules string `yaml:"rules"`
+	// Every is how often the open orders are scanned; default 1m.
+	Every time.Duration `yaml:"every"`
 }
 
 // FX loads the ECB euro foreign exchange reference rates, for conversions.
@@ -272,6 +292,9 @@ func (a *App) Validate() error {
 	}
 	if a.Store.Driver == "postgres" && a.Store.DSN == "" {
 		at([]string{"store", "dsn"}, "store.dsn: required for postgres (use ${PROCUREHUB_POSTGRES_DSN})")
+	}
+	if a.Warnings.Every < 0 {
+		at([]string{"warnings", "every"}, "warnings.every: %s is negative", a.Warnings.Every)
 	}
 	if a.FX.Refresh < 0 {
 		at([]string{"fx", "refresh"}, "fx.refresh: %s is negative", a.FX.Refresh)
