@@ -198,12 +198,13 @@ func (n *Notifier) Handle(msg *message.Message) error {
 
 var _ message.NoPublishHandlerFunc = (*Notifier)(nil).Handle
 
-// Notify delivers a to every recipient of every channel its routes pick,
+// Notify delivers a, its IBANs masked, to every recipient of every channel its routes pick,
 // skipping the deliveries already recorded sent or failed, and records the
 // outcome of each attempt. It returns an error, naming every delivery still
 // pending, when one failed in a way that may pass and has attempts left;
 // delivering the alert again then sends only those.
 func (n *Notifier) Notify(ctx context.Context, a pipelines.Alert) error {
+	a = redact(a)
 	targets := n.targets(a)
 	if len(targets) == 0 {
 		return nil

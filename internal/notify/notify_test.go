@@ -682,3 +682,29 @@ func TestAKindsTemplateWordsItsEmails(t *testing.T) {
 		}
 	}
 }
+
+func TestNoNotificationCarriesAFullIBAN(t *testing.T) {
+	st := openStore(t)
+	h := startHook(t)
+	n := newNotifier(t, testYAML(h.url, nil, 3, "ops-webhook"), st)
+	a := lateOrder()
+	a.ID = "balance-DE89"
+	a.Message = "statement 2026/061 of account DE89 3704 0044 0532 0130 00 does not add up"
+	a.Data = map[string]string{"account": "DE89370400440532013000", "order_number": "PO-4711", "note": "GB00XXXX is no IBAN"}
+	if err := n.Notify(t.Context(), a); err != nil {
+		t.Fatal(err)
+	}
+	bodies := h.accepted()
+	if len(bodies) != 1 {
+		t.Fatalf("the receiver accepted %d requests; want 1", len(bodies))
+	}
+	body := string(bodies[0])
+	for _, full := range []string{"DE89370400440532013000", "DE89 3704 0044 0532 0130 00", "3704"} {
+		if strings.Contains(body, full) {
+			t.Errorf("the webhook carries %q: %s", full, body)
+		}
+	}
+	if !strings.Contains(body, "DE89********3000") || !strings.Contains(body, "PO-4711") || !strings.Contains(body, "GB00XXXX is no IBAN") {
+		t.Errorf("the masked IBAN, the order number or the harmless text went missing: %s", body)
+	}
+}
