@@ -39,6 +39,10 @@ type Envelope struct {
 	ControlNumber int
 	Date          time.Time // zero: now
 	Test          bool
+	// Replace writes the orders as replacements of orders sent before, an
+	// amendment (X12 BEG01 05, EDIFACT BGM 1225 5). UBL has no such mark
+	// on an Order: Replace with ubl is an error.
+	Replace bool
 }
 
 // Encodable lists, per format, the record types Encode writes.
@@ -78,7 +82,7 @@ func Encode(w io.Writer, format string, env Envelope, orders []*canonical.Order,
 	switch format {
 	case x12.Format:
 		xe := x12.Envelope{SenderQualifier: env.Sender.Qualifier, SenderID: env.Sender.ID,
-			ReceiverQualifier: env.Receiver.Qualifier, ReceiverID: env.Receiver.ID, Date: env.Date}
+			ReceiverQualifier: env.Receiver.Qualifier, ReceiverID: env.Receiver.ID, Date: env.Date, Replace: env.Replace}
 		if env.Test {
 			xe.Usage = "T"
 		}
@@ -99,7 +103,7 @@ func Encode(w io.Writer, format string, env Envelope, orders []*canonical.Order,
 		return n, nil
 	case edifact.Format:
 		ee := edifact.Envelope{SenderID: env.Sender.ID, SenderQualifier: env.Sender.Qualifier,
-			RecipientID: env.Receiver.ID, RecipientQualifier: env.Receiver.Qualifier, Prepared: env.Date, Test: env.Test}
+			RecipientID: env.Receiver.ID, RecipientQualifier: env.Receiver.Qualifier, Prepared: env.Date, Test: env.Test, Replace: env.Replace}
 		if len(orders) > 0 {
 			ee.ControlReference = strconv.Itoa(control)
 			if err := edifact.EncodeOrder(w, ee, orders...); err != nil {
@@ -116,6 +120,9 @@ func Encode(w io.Writer, format string, env Envelope, orders []*canonical.Order,
 		}
 		return n, nil
 	case ubl.Format:
+		if env.Replace {
+			return 0, errors.New("edi: ubl writes no order replacement (an Order has no purpose code): send amendments as x12 or edifact")
+		}
 		if len(responses) > 0 || len(orders) != 1 {
 			return 0, fmt.Errorf("edi: ubl writes one Order document at a time (got %d orders, %d order responses)", len(orders), len(responses))
 		}

@@ -37,6 +37,9 @@ type Envelope struct {
 	MessageVersion string
 	// AssociationCode (0057) is optional: "EAN008" for EANCOM 1997, say.
 	AssociationCode string
+	// Replace marks the orders as replacing orders of the same numbers sent
+	// before (an amendment): message function (1225) 5 instead of 9.
+	Replace bool
 }
 
 // setup checks the envelope and returns its character set, syntax
@@ -154,7 +157,11 @@ func EncodeOrder(w io.Writer, env Envelope, orders ...*canonical.Order) error {
 	return env.interchange(w, "ORDERS", len(orders), func(wr *writer, i int) error {
 		o := orders[i]
 		wr.where = fmt.Sprintf("order %q", o.OrderNumber)
-		wr.seg("BGM", el{"220"}, el{o.OrderNumber}, el{"9"})
+		function := "9"
+		if env.Replace {
+			function = "5"
+		}
+		wr.seg("BGM", el{"220"}, el{o.OrderNumber}, el{function})
 		dtmSeg(wr, "137", o.OrderDate)
 		dtmSeg(wr, "2", o.RequestedDeliveryDate)
 		nadSeg(wr, "BY", o.Buyer)

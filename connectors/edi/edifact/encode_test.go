@@ -39,7 +39,7 @@ func fullOrder() *canonical.Order {
 		Supplier: canonical.Party{ID: "SUP-77", Name: "Brunnen AG", Country: "AT"},
 		Currency: "EUR", Incoterm: "FCA", IncotermPlace: "Hamburg", PaymentTerms: "30 days net",
 		RequestedDeliveryDate: canonical.NewDate(2026, 3, 24), TransportMode: canonical.TransportRoad,
-		ShipTo:                &canonical.Address{Name: "Lager Süd", Street: "Am Hafen 5", City: "Hamburg", PostalCode: "20457", Country: "DE"},
+		ShipTo: &canonical.Address{Name: "Lager Süd", Street: "Am Hafen 5", City: "Hamburg", PostalCode: "20457", Country: "DE"},
 		Lines: []canonical.OrderLine{
 			{LineNumber: 1, GTIN: "4012345678901", SKU: "77001", BuyerSKU: "BV-1001", Description: "Mineralwasser 0,75 l", Quantity: dec("6"), Unit: "H87", UnitPrice: dec("4.35"), Amount: pdec("26.10")},
 			{LineNumber: 2, SKU: "77002", Quantity: dec("12.5"), Unit: "LTR", UnitPrice: dec("1.20"), Amount: pdec("15.00")},

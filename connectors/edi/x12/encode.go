@@ -34,6 +34,9 @@ type Envelope struct {
 	// SenderCode and ReceiverCode are the application codes GS02 and GS03
 	// (2 to 15 characters); they default to SenderID and ReceiverID.
 	SenderCode, ReceiverCode string
+	// Replace marks the orders as replacing orders of the same numbers sent
+	// before (an amendment): BEG01 "05" instead of "00" (original).
+	Replace bool
 }
 
 // withDefaults fills the defaults and checks env.
@@ -249,7 +252,11 @@ func EncodeOrder(w io.Writer, env Envelope, orders ...*canonical.Order) error {
 			return fmt.Errorf("x12: %s: %w", e.record, err)
 		}
 		ctl := e.startSet("850")
-		e.seg("BEG", "00", "SA", e.el("order_number", o.OrderNumber), "", date8(o.OrderDate))
+		purpose := "00"
+		if env.Replace {
+			purpose = "05"
+		}
+		e.seg("BEG", purpose, "SA", e.el("order_number", o.OrderNumber), "", date8(o.OrderDate))
 		if o.Currency != "" {
 			e.seg("CUR", "BY", e.el("currency", string(o.Currency)))
 		}

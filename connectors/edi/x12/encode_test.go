@@ -36,7 +36,7 @@ func orderWithEverythingMapped() *canonical.Order {
 		OrderNumber: "4500012345", OrderDate: day(2026, 12, 1), Buyer: acme, Supplier: shenzen,
 		Currency: "USD", Incoterm: "FOB", IncotermPlace: "Yantian Shenzhen", PaymentTerms: "2% 10 days, net 30",
 		RequestedDeliveryDate: day(2027, 2, 15), TransportMode: canonical.TransportSea,
-		ShipTo:                &canonical.Address{Name: "ACME DC DALLAS", Street: "4500 LOGISTICS PKWY", City: "DALLAS", PostalCode: "75241", Country: "US"},
+		ShipTo: &canonical.Address{Name: "ACME DC DALLAS", Street: "4500 LOGISTICS PKWY", City: "DALLAS", PostalCode: "75241", Country: "US"},
 		Lines: []canonical.OrderLine{
 			{LineNumber: 1, SKU: "SZ-LMP-220", BuyerSKU: "ACME-100045", GTIN: "012345678905", Description: "LED DESK LAMP WHITE", Quantity: dec("1200"), Unit: "EA", UnitPrice: dec("4.35")},
 			{LineNumber: 2, SKU: "SZ-GLV-M", GTIN: "4006381333931", Description: "NITRILE WORK GLOVES SIZE M", Quantity: dec("300"), Unit: "PR", UnitPrice: dec("1.20")},
