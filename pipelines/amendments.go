@@ -53,8 +53,18 @@ type Amendments struct {
 	Store AmendmentStore
 	Pub   message.Publisher
 	Now   func() time.Time // time.Now when nil
+	// Documents, when set, also sends each new version of an order to its
+	// supplier as a document, where the supplier wants one.
+	Documents AmendmentDocuments
 
 	mu sync.Mutex
+}
+
+// AmendmentDocuments sends an order's new version as a document: Send
+// writes nothing for a supplier that wants none. An error fails the
+// amendment call after the version is stored; the event is out already.
+type AmendmentDocuments interface {
+	Send(ctx context.Context, order canonical.Order, version int) error
 }
 
 // OrderHistory is an order's current content, its version and every
@@ -198,6 +208,11 @@ func (a *Amendments) record(ctx context.Context, o *store.StoredOrder, h *lifecy
 	}
 	if err := a.Pub.Publish(TopicOrders, m); err != nil {
 		return fmt.Errorf("publish amended order %s: %w", current.OrderNumber, err)
+	}
+	if a.Documents != nil {
+		if err := a.Documents.Send(ctx, current, h.CurrentVersion()); err != nil {
+			return fmt.Errorf("document of amended order %s: %w", current.OrderNumber, err)
+		}
 	}
 	return nil
 }

@@ -225,6 +225,11 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 
+	amendments := &pipelines.Amendments{Store: st, Pub: pub}
+	if docs := newAmendmentDocuments(cfg); docs != nil {
+		amendments.Documents = docs
+	}
+
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
@@ -237,7 +242,7 @@ func Run(ctx context.Context, opts Options) error {
 			Timeline: st,
 			Demand:   demand,
 			// Amendments are kept as order events and published.
-			Amendments: &pipelines.Amendments{Store: st, Pub: pub},
+			Amendments: amendments,
 			Alerts:     st,
 			// The in-app inbox of each party, and failed deliveries.
 			Notifications: st,

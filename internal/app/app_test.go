@@ -47,6 +47,13 @@ validation:
 ordering:
   buyer_id: ACME-DE
   buyer_name: ACME Maschinenbau GmbH
+amendments:
+  documents:
+    - supplier: SUP-VN-LAMP
+      format: x12
+      dir: $DIR/lamp-outbox
+      sender: ACME
+      receiver: HANOILAMPS
 partners:
   - name: buyer-1
     kind: erp_export

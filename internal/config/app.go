@@ -29,8 +29,11 @@ type App struct {
 	// Notifications is the notifications YAML (channels: webhook, email,
 	// in-app; routes by alert kind, severity, partner and party; see
 	// configs/notifications.yaml); empty for none. Relative to the config file.
-	Notifications string    `yaml:"notifications"`
-	Partners      []Partner `yaml:"partners"`
+	Notifications string `yaml:"notifications"`
+	// Amendments says which suppliers get an amended order as a document
+	// too (the order_updated event always goes out).
+	Amendments Amendments `yaml:"amendments"`
+	Partners   []Partner  `yaml:"partners"`
 
 	// File is the path the config was read from; Dir is its directory, which
 	// relative paths in partner settings (mappings) are resolved against.
@@ -117,6 +120,24 @@ type Warnings struct {
 	Rules string `yaml:"rules"`
 	// Every is how often the open orders are scanned; default 1m.
 	Every time.Duration `yaml:"every"`
+}
+
+// Amendments configures what goes out when an order changes.
+type Amendments struct {
+	// Documents are the suppliers that want an amended order as an EDI
+	// document in their outbox, besides the order_updated event.
+	Documents []AmendmentDocument `yaml:"documents"`
+}
+
+// AmendmentDocument sends a supplier every new version of its orders as a
+// replacement order (X12 850 with BEG01 05, EDIFACT ORDERS with BGM 1225 5)
+// written into Dir, where the supplier collects it (an SFTP outbox, say).
+type AmendmentDocument struct {
+	Supplier string `yaml:"supplier"` // the supplier's party id, as on its orders
+	Format   string `yaml:"format"`   // x12 or edifact
+	Dir      string `yaml:"dir"`      // relative to the config file
+	Sender   string `yaml:"sender"`   // the buyer's interchange id, "QUALIFIER:ID" or "ID"
+	Receiver string `yaml:"receiver"` // the supplier's interchange id
 }
 
 // FX loads the ECB euro foreign exchange reference rates, for conversions.
@@ -292,6 +313,26 @@ func (a *App) Validate() error {
 	}
 	if a.Store.Driver == "postgres" && a.Store.DSN == "" {
 		at([]string{"store", "dsn"}, "store.dsn: required for postgres (use ${PROCUREHUB_POSTGRES_DSN})")
+	}
+	seenSupplier := map[string]bool{}
+	for i, d := range a.Amendments.Documents {
+		path := func(key string) []string { return []string{"amendments", "documents", fmt.Sprint(i), key} }
+		switch {
+		case d.Supplier == "":
+			at(path("supplier"), "amendments.documents[%d].supplier: required (the supplier's party id)", i)
+		case seenSupplier[d.Supplier]:
+			at(path("supplier"), "amendments.documents[%d].supplier: %s is listed twice", i, d.Supplier)
+		}
+		seenSupplier[d.Supplier] = true
+		if d.Format != "x12" && d.Format != "edifact" {
+			at(path("format"), "amendments.documents[%d].format: %q is not x12 or edifact (a UBL Order cannot say it replaces one)", i, d.Format)
+		}
+		if d.Dir == "" {
+			at(path("dir"), "amendments.documents[%d].dir: required (where the supplier collects its documents)", i)
+		}
+		if d.Sender == "" || d.Receiver == "" {
+			at(path("sender"), "amendments.documents[%d]: sender and receiver (interchange ids) are required", i)
+		}
 	}
 	if a.Warnings.Every < 0 {
 		at([]string{"warnings", "every"}, "warnings.every: %s is negative", a.Warnings.Every)

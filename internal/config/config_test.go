@@ -30,6 +30,8 @@ func TestLoadReportsProblemsWithTheirPosition(t *testing.T) {
 				"testdata/missing-var.yaml:5:8: environment variable PROCUREHUB_TEST_UNSET_DSN is not set"}},
 		{"a partner name used twice is named at its second use", "testdata/duplicate-partner.yaml",
 			[]string{`testdata/duplicate-partner.yaml:7:5: partners[1].name: "acme" is used twice`}},
+		{"an amendment document in a format that cannot mark a replacement is named at its format", "testdata/amendment-document-in-ubl.yaml",
+			[]string{`testdata/amendment-document-in-ubl.yaml:11:7: amendments.documents[1].format: "ubl" is not x12 or edifact (a UBL Order cannot say it replaces one)`}},
 		{"a value of the wrong type is named at the value", "testdata/wrong-type.yaml",
 			[]string{"testdata/wrong-type.yaml:3:15: cannot unmarshal !!str `many` into int"}},
 	}
