@@ -123,11 +123,7 @@ type Route struct {
 
 // LoadFile reads a notification config file (see Load).
 func LoadFile(path string, env config.Env) (*Config, error) {
-	doc, err := config.ParseFile(path, env)
-	if err != nil {
-		return nil, err
-	}
-	return load(doc)
+	return yamlx.LoadFile(path, env, configChecks)
 }
 
 // Load reads a notification config from YAML bytes named file, with ${VAR}
@@ -137,33 +133,20 @@ func LoadFile(path string, env config.Env) (*Config, error) {
 // naming file:line:column, all of them in a config.Errors. Defaults are
 // applied.
 func Load(file string, b []byte, env config.Env) (*Config, error) {
-	doc, err := config.Parse(file, b, env)
-	if err != nil {
-		return nil, err
-	}
-	return load(doc)
+	return yamlx.LoadBytes(file, b, env, configChecks)
 }
 
-func load(doc *config.Document) (*Config, error) {
-	var c Config
-	if err := config.Decode(doc.File, doc.Root, &c); err != nil {
-		return nil, err
-	}
+var configChecks = yamlx.Checks[Config]{Prepare: prepare, Check: (*Config).check}
+
+// prepare applies the defaults and makes a relative ca_file relative to
+// the config file.
+func prepare(doc *config.Document, c *Config) {
 	c.defaults()
 	for _, ch := range c.Channels {
-		// A relative ca_file is relative to the config file.
 		if e := ch.Email; e != nil && e.CAFile != "" && !filepath.IsAbs(e.CAFile) {
 			e.CAFile = filepath.Join(filepath.Dir(doc.File), e.CAFile)
 		}
 	}
-	var errs config.Errors
-	for _, p := range c.check() {
-		errs = append(errs, yamlx.Errorf(doc.File, doc.Root, p.path, p.key, "%s", p.message))
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	return &c, nil
 }
 
 func (c *Config) defaults() {
@@ -193,22 +176,18 @@ func (c *Config) defaults() {
 func (c *Config) Validate() error {
 	c.defaults()
 	if p := c.check(); len(p) > 0 {
-		return fmt.Errorf("notify: %s: %s", yamlx.PathString(p[0].path), p[0].message)
+		return fmt.Errorf("notify: %s: %s", yamlx.PathString(p[0].Path), p[0].Message)
 	}
 	return nil
 }
 
 // problem is a config problem at a path of the YAML document.
-type problem struct {
-	path    yamlx.Path
-	key     bool // the problem is the key itself
-	message string
-}
+type problem = yamlx.Problem
 
 func (c *Config) check() []problem {
 	var probs []problem
 	add := func(path yamlx.Path, key bool, format string, args ...any) {
-		probs = append(probs, problem{path, key, fmt.Sprintf(format, args...)})
+		probs = append(probs, problem{Path: path, Key: key, Message: fmt.Sprintf(format, args...)})
 	}
 	if c.Attempts < 1 || c.Attempts > 100 {
 		add(yamlx.Path{"attempts"}, false, "attempts must be from 1 to 100, got %d", c.Attempts)
@@ -291,7 +270,7 @@ func checkEmail(name string, base yamlx.Path, e *Email) []problem {
 	var probs []problem
 	at := func(k ...any) yamlx.Path { return append(slices.Clone(base), k...) }
 	add := func(path yamlx.Path, format string, args ...any) {
-		probs = append(probs, problem{path, false, fmt.Sprintf("channel %q: ", name) + fmt.Sprintf(format, args...)})
+		probs = append(probs, problem{Path: path, Message: fmt.Sprintf("channel %q: ", name) + fmt.Sprintf(format, args...)})
 	}
 	if e.Host == "" {
 		add(at(), "host is required")

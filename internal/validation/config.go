@@ -166,11 +166,7 @@ func (t Thresholds) limits() limits {
 }
 
 // problem is a config problem at a path of the YAML document.
-type problem struct {
-	path    yamlx.Path
-	key     bool // the problem is the key itself (an unknown rule id)
-	message string
-}
+type problem = yamlx.Problem
 
 // Validate checks the config: known rule ids, valid severities, thresholds
 // in range, known payment methods and ratings. The error lists every problem
@@ -182,7 +178,7 @@ func (c *Config) Validate() error {
 	}
 	errs := make([]error, len(probs))
 	for i, p := range probs {
-		errs[i] = fmt.Errorf("rule config: %s: %s", yamlx.PathString(p.path), p.message)
+		errs[i] = fmt.Errorf("rule config: %s: %s", yamlx.PathString(p.Path), p.Message)
 	}
 	return errors.Join(errs...)
 }
@@ -190,7 +186,7 @@ func (c *Config) Validate() error {
 func (c *Config) check() []problem {
 	var probs []problem
 	add := func(path yamlx.Path, key bool, format string, args ...any) {
-		probs = append(probs, problem{path, key, fmt.Sprintf(format, args...)})
+		probs = append(probs, problem{Path: path, Key: key, Message: fmt.Sprintf(format, args...)})
 	}
 	checkRules := func(base yamlx.Path, rs map[string]RuleSetting) {
 		for _, id := range sortedKeys(rs) {
@@ -273,11 +269,7 @@ func sortedKeys[K ~string, V any](m map[K]V) []K {
 
 // LoadConfigFile reads a rule config file (see LoadConfig).
 func LoadConfigFile(path string, env config.Env) (*Config, error) {
-	doc, err := config.ParseFile(path, env)
-	if err != nil {
-		return nil, err
-	}
-	return loadConfig(doc)
+	return yamlx.LoadFile(path, env, configChecks)
 }
 
 // LoadConfig reads a rule config from YAML bytes named file, with ${VAR}
@@ -286,24 +278,7 @@ func LoadConfigFile(path string, env config.Env) (*Config, error) {
 // and a threshold out of range are *config.Error values naming
 // file:line:column, every one of them in a config.Errors.
 func LoadConfig(file string, b []byte, env config.Env) (*Config, error) {
-	doc, err := config.Parse(file, b, env)
-	if err != nil {
-		return nil, err
-	}
-	return loadConfig(doc)
+	return yamlx.LoadBytes(file, b, env, configChecks)
 }
 
-func loadConfig(doc *config.Document) (*Config, error) {
-	var c Config
-	if err := config.Decode(doc.File, doc.Root, &c); err != nil {
-		return nil, err
-	}
-	var errs config.Errors
-	for _, p := range c.check() {
-		errs = append(errs, yamlx.Errorf(doc.File, doc.Root, p.path, p.key, "%s", p.message))
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	return &c, nil
-}
+var configChecks = yamlx.Checks[Config]{Check: (*Config).check}

@@ -327,11 +327,7 @@ func (r Rule) over(s RuleSetting) Rule {
 }
 
 // problem is a config problem at a path of the YAML document.
-type problem struct {
-	path    yamlx.Path
-	key     bool // the problem is the key itself (an unknown rule id, a bad lane)
-	message string
-}
+type problem = yamlx.Problem
 
 // Validate checks the config: known rule ids, severities warning or
 // critical, thresholds in range and only on rules that take one, documents
@@ -341,7 +337,7 @@ func (c *Config) Validate() error {
 	probs := c.check()
 	errs := make([]error, len(probs))
 	for i, p := range probs {
-		errs[i] = fmt.Errorf("warnings config: %s: %s", yamlx.PathString(p.path), p.message)
+		errs[i] = fmt.Errorf("warnings config: %s: %s", yamlx.PathString(p.Path), p.Message)
 	}
 	return errors.Join(errs...)
 }
@@ -349,7 +345,7 @@ func (c *Config) Validate() error {
 func (c *Config) check() []problem {
 	var probs []problem
 	add := func(path yamlx.Path, key bool, format string, args ...any) {
-		probs = append(probs, problem{path, key, fmt.Sprintf(format, args...)})
+		probs = append(probs, problem{Path: path, Key: key, Message: fmt.Sprintf(format, args...)})
 	}
 	at := func(base yamlx.Path, steps ...any) yamlx.Path { return append(slices.Clone(base), steps...) }
 	checkRules := func(base yamlx.Path, rs map[string]RuleSetting) {
@@ -432,11 +428,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // LoadConfigFile reads an early-warning config file (see LoadConfig).
 func LoadConfigFile(path string, env config.Env) (*Config, error) {
-	doc, err := config.ParseFile(path, env)
-	if err != nil {
-		return nil, err
-	}
-	return loadConfig(doc)
+	return yamlx.LoadFile(path, env, configChecks)
 }
 
 // LoadConfig reads an early-warning config from YAML bytes named file, with
@@ -446,24 +438,7 @@ func LoadConfigFile(path string, env config.Env) (*Config, error) {
 // lane not written ORIGIN->DESTINATION are *config.Error values naming
 // file:line:column, every one of them in a config.Errors.
 func LoadConfig(file string, b []byte, env config.Env) (*Config, error) {
-	doc, err := config.Parse(file, b, env)
-	if err != nil {
-		return nil, err
-	}
-	return loadConfig(doc)
+	return yamlx.LoadBytes(file, b, env, configChecks)
 }
 
-func loadConfig(doc *config.Document) (*Config, error) {
-	var c Config
-	if err := config.Decode(doc.File, doc.Root, &c); err != nil {
-		return nil, err
-	}
-	var errs config.Errors
-	for _, p := range c.check() {
-		errs = append(errs, yamlx.Errorf(doc.File, doc.Root, p.path, p.key, "%s", p.message))
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	return &c, nil
-}
+var configChecks = yamlx.Checks[Config]{Check: (*Config).check}
