@@ -85,6 +85,11 @@ type Store interface {
 	UpsertCatalogItems(ctx context.Context, partner string, items []*canonical.CatalogItem) ([]store.Change, error)
 	CatalogItems(ctx context.Context, f store.CatalogFilter) ([]store.StoredCatalogItem, string, error)
 	GetCatalogItem(ctx context.Context, supplierID, sku string) (*store.StoredCatalogItem, error)
+	AddOrderDocument(ctx context.Context, d store.OrderDocument) (store.OrderDocument, bool, error)
+	OrderDocuments(ctx context.Context, buyerID, orderNumber string) ([]store.OrderDocument, error)
+	GetOrderDocument(ctx context.Context, buyerID, orderNumber string, id int64) (store.OrderDocument, error)
+	AddOrderMessage(ctx context.Context, m store.OrderMessage) (store.OrderMessage, error)
+	OrderMessages(ctx context.Context, f store.MessageFilter) ([]store.OrderMessage, string, error)
 }
 
 //go:embed testdata
@@ -180,6 +185,13 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"catalog items list by supplier and sku in import order, page by page", catalogItemList},
 		{"getting a catalog item that is not stored is ErrNotFound", catalogItemMissing},
 		{"concurrent deliveries of one catalog item store it once", concurrentCatalogItems},
+		{"a document read back is byte-identical, with its sha256, size and uploader", documentReadBack},
+		{"the same content as the same type of one order twice is one document", documentTwice},
+		{"a document is found only as one of its own order", documentOfAnotherOrder},
+		{"an invalid document is refused and nothing is stored", documentRefused},
+		{"concurrent uploads of one document store it once", concurrentDocuments},
+		{"an order's messages list oldest first, page by page, apart from other orders'", messageThread},
+		{"an empty, blank or too long message is refused", messageRefused},
 		{"migrating again keeps the data", migrateTwice},
 		{"closing twice is safe", closeTwice},
 	}
