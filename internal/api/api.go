@@ -74,8 +74,25 @@ type Config struct {
 	// Authenticate wraps every /api route. Until authentication lands (the
 	// multi-party portal issue) it is nil and the API is open: bind it to
 	// loopback. This is the one place where the caller's identity will be
-	// resolved and attached to the request context.
+	// resolved and attached to the request context (auth.WithPrincipal).
+	// When set, every route of the table is guarded by its policy (routes.go):
+	// no principal is 401, a role the route does not allow 403, an order
+	// the caller's party may not see 404.
 	Authenticate func(http.Handler) http.Handler
+	// Assignments, when set, serves /orders/{order_number}/assignments and
+	// lets assigned parties see their orders.
+	Assignments AssignmentStore
+	// Audit, when set, is told of every successful write: the route as
+	// action ("POST /api/v1/alerts/{alert_id}/resolve"), its target (the
+	// order number, the alert id...) and, where the handler supplies them,
+	// the state before and after.
+	Audit Auditor
+}
+
+// Auditor records who changed what (internal/auth's audit log). The
+// caller is the request's principal (auth.FromContext).
+type Auditor interface {
+	Record(ctx context.Context, action, target string, before, after any) error
 }
 
 // Handler returns the HTTP handler.
@@ -92,43 +109,15 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Gatherer != nil {
 		r.Handle("/metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{}))
 	}
-	r.Route("/api/v1", func(r chi.Router) {
+	r.Get("/api/openapi.json", s.openAPI)
+	r.Route(apiPrefix, func(r chi.Router) {
 		if cfg.Authenticate != nil {
 			r.Use(cfg.Authenticate)
 		}
-		r.Get("/orders", s.listOrders)
-		r.Get("/orders/{order_number}", s.getOrder)
-		if cfg.Tracking != nil {
-			r.Get("/orders/{order_number}/tracking", s.getOrderTracking)
-		}
-		if cfg.Timeline != nil {
-			r.Get("/orders/{order_number}/timeline", s.getOrderTimeline)
-		}
-		if cfg.Demand != nil {
-			r.Post("/demand", s.postDemand)
-		}
-		if cfg.Amendments != nil {
-			r.Get("/orders/{order_number}/amendments", s.getAmendments)
-			r.Post("/orders/{order_number}/amendments", s.postAmendment)
-			r.Post("/orders/{order_number}/amendments/{version}/accept", s.decideAmendment(true))
-			r.Post("/orders/{order_number}/amendments/{version}/reject", s.decideAmendment(false))
-		}
-		if cfg.Catalog != nil {
-			r.Get("/catalog/items", s.listCatalogItems)
-			r.Get("/catalog/items/{supplier}/{sku}", s.getCatalogItem)
-			if cfg.CatalogImport != nil {
-				r.Post("/catalog/items", s.postCatalogItems)
+		for _, rt := range s.table() {
+			if rt.Enabled {
+				r.Method(rt.Method, rt.Pattern, s.guard(rt))
 			}
-		}
-		if cfg.Alerts != nil {
-			r.Get("/alerts", s.listAlerts)
-			r.Post("/alerts/{alert_id}/acknowledge", s.setAlertStatus(store.AlertAcknowledged))
-			r.Post("/alerts/{alert_id}/resolve", s.setAlertStatus(store.AlertResolved))
-		}
-		if cfg.Notifications != nil {
-			r.Get("/notifications", s.listNotifications)
-			r.Post("/notifications/{id}/read", s.markNotificationRead)
-			r.Get("/notifications/deliveries", s.listDeliveries)
 		}
 	})
 	if cfg.Webhooks != nil {

@@ -113,8 +113,12 @@ type OrderFilter struct {
 	BuyerID    string
 	SupplierID string
 	Status     string
-	Limit      int    // page size: DefaultLimit when 0 or less, at most MaxLimit
-	Cursor     string // opaque, the nextCursor of the previous page; "" for the first page
+	// Party, when set, keeps the orders that party is on: as their buyer,
+	// their supplier, a party assigned to them (AddAssignment), or the
+	// carrier of one of their shipments. The API's party scope.
+	Party  string
+	Limit  int    // page size: DefaultLimit when 0 or less, at most MaxLimit
+	Cursor string // opaque, the nextCursor of the previous page; "" for the first page
 }
 
 // Ledger statuses. A claim starts as LedgerProcessing; the connector that
