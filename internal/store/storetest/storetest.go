@@ -85,6 +85,20 @@ type Store interface {
 	UpsertCatalogItems(ctx context.Context, partner string, items []*canonical.CatalogItem) ([]store.Change, error)
 	CatalogItems(ctx context.Context, f store.CatalogFilter) ([]store.StoredCatalogItem, string, error)
 	GetCatalogItem(ctx context.Context, supplierID, sku string) (*store.StoredCatalogItem, error)
+	CreateUser(ctx context.Context, u store.User) error
+	GetUser(ctx context.Context, id string) (store.User, error)
+	IssueToken(ctx context.Context, t store.APIToken) error
+	LookupToken(ctx context.Context, hash string) (store.APIToken, store.User, error)
+	TouchToken(ctx context.Context, id string, at time.Time) error
+	RevokeToken(ctx context.Context, id string) error
+	RevokeUserTokens(ctx context.Context, userID string) (int, error)
+	ListTokens(ctx context.Context, f store.TokenFilter) ([]store.APIToken, string, error)
+	CreateSession(ctx context.Context, s store.Session) error
+	LookupSession(ctx context.Context, idHash string) (store.Session, store.User, error)
+	DeleteSession(ctx context.Context, idHash string) error
+	DeleteExpiredSessions(ctx context.Context, before time.Time) (int, error)
+	AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error)
+	ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, string, error)
 	AddOrderDocument(ctx context.Context, d store.OrderDocument) (store.OrderDocument, bool, error)
 	OrderDocuments(ctx context.Context, buyerID, orderNumber string) ([]store.OrderDocument, error)
 	GetOrderDocument(ctx context.Context, buyerID, orderNumber string, id int64) (store.OrderDocument, error)
@@ -185,6 +199,12 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"catalog items list by supplier and sku in import order, page by page", catalogItemList},
 		{"getting a catalog item that is not stored is ErrNotFound", catalogItemMissing},
 		{"concurrent deliveries of one catalog item store it once", concurrentCatalogItems},
+		{"a user read back equals the user written, and its id is taken once", userReadBack},
+		{"a token is found by the hash of its secret only, with its user", tokenLookup},
+		{"a revoked token stays revoked from the first revocation", tokenRevoke},
+		{"tokens list newest first, by user, page by page", tokenList},
+		{"a session is found by its id hash until it is deleted or swept after expiry", sessionLifecycle},
+		{"audit entries list newest first by user, party, target and time, page by page", auditList},
 		{"a document read back is byte-identical, with its sha256, size and uploader", documentReadBack},
 		{"the same content as the same type of one order twice is one document", documentTwice},
 		{"a document is found only as one of its own order", documentOfAnotherOrder},
