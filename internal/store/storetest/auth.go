@@ -119,11 +119,11 @@ func tokenLookup(t *testing.T, s Store) {
 	}
 
 	for name, bad := range map[string]store.APIToken{
-		"the same id":        {ID: "tok_erp1", UserID: "erp", Hash: hashOf("phk_other")},
-		"the same secret":    {ID: "tok_erp3", UserID: "erp", Hash: hashOf("phk_secret-one")},
-		"an unknown user":    {ID: "tok_x", UserID: "nobody", Hash: hashOf("phk_x")},
+		"the same id":                {ID: "tok_erp1", UserID: "erp", Hash: hashOf("phk_other")},
+		"the same secret":            {ID: "tok_erp3", UserID: "erp", Hash: hashOf("phk_secret-one")},
+		"an unknown user":            {ID: "tok_x", UserID: "nobody", Hash: hashOf("phk_x")},
 		"a plaintext secret as hash": {ID: "tok_y", UserID: "erp", Hash: "phk_plaintext"},
-		"no user":            {ID: "tok_z", Hash: hashOf("phk_z")},
+		"no user":                    {ID: "tok_z", Hash: hashOf("phk_z")},
 	} {
 		err := s.IssueToken(ctx, bad)
 		if !errors.Is(err, store.ErrInvalid) {
