@@ -44,6 +44,24 @@ type Principal struct {
 	// "session:<id>"): rate limits count per credential, the audit log says
 	// which one wrote.
 	TokenID string `json:"token_id,omitempty"`
+	// Scopes narrow what the credential may do: an API token issued with
+	// only ScopeRead reads but never writes (CanWrite). Empty for
+	// credentials without scopes (sessions, OIDC), which may do what the
+	// roles allow.
+	Scopes []string `json:"scopes,omitempty"`
+}
+
+// Token scopes.
+const (
+	ScopeRead  = "read"  // GET and HEAD
+	ScopeWrite = "write" // everything else the roles allow
+)
+
+// CanWrite reports whether p's credential may change anything: true
+// without scopes, else only with ScopeWrite. The API's route policy asks
+// it before every write (403 when false); the roles still decide which.
+func (p Principal) CanWrite() bool {
+	return len(p.Scopes) == 0 || slices.Contains(p.Scopes, ScopeWrite)
 }
 
 // Has reports whether p has role r. An admin has every role.
