@@ -421,6 +421,15 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.St
 	if f.Status != "" {
 		add("status = $%d", f.Status)
 	}
+	if f.Party != "" {
+		// The orders the party is on: buyer, supplier, assigned, or
+		// carrier of one of their shipments.
+		add(`(buyer_id = $%[1]d OR supplier_id = $%[1]d
+			OR EXISTS (SELECT 1 FROM order_assignments a
+				WHERE a.party_id = $%[1]d AND a.buyer_id = orders.buyer_id AND a.order_number = orders.order_number)
+			OR EXISTS (SELECT 1 FROM shipment_orders so JOIN shipments sh ON sh.id = so.shipment
+				WHERE so.order_number = orders.order_number AND sh.carrier = $%[1]d))`, f.Party)
+	}
 	if after > 0 {
 		add("id < $%d", after)
 	}

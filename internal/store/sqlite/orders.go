@@ -227,6 +227,10 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.St
 	if f.Status != "" {
 		add("status = ?", f.Status)
 	}
+	if f.Party != "" {
+		where = append(where, partyFilter)
+		args = append(args, f.Party, f.Party, f.Party, f.Party)
+	}
 	if after > 0 {
 		add("id < ?", after)
 	}
@@ -268,6 +272,15 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.St
 	}
 	return out, next, nil
 }
+
+// partyFilter keeps the orders a party is on (store.OrderFilter.Party):
+// buyer, supplier, assigned, or carrier of one of their shipments. It
+// takes the party four times.
+const partyFilter = `(buyer_id = ? OR supplier_id = ?
+	OR EXISTS (SELECT 1 FROM order_assignments a
+		WHERE a.party_id = ? AND a.buyer_id = orders.buyer_id AND a.order_number = orders.order_number)
+	OR EXISTS (SELECT 1 FROM shipment_orders so JOIN shipments sh ON sh.id = so.shipment
+		WHERE so.order_number = orders.order_number AND sh.carrier = ?))`
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }

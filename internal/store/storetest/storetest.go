@@ -85,6 +85,11 @@ type Store interface {
 	UpsertCatalogItems(ctx context.Context, partner string, items []*canonical.CatalogItem) ([]store.Change, error)
 	CatalogItems(ctx context.Context, f store.CatalogFilter) ([]store.StoredCatalogItem, string, error)
 	GetCatalogItem(ctx context.Context, supplierID, sku string) (*store.StoredCatalogItem, error)
+	AddAssignment(ctx context.Context, a store.Assignment) (store.Assignment, error)
+	ListAssignments(ctx context.Context, buyerID, orderNumber string) ([]store.Assignment, error)
+	AssignmentsOf(ctx context.Context, partyID string) ([]store.Assignment, error)
+	RemoveAssignment(ctx context.Context, buyerID, orderNumber, partyID, role string) error
+	IsAssigned(ctx context.Context, buyerID, orderNumber, partyID string) (bool, error)
 	CreateUser(ctx context.Context, u store.User) error
 	GetUser(ctx context.Context, id string) (store.User, error)
 	IssueToken(ctx context.Context, t store.APIToken) error
@@ -198,6 +203,9 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"an invalid catalog item is refused by its index and nothing of its batch is stored", catalogItemRefused},
 		{"catalog items list by supplier and sku in import order, page by page", catalogItemList},
 		{"getting a catalog item that is not stored is ErrNotFound", catalogItemMissing},
+		{"an order assignment reads back, is kept once and can be taken back", assignmentReadBack},
+		{"an assignment without a party or in another role is refused", assignmentRefused},
+		{"a party lists the orders it buys, supplies, is assigned to or carries, page by page", listByParty},
 		{"concurrent deliveries of one catalog item store it once", concurrentCatalogItems},
 		{"a user read back equals the user written, and its id is taken once", userReadBack},
 		{"a token is found by the hash of its secret only, with its user", tokenLookup},
