@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/procurehub/procurehub/internal/auth"
 	"github.com/procurehub/procurehub/internal/store"
 )
 
@@ -85,7 +86,20 @@ func (s *server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := AlertList{Alerts: make([]Alert, 0, len(alerts)), NextCursor: next}
+	p, limited := limitedTo(r)
 	for _, a := range alerts {
+		if limited {
+			// Narrowed after the store's page: a party's page may hold
+			// fewer alerts than the limit, and next_cursor goes on.
+			ok, err := s.alertVisible(r.Context(), p, a)
+			if err != nil {
+				s.internal(w, r, err)
+				return
+			}
+			if !ok {
+				continue
+			}
+		}
 		out.Alerts = append(out.Alerts, fromStoredAlert(a))
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -105,7 +119,15 @@ func (s *server) setAlertStatus(status string) http.HandlerFunc {
 		if body.By == "" {
 			body.By = "api"
 		}
-		err := s.cfg.Alerts.SetAlertStatus(r.Context(), id, status, body.By)
+		if p, ok := auth.FromContext(r.Context()); ok && p.UserID != "" {
+			body.By = p.UserID // an authenticated caller is who it is, not who it says
+		}
+		before, err := s.cfg.Alerts.GetAlert(r.Context(), id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.internal(w, r, err)
+			return
+		}
+		err = s.cfg.Alerts.SetAlertStatus(r.Context(), id, status, body.By)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			writeError(w, http.StatusNotFound, "alert_not_found", "no alert "+strconv.Quote(id))
@@ -126,6 +148,7 @@ func (s *server) setAlertStatus(status string) http.HandlerFunc {
 			s.internal(w, r, err)
 			return
 		}
+		audit(r, id, map[string]string{"status": before.Status}, map[string]string{"status": a.Status, "by": a.StatusBy})
 		writeJSON(w, http.StatusOK, fromStoredAlert(a))
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/procurehub/procurehub/internal/auth"
 	"github.com/procurehub/procurehub/internal/lifecycle"
 	"github.com/procurehub/procurehub/internal/store"
 	"github.com/procurehub/procurehub/pipelines"
@@ -53,11 +54,15 @@ func (s *server) postAmendment(w http.ResponseWriter, r *http.Request) {
 	if !decodeStrict(w, r, &req) {
 		return
 	}
+	if !authored(w, r, &req.By) {
+		return
+	}
 	a, err := s.cfg.Amendments.Propose(r.Context(), r.URL.Query().Get("buyer"), chi.URLParam(r, "order_number"),
 		lifecycle.Amendment{By: req.By, Kind: req.Kind, Changes: req.Changes})
 	if !s.amended(w, r, err) {
 		return
 	}
+	audit(r, "", nil, a)
 	writeJSON(w, http.StatusCreated, a)
 }
 
@@ -72,10 +77,14 @@ func (s *server) decideAmendment(accept bool) http.HandlerFunc {
 		if !decodeStrict(w, r, &req) {
 			return
 		}
+		if !authored(w, r, &req.By) {
+			return
+		}
 		a, err := s.cfg.Amendments.Decide(r.Context(), r.URL.Query().Get("buyer"), chi.URLParam(r, "order_number"), v, accept, req.By, req.Reason)
 		if !s.amended(w, r, err) {
 			return
 		}
+		audit(r, "", map[string]any{"version": v, "status": lifecycle.Pending}, a)
 		writeJSON(w, http.StatusOK, a)
 	}
 }
@@ -97,6 +106,29 @@ func (s *server) amended(w http.ResponseWriter, r *http.Request, err error) bool
 		s.internal(w, r, err)
 	}
 	return false
+}
+
+// authored makes an authenticated caller the author of its amendment or
+// decision: its own party and user, and a side it holds (buyer or
+// supplier; the one it holds when the body names none). An admin writes
+// as whoever the body says. It answers 403 itself and returns false when
+// the body names a side the caller does not hold.
+func authored(w http.ResponseWriter, r *http.Request, by *lifecycle.Author) bool {
+	p, ok := auth.FromContext(r.Context())
+	if !ok || p.Admin() {
+		return true
+	}
+	by.PartyID, by.User = p.PartyID, p.UserID
+	switch {
+	case by.Role == "" && p.Has(auth.RoleBuyer):
+		by.Role = lifecycle.RoleBuyer
+	case by.Role == "":
+		by.Role = lifecycle.RoleSupplier
+	case !p.Has(auth.Role(by.Role)):
+		writeError(w, http.StatusForbidden, "forbidden", "you do not act as "+strconv.Quote(string(by.Role)))
+		return false
+	}
+	return true
 }
 
 // decodeStrict reads a JSON body into v, refusing unknown fields; it

@@ -190,6 +190,15 @@ func (s *server) listOrders(w http.ResponseWriter, r *http.Request) {
 		Status:     q.Get("status"),
 		Cursor:     q.Get("cursor"),
 	}
+	if p, limited := limitedTo(r); limited {
+		// Another party's orders are not there for this caller; the
+		// filters narrow further within its own.
+		f.Party = p.PartyID
+		if p.PartyID == "" {
+			writeJSON(w, http.StatusOK, OrderList{Orders: []Order{}})
+			return
+		}
+	}
 	var ok bool
 	if f.Limit, ok = pageLimit(w, q.Get("limit")); !ok {
 		return

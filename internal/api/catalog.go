@@ -184,6 +184,15 @@ func (s *server) postCatalogItems(w http.ResponseWriter, r *http.Request) {
 		}
 		invalid = append(invalid, bad)
 	}
+	if own, ok := supplierOnly(r); ok {
+		for i, it := range req.Items {
+			if it.Supplier.ID != own {
+				writeError(w, http.StatusForbidden, "forbidden",
+					fmt.Sprintf("items[%d] is of supplier %q; a supplier posts only its own items (%q); nothing was taken", i, it.Supplier.ID, own))
+				return
+			}
+		}
+	}
 	if len(invalid) > 0 {
 		writeJSON(w, http.StatusUnprocessableEntity, struct {
 			Error apiError `json:"error"`
@@ -207,6 +216,7 @@ func (s *server) postCatalogItems(w http.ResponseWriter, r *http.Request) {
 	if !applied {
 		status = http.StatusAccepted
 	}
+	audit(r, req.Items[0].Supplier.ID, nil, map[string]int{"items": len(req.Items)})
 	writeJSON(w, status, CatalogImportResponse{Accepted: len(req.Items), Applied: applied})
 }
 

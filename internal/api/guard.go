@@ -28,6 +28,10 @@ func (s *server) guard(rt Route) http.Handler {
 				writeError(w, http.StatusForbidden, "forbidden", "your roles may not "+rt.Key())
 				return
 			}
+			if rt.Write && !p.CanWrite() {
+				writeError(w, http.StatusForbidden, "read_only", "your token may only read; "+rt.Key()+" writes")
+				return
+			}
 			if r, ok = s.authorize(w, r, rt, p); !ok {
 				return
 			}
