@@ -1,0 +1,147 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// Event is a change notification: what changed. The dashboard never
+// passes it to a browser as is; it makes open pages re-read their view of
+// the API, and a browser hears only of changes to what its user sees.
+type Event struct {
+	// Kind is what changed: "orders" (an order, its status, its timeline)
+	// or "alerts".
+	Kind        string
+	OrderNumber string // the order, when one
+}
+
+// Broadcaster fans change notifications out to every subscriber. The
+// zero value is ready; it is safe for concurrent use.
+type Broadcaster struct {
+	mu   sync.Mutex
+	subs map[chan Event]struct{}
+}
+
+// Publish tells every subscriber; a subscriber whose buffer is full
+// misses it (the page's periodic re-read catches up). It never blocks.
+func (b *Broadcaster) Publish(e Event) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for ch := range b.subs {
+		select {
+		case ch <- e:
+		default:
+		}
+	}
+}
+
+// Subscribe returns a channel of notifications, closed when ctx is done.
+func (b *Broadcaster) Subscribe(ctx context.Context) <-chan Event {
+	ch := make(chan Event, 16)
+	b.mu.Lock()
+	if b.subs == nil {
+		b.subs = map[chan Event]struct{}{}
+	}
+	b.subs[ch] = struct{}{}
+	b.mu.Unlock()
+	go func() { // ends with ctx
+		<-ctx.Done()
+		b.mu.Lock()
+		delete(b.subs, ch)
+		close(ch)
+		b.mu.Unlock()
+	}()
+	return ch
+}
+
+// heartbeat keeps an idle event stream open through proxies.
+const heartbeat = 25 * time.Second
+
+// events is GET /ui/events: a server-sent event stream that says
+// "orders" or "alerts" whenever the user's view of either changed. The
+// view is re-read every PollEvery, and at once on a Config.Events
+// notification. The stream ends when the browser goes away or the
+// session's token is refused.
+func (s *server) events(w http.ResponseWriter, r *http.Request) {
+	ctx, sess := r.Context(), sessionOf(r.Context())
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	if _, err := fmt.Fprint(w, "retry: 3000\n: hello\n\n"); err != nil || rc.Flush() != nil {
+		return
+	}
+	var notes <-chan Event
+	if s.cfg.Events != nil {
+		notes = s.cfg.Events(ctx)
+	}
+	tick := time.NewTicker(s.cfg.PollEvery)
+	defer tick.Stop()
+	beat := time.NewTicker(heartbeat)
+	defer beat.Stop()
+
+	last := map[string][32]byte{}
+	look := func() bool { // false when the stream must end
+		for _, kind := range []string{"orders", "alerts"} {
+			sum, status := s.viewHash(ctx, sess, kind)
+			if status == http.StatusUnauthorized {
+				_, _ = fmt.Fprint(w, "event: logout\ndata: {}\n\n")
+				_ = rc.Flush()
+				return false
+			}
+			prev, seen := last[kind]
+			last[kind] = sum
+			if seen && prev != sum {
+				if _, err := fmt.Fprintf(w, "event: change\ndata: {\"kind\":%q}\n\n", kind); err != nil {
+					return false
+				}
+			}
+		}
+		return rc.Flush() == nil
+	}
+	if !look() {
+		return
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case _, ok := <-notes:
+			if !ok {
+				notes = nil
+				continue
+			}
+			if !look() {
+				return
+			}
+		case <-tick.C:
+			if !look() {
+				return
+			}
+		case <-beat.C:
+			if _, err := fmt.Fprint(w, ": beat\n\n"); err != nil || rc.Flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+// viewHash is a hash of the first page of the user's orders or open
+// alerts, and the API's status.
+func (s *server) viewHash(ctx context.Context, sess *session, kind string) ([32]byte, int) {
+	path, q := "/api/v1/orders", url.Values{"limit": {"500"}}
+	if kind == "alerts" {
+		path, q = "/api/v1/alerts", url.Values{"limit": {"500"}}
+	}
+	res, err := s.call(ctx, sess, http.MethodGet, path, q, nil)
+	if err != nil {
+		return [32]byte{}, 0
+	}
+	return sha256.Sum256(append(fmt.Appendf(nil, "%d\n", res.Status), res.Body...)), res.Status
+}
