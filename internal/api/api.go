@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -64,6 +65,19 @@ type Config struct {
 	Catalog CatalogReader
 	// CatalogImport, when set with Catalog, serves POST /catalog/items.
 	CatalogImport CatalogImporter
+	// Documents, when set, serves /orders/{order_number}/documents: the
+	// order's documents, listed and downloaded; uploads also need
+	// Publisher (documents.go).
+	Documents DocumentStore
+	// MaxDocumentBytes is the largest document taken (413 beyond);
+	// DefaultMaxDocumentBytes (10 MiB) when 0.
+	MaxDocumentBytes int64
+	// Messages, when set, serves /orders/{order_number}/messages: the
+	// order's message thread; posting also needs Publisher.
+	Messages MessageStore
+	// Publisher publishes the order events of document uploads and
+	// messages on procurehub.order-events.v1.
+	Publisher message.Publisher
 	// Webhooks, when set, answers POST /webhooks/tracking/{name}: signed
 	// carrier deliveries, outside /api (the sender's signature is its
 	// authentication).
@@ -87,11 +101,6 @@ type Config struct {
 	// order number, the alert id...) and, where the handler supplies them,
 	// the state before and after.
 	Audit Auditor
-	// Actions, when set, serves the writes of suppliers (POST
-	// /orders/{order_number}/confirm, /reject, /progress), logistics
-	// providers (/transport-plan, /milestones) and customs brokers
-	// (/customs), each published as a canonical record on the broker.
-	Actions ActionPublisher
 }
 
 // Auditor records who changed what (internal/auth's audit log). The

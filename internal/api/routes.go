@@ -153,8 +153,7 @@ func (s *server) table() []Route {
 			Enabled: c.Notifications != nil, Handler: s.listDeliveries},
 	}
 	// Routes of other files go here, one line each:
-	// rs = append(rs, s.documentRoutes()...)
-	rs = append(rs, s.actionRoutes()...)
+	rs = append(rs, s.documentRoutes()...)
 	return rs
 }
 
