@@ -101,6 +101,11 @@ type Config struct {
 	// order number, the alert id...) and, where the handler supplies them,
 	// the state before and after.
 	Audit Auditor
+	// Actions, when set, serves the writes of suppliers (POST
+	// /orders/{order_number}/confirm, /reject, /progress), logistics
+	// providers (/transport-plan, /milestones) and customs brokers
+	// (/customs), each published as a canonical record on the broker.
+	Actions ActionPublisher
 }
 
 // Auditor records who changed what (internal/auth's audit log). The

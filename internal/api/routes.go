@@ -154,6 +154,7 @@ func (s *server) table() []Route {
 	}
 	// Routes of other files go here, one line each:
 	rs = append(rs, s.documentRoutes()...)
+	rs = append(rs, s.actionRoutes()...)
 	return rs
 }
 
