@@ -60,7 +60,11 @@ type actionHub struct {
 	pub *countingPub
 }
 
-func newActionHub(t *testing.T) *actionHub {
+func newActionHub(t *testing.T) *actionHub { return newHub(t, false) }
+
+// newHub is newActionHub; with authenticate, the callers' principals
+// go through Config.Authenticate and the route table's policy.
+func newHub(t *testing.T, authenticate bool) *actionHub {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -103,16 +107,22 @@ func newActionHub(t *testing.T) *actionHub {
 	<-r.Running()
 
 	pub := &countingPub{Publisher: ps, n: map[string]int{}}
-	api := Handler(Config{Orders: st, Findings: st, Timeline: st, Tracking: st, Logger: logger,
-		Actions: &pipelines.Actions{Store: st, Pub: pub}})
-	withCaller := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if party := r.Header.Get("X-Test-Party"); party != "" {
-			r = r.WithContext(auth.WithPrincipal(r.Context(), auth.Principal{UserID: "u-" + party, PartyID: party,
-				Roles: []auth.Role{auth.Role(r.Header.Get("X-Test-Role"))}}))
-		}
-		api.ServeHTTP(w, r)
-	})
-	return &actionHub{h: withCaller, st: st, pub: pub}
+	caller := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if party := r.Header.Get("X-Test-Party"); party != "" {
+				r = r.WithContext(auth.WithPrincipal(r.Context(), auth.Principal{UserID: "u-" + party, PartyID: party,
+					Roles: []auth.Role{auth.Role(r.Header.Get("X-Test-Role"))}}))
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	cfg := Config{Orders: st, Findings: st, Timeline: st, Tracking: st, Logger: logger,
+		Actions: &pipelines.Actions{Store: st, Pub: pub}}
+	if authenticate {
+		cfg.Authenticate = caller
+		return &actionHub{h: Handler(cfg), st: st, pub: pub}
+	}
+	return &actionHub{h: caller(Handler(cfg)), st: st, pub: pub}
 }
 
 // post sends body to /api/v1/orders/{order}/{action} with the headers
@@ -387,4 +397,47 @@ func TestBadActionRequestsAreRefusedAndPublishNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestACustomsStatusOfAnOrderWithoutShipmentMovesItThroughCustoms(t *testing.T) {
+	hub := newActionHub(t)
+	broker := []string{"X-Test-Party", brokerParty, "X-Test-Role", "customs"}
+	at := time.Now().UTC().Add(time.Hour)
+	code, body := hub.post(t, "PO-88", "customs", `{"status": "held", "occurred_at": "`+at.Format(time.RFC3339)+`", "reference": "MRN 26DE99"}`, broker...)
+	ev, _ := body["order_event"].(map[string]any)
+	if code != http.StatusAccepted || body["topic"] != pipelines.TopicOrderEvents || ev["type"] != "customs_hold" || ev["actor"] != brokerParty {
+		t.Fatalf("customs held without a shipment: %d %v; want 202, a customs_hold order event by the broker", code, body)
+	}
+	hub.waitStatus(t, lifecycle.StateAtCustoms)
+	if code, body = hub.post(t, "PO-88", "customs", `{"status": "cleared", "occurred_at": "`+at.Add(time.Hour).Format(time.RFC3339)+`"}`, broker...); code != http.StatusAccepted {
+		t.Fatalf("customs cleared: %d %v", code, body)
+	}
+	hub.waitStatus(t, lifecycle.StateCustomsCleared)
+}
+
+func TestOnlyTheOrdersOwnSupplierConfirmsItWhenAuthenticationIsOn(t *testing.T) {
+	hub := newHub(t, true)
+	cases := []struct {
+		name        string
+		party, role string
+		want        int
+	}{
+		{"no caller is 401", "", "", http.StatusUnauthorized},
+		{"the buyer may not confirm for the supplier", "ACME-DE", "buyer", http.StatusForbidden},
+		{"another supplier does not learn the order exists", "SUP-CN-SZP", "supplier", http.StatusNotFound},
+		{"the order's supplier confirms", "SUP-IT-VALVE", "supplier", http.StatusAccepted},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			published := hub.pub.total()
+			code, body := hub.post(t, "PO-88", "confirm", `{}`, "X-Test-Party", tc.party, "X-Test-Role", tc.role)
+			if code != tc.want {
+				t.Fatalf("%d %v; want %d", code, body, tc.want)
+			}
+			if n := hub.pub.total() - published; (n > 0) != (tc.want == http.StatusAccepted) {
+				t.Errorf("published %d messages with answer %d", n, code)
+			}
+		})
+	}
+	hub.waitStatus(t, lifecycle.StateConfirmed)
 }

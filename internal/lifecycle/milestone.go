@@ -190,7 +190,20 @@ func FromTrackingEvent(e canonical.TrackingEvent) Milestone {
 // FromOrderEvent turns a canonical order event into a milestone; ok is false
 // for an event type that is no milestone. order_updated is an amendment,
 // order_rejected the supplier's rejection.
+// customs_hold and customs_cleared are a customs broker's status (a
+// KindTracking milestone of that status).
 func FromOrderEvent(e canonical.OrderEvent) (m Milestone, ok bool) {
+	// A customs broker's status of an order none of whose shipments has a
+	// tracking number yet is an order event typed like the carrier status
+	// (customs_hold, customs_cleared): it moves the order as that status.
+	if s := canonical.TrackingStatus(e.Type); s == canonical.TrackingCustomsHold || s == canonical.TrackingCustomsCleared {
+		m = Milestone{ID: e.EventID, Kind: KindTracking, Tracking: s, OccurredAt: e.OccurredAt, Actor: Actor{PartyID: e.Actor},
+			Summary: e.Summary, Data: e.Data}
+		if e.Source != nil {
+			m.Source = *e.Source
+		}
+		return m, true
+	}
 	var k Kind
 	switch e.Type {
 	case canonical.EventOrderCreated:
