@@ -113,9 +113,12 @@ type ActionResult struct {
 	// no field for it yet, so it is told here and in the message's
 	// transport_mode metadata.
 	TransportMode canonical.TransportMode `json:"transport_mode,omitempty"`
-	// Note is the caller's note or reason, as sent; canonical.OrderResponse
-	// has no field for it.
-	Note string `json:"note,omitempty"`
+	// Note is the caller's note or reason, as sent. canonical.OrderResponse
+	// and canonical.Shipment have no field for it (nor for the transport
+	// mode): it is published as an action_note order event (NoteEvent)
+	// beside the record.
+	Note      string                `json:"note,omitempty"`
+	NoteEvent *canonical.OrderEvent `json:"note_event,omitempty"`
 }
 
 // ErrActionInvalid is what every *ActionError matches with errors.Is.
@@ -144,6 +147,21 @@ func (e *ActionError) Is(target error) bool { return target == ErrActionInvalid 
 // ErrIdempotencyConflict: an Idempotency-Key already used for another
 // request of the same action on the same order.
 var ErrIdempotencyConflict = errors.New("idempotency key reused for another request")
+
+// EventActionNote is the order event that keeps what a party said with an
+// action that its record has no field for: a confirmation's note, a
+// rejection's reason, a transport plan's mode. Its Data is an ActionNote;
+// it is no milestone of the order's lifecycle.
+const EventActionNote canonical.OrderEventType = "action_note"
+
+// ActionNote is the Data of an EventActionNote event.
+type ActionNote struct {
+	Action         string                  `json:"action"`
+	ResponseNumber string                  `json:"response_number,omitempty"`
+	ShipmentID     string                  `json:"shipment_id,omitempty"`
+	Note           string                  `json:"note,omitempty"`
+	TransportMode  canonical.TransportMode `json:"transport_mode,omitempty"`
+}
 
 // Problem codes of ActionError besides canonical's.
 const (
@@ -307,6 +325,13 @@ func (a *Actions) respond(ctx context.Context, c ActionCall, o *store.StoredOrde
 			return ActionResult{}, fmt.Errorf("%w: response %s to order %s", ErrIdempotencyConflict, resp.ResponseNumber, resp.OrderNumber)
 		}
 	}
+	if strings.TrimSpace(note) != "" {
+		// The note goes out first: the response is what marks the
+		// request done, so a failed note is published again by a retry.
+		if out.NoteEvent, err = a.publishNote(c, o, id, ActionNote{Action: action, ResponseNumber: resp.ResponseNumber, Note: strings.TrimSpace(note)}); err != nil {
+			return ActionResult{}, err
+		}
+	}
 	m, err := a.message("order-response/"+resp.Buyer.ID+"/"+resp.OrderNumber+"/"+resp.ResponseNumber+"/"+contentTag(store.OrderResponseContent, resp),
 		canonical.TypeOrderResponse, resp.OrderNumber, resp, c)
 	if err != nil {
@@ -466,6 +491,9 @@ func (a *Actions) TransportPlan(ctx context.Context, c ActionCall, req Transport
 	}
 	if req.Mode != "" {
 		m.Metadata.Set("transport_mode", string(req.Mode))
+		if out.NoteEvent, err = a.publishNote(c, o, id, ActionNote{Action: "transport-plan", ShipmentID: sh.ShipmentID, TransportMode: req.Mode}); err != nil {
+			return ActionResult{}, err
+		}
 	}
 	if err := a.Pub.Publish(TopicShipments, m); err != nil {
 		return ActionResult{}, fmt.Errorf("publish shipment %s of order %s: %w", sh.ShipmentID, o.Order.OrderNumber, err)
@@ -634,6 +662,30 @@ func (a *Actions) publishTracking(ctx context.Context, c ActionCall, o *store.St
 		return ActionResult{}, fmt.Errorf("publish %s of order %s: %w", action, o.Order.OrderNumber, err)
 	}
 	return out, nil
+}
+
+// publishNote publishes an action_note event of the order; its id derives
+// from the request's, so a retry publishes the same event.
+func (a *Actions) publishNote(c ActionCall, o *store.StoredOrder, id string, n ActionNote) (*canonical.OrderEvent, error) {
+	data, err := json.Marshal(n)
+	if err != nil {
+		return nil, fmt.Errorf("note of order %s: %w", o.Order.OrderNumber, err)
+	}
+	summary := n.Note
+	if n.TransportMode != "" {
+		summary = "shipment " + n.ShipmentID + " by " + string(n.TransportMode)
+	}
+	ev := &canonical.OrderEvent{EventID: "api-note-" + id, OrderNumber: o.Order.OrderNumber, BuyerID: o.Order.Buyer.ID,
+		Type: EventActionNote, OccurredAt: a.now(), Actor: c.partner(), Summary: n.Action + ": " + summary, Data: data,
+		Source: &canonical.Source{Connector: APIConnector, Partner: c.partner()}}
+	m, err := a.message("order-event/"+ev.EventID, canonical.TypeOrderEvent, ev.OrderNumber, ev, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Pub.Publish(TopicOrderEvents, m); err != nil {
+		return nil, fmt.Errorf("publish note of order %s: %w", o.Order.OrderNumber, err)
+	}
+	return ev, nil
 }
 
 // carriers maps the tracking numbers of the order's shipments to their

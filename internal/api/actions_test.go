@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/auth"
 	"github.com/procurehub/procurehub/internal/lifecycle"
+	"github.com/procurehub/procurehub/internal/store"
 	"github.com/procurehub/procurehub/internal/store/sqlite"
 	"github.com/procurehub/procurehub/pipelines"
 )
@@ -273,6 +275,28 @@ func TestASuppliersRejectionRejectsTheOrder(t *testing.T) {
 		t.Fatalf("reject: %d %v; want 202, a rejected response with the reason told back", code, body)
 	}
 	hub.waitStatus(t, lifecycle.StateRejected)
+	// The reason, which an order response has no field for, is kept as
+	// an action_note event of the order.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		events, err := hub.st.OrderEvents(t.Context(), "PO-88")
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(events, func(e store.StoredOrderEvent) bool { return e.Event.Type == pipelines.EventActionNote })
+		if i >= 0 {
+			var n pipelines.ActionNote
+			if err := json.Unmarshal(events[i].Event.Data, &n); err != nil || n.Note != "DN50 valves are discontinued" || n.Action != "reject" ||
+				n.ResponseNumber != resp["response_number"] || events[i].Event.Actor != supplierHeaders {
+				t.Errorf("the stored note is %+v (%v) by %q; want the supplier's reason of response %v", n, err, events[i].Event.Actor, resp["response_number"])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the rejection's reason is not stored")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func TestATransportPlanMilestonesAndCustomsMoveTheOrderToCustomsCleared(t *testing.T) {
@@ -287,6 +311,9 @@ func TestATransportPlanMilestonesAndCustomsMoveTheOrderToCustomsCleared(t *testi
 	sh, _ := body["shipment"].(map[string]any)
 	if code != http.StatusAccepted || body["transport_mode"] != "air" || sh["carrier"] != "DHL" || sh["supplier"].(map[string]any)["id"] != "SUP-IT-VALVE" {
 		t.Fatalf("transport plan: %d %v; want 202, a DHL shipment of the order's supplier by air", code, body)
+	}
+	if note, _ := body["note_event"].(map[string]any); note["type"] != "action_note" || note["data"].(map[string]any)["transport_mode"] != "air" {
+		t.Errorf("the plan's note event is %v; want an action_note that keeps the mode", body["note_event"])
 	}
 	if orders, _ := sh["order_numbers"].([]any); len(orders) != 1 || orders[0] != "PO-88" {
 		t.Errorf("the shipment's orders are %v; want [PO-88]", sh["order_numbers"])
