@@ -94,5 +94,6 @@ func (s *server) postDemand(w http.ResponseWriter, r *http.Request) {
 	if dry {
 		status = http.StatusOK
 	}
+	audit(r, "", nil, map[string]any{"dry_run": dry, "orders": len(plan.Orders)})
 	writeJSON(w, status, DemandResponse{DryRun: dry, Plan: plan, RowErrors: rowErrs})
 }

@@ -1,0 +1,177 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/internal/auth"
+	"github.com/procurehub/procurehub/internal/store"
+)
+
+func TestACallerWithoutATokenGets401OnEveryRoute(t *testing.T) {
+	hub := newMatrixHub(t)
+	for _, rt := range (&server{}).table() {
+		pr, ok := matrixProbes[rt.Key()]
+		if !ok {
+			continue
+		}
+		path, body := pr(auth.RoleAdmin, 0)
+		if rec := hub.call(rt.Method, path, body, ""); rec.Code != http.StatusUnauthorized {
+			t.Errorf("%s %s without a principal: %d; want 401", rt.Method, path, rec.Code)
+		}
+	}
+	if got := hub.audit.taken(); len(got) != 0 {
+		t.Errorf("audited %+v without a caller", got)
+	}
+}
+
+func TestAReadOnlyTokenReadsButNeverWrites(t *testing.T) {
+	hub := newMatrixHub(t)
+	for _, rt := range (&server{}).table() {
+		pr, ok := matrixProbes[rt.Key()]
+		if !ok {
+			continue
+		}
+		path, body := pr(auth.RoleAdmin, 0)
+		rec := hub.call(rt.Method, path, body, "admin HUB "+auth.ScopeRead)
+		switch {
+		case rt.Write && rec.Code != http.StatusForbidden:
+			t.Errorf("%s %s with a read-only admin token: %d; want 403", rt.Method, path, rec.Code)
+		case !rt.Write && (rec.Code < 200 || rec.Code > 299):
+			t.Errorf("%s %s with a read-only admin token: %d %s; want 2xx", rt.Method, path, rec.Code, rec.Body)
+		}
+	}
+	if got := hub.audit.taken(); len(got) != 0 {
+		t.Errorf("audited %+v though nothing was written", got)
+	}
+}
+
+func TestAPartySeesAnOrderWhileAssignedOrCarryingIt(t *testing.T) {
+	hub := newMatrixHub(t)
+	sees := func(party, role string) (detail int, listed bool) {
+		t.Helper()
+		rec := hub.call(http.MethodGet, "/api/v1/orders/PO-2", "", role+" "+party)
+		list := hub.call(http.MethodGet, "/api/v1/orders", "", role+" "+party)
+		return rec.Code, strings.Contains(list.Body.String(), `"PO-2"`)
+	}
+	if code, listed := sees("FWD-9", "logistics"); code != http.StatusNotFound || listed {
+		t.Fatalf("before the assignment FWD-9 got %d, listed %v; want 404 and not listed", code, listed)
+	}
+	if rec := hub.call(http.MethodPost, "/api/v1/orders/PO-2/assignments", `{"party_id": "FWD-9", "role": "logistics"}`, "buyer B2"); rec.Code != http.StatusCreated {
+		t.Fatalf("B2 assigns FWD-9: %d %s", rec.Code, rec.Body)
+	}
+	if code, listed := sees("FWD-9", "logistics"); code != http.StatusOK || !listed {
+		t.Errorf("assigned FWD-9 got %d, listed %v; want 200 and listed", code, listed)
+	}
+	if rec := hub.call(http.MethodPost, "/api/v1/orders/PO-2/assignments", `{"party_id": "FWD-9", "role": "logistics"}`, "buyer B1"); rec.Code != http.StatusNotFound {
+		t.Errorf("B1 assigning to B2's order: %d; want 404", rec.Code)
+	}
+	if rec := hub.call(http.MethodDelete, "/api/v1/orders/PO-2/assignments/logistics/FWD-9", "", "buyer B2"); rec.Code != http.StatusNoContent {
+		t.Fatalf("B2 takes FWD-9 back: %d %s", rec.Code, rec.Body)
+	}
+	if code, listed := sees("FWD-9", "logistics"); code != http.StatusNotFound || listed {
+		t.Errorf("after the assignment was taken back FWD-9 got %d, listed %v; want 404 and not listed", code, listed)
+	}
+	sh := &canonical.Shipment{ShipmentID: "ASN-7", OrderNumbers: []string{"PO-2"}, Supplier: canonical.Party{ID: "S2"},
+		Carrier: "CARRIER-7", ShipDate: canonical.NewDate(2026, 4, 3), TrackingNumbers: []string{"1Z7"}}
+	if _, err := hub.st.UpsertShipments(t.Context(), "s2", []*canonical.Shipment{sh}); err != nil {
+		t.Fatal(err)
+	}
+	if code, listed := sees("CARRIER-7", "logistics"); code != http.StatusOK || !listed {
+		t.Errorf("the carrier of PO-2's shipment got %d, listed %v; want 200 and listed", code, listed)
+	}
+	for _, tc := range []struct{ name, body string }{
+		{"a role that is not logistics or customs", `{"party_id": "X", "role": "supplier"}`},
+		{"no party", `{"role": "customs"}`},
+		{"an unknown field", `{"party_id": "X", "role": "customs", "until": "2027"}`},
+	} {
+		if rec := hub.call(http.MethodPost, "/api/v1/orders/PO-2/assignments", tc.body, "buyer B2"); rec.Code != http.StatusBadRequest {
+			t.Errorf("%s: %d; want 400", tc.name, rec.Code)
+		}
+	}
+	if rec := hub.call(http.MethodDelete, "/api/v1/orders/PO-2/assignments/customs/NOBODY", "", "buyer B2"); rec.Code != http.StatusNotFound {
+		t.Errorf("taking back an assignment that is not there: %d; want 404", rec.Code)
+	}
+}
+
+func TestAnAlertAboutNoOrderIsForAdminsOnly(t *testing.T) {
+	hub := newMatrixHub(t)
+	if rec := hub.call(http.MethodPost, "/api/v1/alerts/AL-0/acknowledge", "", "buyer B1"); rec.Code != http.StatusNotFound {
+		t.Errorf("a buyer acknowledging an alert of no order: %d; want 404", rec.Code)
+	}
+	if rec := hub.call(http.MethodGet, "/api/v1/alerts", "", "admin HUB"); !strings.Contains(rec.Body.String(), "AL-0") {
+		t.Errorf("the admin's alert list lacks AL-0: %s", rec.Body)
+	}
+	rec := hub.call(http.MethodPost, "/api/v1/alerts/AL-0/resolve", `{"by": "someone"}`, "admin HUB")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("the admin resolves AL-0: %d %s", rec.Code, rec.Body)
+	}
+	var a Alert
+	if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil || a.StatusBy != "u-admin-HUB" {
+		t.Errorf("resolved by %q (%v); want the caller u-admin-HUB, not who the body says", a.StatusBy, err)
+	}
+	got := hub.audit.taken()
+	if len(got) != 1 || got[0].target != "AL-0" || got[0].action != "POST /api/v1/alerts/{alert_id}/resolve" {
+		t.Fatalf("audited %+v; want the resolve of AL-0", got)
+	}
+	before, _ := got[0].before.(map[string]string)
+	after, _ := got[0].after.(map[string]string)
+	if before["status"] != store.AlertOpen || after["status"] != store.AlertResolved {
+		t.Errorf("audited before %v after %v; want open → resolved", got[0].before, got[0].after)
+	}
+}
+
+func TestAnInboxWithoutPartyIsTheCallersOwn(t *testing.T) {
+	hub := newMatrixHub(t)
+	rec := hub.call(http.MethodGet, "/api/v1/notifications", "", "supplier S2")
+	var list NotificationList
+	if err := json.Unmarshal(rec.Body.Bytes(), &list); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if len(list.Notifications) != 1 || list.Notifications[0].Party != "S2" {
+		t.Errorf("S2's inbox without ?party= holds %+v; want S2's one notification", list.Notifications)
+	}
+	if rec := hub.call(http.MethodPost, "/api/v1/notifications/"+notificationIDs["S1"]+"/read", "", "supplier S2"); rec.Code != http.StatusNotFound {
+		t.Errorf("S2 marking S1's notification read: %d; want 404 (not in its inbox)", rec.Code)
+	}
+}
+
+func TestASupplierPostsOnlyItsOwnCatalogItems(t *testing.T) {
+	hub := newMatrixHub(t)
+	body := `{"items": [` + matrixItem("S1", "SKU-7") + `, ` + matrixItem("S2", "SKU-8") + `]}`
+	if rec := hub.call(http.MethodPost, "/api/v1/catalog/items", body, "supplier S1"); rec.Code != http.StatusForbidden {
+		t.Errorf("S1 posting an item of S2 among its own: %d; want 403", rec.Code)
+	}
+	for _, sku := range []string{"SKU-7", "SKU-8"} {
+		if rec := hub.call(http.MethodGet, "/api/v1/catalog/items/S1/"+sku, "", "admin HUB"); rec.Code != http.StatusNotFound {
+			t.Errorf("%s was taken from a refused request: %d", sku, rec.Code)
+		}
+	}
+	rec := hub.call(http.MethodGet, "/api/v1/catalog/items", "", "supplier S2")
+	if b := rec.Body.String(); rec.Code != http.StatusOK || strings.Contains(b, `"S1"`) || !strings.Contains(b, `"SKU-2"`) {
+		t.Errorf("S2's catalog without ?supplier=: %d %s; want only S2's items", rec.Code, b)
+	}
+	if rec := hub.call(http.MethodGet, "/api/v1/catalog/items", "", "buyer B1"); !strings.Contains(rec.Body.String(), `"SKU-1"`) || !strings.Contains(rec.Body.String(), `"SKU-2"`) {
+		t.Errorf("a buyer reads every supplier's items: %s", rec.Body)
+	}
+}
+
+func TestWithoutAuthenticationTheAPIIsOpenAndStillAudited(t *testing.T) {
+	hub := newMatrixHub(t)
+	audit := &auditLog{}
+	h := Handler(Config{Orders: hub.st, Alerts: hub.st, Audit: audit})
+	open := &matrixHub{h: h, st: hub.st, audit: audit}
+	rec := open.call(http.MethodGet, "/api/v1/orders", "", "")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "PO-1") || !strings.Contains(rec.Body.String(), "PO-2") {
+		t.Errorf("open API lists %d %s; want both orders", rec.Code, rec.Body)
+	}
+	if rec := open.call(http.MethodPost, "/api/v1/alerts/AL-2/acknowledge", "", ""); rec.Code != http.StatusOK {
+		t.Errorf("open API acknowledges: %d", rec.Code)
+	}
+	if got := audit.taken(); len(got) != 1 || got[0].target != "AL-2" {
+		t.Errorf("audited %+v; want the acknowledgement of AL-2", got)
+	}
+}
