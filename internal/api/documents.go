@@ -279,9 +279,9 @@ func checkDocumentName(name string) string {
 
 // downloadName is the file name a download is offered under: the
 // document's name with anything but letters, digits, space and ._-()+
-// replaced by "_", and the extension of its media type added when the name
-// has another (a PNG uploaded as "PL-0042.pdf" downloads as
-// "PL-0042.pdf.png").
+// replaced by "_", a leading dot too, and the extension of its media type
+// added when the name has another (a PNG uploaded as "PL-0042.pdf"
+// downloads as "PL-0042.pdf.png").
 func downloadName(d store.OrderDocument) string {
 	name := strings.Map(func(r rune) rune {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(" ._-()+", r) {
@@ -294,6 +294,12 @@ func downloadName(d store.OrderDocument) string {
 	}
 	exts := mediaTypes[d.MediaType]
 	if len(exts) > 0 && !slices.Contains(exts, strings.ToLower(path.Ext(name))) {
+		// Trailing dots and spaces would make "0." into "0..pdf" (and
+		// Windows drops them anyway).
+		name = strings.TrimRight(name, ". ")
+		if name == "" {
+			name = "document"
+		}
 		name += exts[0]
 	}
 	return name

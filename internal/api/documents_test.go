@@ -205,23 +205,27 @@ func TestAnUploadedPDFAndPNGDownloadByteIdenticalAsTheirSniffedType(t *testing.T
 	}
 }
 
+// form posts a multipart form as the dashboard does: the fields, then
+// the file under filename.
+func (d *documentHub) form(filename string, fields map[string]string, content []byte) *httptest.ResponseRecorder {
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("file", filename)
+	_, _ = fw.Write(content)
+	_ = mw.Close()
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/orders/PO-42/documents", &b)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	rec := httptest.NewRecorder()
+	d.h.ServeHTTP(rec, req)
+	return rec
+}
+
 func TestADocumentIsUploadedFromTheDashboardsForm(t *testing.T) {
 	hub := newDocumentHub(t, nil)
-	form := func(filename string, fields map[string]string, content []byte) *httptest.ResponseRecorder {
-		var b bytes.Buffer
-		mw := multipart.NewWriter(&b)
-		for k, v := range fields {
-			_ = mw.WriteField(k, v)
-		}
-		fw, _ := mw.CreateFormFile("file", filename)
-		_, _ = fw.Write(content)
-		_ = mw.Close()
-		req := httptest.NewRequest(http.MethodPost, "/api/v1/orders/PO-42/documents", &b)
-		req.Header.Set("Content-Type", mw.FormDataContentType())
-		rec := httptest.NewRecorder()
-		hub.h.ServeHTTP(rec, req)
-		return rec
-	}
+	form := hub.form
 	d := uploaded(t, form("Invoice 2026-118.pdf", map[string]string{"type": "commercial_invoice"}, minimalPDF()), http.StatusCreated)
 	if d.Name != "Invoice 2026-118.pdf" || d.Type != "commercial_invoice" || d.MediaType != "application/pdf" {
 		t.Errorf("form upload stored %+v; want the file's name, the form's type, a PDF", d)
@@ -268,6 +272,12 @@ func TestWhatIsNotADocumentIsRefusedAndNothingIsStored(t *testing.T) {
 				t.Errorf("%d %s, want %d", rec.Code, rec.Body, tt.want)
 			}
 		})
+	}
+	if rec := hub.form("PL.pdf", map[string]string{"type": "packing_list"}, oversized); rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a form whose file is one KiB over the limit: %d %s, want 413", rec.Code, rec.Body)
+	}
+	if rec := hub.form("PL.pdf", map[string]string{"type": "packing_list"}, bytes.Repeat(oversized, 100)); rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a form of 100 KiB: %d %s, want 413", rec.Code, rec.Body)
 	}
 	if ds := hub.documents(t); len(ds) != 0 {
 		t.Errorf("documents after refusals: %+v, want none", ds)
@@ -465,4 +475,47 @@ func TestWhoMayUploadDocumentsAndPostMessages(t *testing.T) {
 	if err != nil || len(ms) != 1 || ms[0].Author != "u-buyer" || ms[0].Party != "ACME-DE" {
 		t.Errorf("thread: %+v, %v; want the buyer's one message with its author and party", ms, err)
 	}
+}
+
+func TestADownloadIsOfferedUnderANameThatIsSafeToSave(t *testing.T) {
+	tests := []struct {
+		name, media, want string
+	}{
+		{"PL-0042.pdf", "application/pdf", "PL-0042.pdf"},
+		{"Invoice 2026 (copy).PDF", "application/pdf", "Invoice 2026 (copy).PDF"},
+		{"Packliste Müller.pdf", "application/pdf", "Packliste Müller.pdf"},
+		{`PL";x=.pdf`, "application/pdf", "PL__x_.pdf"},
+		{".htaccess", "image/png", "_htaccess.png"},
+		{"scan.jpeg", "image/jpeg", "scan.jpeg"},
+		{"BL-77.pdf", "image/tiff", "BL-77.pdf.tif"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%q as %s downloads as %q", tt.name, tt.media, tt.want), func(t *testing.T) {
+			if got := downloadName(store.OrderDocument{Name: tt.name, MediaType: tt.media}); got != tt.want {
+				t.Errorf("downloadName = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzDocumentName checks that a name the API takes never downloads under
+// a name that is a path, hidden, or breaks out of its header.
+func FuzzDocumentName(f *testing.F) {
+	for _, seed := range []string{"PL-0042.pdf", "../PL.pdf", `C:\x.pdf`, "a\x00b", "Packliste Müller.pdf", "PL\u202efdp.exe", `"a";b`, "..", "."} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if checkDocumentName(name) != "" {
+			return
+		}
+		got := downloadName(store.OrderDocument{Name: name, MediaType: "application/pdf"})
+		if strings.ContainsAny(got, "/\\\"';") || strings.HasPrefix(got, ".") || strings.Contains(got, "..") || !strings.HasSuffix(strings.ToLower(got), ".pdf") {
+			t.Errorf("name %q taken, downloads as %q", name, got)
+		}
+		for _, r := range got {
+			if r < 0x20 || r == 0x7f {
+				t.Errorf("name %q taken, downloads as %q with a control character", name, got)
+			}
+		}
+	})
 }
