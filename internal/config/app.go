@@ -35,6 +35,10 @@ type App struct {
 	Amendments Amendments `yaml:"amendments"`
 	Partners   []Partner  `yaml:"partners"`
 
+	// Auth turns on authentication of the API and the dashboard: API
+	// tokens, sessions, optional OIDC bearer tokens, rate limits.
+	Auth Auth `yaml:"auth"`
+
 	// File is the path the config was read from; Dir is its directory, which
 	// relative paths in partner settings (mappings) are resolved against.
 	File string `yaml:"-"`
@@ -138,6 +142,38 @@ type AmendmentDocument struct {
 	Dir      string `yaml:"dir"`      // relative to the config file
 	Sender   string `yaml:"sender"`   // the buyer's interchange id, "QUALIFIER:ID" or "ID"
 	Receiver string `yaml:"receiver"` // the supplier's interchange id
+}
+
+// Auth configures who may call the API and the dashboard (internal/auth).
+// Off, the API is open: bind it to loopback.
+type Auth struct {
+	Enabled bool `yaml:"enabled"`
+	// OIDC verifies bearer JWTs of an OpenID Connect provider besides the
+	// hub's own API tokens; off while its issuer is empty.
+	OIDC AuthOIDC `yaml:"oidc"`
+	// RateLimit limits the requests of each credential; default 600 a
+	// minute with bursts of 60.
+	RateLimit AuthRateLimit `yaml:"rate_limit"`
+	// SessionTTL is how long a dashboard login lasts; default 12h.
+	SessionTTL time.Duration `yaml:"session_ttl"`
+}
+
+// AuthOIDC names the OpenID Connect provider whose JWTs are accepted.
+type AuthOIDC struct {
+	Issuer   string `yaml:"issuer"`   // the iss the tokens must carry
+	Audience string `yaml:"audience"` // the aud the tokens must carry
+	JWKSURL  string `yaml:"jwks_url"` // where the signing keys are published
+	// PartyClaim and RolesClaim name the claims of the party id and the
+	// roles (a dotted path reaches nested claims: realm_access.roles);
+	// defaults party_id and roles.
+	PartyClaim string `yaml:"party_claim"`
+	RolesClaim string `yaml:"roles_claim"`
+}
+
+// AuthRateLimit is a token bucket per credential.
+type AuthRateLimit struct {
+	PerMinute int `yaml:"per_minute"`
+	Burst     int `yaml:"burst"`
 }
 
 // FX loads the ECB euro foreign exchange reference rates, for conversions.
@@ -294,6 +330,15 @@ func (a *App) defaults() {
 	if a.Demo.Carrier.Every == 0 {
 		a.Demo.Carrier.Every = 2 * time.Second
 	}
+	if a.Auth.RateLimit.PerMinute == 0 {
+		a.Auth.RateLimit.PerMinute = 600
+	}
+	if a.Auth.RateLimit.Burst == 0 {
+		a.Auth.RateLimit.Burst = 60
+	}
+	if a.Auth.SessionTTL == 0 {
+		a.Auth.SessionTTL = 12 * time.Hour
+	}
 }
 
 // Validate reports every problem with its position in the file.
@@ -339,6 +384,23 @@ func (a *App) Validate() error {
 	}
 	if a.FX.Refresh < 0 {
 		at([]string{"fx", "refresh"}, "fx.refresh: %s is negative", a.FX.Refresh)
+	}
+	if o := a.Auth.OIDC; o != (AuthOIDC{}) {
+		if o.Issuer == "" {
+			at([]string{"auth", "oidc"}, "auth.oidc.issuer: required with any other oidc setting")
+		}
+		if o.Audience == "" {
+			at([]string{"auth", "oidc"}, "auth.oidc.audience: required (the aud the tokens carry, e.g. procurehub-api)")
+		}
+		if !strings.HasPrefix(o.JWKSURL, "https://") && !strings.HasPrefix(o.JWKSURL, "http://") {
+			at([]string{"auth", "oidc", "jwks_url"}, "auth.oidc.jwks_url: %q is not an http(s) URL", o.JWKSURL)
+		}
+	}
+	if rl := a.Auth.RateLimit; rl.PerMinute < 0 || rl.Burst < 0 {
+		at([]string{"auth", "rate_limit"}, "auth.rate_limit: per_minute and burst must not be negative")
+	}
+	if a.Auth.SessionTTL < 0 {
+		at([]string{"auth", "session_ttl"}, "auth.session_ttl: %s is negative", a.Auth.SessionTTL)
 	}
 	if o := a.Ordering; o.BuyerID != "" && a.Validation.Catalog == "" {
 		at([]string{"ordering"}, "ordering: planning demand needs the supplier catalog (validation.catalog)")
