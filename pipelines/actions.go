@@ -18,6 +18,7 @@ import (
 
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/connectors"
+	"github.com/procurehub/procurehub/internal/lifecycle"
 	"github.com/procurehub/procurehub/internal/store"
 )
 
@@ -143,6 +144,32 @@ func (e *ActionError) Error() string {
 
 // Is makes errors.Is(err, ErrActionInvalid) true.
 func (e *ActionError) Is(target error) bool { return target == ErrActionInvalid }
+
+// ErrOrderState: the order's status does not allow the action (a
+// rejected, cancelled or closed order; a confirmation of an order in
+// production; a rejection of a confirmed one). The error says why.
+var ErrOrderState = errors.New("the order's status does not allow this")
+
+// stateAllows checks an action against the order's stored status: nothing
+// is done to a final order, and an action that moves the order to a state
+// (to) must be a transition the lifecycle allows. The status a retry finds
+// its own action put the order in is allowed.
+func stateAllows(o *store.StoredOrder, action string, to lifecycle.State) error {
+	from := lifecycle.State(o.Status)
+	if !from.Valid() || from == to {
+		return nil
+	}
+	if from.Final() {
+		return fmt.Errorf("%w: %s of order %s: the order is %s", ErrOrderState, action, o.Order.OrderNumber, from)
+	}
+	if to == "" {
+		return nil
+	}
+	if err := lifecycle.Transition(from, to); err != nil {
+		return fmt.Errorf("%w: %s of order %s: %w", ErrOrderState, action, o.Order.OrderNumber, err)
+	}
+	return nil
+}
 
 // ErrIdempotencyConflict: an Idempotency-Key already used for another
 // request of the same action on the same order.
@@ -325,6 +352,16 @@ func (a *Actions) respond(ctx context.Context, c ActionCall, o *store.StoredOrde
 			return ActionResult{}, fmt.Errorf("%w: response %s to order %s", ErrIdempotencyConflict, resp.ResponseNumber, resp.OrderNumber)
 		}
 	}
+	to := lifecycle.StateConfirmed
+	switch resp.Status {
+	case canonical.ResponseRejected:
+		to = lifecycle.StateRejected
+	case canonical.ResponseChanged:
+		to = "" // a counter-offer moves nothing until the buyer decides
+	}
+	if err := stateAllows(o, action, to); err != nil {
+		return ActionResult{}, err
+	}
 	if strings.TrimSpace(note) != "" {
 		// The note goes out first: the response is what marks the
 		// request done, so a failed note is published again by a retry.
@@ -384,11 +421,12 @@ func (a *Actions) Progress(ctx context.Context, c ActionCall, req ProgressReques
 	if err := invalid(ev, bad); err != nil {
 		return ActionResult{}, err
 	}
-	return a.publishEvent(ctx, c, o, "progress", ev)
+	return a.publishEvent(ctx, c, o, "progress", lifecycle.StateInProduction, ev)
 }
 
-// publishEvent publishes an order event unless it is stored already.
-func (a *Actions) publishEvent(ctx context.Context, c ActionCall, o *store.StoredOrder, action string, ev *canonical.OrderEvent) (ActionResult, error) {
+// publishEvent publishes an order event unless it is stored already; to
+// is the state it moves the order to ("" for none in particular).
+func (a *Actions) publishEvent(ctx context.Context, c ActionCall, o *store.StoredOrder, action string, to lifecycle.State, ev *canonical.OrderEvent) (ActionResult, error) {
 	out := ActionResult{Action: action, OrderNumber: ev.OrderNumber, BuyerID: ev.BuyerID, Topic: TopicOrderEvents, OrderEvent: ev}
 	stored, err := a.Store.OrderEvents(ctx, ev.OrderNumber)
 	if err != nil {
@@ -404,6 +442,9 @@ func (a *Actions) publishEvent(ctx context.Context, c ActionCall, o *store.Store
 		stored := s.Event
 		out.Replayed, out.OrderEvent = true, &stored
 		return out, nil
+	}
+	if err := stateAllows(o, action, to); err != nil {
+		return ActionResult{}, err
 	}
 	m, err := a.message("order-event/"+ev.EventID, canonical.TypeOrderEvent, ev.OrderNumber, ev, c)
 	if err != nil {
@@ -484,6 +525,9 @@ func (a *Actions) TransportPlan(ctx context.Context, c ActionCall, req Transport
 			out.Replayed, out.Shipment = true, before
 			return out, nil
 		}
+	}
+	if err := stateAllows(o, "transport-plan", ""); err != nil {
+		return ActionResult{}, err
 	}
 	m, err := a.message("shipment/"+sh.Supplier.ID+"/"+sh.ShipmentID+"/"+contentTag(store.ShipmentContent, sh), canonical.TypeShipment, o.Order.OrderNumber, sh, c)
 	if err != nil {
@@ -600,7 +644,7 @@ func (a *Actions) Customs(ctx context.Context, c ActionCall, req CustomsRequest)
 		if err := invalid(ev, nil); err != nil {
 			return ActionResult{}, err
 		}
-		return a.publishEvent(ctx, c, o, "customs", ev)
+		return a.publishEvent(ctx, c, o, "customs", "", ev)
 	}
 	numbers := make([]string, 0, len(carriers))
 	for n := range carriers {
@@ -657,6 +701,9 @@ func (a *Actions) publishTracking(ctx context.Context, c ActionCall, o *store.St
 	if len(msgs) == 0 {
 		out.Replayed = true
 		return out, nil
+	}
+	if err := stateAllows(o, action, ""); err != nil {
+		return ActionResult{}, err
 	}
 	if err := a.Pub.Publish(TopicTrackingEvents, msgs...); err != nil {
 		return ActionResult{}, fmt.Errorf("publish %s of order %s: %w", action, o.Order.OrderNumber, err)

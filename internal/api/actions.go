@@ -84,7 +84,8 @@ func (s *server) actionRoutes() []Route {
 // actionHandler decodes an action's body strictly into Req, calls do with
 // the caller and the order, and answers: 202 with the record published
 // (or, for a retry, the record stored before), 400 for a body that is not
-// JSON of Req's shape, 404 for an unknown order, 409 for an
+// JSON of Req's shape, 404 for an unknown order, 409 for an order whose
+// status does not allow the action (a rejected order confirmed) or an
 // Idempotency-Key reused for another request, 422 with the field paths of
 // a record that would not be valid.
 func actionHandler[Req any](s *server, action string, do func(context.Context, pipelines.ActionCall, Req) (pipelines.ActionResult, error)) http.HandlerFunc {
@@ -115,6 +116,9 @@ func actionHandler[Req any](s *server, action string, do func(context.Context, p
 				Error:    apiError{Code: "invalid_action", Message: fmt.Sprintf("%s of order %s would write an invalid record; nothing was published", action, number)},
 				Problems: ae.Problems,
 			})
+			return
+		case errors.Is(err, pipelines.ErrOrderState):
+			writeError(w, http.StatusConflict, "order_state", err.Error())
 			return
 		case errors.Is(err, pipelines.ErrIdempotencyConflict):
 			writeError(w, http.StatusConflict, "idempotency_key_reused", "this Idempotency-Key was used for another "+action+" of order "+strconv.Quote(number)+"; send a new key")

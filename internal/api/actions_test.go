@@ -297,6 +297,16 @@ func TestASuppliersRejectionRejectsTheOrder(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	published := hub.pub.total()
+	if code, body := hub.post(t, "PO-88", "confirm", `{}`, "X-Test-Party", supplierHeaders, "X-Test-Role", "supplier"); code != http.StatusConflict {
+		t.Errorf("confirming the rejected order: %d %v; want 409", code, body)
+	}
+	if code, body := hub.post(t, "PO-88", "progress", `{"percent_complete": "5"}`); code != http.StatusConflict {
+		t.Errorf("progress of the rejected order: %d %v; want 409", code, body)
+	}
+	if n := hub.pub.total(); n != published {
+		t.Errorf("actions on the rejected order published %d messages; want none", n-published)
+	}
 }
 
 func TestATransportPlanMilestonesAndCustomsMoveTheOrderToCustomsCleared(t *testing.T) {
