@@ -521,9 +521,14 @@ func (a *Actions) TransportPlan(ctx context.Context, c ActionCall, req Transport
 		if err != nil {
 			return ActionResult{}, err
 		}
-		if same {
+		switch {
+		case same:
 			out.Replayed, out.Shipment = true, before
 			return out, nil
+		case c.IdempotencyKey != "" && req.ShipmentID == "":
+			// The shipment is numbered from the key: another plan under
+			// it is a key used twice.
+			return ActionResult{}, fmt.Errorf("%w: shipment %s of order %s", ErrIdempotencyConflict, sh.ShipmentID, o.Order.OrderNumber)
 		}
 	}
 	if err := stateAllows(o, "transport-plan", ""); err != nil {

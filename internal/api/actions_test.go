@@ -402,6 +402,7 @@ func TestBadActionRequestsAreRefusedAndPublishNothing(t *testing.T) {
 		{"a location country outside ISO 3166 is named", "milestones", `{"status": "in_transit", "occurred_at": "2027-05-02T10:00:00Z", "location": {"country": "XX"}}`, http.StatusUnprocessableEntity, "location.country"},
 		{"a customs status other than held or cleared is named", "customs", `{"status": "stuck", "occurred_at": "2027-05-02T10:00:00Z"}`, http.StatusUnprocessableEntity, "status"},
 		{"an action on an order that does not exist is 404", "confirm", `{}`, http.StatusNotFound, ""},
+		{"a body over 64 KiB is refused", "confirm", `{"note": "` + strings.Repeat("x", 70<<10) + `"}`, http.StatusRequestEntityTooLarge, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
