@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -127,6 +129,41 @@ var matrixProbes = map[string]probe{
 	},
 	"GET /api/v1/notifications/deliveries": func(_ auth.Role, _ int) (string, string) {
 		return "/api/v1/notifications/deliveries", ""
+	},
+	"GET /api/v1/orders/{order_number}/documents": func(_ auth.Role, s int) (string, string) {
+		return "/api/v1/orders/" + side(s, "PO-1", "PO-2") + "/documents", ""
+	},
+	"POST /api/v1/orders/{order_number}/documents": func(_ auth.Role, s int) (string, string) {
+		return "/api/v1/orders/" + side(s, "PO-1", "PO-2") + "/documents?type=commercial_invoice&name=INV-9.pdf", string(minimalPDF())
+	},
+	"GET /api/v1/orders/{order_number}/documents/{document_id}": func(_ auth.Role, s int) (string, string) {
+		return side(s, "/api/v1/orders/PO-1/documents/1", "/api/v1/orders/PO-2/documents/2"), ""
+	},
+	"GET /api/v1/orders/{order_number}/messages": func(_ auth.Role, s int) (string, string) {
+		return "/api/v1/orders/" + side(s, "PO-1", "PO-2") + "/messages", ""
+	},
+	"POST /api/v1/orders/{order_number}/messages": func(_ auth.Role, s int) (string, string) {
+		return "/api/v1/orders/" + side(s, "PO-1", "PO-2") + "/messages", `{"text": "when does it ship?"}`
+	},
+	"POST /api/v1/orders/{order_number}/confirm": func(_ auth.Role, s int) (string, string) {
+		return "/api/v1/orders/" + side(s, "PO-1", "PO-2") + "/confirm", `{"lines": [{"line_number": 1, "delivery_date": "2026-05-01"}]}`
+	},
+	"POST /api/v1/orders/{order_number}/reject": func(_ auth.Role, s int) (string, string) {
+		return "/api/v1/orders/" + side(s, "PO-1", "PO-2") + "/reject", `{"reason": "discontinued"}`
+	},
+	"POST /api/v1/orders/{order_number}/progress": func(_ auth.Role, s int) (string, string) {
+		return "/api/v1/orders/" + side(s, "PO-1", "PO-2") + "/progress", `{"percent_complete": "45", "line_number": 1}`
+	},
+	"POST /api/v1/orders/{order_number}/transport-plan": func(_ auth.Role, s int) (string, string) {
+		return "/api/v1/orders/" + side(s, "PO-1", "PO-2") + "/transport-plan",
+			`{"carrier": "DHL", "mode": "air", "tracking_numbers": ["JD9"], "ship_date": "2026-04-20", "estimated_arrival": "2026-04-24"}`
+	},
+	"POST /api/v1/orders/{order_number}/milestones": func(_ auth.Role, s int) (string, string) {
+		return "/api/v1/orders/" + side(s, "PO-1", "PO-2") + "/milestones",
+			`{"tracking_number": "` + side(s, "1Z1", "1Z2") + `", "status": "departed_origin", "occurred_at": "2026-04-20T06:00:00Z"}`
+	},
+	"POST /api/v1/orders/{order_number}/customs": func(_ auth.Role, s int) (string, string) {
+		return "/api/v1/orders/" + side(s, "PO-1", "PO-2") + "/customs", `{"status": "held", "occurred_at": "2026-04-22T06:00:00Z", "reference": "MRN 1"}`
 	},
 }
 
@@ -279,6 +316,20 @@ func newMatrixHub(t *testing.T) *matrixHub {
 	if _, err := st.UpsertCatalogItems(ctx, "test", items); err != nil {
 		t.Fatal(err)
 	}
+	for i, o := range [][2]string{{"B1", "PO-1"}, {"B2", "PO-2"}} {
+		pdf := minimalPDF()
+		sum := sha256.Sum256(pdf)
+		// documents 1 and 2
+		if _, _, err := st.AddOrderDocument(ctx, store.OrderDocument{BuyerID: o[0], OrderNumber: o[1], Type: store.DocumentCommercialInvoice,
+			Name: "INV-" + o[1] + ".pdf", MediaType: "application/pdf", SHA256: hex.EncodeToString(sum[:]), Size: int64(len(pdf)), Content: pdf}); err != nil {
+			t.Fatal(err)
+		}
+		sh := &canonical.Shipment{ShipmentID: "ASN-" + o[1], OrderNumbers: []string{o[1]}, Supplier: canonical.Party{ID: "S" + string(rune('1'+i))},
+			Carrier: "DHL", ShipDate: canonical.NewDate(2026, 4, 20), TrackingNumbers: []string{"1Z" + string(rune('1'+i))}}
+		if _, err := st.UpsertShipments(ctx, "test", []*canonical.Shipment{sh}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ps := gochannel.NewGoChannel(gochannel.Config{}, watermill.NopLogger{})
 	t.Cleanup(func() { ps.Close() })
 	amendments := &pipelines.Amendments{Store: st, Pub: ps}
@@ -294,6 +345,7 @@ func newMatrixHub(t *testing.T) *matrixHub {
 	hub.h = Handler(Config{
 		Orders: st, Tracking: st, Findings: st, Timeline: st, Alerts: st, Notifications: st, Catalog: st, Assignments: st,
 		Demand: matrixPlanner{}, Amendments: amendments, CatalogImport: matrixImporter{st},
+		Documents: st, Messages: st, Publisher: ps, Actions: &pipelines.Actions{Store: st, Pub: ps},
 		Authenticate: headerAuthenticator, Audit: hub.audit,
 	})
 	return hub
