@@ -195,8 +195,8 @@ func (s *server) orderOf(w http.ResponseWriter, r *http.Request) *store.StoredOr
 	return o
 }
 
-// caller returns who calls: the principal's user and party, both empty
-// when the API runs without authentication.
+// caller returns who calls; ok is false, and the principal's user and
+// party are empty, when the API runs without authentication.
 func caller(r *http.Request) (p auth.Principal, ok bool) {
 	return auth.FromContext(r.Context())
 }
