@@ -30,6 +30,11 @@ type Handlers struct {
 	// PathValue reads a path parameter; default r.PathValue (which chi
 	// and net/http's ServeMux both fill).
 	PathValue func(r *http.Request, name string) string
+	// Note, when set, is told what a successful write changed, for the
+	// audit entry the API's route guard makes of it: the target
+	// ("token:tok_…", "user:maria") and the state after, never a secret or
+	// a password hash.
+	Note func(r *http.Request, target string, before, after any)
 }
 
 // maxAdminBody bounds the JSON bodies of the admin endpoints.
@@ -118,6 +123,12 @@ func (h *Handlers) pathValue(r *http.Request, name string) string {
 		return h.PathValue(r, name)
 	}
 	return r.PathValue(name)
+}
+
+func (h *Handlers) note(r *http.Request, target string, before, after any) {
+	if h.Note != nil {
+		h.Note(r, target, before, after)
+	}
 }
 
 // admin answers 401/403 itself and reports false unless the caller is an admin.
@@ -238,6 +249,7 @@ func (h *Handlers) IssueToken(w http.ResponseWriter, r *http.Request) {
 		h.internal(w, r, err)
 		return
 	}
+	h.note(r, "token:"+issued.Token.ID, nil, tokenOf(issued.Token))
 	writeJSON(w, http.StatusCreated, IssuedToken{Token: tokenOf(issued.Token), Secret: issued.Secret})
 }
 
@@ -255,6 +267,7 @@ func (h *Handlers) RevokeToken(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		h.internal(w, r, err)
 	default:
+		h.note(r, "token:"+id, nil, map[string]bool{"revoked": true})
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
@@ -314,6 +327,7 @@ func (h *Handlers) CreateUser(w http.ResponseWriter, r *http.Request) {
 		h.internal(w, r, err)
 		return
 	}
+	h.note(r, "user:"+got.ID, nil, userOf(got))
 	writeJSON(w, http.StatusCreated, userOf(got))
 }
 
