@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/internal/auth"
 	"github.com/procurehub/procurehub/internal/store"
 )
 
@@ -101,6 +102,10 @@ type Config struct {
 	// order number, the alert id...) and, where the handler supplies them,
 	// the state before and after.
 	Audit Auditor
+	// Admin, when set, serves the admin endpoints of internal/auth
+	// (GET /audit, GET and POST /tokens, DELETE /tokens/{id}, POST /users),
+	// admins only.
+	Admin *auth.Handlers
 	// Actions, when set, serves the writes of suppliers (POST
 	// /orders/{order_number}/confirm, /reject, /progress), logistics
 	// providers (/transport-plan, /milestones) and customs brokers

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -161,6 +162,17 @@ var matrixProbes = map[string]probe{
 	"POST /api/v1/orders/{order_number}/milestones": func(_ auth.Role, s int) (string, string) {
 		return "/api/v1/orders/" + side(s, "PO-1", "PO-2") + "/milestones",
 			`{"tracking_number": "` + side(s, "1Z1", "1Z2") + `", "status": "departed_origin", "occurred_at": "2026-04-20T06:00:00Z"}`
+	},
+	"GET /api/v1/audit":  func(_ auth.Role, _ int) (string, string) { return "/api/v1/audit", "" },
+	"GET /api/v1/tokens": func(_ auth.Role, _ int) (string, string) { return "/api/v1/tokens", "" },
+	"POST /api/v1/tokens": func(_ auth.Role, s int) (string, string) {
+		return "/api/v1/tokens", `{"user_id": "` + side(s, "u-b1", "u-b2") + `", "name": "erp sync", "scopes": ["read"], "ttl": "24h"}`
+	},
+	"DELETE /api/v1/tokens/{id}": func(_ auth.Role, s int) (string, string) {
+		return "/api/v1/tokens/" + side(s, "tok_b1", "tok_b2"), ""
+	},
+	"POST /api/v1/users": func(_ auth.Role, s int) (string, string) {
+		return "/api/v1/users", `{"id": "u-new", "party_id": "` + side(s, "B1", "B2") + `", "roles": ["viewer"]}`
 	},
 	"POST /api/v1/orders/{order_number}/customs": func(_ auth.Role, s int) (string, string) {
 		return "/api/v1/orders/" + side(s, "PO-1", "PO-2") + "/customs", `{"status": "held", "occurred_at": "2026-04-22T06:00:00Z", "reference": "MRN 1"}`
@@ -330,6 +342,14 @@ func newMatrixHub(t *testing.T) *matrixHub {
 			t.Fatal(err)
 		}
 	}
+	for _, u := range []string{"b1", "b2"} {
+		if err := st.CreateUser(ctx, store.User{ID: "u-" + u, PartyID: strings.ToUpper(u), Roles: []string{"buyer"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.IssueToken(ctx, store.APIToken{ID: "tok_" + u, UserID: "u-" + u, Hash: strings.Repeat(u[1:], 64), Name: "seed"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ps := gochannel.NewGoChannel(gochannel.Config{}, watermill.NopLogger{})
 	t.Cleanup(func() { ps.Close() })
 	amendments := &pipelines.Amendments{Store: st, Pub: ps}
@@ -345,6 +365,7 @@ func newMatrixHub(t *testing.T) *matrixHub {
 	hub.h = Handler(Config{
 		Orders: st, Tracking: st, Findings: st, Timeline: st, Alerts: st, Notifications: st, Catalog: st, Assignments: st,
 		Demand: matrixPlanner{}, Amendments: amendments, CatalogImport: matrixImporter{st},
+		Admin:     &auth.Handlers{Store: st, Logger: slog.New(slog.DiscardHandler)},
 		Documents: st, Messages: st, Publisher: ps, Actions: &pipelines.Actions{Store: st, Pub: ps},
 		Authenticate: headerAuthenticator, Audit: hub.audit,
 	})

@@ -155,7 +155,33 @@ func (s *server) table() []Route {
 	// Routes of other files go here, one line each:
 	rs = append(rs, s.documentRoutes()...)
 	rs = append(rs, s.actionRoutes()...)
+	rs = append(rs, s.adminRoutes()...)
 	return rs
+}
+
+// adminRoutes are internal/auth's endpoints of the audit log, tokens and
+// users (Config.Admin): admins only.
+func (s *server) adminRoutes() []Route {
+	// A method value of a nil *auth.Handlers is never called: the routes
+	// are not mounted then.
+	on, h := s.cfg.Admin != nil, s.cfg.Admin
+	return []Route{
+		{Method: http.MethodGet, Pattern: "/audit", Summary: "The audit log, newest first: who wrote what, when, before and after.",
+			Roles: adminsOnly, Scope: ScopeAdmin, Query: []string{"user", "party", "target", "since", "limit", "cursor"},
+			Enabled: on, Handler: h.ListAudit},
+		{Method: http.MethodGet, Pattern: "/tokens", Summary: "API tokens, newest first (never a secret).",
+			Roles: adminsOnly, Scope: ScopeAdmin, Query: []string{"user", "limit", "cursor"},
+			Enabled: on, Handler: h.ListTokens},
+		{Method: http.MethodPost, Pattern: "/tokens", Summary: "Issue an API token for a user; its secret is shown this once.",
+			Roles: adminsOnly, Write: true, Scope: ScopeAdmin,
+			Enabled: on, Handler: h.IssueToken},
+		{Method: http.MethodDelete, Pattern: "/tokens/{id}", Summary: "Revoke an API token.",
+			Roles: adminsOnly, Write: true, Scope: ScopeAdmin,
+			Enabled: on, Handler: h.RevokeToken},
+		{Method: http.MethodPost, Pattern: "/users", Summary: "Create a user of a party with roles (and a password for the dashboard).",
+			Roles: adminsOnly, Write: true, Scope: ScopeAdmin,
+			Enabled: on, Handler: h.CreateUser},
+	}
 }
 
 // allowed reports whether p may call a route open to roles.
