@@ -22,6 +22,8 @@ import (
 	"github.com/procurehub/procurehub/internal/auth"
 	"github.com/procurehub/procurehub/internal/lifecycle"
 	"github.com/procurehub/procurehub/internal/store"
+	"github.com/procurehub/procurehub/internal/store/postgres"
+	"github.com/procurehub/procurehub/internal/store/postgres/pgtest"
 	"github.com/procurehub/procurehub/internal/store/sqlite"
 	"github.com/procurehub/procurehub/pipelines"
 )
@@ -58,19 +60,55 @@ func (p *countingPub) total() int {
 // X-Test-Role headers (none without them: authentication off).
 type actionHub struct {
 	h   http.Handler
-	st  *sqlite.Store
+	st  actionHubStore
 	pub *countingPub
 }
 
-func newActionHub(t *testing.T) *actionHub { return newHub(t, false) }
+// actionHubStore is what the hub of the action tests reads and writes;
+// both stores have it.
+type actionHubStore interface {
+	OrderReader
+	FindingsReader
+	TimelineReader
+	TrackingReader
+	pipelines.ActionStore
+	pipelines.StatusStore
+	pipelines.OrderResponseWriter
+	pipelines.OrderEventWriter
+	pipelines.ShipmentWriter
+	pipelines.TrackingWriter
+	UpsertOrders(ctx context.Context, orders []*canonical.Order) ([]store.Change, error)
+	Migrate(ctx context.Context) error
+	Close() error
+}
 
-// newHub is newActionHub; with authenticate, the callers' principals
-// go through Config.Authenticate and the route table's policy.
-func newHub(t *testing.T, authenticate bool) *actionHub {
+// actionStores are the stores the end-to-end action tests run on;
+// PostgreSQL's is skipped without PROCUREHUB_TEST_POSTGRES_DSN (and fails
+// without it when PROCUREHUB_REQUIRE_INTEGRATION=1).
+var actionStores = []struct {
+	name string
+	open func(t *testing.T) (actionHubStore, error)
+}{
+	{"on SQLite", openSQLiteActionStore},
+	{"on PostgreSQL", func(t *testing.T) (actionHubStore, error) {
+		return postgres.Open(t.Context(), pgtest.Schema(t))
+	}},
+}
+
+func openSQLiteActionStore(t *testing.T) (actionHubStore, error) {
+	return sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hub.db"))
+}
+
+func newActionHub(t *testing.T) *actionHub { return newActionHubWith(t, openSQLiteActionStore, false) }
+
+// newActionHubWith is newActionHub on the store open gives; with
+// authenticate, the callers' principals go through Config.Authenticate
+// and the route table's policy.
+func newActionHubWith(t *testing.T, open func(t *testing.T) (actionHubStore, error), authenticate bool) *actionHub {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hub.db"))
+	st, err := open(t)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +214,12 @@ const (
 )
 
 func TestASuppliersConfirmationConfirmsTheOrderAndItsTimelineShowsIt(t *testing.T) {
-	hub := newActionHub(t)
+	for _, s := range actionStores {
+		t.Run(s.name, func(t *testing.T) { confirmAndProgress(t, newActionHubWith(t, s.open, false)) })
+	}
+}
+
+func confirmAndProgress(t *testing.T, hub *actionHub) {
 	code, body := hub.post(t, "PO-88", "confirm", `{"lines": [{"line_number": 1, "delivery_date": "2027-06-01"}], "note": "as ordered"}`,
 		"Idempotency-Key", "confirm-88-1", "X-Test-Party", supplierHeaders, "X-Test-Role", "supplier")
 	resp, _ := body["order_response"].(map[string]any)
@@ -310,7 +353,12 @@ func TestASuppliersRejectionRejectsTheOrder(t *testing.T) {
 }
 
 func TestATransportPlanMilestonesAndCustomsMoveTheOrderToCustomsCleared(t *testing.T) {
-	hub := newActionHub(t)
+	for _, s := range actionStores {
+		t.Run(s.name, func(t *testing.T) { planMilestonesAndCustoms(t, newActionHubWith(t, s.open, false)) })
+	}
+}
+
+func planMilestonesAndCustoms(t *testing.T, hub *actionHub) {
 	fwd := []string{"X-Test-Party", forwarderParty, "X-Test-Role", "logistics"}
 	broker := []string{"X-Test-Party", brokerParty, "X-Test-Role", "customs"}
 	ship := time.Now().UTC().AddDate(0, 0, 1).Truncate(24 * time.Hour)
@@ -454,7 +502,7 @@ func TestACustomsStatusOfAnOrderWithoutShipmentMovesItThroughCustoms(t *testing.
 }
 
 func TestOnlyTheOrdersOwnSupplierConfirmsItWhenAuthenticationIsOn(t *testing.T) {
-	hub := newHub(t, true)
+	hub := newActionHubWith(t, openSQLiteActionStore, true)
 	cases := []struct {
 		name        string
 		party, role string
