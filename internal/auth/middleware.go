@@ -266,6 +266,15 @@ func (a *Authenticator) StartSession(ctx context.Context, w http.ResponseWriter,
 	if err := a.o.Store.CreateSession(ctx, se); err != nil {
 		return "", fmt.Errorf("auth: start session: %w", err)
 	}
+	// Every login sweeps the sessions that ran out, so that they do not
+	// pile up without a job of their own; a failed sweep waits for the next.
+	if sw, ok := a.o.Store.(interface {
+		DeleteExpiredSessions(context.Context, time.Time) (int, error)
+	}); ok {
+		if _, err := sw.DeleteExpiredSessions(ctx, now); err != nil {
+			a.o.Logger.Warn("auth: expired sessions not swept", "err", err)
+		}
+	}
 	http.SetCookie(w, &http.Cookie{
 		Name: a.o.SessionCookie, Value: id, Path: "/", Expires: se.ExpiresAt,
 		HttpOnly: true, Secure: a.o.SecureCookie, SameSite: http.SameSiteLaxMode,

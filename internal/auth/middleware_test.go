@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -251,7 +252,7 @@ func TestSessions(t *testing.T) {
 		}
 	})
 	t.Run("an expired session is 401", func(t *testing.T) {
-		f.clock.Add(time.Hour)
+		f.clock.Add(time.Hour + time.Second)
 		if w := do(f.h, "GET", "/orders", "", cookie); w.Code != http.StatusUnauthorized {
 			t.Errorf("GET after the session's TTL: %d, want 401", w.Code)
 		}
@@ -269,6 +270,11 @@ func TestSessions(t *testing.T) {
 		}
 		if w := do(f.h, "GET", "/orders", "", "Cookie: "+c.Name+"="+c.Value); w.Code != http.StatusUnauthorized {
 			t.Errorf("GET after logout: %d, want 401", w.Code)
+		}
+	})
+	t.Run("a login sweeps the sessions that ran out from the store", func(t *testing.T) {
+		if _, _, err := f.st.LookupSession(t.Context(), HashSecret(cookies[0].Value)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the expired session after another login: %v, want ErrNotFound", err)
 		}
 	})
 	t.Run("Optional lets a request without a credential through, without a principal", func(t *testing.T) {

@@ -25,8 +25,8 @@ const (
 // Limits on a stored hash's parameters, so that a corrupt or hostile hash
 // cannot make a login use gigabytes or minutes.
 const (
-	maxArgonMemory  = 1024 * 1024 // 1 GiB
-	maxArgonTime    = 16
+	maxArgonMemory  = 256 * 1024 // 256 MiB
+	maxArgonTime    = 10
 	maxPasswordSize = 1024
 )
 
