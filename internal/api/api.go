@@ -131,7 +131,7 @@ func Handler(cfg Config) http.Handler {
 	})
 	r.Get("/readyz", s.ready)
 	if cfg.Gatherer != nil {
-		r.Handle("/metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{}))
+		r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{}))
 	}
 	r.Get("/api/openapi.json", s.openAPI)
 	r.Route(apiPrefix, func(r chi.Router) {

@@ -32,6 +32,9 @@ func (a *Auditor) Record(ctx context.Context, action, target string, before, aft
 // RecordOutcome is Record with an outcome: store.AuditOK, AuditDenied (a
 // write refused by policy) or AuditFailed.
 func (a *Auditor) RecordOutcome(ctx context.Context, outcome, action, target string, before, after any) error {
+	if a == nil || a.Store == nil {
+		return nil // no audit log configured: a nil *Auditor in an interface stays harmless
+	}
 	b, err := auditJSON(before)
 	if err != nil {
 		return fmt.Errorf("auth: audit %s %s: before: %w", action, target, err)

@@ -286,6 +286,15 @@ func TestAudit(t *testing.T) {
 			t.Errorf("no credential: %d, want 401", w.Code)
 		}
 	})
+	t.Run("a nil Auditor records nothing and does not fail", func(t *testing.T) {
+		var none *Auditor
+		if err := none.Record(anna, "POST /x", "order:1", nil, nil); err != nil {
+			t.Errorf("nil Auditor: %v", err)
+		}
+		if n := len(list("").Entries); n != 4 {
+			t.Errorf("%d entries after a nil Auditor's record, want 4", n)
+		}
+	})
 	t.Run("a value that is not JSON is refused and not recorded", func(t *testing.T) {
 		if err := aud.Record(anna, "POST /x", "order:1", json.RawMessage(`{oops`), nil); err == nil {
 			t.Error("Record took invalid JSON")

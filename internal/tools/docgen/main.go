@@ -1,6 +1,7 @@
 // Command docgen writes the generated documentation under docs/: the JSON
-// Schemas of the canonical types (docs/schemas/) and the connector reference
-// (docs/connectors.md) from the connector specs. With -check it writes
+// Schemas of the canonical types (docs/schemas/), the OpenAPI document of
+// the HTTP API (docs/openapi.json) from its route table, and the connector
+// reference (docs/connectors.md) from the connector specs. With -check it writes
 // nothing and fails when a file on disk differs, so CI catches stale docs.
 package main
 
@@ -14,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/internal/api"
 	"github.com/procurehub/procurehub/internal/app"
 )
 
@@ -66,6 +68,11 @@ func generate() (map[string][]byte, error) {
 	for _, s := range canonical.Schemas() {
 		files[fmt.Sprintf("schemas/%s.v%d.json", s.Type, s.Version)] = s.JSON
 	}
+	openapi, err := api.OpenAPI()
+	if err != nil {
+		return nil, err
+	}
+	files["openapi.json"] = openapi
 	reg, err := app.Builtins()
 	if err != nil {
 		return nil, err
