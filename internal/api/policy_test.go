@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -173,5 +174,25 @@ func TestWithoutAuthenticationTheAPIIsOpenAndStillAudited(t *testing.T) {
 	}
 	if got := audit.taken(); len(got) != 1 || got[0].target != "AL-2" {
 		t.Errorf("audited %+v; want the acknowledgement of AL-2", got)
+	}
+}
+
+func TestAViewerWritesNothingAndOnlyAdminsManageTheHub(t *testing.T) {
+	adminOnly := []string{"GET /api/v1/notifications/deliveries", "GET /api/v1/audit", "GET /api/v1/tokens",
+		"POST /api/v1/tokens", "DELETE /api/v1/tokens/{id}", "POST /api/v1/users"}
+	for _, rt := range (&server{}).table() {
+		if rt.Write && slices.Contains(rt.Roles, auth.RoleViewer) {
+			t.Errorf("%s writes, yet a viewer may call it", rt.Key())
+		}
+		if rt.Write && rt.Method == http.MethodGet {
+			t.Errorf("%s is a GET that writes", rt.Key())
+		}
+		if slices.Contains(adminOnly, rt.Key()) && (len(rt.Roles) != 0 || rt.Scope != ScopeAdmin) {
+			t.Errorf("%s is open to %v (scope %s); want admins only", rt.Key(), rt.Roles, rt.Scope)
+		}
+		if rt.Scope == ScopeOrder && strings.Contains(rt.Pattern, "{") &&
+			!strings.Contains(rt.Pattern, "{order_number}") && !strings.Contains(rt.Pattern, "{alert_id}") {
+			t.Errorf("%s is order-scoped but names neither an order nor an alert", rt.Key())
+		}
 	}
 }
