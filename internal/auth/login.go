@@ -25,7 +25,7 @@ type loginRequest struct {
 func (a *Authenticator) Login(w http.ResponseWriter, r *http.Request) {
 	var req loginRequest
 	r.Body = http.MaxBytesReader(w, r.Body, maxAdminBody)
-	if isForm(r) {
+	if isURLEncodedForm(r) {
 		req = loginRequest{User: r.PostFormValue("user"), Password: r.PostFormValue("password"), Token: r.PostFormValue("token")}
 	} else if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		writeError(w, http.StatusBadRequest, "bad_json", "send {\"user\", \"password\"} or {\"token\"}")

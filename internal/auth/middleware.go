@@ -42,7 +42,9 @@ type Options struct {
 	// whenever the dashboard is served over HTTPS.
 	SecureCookie bool
 	// CSRFHeader and CSRFField carry the CSRF token of a session's
-	// state-changing request; defaults DefaultCSRFHeader and DefaultCSRFField.
+	// state-changing request (the field only in a urlencoded form; a
+	// multipart upload sends the header); defaults DefaultCSRFHeader and
+	// DefaultCSRFField.
 	CSRFHeader string
 	CSRFField  string
 	// Optional lets a request without any credential through without a
@@ -188,7 +190,9 @@ func (a *Authenticator) Authenticate(r *http.Request) (p Principal, found bool, 
 	}
 	if changesState(r.Method) {
 		got := r.Header.Get(a.o.CSRFHeader)
-		if got == "" && isForm(r) {
+		if got == "" && isURLEncodedForm(r) {
+			// A multipart body (an upload) is not parsed here, before the
+			// handler's size limit: uploads send the header.
 			got = r.PostFormValue(a.o.CSRFField)
 		}
 		if got == "" || !sameHash(HashSecret(got), se.CSRFHash) {
@@ -224,9 +228,8 @@ func changesState(method string) bool {
 	return true
 }
 
-func isForm(r *http.Request) bool {
-	ct := r.Header.Get("Content-Type")
-	return strings.HasPrefix(ct, "application/x-www-form-urlencoded") || strings.HasPrefix(ct, "multipart/form-data")
+func isURLEncodedForm(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
 }
 
 // csrfOf derives a session's CSRF token from its id: a page rendered for

@@ -239,6 +239,15 @@ func TestSessions(t *testing.T) {
 			t.Errorf("POST with the CSRF form field: %d %s", w.Code, w.Body)
 		}
 	})
+	t.Run("a session's multipart upload needs the CSRF header: its body is not parsed for the field", func(t *testing.T) {
+		body := "--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" + csrf + "\r\n--b--\r\n"
+		if w := do(f.h, "POST", "/orders/4500012345/documents", body, cookie, "Content-Type: multipart/form-data; boundary=b"); w.Code != http.StatusForbidden {
+			t.Errorf("multipart POST with the field only: %d, want 403", w.Code)
+		}
+		if w := do(f.h, "POST", "/orders/4500012345/documents", body, cookie, "Content-Type: multipart/form-data; boundary=b", "X-CSRF-Token: "+csrf); w.Code != http.StatusOK {
+			t.Errorf("multipart POST with the header: %d %s", w.Code, w.Body)
+		}
+	})
 	t.Run("the page can embed the session's CSRF token", func(t *testing.T) {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.AddCookie(cookies[0])
