@@ -58,7 +58,9 @@ import (
 // {"text": "..."} (not blank, at most 4000 characters; viewers read only)
 // and GET .../messages, oldest first, paged with limit and cursor. Each
 // message is published as an order event "message_posted" whose summary is
-// its first 80 characters.
+// its first 80 characters. A post with an Idempotency-Key header that its
+// author sent before with the same text is the message posted then (200,
+// nothing new; 409 when the text differs).
 
 // DocumentStore keeps the documents of orders (both stores implement it).
 type DocumentStore interface {
@@ -69,7 +71,7 @@ type DocumentStore interface {
 
 // MessageStore keeps the message threads of orders (both stores implement it).
 type MessageStore interface {
-	AddOrderMessage(ctx context.Context, m store.OrderMessage) (store.OrderMessage, error)
+	AddOrderMessage(ctx context.Context, m store.OrderMessage) (store.OrderMessage, bool, error)
 	OrderMessages(ctx context.Context, f store.MessageFilter) ([]store.OrderMessage, string, error)
 }
 
@@ -574,6 +576,12 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "forbidden", "a viewer reads the thread but does not post")
 		return
 	}
+	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+	if len(key) > maxIdempotencyKey || !utf8.ValidString(key) || strings.ContainsRune(key, 0) {
+		writeError(w, http.StatusBadRequest, "bad_idempotency_key",
+			fmt.Sprintf("Idempotency-Key is text of at most %d bytes", maxIdempotencyKey))
+		return
+	}
 	var req MessageRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxMessageBody))
 	dec.DisallowUnknownFields()
@@ -600,8 +608,8 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 	if o == nil {
 		return
 	}
-	m, err := s.cfg.Messages.AddOrderMessage(r.Context(), store.OrderMessage{BuyerID: o.Order.Buyer.ID, OrderNumber: o.Order.OrderNumber,
-		Author: p.UserID, Party: p.PartyID, Text: req.Text})
+	m, added, err := s.cfg.Messages.AddOrderMessage(r.Context(), store.OrderMessage{BuyerID: o.Order.Buyer.ID, OrderNumber: o.Order.OrderNumber,
+		Author: p.UserID, Party: p.PartyID, Text: req.Text, IdempotencyKey: key})
 	if errors.Is(err, store.ErrInvalid) {
 		writeError(w, http.StatusBadRequest, "bad_message", err.Error())
 		return
@@ -610,13 +618,24 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
+	if !added && m.Text != req.Text {
+		writeError(w, http.StatusConflict, "idempotency_key_reused",
+			"this Idempotency-Key was used for another message on order "+strconv.Quote(m.OrderNumber)+"; send a new key")
+		return
+	}
+	// A retried post publishes its event again (the same message id): what
+	// a failed publish left out is made good, the sink keeps it once.
 	if err := s.publishOrderEvent(messageEvent(m)); err != nil {
 		s.internal(w, r, fmt.Errorf("message %d on order %s is stored, its event is not published: %w", m.ID, m.OrderNumber, err))
 		return
 	}
 	out := messageOf(m)
 	audit(r, o.Order.OrderNumber, nil, out)
-	writeJSON(w, http.StatusCreated, out)
+	code := http.StatusCreated
+	if !added {
+		code = http.StatusOK
+	}
+	writeJSON(w, code, out)
 }
 
 // summaryLength is how many characters of a message its event's summary

@@ -417,6 +417,41 @@ func TestAnOrdersMessagesAreReadOldestFirstPageByPage(t *testing.T) {
 	}
 }
 
+func TestAMessagePostedAgainWithItsIdempotencyKeyIsPostedOnce(t *testing.T) {
+	hub := newDocumentHub(t, nil)
+	post := func(key, text string) (int, Message) {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/orders/PO-42/messages", strings.NewReader(fmt.Sprintf(`{"text": %q}`, text)))
+		req.Header.Set("Idempotency-Key", key)
+		hub.h.ServeHTTP(rec, req)
+		var m Message
+		_ = json.Unmarshal(rec.Body.Bytes(), &m)
+		return rec.Code, m
+	}
+	code, first := post("form-7f3a", "Pallets are ready.")
+	if code != http.StatusCreated {
+		t.Fatalf("first post: %d, want 201", code)
+	}
+	if code, again := post("form-7f3a", "Pallets are ready."); code != http.StatusOK || again.ID != first.ID {
+		t.Errorf("the double-submitted form: %d message %d; want 200 and message %d", code, again.ID, first.ID)
+	}
+	if code, _ := post("form-7f3a", "Pallets are NOT ready."); code != http.StatusConflict {
+		t.Errorf("another text under the same key: %d, want 409", code)
+	}
+	if code, _ := post(strings.Repeat("k", 256), "hi"); code != http.StatusBadRequest {
+		t.Errorf("a key of 256 characters: %d, want 400", code)
+	}
+	ms, _, err := hub.st.OrderMessages(t.Context(), store.MessageFilter{BuyerID: "ACME-DE", OrderNumber: "PO-42"})
+	if err != nil || len(ms) != 1 {
+		t.Errorf("thread: %d messages, %v; want the one", len(ms), err)
+	}
+	// Both posts published the same message: the order event sink keeps one.
+	_, ids := hub.orderEvents(t, 2)
+	if ids[0] != ids[1] {
+		t.Errorf("message ids %v: a retried post must publish the same message", ids)
+	}
+}
+
 func TestWhoMayUploadDocumentsAndPostMessages(t *testing.T) {
 	// Each request carries the principal named in its X-Test-As header:
 	// "role@party".

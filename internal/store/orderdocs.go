@@ -20,7 +20,9 @@ import (
 // order, without their content.
 //
 // Each order has one message thread for the parties on it: messages list
-// oldest first (by arrival), with the keyset cursor of ListOrders.
+// oldest first (by arrival), with the keyset cursor of ListOrders. A
+// message posted again with the same idempotency key by the same author is
+// the message stored first.
 
 // Document types.
 const (
@@ -103,10 +105,14 @@ type OrderMessage struct {
 	OrderNumber string
 	// Author is the user who wrote it and Party that user's party; both
 	// empty when the API had no caller identity.
-	Author    string
-	Party     string
-	Text      string
-	CreatedAt time.Time // when the store took it
+	Author string
+	Party  string
+	Text   string
+	// IdempotencyKey, when not empty, makes a retried post the message
+	// stored first: one message per (buyer id, order number, party,
+	// author, key).
+	IdempotencyKey string
+	CreatedAt      time.Time // when the store took it
 }
 
 // MessageFilter selects the messages of one order for OrderMessages.
@@ -133,7 +139,7 @@ func CheckOrderMessage(m OrderMessage) error {
 		return fmt.Errorf("%w: message on order %s: text has %d characters, at most %d are taken", ErrInvalid, m.OrderNumber,
 			utf8.RuneCountInString(m.Text), MaxMessageLength)
 	}
-	for _, s := range []string{m.BuyerID, m.OrderNumber, m.Author, m.Party, m.Text} {
+	for _, s := range []string{m.BuyerID, m.OrderNumber, m.Author, m.Party, m.Text, m.IdempotencyKey} {
 		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
 			return fmt.Errorf("%w: message on order %s: text is not valid UTF-8 without NUL", ErrInvalid, m.OrderNumber)
 		}

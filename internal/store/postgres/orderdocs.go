@@ -98,11 +98,11 @@ func (s *Store) GetOrderDocument(ctx context.Context, buyerID, orderNumber strin
 	return d, nil
 }
 
-const orderMessageColumns = `id, buyer_id, order_number, author, party, text, created_at`
+const orderMessageColumns = `id, buyer_id, order_number, author, party, text, idempotency_key, created_at`
 
 func scanOrderMessage(row pgx.Row) (store.OrderMessage, error) {
 	var m store.OrderMessage
-	if err := row.Scan(&m.ID, &m.BuyerID, &m.OrderNumber, &m.Author, &m.Party, &m.Text, &m.CreatedAt); err != nil {
+	if err := row.Scan(&m.ID, &m.BuyerID, &m.OrderNumber, &m.Author, &m.Party, &m.Text, &m.IdempotencyKey, &m.CreatedAt); err != nil {
 		return m, err
 	}
 	m.CreatedAt = m.CreatedAt.UTC()
@@ -110,17 +110,31 @@ func scanOrderMessage(row pgx.Row) (store.OrderMessage, error) {
 }
 
 // AddOrderMessage adds a message to an order's thread
-// (store.CheckOrderMessage validates it) and returns it as stored.
-func (s *Store) AddOrderMessage(ctx context.Context, m store.OrderMessage) (store.OrderMessage, error) {
+// (store.CheckOrderMessage validates it) and returns it as stored, and
+// whether it is new: a message with the idempotency key of one the same
+// author of the same party posted on the order before is that message.
+// Of concurrent posts with one key, exactly one is new.
+func (s *Store) AddOrderMessage(ctx context.Context, m store.OrderMessage) (store.OrderMessage, bool, error) {
 	if err := store.CheckOrderMessage(m); err != nil {
-		return store.OrderMessage{}, fmt.Errorf("postgres: add message: %w", err)
+		return store.OrderMessage{}, false, fmt.Errorf("postgres: add message: %w", err)
 	}
-	got, err := scanOrderMessage(s.pool.QueryRow(ctx, `INSERT INTO order_messages (buyer_id, order_number, author, party, text)
-		VALUES ($1, $2, $3, $4, $5) RETURNING `+orderMessageColumns, m.BuyerID, m.OrderNumber, m.Author, m.Party, m.Text))
+	got, err := scanOrderMessage(s.pool.QueryRow(ctx, `INSERT INTO order_messages (buyer_id, order_number, author, party, text, idempotency_key)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (buyer_id, order_number, party, author, idempotency_key) WHERE idempotency_key <> '' DO NOTHING
+		RETURNING `+orderMessageColumns, m.BuyerID, m.OrderNumber, m.Author, m.Party, m.Text, m.IdempotencyKey))
+	if err == nil {
+		return got, true, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return store.OrderMessage{}, false, fmt.Errorf("postgres: add message on order %s: %w", m.OrderNumber, translate(err))
+	}
+	got, err = scanOrderMessage(s.pool.QueryRow(ctx, `SELECT `+orderMessageColumns+` FROM order_messages
+		WHERE buyer_id = $1 AND order_number = $2 AND party = $3 AND author = $4 AND idempotency_key = $5`,
+		m.BuyerID, m.OrderNumber, m.Party, m.Author, m.IdempotencyKey))
 	if err != nil {
-		return store.OrderMessage{}, fmt.Errorf("postgres: add message on order %s: %w", m.OrderNumber, translate(err))
+		return store.OrderMessage{}, false, fmt.Errorf("postgres: add message on order %s: %w", m.OrderNumber, translate(err))
 	}
-	return got, nil
+	return got, false, nil
 }
 
 // OrderMessages returns a page of an order's thread, oldest first, and the

@@ -100,14 +100,14 @@ func (s *Store) GetOrderDocument(ctx context.Context, buyerID, orderNumber strin
 	return d, nil
 }
 
-const orderMessageColumns = `id, buyer_id, order_number, author, party, text, created_at`
+const orderMessageColumns = `id, buyer_id, order_number, author, party, text, idempotency_key, created_at`
 
 func scanOrderMessage(row interface{ Scan(...any) error }) (store.OrderMessage, error) {
 	var (
 		m       store.OrderMessage
 		created string
 	)
-	if err := row.Scan(&m.ID, &m.BuyerID, &m.OrderNumber, &m.Author, &m.Party, &m.Text, &created); err != nil {
+	if err := row.Scan(&m.ID, &m.BuyerID, &m.OrderNumber, &m.Author, &m.Party, &m.Text, &m.IdempotencyKey, &created); err != nil {
 		return m, err
 	}
 	var err error
@@ -116,17 +116,31 @@ func scanOrderMessage(row interface{ Scan(...any) error }) (store.OrderMessage, 
 }
 
 // AddOrderMessage adds a message to an order's thread
-// (store.CheckOrderMessage validates it) and returns it as stored.
-func (s *Store) AddOrderMessage(ctx context.Context, m store.OrderMessage) (store.OrderMessage, error) {
+// (store.CheckOrderMessage validates it) and returns it as stored, and
+// whether it is new: a message with the idempotency key of one the same
+// author of the same party posted on the order before is that message.
+func (s *Store) AddOrderMessage(ctx context.Context, m store.OrderMessage) (store.OrderMessage, bool, error) {
 	if err := store.CheckOrderMessage(m); err != nil {
-		return store.OrderMessage{}, fmt.Errorf("sqlite: add message: %w", err)
+		return store.OrderMessage{}, false, fmt.Errorf("sqlite: add message: %w", err)
 	}
-	got, err := scanOrderMessage(s.db.QueryRowContext(ctx, `INSERT INTO order_messages (buyer_id, order_number, author, party, text, created_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING `+orderMessageColumns, m.BuyerID, m.OrderNumber, m.Author, m.Party, m.Text, now()))
+	got, err := scanOrderMessage(s.db.QueryRowContext(ctx, `INSERT INTO order_messages (buyer_id, order_number, author, party, text,
+			idempotency_key, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (buyer_id, order_number, party, author, idempotency_key) WHERE idempotency_key <> '' DO NOTHING
+		RETURNING `+orderMessageColumns, m.BuyerID, m.OrderNumber, m.Author, m.Party, m.Text, m.IdempotencyKey, now()))
+	if err == nil {
+		return got, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return store.OrderMessage{}, false, fmt.Errorf("sqlite: add message on order %s: %w", m.OrderNumber, translate(err))
+	}
+	got, err = scanOrderMessage(s.db.QueryRowContext(ctx, `SELECT `+orderMessageColumns+` FROM order_messages
+		WHERE buyer_id = ? AND order_number = ? AND party = ? AND author = ? AND idempotency_key = ?`,
+		m.BuyerID, m.OrderNumber, m.Party, m.Author, m.IdempotencyKey))
 	if err != nil {
-		return store.OrderMessage{}, fmt.Errorf("sqlite: add message on order %s: %w", m.OrderNumber, translate(err))
+		return store.OrderMessage{}, false, fmt.Errorf("sqlite: add message on order %s: %w", m.OrderNumber, translate(err))
 	}
-	return got, nil
+	return got, false, nil
 }
 
 // OrderMessages returns a page of an order's thread, oldest first, and the

@@ -164,10 +164,10 @@ func concurrentDocuments(t *testing.T, s Store) {
 
 func addMessage(t *testing.T, s Store, order, author, text string) store.OrderMessage {
 	t.Helper()
-	m, err := s.AddOrderMessage(t.Context(), store.OrderMessage{BuyerID: "acme-de", OrderNumber: order, Author: author,
+	m, added, err := s.AddOrderMessage(t.Context(), store.OrderMessage{BuyerID: "acme-de", OrderNumber: order, Author: author,
 		Party: "party-of-" + author, Text: text})
-	if err != nil {
-		t.Fatalf("AddOrderMessage(%q): %v", text, err)
+	if err != nil || !added {
+		t.Fatalf("AddOrderMessage(%q) = added %v, %v; want a new message", text, added, err)
 	}
 	return m
 }
@@ -218,7 +218,7 @@ func messageRefused(t *testing.T, s Store) {
 		"a message of 4001 characters":     strings.Repeat("ü", store.MaxMessageLength+1),
 		"a message with a NUL in its text": "hello\x00",
 	} {
-		_, err := s.AddOrderMessage(t.Context(), store.OrderMessage{BuyerID: "acme-de", OrderNumber: "PO-1", Text: text})
+		_, _, err := s.AddOrderMessage(t.Context(), store.OrderMessage{BuyerID: "acme-de", OrderNumber: "PO-1", Text: text})
 		if !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("%s: err = %v, want ErrInvalid", name, err)
 		}
@@ -228,5 +228,65 @@ func messageRefused(t *testing.T, s Store) {
 	}
 	if ms, _, err := s.OrderMessages(t.Context(), store.MessageFilter{BuyerID: "acme-de", OrderNumber: "PO-1"}); err != nil || len(ms) != 1 {
 		t.Errorf("thread after refusals: %d messages, %v; want only the one of 4000 characters", len(ms), err)
+	}
+}
+
+func messageIdempotencyKey(t *testing.T, s Store) {
+	post := func(author, party, key, text string) (store.OrderMessage, bool) {
+		t.Helper()
+		m, added, err := s.AddOrderMessage(t.Context(), store.OrderMessage{BuyerID: "acme-de", OrderNumber: "PO-1", Author: author,
+			Party: party, Text: text, IdempotencyKey: key})
+		if err != nil {
+			t.Fatalf("AddOrderMessage(%s, %q): %v", author, key, err)
+		}
+		return m, added
+	}
+	first, added := post("u-buyer-1", "acme-de", "k-1", "Can you ship by Friday?")
+	if !added || first.IdempotencyKey != "k-1" {
+		t.Fatalf("first post: added %v %+v; want a new message with its key", added, first)
+	}
+	if again, added := post("u-buyer-1", "acme-de", "k-1", "Can you ship by Friday?"); added || again.ID != first.ID {
+		t.Errorf("the retried post: added %v id %d; want message %d", added, again.ID, first.ID)
+	}
+	// The same key of another author, and posts without a key, are messages of their own.
+	if m, added := post("u-sup-1", "shenzhen-parts", "k-1", "Yes."); !added || m.ID == first.ID {
+		t.Errorf("another author's key k-1: added %v id %d; want a message of its own", added, m.ID)
+	}
+	for range 2 {
+		if _, added := post("u-buyer-1", "acme-de", "", "Thanks!"); !added {
+			t.Error("a post without a key was not added")
+		}
+	}
+	ms, _, err := s.OrderMessages(t.Context(), store.MessageFilter{BuyerID: "acme-de", OrderNumber: "PO-1"})
+	if err != nil || len(ms) != 4 {
+		t.Errorf("thread: %d messages, %v; want 4 (the retry is not one)", len(ms), err)
+	}
+
+	const n = 8
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		fresh int
+		ids   = map[int64]bool{}
+	)
+	for range n {
+		wg.Go(func() {
+			m, added, err := s.AddOrderMessage(t.Context(), store.OrderMessage{BuyerID: "acme-de", OrderNumber: "PO-1",
+				Author: "u-sup-1", Party: "shenzhen-parts", Text: "shipped", IdempotencyKey: "k-concurrent"})
+			if err != nil {
+				t.Errorf("concurrent post: %v", err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			ids[m.ID] = true
+			if added {
+				fresh++
+			}
+		})
+	}
+	wg.Wait()
+	if fresh != 1 || len(ids) != 1 {
+		t.Errorf("%d concurrent posts with one key: %d new, ids %v; want exactly one message", n, fresh, ids)
 	}
 }

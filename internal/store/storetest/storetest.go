@@ -107,7 +107,7 @@ type Store interface {
 	AddOrderDocument(ctx context.Context, d store.OrderDocument) (store.OrderDocument, bool, error)
 	OrderDocuments(ctx context.Context, buyerID, orderNumber string) ([]store.OrderDocument, error)
 	GetOrderDocument(ctx context.Context, buyerID, orderNumber string, id int64) (store.OrderDocument, error)
-	AddOrderMessage(ctx context.Context, m store.OrderMessage) (store.OrderMessage, error)
+	AddOrderMessage(ctx context.Context, m store.OrderMessage) (store.OrderMessage, bool, error)
 	OrderMessages(ctx context.Context, f store.MessageFilter) ([]store.OrderMessage, string, error)
 }
 
@@ -220,6 +220,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"concurrent uploads of one document store it once", concurrentDocuments},
 		{"an order's messages list oldest first, page by page, apart from other orders'", messageThread},
 		{"an empty, blank or too long message is refused", messageRefused},
+		{"a message posted again with its idempotency key is the message stored first", messageIdempotencyKey},
 		{"migrating again keeps the data", migrateTwice},
 		{"closing twice is safe", closeTwice},
 	}

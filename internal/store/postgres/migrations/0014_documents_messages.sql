@@ -7,7 +7,10 @@
 -- as the uploader gave it and never used as a path; media_type is sniffed
 -- from the content. uploaded_by and party are the caller ('' without one).
 --
--- order_messages is the thread of an order, oldest first by id.
+-- order_messages is the thread of an order, oldest first by id. A message
+-- posted with an idempotency key (the client's Idempotency-Key) is kept
+-- once per (buyer_id, order_number, party, author, idempotency_key): a
+-- retried post is the message stored first.
 
 CREATE TABLE order_documents (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -33,6 +36,9 @@ CREATE TABLE order_messages (
     author       text        NOT NULL DEFAULT '',
     party        text        NOT NULL DEFAULT '',
     text         text        NOT NULL,
+    idempotency_key text     NOT NULL DEFAULT '',
     created_at   timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX order_messages_order_idx ON order_messages (buyer_id, order_number, id);
+CREATE UNIQUE INDEX order_messages_key ON order_messages (buyer_id, order_number, party, author, idempotency_key)
+    WHERE idempotency_key <> '';

@@ -25,6 +25,9 @@ CREATE TABLE order_messages (
     author       TEXT    NOT NULL DEFAULT '',
     party        TEXT    NOT NULL DEFAULT '',
     text         TEXT    NOT NULL,
+    idempotency_key TEXT NOT NULL DEFAULT '',
     created_at   TEXT    NOT NULL
 ) STRICT;
 CREATE INDEX order_messages_order_idx ON order_messages (buyer_id, order_number, id);
+CREATE UNIQUE INDEX order_messages_key ON order_messages (buyer_id, order_number, party, author, idempotency_key)
+    WHERE idempotency_key <> '';
