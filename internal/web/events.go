@@ -62,11 +62,17 @@ func (b *Broadcaster) Subscribe(ctx context.Context) <-chan Event {
 // heartbeat keeps an idle event stream open through proxies.
 const heartbeat = 25 * time.Second
 
+// streamMax ends an event stream after this long; the browser's
+// EventSource reconnects (retry: 3 s), so nothing is missed and no
+// connection lives forever.
+const streamMax = 30 * time.Minute
+
 // events is GET /ui/events: a server-sent event stream that says
 // "orders" or "alerts" whenever the user's view of either changed. The
 // view is re-read every PollEvery, and at once on a Config.Events
-// notification. The stream ends when the browser goes away or the
-// session's token is refused.
+// notification. The stream ends when the browser goes away, the session
+// ends (logout, expiry: the browser is told "logout"), the API refuses the
+// token, Config.Done is closed, or after streamMax.
 func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	ctx, sess := r.Context(), sessionOf(r.Context())
 	rc := http.NewResponseController(w)
@@ -85,9 +91,16 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	defer tick.Stop()
 	beat := time.NewTicker(heartbeat)
 	defer beat.Stop()
+	end := time.NewTimer(streamMax)
+	defer end.Stop()
 
 	last := map[string][32]byte{}
 	look := func() bool { // false when the stream must end
+		if !s.sessions.alive(sess.id) {
+			_, _ = fmt.Fprint(w, "event: logout\ndata: {}\n\n")
+			_ = rc.Flush()
+			return false
+		}
 		for _, kind := range []string{"orders", "alerts"} {
 			sum, status := s.viewHash(ctx, sess, kind)
 			if status == http.StatusUnauthorized {
@@ -111,6 +124,10 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case <-s.cfg.Done:
+			return
+		case <-end.C:
 			return
 		case _, ok := <-notes:
 			if !ok {

@@ -124,6 +124,16 @@ func (ss *sessions) evict(now time.Time) {
 	}
 }
 
+// alive reports whether the session of id is still there and not expired,
+// without counting this as a use (an open event stream does not keep a
+// session alive).
+func (ss *sessions) alive(id string) bool {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	s := ss.byID[id]
+	return s != nil && !ss.expired(s, ss.now())
+}
+
 func (ss *sessions) delete(id string) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()

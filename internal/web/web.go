@@ -57,6 +57,9 @@ type Config struct {
 	// at once; a browser is told only when what its user sees changed.
 	// Broadcaster.Subscribe fits.
 	Events func(ctx context.Context) <-chan Event
+	// Done, when set, ends every open event stream once closed: pass the
+	// run's ctx.Done() so that http.Server.Shutdown does not wait on them.
+	Done <-chan struct{}
 	// PollEvery is how often an open page's view of the API is re-read
 	// when no notification comes: 5 s when 0.
 	PollEvery time.Duration
