@@ -81,29 +81,56 @@ func (s *server) listAlerts(w http.ResponseWriter, r *http.Request) {
 	if f.Limit, ok = pageLimit(w, q.Get("limit")); !ok {
 		return
 	}
-	alerts, next, err := s.cfg.Alerts.ListAlerts(r.Context(), f)
-	if !s.listed(w, r, err) {
+	p, limited := limitedTo(r)
+	if !limited {
+		alerts, next, err := s.cfg.Alerts.ListAlerts(r.Context(), f)
+		if !s.listed(w, r, err) {
+			return
+		}
+		out := AlertList{Alerts: make([]Alert, 0, len(alerts)), NextCursor: next}
+		for _, a := range alerts {
+			out.Alerts = append(out.Alerts, fromStoredAlert(a))
+		}
+		writeJSON(w, http.StatusOK, out)
 		return
 	}
-	out := AlertList{Alerts: make([]Alert, 0, len(alerts)), NextCursor: next}
-	p, limited := limitedTo(r)
-	for _, a := range alerts {
-		if limited {
-			// Narrowed after the store's page: a party's page may hold
-			// fewer alerts than the limit, and next_cursor goes on.
+	// A party sees the alerts of its orders only. The store's pages are
+	// narrowed and read on, each asking for what is still missing, until
+	// the page is full or the alerts run out: a page never holds more than
+	// the limit, and next_cursor resumes right after the last alert read.
+	// maxAlertReads bounds the reads of one request; a page may then be
+	// short, and next_cursor still goes on.
+	want := f.Limit
+	if want <= 0 {
+		want = store.DefaultLimit
+	}
+	out := AlertList{Alerts: []Alert{}}
+	for range maxAlertReads {
+		f.Limit = want - len(out.Alerts)
+		alerts, next, err := s.cfg.Alerts.ListAlerts(r.Context(), f)
+		if !s.listed(w, r, err) {
+			return
+		}
+		for _, a := range alerts {
 			ok, err := s.alertVisible(r.Context(), p, a)
 			if err != nil {
 				s.internal(w, r, err)
 				return
 			}
-			if !ok {
-				continue
+			if ok {
+				out.Alerts = append(out.Alerts, fromStoredAlert(a))
 			}
 		}
-		out.Alerts = append(out.Alerts, fromStoredAlert(a))
+		out.NextCursor, f.Cursor = next, next
+		if next == "" || len(out.Alerts) >= want {
+			break
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
+
+// maxAlertReads is how many store pages one party's alert page reads at most.
+const maxAlertReads = 10
 
 // setAlertStatus answers POST /alerts/{alert_id}/acknowledge and /resolve:
 // 200 with the alert, 404 for an unknown alert, 409 for a move its

@@ -2,10 +2,13 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/auth"
@@ -194,5 +197,46 @@ func TestAViewerWritesNothingAndOnlyAdminsManageTheHub(t *testing.T) {
 			!strings.Contains(rt.Pattern, "{order_number}") && !strings.Contains(rt.Pattern, "{alert_id}") {
 			t.Errorf("%s is order-scoped but names neither an order nor an alert", rt.Key())
 		}
+	}
+}
+
+func TestAPartysAlertPagesAreFullAndHoldOnlyItsAlerts(t *testing.T) {
+	hub := newMatrixHub(t)
+	at := time.Date(2026, 4, 3, 9, 0, 0, 0, time.UTC)
+	for i := range 12 {
+		number, buyer := "PO-2", "B2"
+		if i%3 == 0 {
+			number, buyer = "PO-1", "B1"
+		}
+		a := store.Alert{ID: fmt.Sprintf("AL-X%02d", i), Kind: "eta_late", Severity: "warning", Subject: number + " is late",
+			OccurredAt: at, Data: map[string]string{"order_number": number, "buyer_id": buyer}}
+		if _, err := hub.st.AddAlert(t.Context(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seen []string
+	path := "/api/v1/alerts?limit=2"
+	for range 20 {
+		rec := hub.call(http.MethodGet, path, "", "buyer B1")
+		var page AlertList
+		if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil || rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", path, rec.Code, rec.Body)
+		}
+		if len(page.Alerts) > 2 || (page.NextCursor != "" && len(page.Alerts) != 2) {
+			t.Errorf("a page of %d alerts with next %q; want 2 on every page but the last", len(page.Alerts), page.NextCursor)
+		}
+		for _, a := range page.Alerts {
+			if a.OrderNumber != "PO-1" || slices.Contains(seen, a.ID) {
+				t.Errorf("B1's page holds %s of %s (seen before: %v)", a.ID, a.OrderNumber, slices.Contains(seen, a.ID))
+			}
+			seen = append(seen, a.ID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		path = "/api/v1/alerts?limit=2&cursor=" + url.QueryEscape(page.NextCursor)
+	}
+	if len(seen) != 5 { // AL-1 and AL-X00, 03, 06, 09
+		t.Errorf("B1 walked %v; want its 5 alerts", seen)
 	}
 }
