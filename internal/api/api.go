@@ -1,5 +1,14 @@
 // Package api serves procurehub's HTTP API: health, readiness, Prometheus
-// metrics and the order and alert endpoints under /api/v1.
+// metrics, its OpenAPI document (/api/openapi.json) and the endpoints under
+// /api/v1.
+//
+// Every /api/v1 endpoint is mounted from one route table (routes.go) that
+// says who may call it: its roles (an admin always may), whether it writes
+// (a read-only token gets 403; a successful write goes to Config.Audit)
+// and its party scope (an order another party may not see is 404, as if
+// it did not exist). The OpenAPI document and the whole-matrix test are
+// generated from the same table, so an endpoint cannot be served without
+// a policy, a document entry and a test.
 package api
 
 import (
