@@ -61,7 +61,8 @@ func (r *recorder) Write(b []byte) (int, error) {
 const apiBase = "http://procurehub.internal"
 
 // call makes one request to the API as the session's user: its bearer
-// token in Authorization, its principal on the context. path is escaped
+// token in Authorization, or auth's session cookie (and its CSRF token on
+// a write); its principal on the context. path is escaped
 // by the caller (orderPath); body, when not nil, is sent as JSON.
 func (s *server) call(ctx context.Context, sess *session, method, path string, query url.Values, body any) (apiResponse, error) {
 	var rd io.Reader = http.NoBody
@@ -81,7 +82,15 @@ func (s *server) call(ctx context.Context, sess *session, method, path string, q
 		return apiResponse{}, fmt.Errorf("web: %s %s: %w", method, path, err)
 	}
 	req.RemoteAddr = "127.0.0.1:0"
-	req.Header.Set("Authorization", "Bearer "+sess.token)
+	switch c := sess.cred; {
+	case c.Bearer != "":
+		req.Header.Set("Authorization", "Bearer "+c.Bearer)
+	case c.Cookie != nil:
+		req.AddCookie(c.Cookie)
+		if method != http.MethodGet && method != http.MethodHead {
+			req.Header.Set(auth.DefaultCSRFHeader, c.CSRF)
+		}
+	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")

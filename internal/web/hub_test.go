@@ -38,7 +38,7 @@ var principals = map[string]auth.Principal{
 func verify(_ context.Context, token string) (auth.Principal, error) {
 	p, ok := principals[token]
 	if !ok {
-		return auth.Principal{}, ErrBadCredentials
+		return auth.Principal{}, auth.ErrInvalidCredential
 	}
 	return p, nil
 }

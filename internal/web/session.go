@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -25,18 +26,32 @@ const maxSessions = 10000
 // CSRF token) after this long.
 const anonymousIdle = 30 * time.Minute
 
-// session is what the server keeps for one browser: the bearer token and
+// Credential is what the dashboard presents to the API for a logged-in
+// user: the API token the user logged in with, or a session of auth's
+// (its cookie, and the CSRF token its writes carry in X-CSRF-Token). It
+// stays on the server.
+type Credential struct {
+	Bearer string
+	Cookie *http.Cookie
+	CSRF   string
+	// End, when set, is called at logout (ending auth's session).
+	End func(ctx context.Context) error
+}
+
+func (c Credential) set() bool { return c.Bearer != "" || c.Cookie != nil }
+
+// session is what the server keeps for one browser: the credential and
 // principal once logged in, and the CSRF token of its forms.
 type session struct {
 	id        string
 	csrf      string
-	token     string // "" until login
+	cred      Credential // not set until login
 	principal auth.Principal
 	created   time.Time
 	seen      time.Time
 }
 
-func (s *session) loggedIn() bool { return s.token != "" }
+func (s *session) loggedIn() bool { return s.cred.set() }
 
 type sessions struct {
 	mu        sync.Mutex
@@ -85,11 +100,11 @@ func (ss *sessions) get(id string) *session {
 	return &c
 }
 
-// create starts a session (anonymous when token is ""), with a new id and
-// a new CSRF token.
-func (ss *sessions) create(token string, p auth.Principal) *session {
+// create starts a session (anonymous without a credential), with a new id
+// and a new CSRF token.
+func (ss *sessions) create(cred Credential, p auth.Principal) *session {
 	now := ss.now()
-	s := &session{id: randomID(), csrf: randomID(), token: token, principal: p, created: now, seen: now}
+	s := &session{id: randomID(), csrf: randomID(), cred: cred, principal: p, created: now, seen: now}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if len(ss.byID) >= maxSessions {
@@ -227,7 +242,7 @@ func (s *server) loginPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if sess == nil {
-		sess = s.sessions.create("", auth.Principal{})
+		sess = s.sessions.create(Credential{}, auth.Principal{})
 		s.setCookie(w, r, sess)
 	}
 	s.render(w, r, sess, http.StatusOK, "login", "Log in", loginView{Password: s.cfg.PasswordLogin != nil})
@@ -235,7 +250,8 @@ func (s *server) loginPage(w http.ResponseWriter, r *http.Request) {
 
 // login takes an API token, or a username and password when configured.
 // A refused credential is a 401 with the form again; a success starts a
-// new session (a new id: the anonymous one is dropped) holding the token.
+// new session (a new id: the anonymous one is dropped) holding the
+// credential.
 func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	anon := s.current(r)
 	if !s.csrfOK(w, r, anon) {
@@ -244,37 +260,43 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	view := loginView{Password: s.cfg.PasswordLogin != nil}
 	token := strings.TrimSpace(r.PostForm.Get("token"))
 	username := strings.TrimSpace(r.PostForm.Get("username"))
-	var err error
+	var (
+		cred Credential
+		p    auth.Principal
+		err  error
+	)
 	switch {
 	case token != "":
+		cred = Credential{Bearer: token}
+		p, err = s.cfg.Verify(r.Context(), token)
 	case username != "" && s.cfg.PasswordLogin != nil:
 		view.Username = username
-		token, err = s.cfg.PasswordLogin(r.Context(), username, r.PostForm.Get("password"))
+		cred, p, err = s.cfg.PasswordLogin(r.Context(), username, r.PostForm.Get("password"))
 	default:
-		err = ErrBadCredentials
+		err = auth.ErrInvalidCredential
 	}
-	var p auth.Principal
-	if err == nil {
-		p, err = s.cfg.Verify(r.Context(), token)
+	if err == nil && (!cred.set() || p.UserID == "" && p.PartyID == "") {
+		err = fmt.Errorf("%w: no credential or principal", auth.ErrInvalidCredential)
 	}
-	if err == nil && (p.UserID == "" && p.PartyID == "") {
-		err = ErrBadCredentials
-	}
-	if err != nil {
-		if !errors.Is(err, ErrBadCredentials) {
-			s.cfg.Logger.Warn("dashboard login refused", "err", err)
-		}
+	switch {
+	case errors.Is(err, auth.ErrInvalidCredential):
+		s.cfg.Logger.Info("dashboard login refused", "err", err)
 		view.Error = "That token was not accepted."
 		if view.Username != "" {
 			view.Error = "That username and password were not accepted."
 		}
 		s.render(w, r, anon, http.StatusUnauthorized, "login", "Log in", view)
 		return
+	case err != nil:
+		s.cfg.Logger.Error("dashboard login failed", "err", err)
+		view.Error = "Credentials cannot be checked now. Try again in a moment."
+		s.render(w, r, anon, http.StatusServiceUnavailable, "login", "Log in", view)
+		return
 	}
 	if anon != nil {
 		s.sessions.delete(anon.id)
 	}
-	sess := s.sessions.create(token, p)
+	sess := s.sessions.create(cred, p)
 	s.setCookie(w, r, sess)
 	http.Redirect(w, r, "/ui/", http.StatusSeeOther)
 }
@@ -282,6 +304,11 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 	if sess := sessionOf(r.Context()); sess != nil {
 		s.sessions.delete(sess.id)
+		if sess.cred.End != nil {
+			if err := sess.cred.End(context.WithoutCancel(r.Context())); err != nil {
+				s.cfg.Logger.Warn("dashboard logout: credential not ended", "user", sess.principal.UserID, "err", err)
+			}
+		}
 	}
 	s.clearCookie(w, r)
 	http.Redirect(w, r, "/ui/login", http.StatusSeeOther)

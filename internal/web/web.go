@@ -34,23 +34,21 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// ErrBadCredentials is what Config.Verify and Config.PasswordLogin return
-// (wrapped or not) for a token or password that is not accepted; any other
-// error is a failure of the verifier and is logged.
-var ErrBadCredentials = errors.New("credentials not accepted")
-
 // Config wires the dashboard.
 type Config struct {
 	// API is the JSON API (api.Handler). Pages call it in-process with the
 	// session's bearer token.
 	API http.Handler
-	// Verify resolves an API token to its principal; a token it refuses
-	// cannot log in. Required.
+	// Verify resolves an API token to its principal (auth's
+	// Authenticator.CheckToken). A token it refuses with
+	// auth.ErrInvalidCredential cannot log in (401); any other error is a
+	// failure to check (503). Required.
 	Verify func(ctx context.Context, token string) (auth.Principal, error)
 	// PasswordLogin, when set, adds username and password to the login
-	// form: it checks them and returns a bearer token the API accepts for
-	// that user (a session token), which Verify then resolves.
-	PasswordLogin func(ctx context.Context, username, password string) (token string, err error)
+	// form: it checks them and returns the credential the dashboard
+	// presents to the API for that user, with its principal
+	// (PasswordLoginWith gives one over auth's sessions). Errors as Verify.
+	PasswordLogin func(ctx context.Context, username, password string) (Credential, auth.Principal, error)
 	// Events, when set, subscribes to change notifications (order status
 	// changes, new alerts...); the returned channel is closed when ctx is
 	// done. A notification makes each open page re-read its view of the API

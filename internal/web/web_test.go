@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/procurehub/procurehub/internal/api"
 	"github.com/procurehub/procurehub/internal/auth"
 	"github.com/procurehub/procurehub/internal/store"
 )
@@ -208,28 +210,86 @@ func TestLogin(t *testing.T) {
 		}
 	})
 
-	t.Run("with password login a username and password log in, a wrong password is 401", func(t *testing.T) {
+	t.Run("a verifier that cannot check now is a 503 that says to try again, not a 401", func(t *testing.T) {
 		d := h.dashboard(t, func(c *Config) {
-			c.PasswordLogin = func(_ context.Context, user, pass string) (string, error) {
-				if user == "ana" && pass == "correct horse" {
-					return tokenS1, nil
-				}
-				return "", ErrBadCredentials
+			c.Verify = func(context.Context, string) (auth.Principal, error) {
+				return auth.Principal{}, errors.New("database is locked")
 			}
 		})
 		srv := httptest.NewServer(d)
 		defer srv.Close()
-		b := newBrowser(t, srv)
-		if !strings.Contains(mustBody(t, b, "/ui/login"), `name="password"`) {
-			t.Fatal("the login page has no password field")
+		code, body := newBrowser(t, srv).login(tokenS1)
+		if code != http.StatusServiceUnavailable || !strings.Contains(body, "Try again") || strings.Contains(body, "database") {
+			t.Errorf("status %d; want 503 saying to try again, without the cause:\n%s", code, body)
 		}
+	})
+}
+
+func TestPasswordLoginThroughAuthSessions(t *testing.T) {
+	// auth's own Authenticator over the hub's store: the dashboard holds
+	// auth's session for the user and presents it to the API.
+	h := newHub(t)
+	hash, err := auth.HashPassword("correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.store.CreateUser(t.Context(), store.User{ID: "ana", PartyID: "SUP-S1", Roles: []string{"supplier"}, PasswordHash: hash}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := auth.New(auth.Options{Store: h.store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scoped := scopedStore{h.store}
+	mux := http.NewServeMux()
+	var confirmedBy []string
+	mux.Handle("POST /api/v1/orders/{number}/confirm", a.Middleware()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := auth.FromContext(r.Context())
+		confirmedBy = append(confirmedBy, p.UserID+":"+r.PathValue("number"))
+		w.WriteHeader(http.StatusOK)
+	})))
+	mux.Handle("/", api.Handler(api.Config{Orders: scoped, Authenticate: a.Middleware()}))
+	d, err := Handler(Config{API: mux, Verify: a.CheckToken, PasswordLogin: PasswordLoginWith(a)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(d)
+	defer srv.Close()
+	b := newBrowser(t, srv)
+	if !strings.Contains(mustBody(t, b, "/ui/login"), `name="password"`) {
+		t.Fatal("the login page has no password field")
+	}
+
+	t.Run("a wrong password is 401 saying so", func(t *testing.T) {
 		code, body, _ := b.do(http.MethodPost, "/ui/login", url.Values{"csrf": {b.csrf("/ui/login")}, "username": {"ana"}, "password": {"wrong"}})
 		if code != http.StatusUnauthorized || !strings.Contains(body, "username and password were not accepted") {
-			t.Errorf("wrong password: %d; want 401 saying so", code)
+			t.Errorf("status %d; want 401 saying so", code)
 		}
-		code, _, _ = b.do(http.MethodPost, "/ui/login", url.Values{"csrf": {b.csrf("/ui/login")}, "username": {"ana"}, "password": {"correct horse"}})
-		if _, page := b.get("/ui/"); code != http.StatusSeeOther || !strings.Contains(page, "ana@s1") {
-			t.Errorf("right password: %d; want 303 and the user's orders", code)
+	})
+	t.Run("the right password shows the user's orders, and its writes carry auth's CSRF token", func(t *testing.T) {
+		code, _, res := b.do(http.MethodPost, "/ui/login", url.Values{"csrf": {b.csrf("/ui/login")}, "username": {"ana"}, "password": {"correct horse battery"}})
+		if code != http.StatusSeeOther {
+			t.Fatalf("status %d; want 303", code)
+		}
+		for _, c := range res.Cookies() {
+			if c.Name == auth.DefaultSessionCookie {
+				t.Errorf("auth's session cookie reached the browser: %s", c)
+			}
+		}
+		body := mustBody(t, b, "/ui/")
+		if !strings.Contains(body, `data-order="PO-S1-1"`) || strings.Contains(body, "PO-S2-1") {
+			t.Errorf("want the orders of SUP-S1 only:\n%s", body)
+		}
+		code, _, _ = b.do(http.MethodPost, "/ui/orders/PO-S1-1/confirm", url.Values{"csrf": {b.csrf("/ui/")}})
+		if code != http.StatusSeeOther || len(confirmedBy) != 1 || confirmedBy[0] != "ana:PO-S1-1" {
+			t.Errorf("confirm: status %d, the API saw %v; want 303 and ana's confirmation", code, confirmedBy)
+		}
+	})
+	t.Run("logout ends auth's session too", func(t *testing.T) {
+		b.do(http.MethodPost, "/ui/logout", url.Values{"csrf": {b.csrf("/ui/")}})
+		n, err := h.store.DeleteExpiredSessions(t.Context(), time.Now().Add(24*time.Hour))
+		if err != nil || n != 0 {
+			t.Errorf("%d sessions were still stored after logout (%v); want 0", n, err)
 		}
 	})
 }
