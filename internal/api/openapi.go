@@ -26,6 +26,13 @@ func canonicalRef(typ string) Schema {
 // arrayOf is a JSON array of items.
 func arrayOf(items Schema) Schema { return Schema{"type": "array", "items": items} }
 
+// pageOf is a page of a list: the items under key, and next_cursor while
+// there are more.
+func pageOf(key string, item Schema) Schema {
+	return Schema{"type": "object", "required": []string{key}, "properties": map[string]any{
+		key: arrayOf(item), "next_cursor": Schema{"type": "string"}}}
+}
+
 // objectOf is a JSON object with one required property.
 func objectOf(name string, v Schema) Schema {
 	return Schema{"type": "object", "required": []string{name}, "properties": map[string]any{name: v}}

@@ -89,7 +89,7 @@ func (s *server) table() []Route {
 	rs := []Route{
 		{Method: http.MethodGet, Pattern: "/orders", Summary: "List the orders the caller's party may see (filters buyer, supplier, status; paged).",
 			Roles: readers, Scope: ScopeOrder, Query: []string{"buyer", "supplier", "status", "limit", "cursor"},
-			Enabled: true, Handler: s.listOrders},
+			Response: pageOf("orders", canonicalRef("order")), Enabled: true, Handler: s.listOrders},
 		{Method: http.MethodGet, Pattern: "/orders/{order_number}", Summary: "One order with its findings and tracking.",
 			Roles: readers, Scope: ScopeOrder, Query: []string{"buyer"}, Response: canonicalRef("order"),
 			Enabled: true, Handler: s.getOrder},
@@ -125,7 +125,7 @@ func (s *server) table() []Route {
 			Enabled: c.Demand != nil, Handler: s.postDemand},
 		{Method: http.MethodGet, Pattern: "/catalog/items", Summary: "Stored supplier catalog items (a supplier sees its own).",
 			Roles: catalogReaders, Scope: ScopeSupplier, Query: []string{"supplier", "sku", "limit", "cursor"},
-			Enabled: c.Catalog != nil, Handler: s.listCatalogItems},
+			Response: pageOf("items", canonicalRef("catalog_item")), Enabled: c.Catalog != nil, Handler: s.listCatalogItems},
 		{Method: http.MethodGet, Pattern: "/catalog/items/{supplier}/{sku}", Summary: "One supplier catalog item.",
 			Roles: catalogReaders, Scope: ScopeSupplier, Response: canonicalRef("catalog_item"),
 			Enabled: c.Catalog != nil, Handler: s.getCatalogItem},
