@@ -23,6 +23,7 @@ import (
 	"github.com/procurehub/procurehub/connectors"
 	"github.com/procurehub/procurehub/connectors/webhook"
 	"github.com/procurehub/procurehub/internal/api"
+	"github.com/procurehub/procurehub/internal/auth"
 	"github.com/procurehub/procurehub/internal/config"
 	"github.com/procurehub/procurehub/internal/demo"
 	"github.com/procurehub/procurehub/internal/embedded"
@@ -59,6 +60,9 @@ type Store interface {
 	pipelines.AmendmentStore
 	notify.Store
 	api.NotificationStore
+	api.DocumentStore
+	api.MessageStore
+	auth.Store
 	TrackedNumbers(ctx context.Context, carrier string) ([]store.TrackedNumber, error)
 	Migrate(ctx context.Context) error
 	Ping(ctx context.Context) error
@@ -225,6 +229,10 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 
+	authenticate, admin, err := startAuth(ctx, cfg, st, opts.Out, log)
+	if err != nil {
+		return err
+	}
 	amendments := &pipelines.Amendments{Store: st, Pub: pub}
 	if docs := newAmendmentDocuments(cfg); docs != nil {
 		amendments.Documents = docs
@@ -246,7 +254,18 @@ func Run(ctx context.Context, opts Options) error {
 			Alerts:     st,
 			// The in-app inbox of each party, and failed deliveries.
 			Notifications: st,
-			Catalog:       st,
+			// Order documents and message threads; each upload and message is an
+			// order event on the broker (the early warnings read document_received).
+			Documents: st,
+			Messages:  st,
+			Publisher: pub,
+			// What suppliers, forwarders and customs brokers do: published like a connector's records.
+			Actions: &pipelines.Actions{Store: st, Pub: pub},
+			// Who is calling (nil: the API is open, for loopback use) and the audit log of every write.
+			Authenticate: authenticate,
+			Audit:        auth.NewAuditor(st),
+			Admin:        admin,
+			Catalog:      st,
 			// Posted items go the way of a price list file: topic, sink, store.
 			CatalogImport: &catalogImporter{pub: pub, live: live},
 			Webhooks:      webhooksHandler(built.webhooks, pub, reg, log),

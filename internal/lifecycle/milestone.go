@@ -32,6 +32,10 @@ const (
 	KindPaymentReceived    Kind = "payment_received"    // paid (once delivered and invoiced)
 	KindClosed             Kind = "closed"              // closed
 	KindCancelled          Kind = "cancelled"           // cancelled
+	// A document about the order arrived, or a party wrote on its thread:
+	// on the timeline, no change of state.
+	KindDocumentReceived Kind = "document_received"
+	KindMessagePosted    Kind = "message_posted"
 )
 
 var kinds = []Kind{
@@ -39,6 +43,7 @@ var kinds = []Kind{
 	KindCounterProposed, KindCounterAccepted, KindCounterRejected, KindResponseAccepted,
 	KindResponseRejected, KindProductionProgress, KindReadyToShip, KindShipmentCreated,
 	KindTracking, KindInvoiceReceived, KindPaymentReceived, KindClosed, KindCancelled,
+	KindDocumentReceived, KindMessagePosted,
 }
 
 // Kinds lists the milestone kinds in their tie-break order.

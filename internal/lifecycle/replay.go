@@ -150,6 +150,8 @@ func (f *fold) apply(m Milestone) Entry {
 		return refuse(Transition(f.state, StateSubmitted))
 	case KindCounterRejected:
 		return record("the buyer declined the counter-proposal; the order stays %s", f.state)
+	case KindDocumentReceived, KindMessagePosted:
+		return record("%s; the order stays %s", kindNoun(m.Kind), f.state)
 	case KindInvoiceReceived, KindPaymentReceived:
 		return f.money(m, e)
 	}
@@ -212,6 +214,12 @@ func (f *fold) money(m Milestone, e Entry) Entry {
 }
 
 func kindNoun(k Kind) string {
+	switch k {
+	case KindDocumentReceived:
+		return "a document arrived"
+	case KindMessagePosted:
+		return "a party wrote on the order's thread"
+	}
 	if k == KindInvoiceReceived {
 		return "invoice"
 	}

@@ -32,3 +32,31 @@ func TestAResumedHistoryKeepsEachAmendmentsDecisionWhateverOrderTheyCameIn(t *te
 		}
 	}
 }
+
+func TestADocumentOrAMessageIsOnTheTimelineWithoutMovingTheOrder(t *testing.T) {
+	at := time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC)
+	var ms []Milestone
+	for i, e := range []canonical.OrderEvent{
+		{EventID: "c", Type: canonical.EventOrderCreated, OccurredAt: at},
+		{EventID: "d", Type: "document_received", OccurredAt: at.Add(time.Hour), Summary: "packing list PL-0042"},
+		{EventID: "m", Type: "message_posted", OccurredAt: at.Add(2 * time.Hour), Summary: "Can you ship on Friday?"},
+	} {
+		m, ok := FromOrderEvent(e)
+		if !ok {
+			t.Fatalf("event %d (%s) is no milestone", i, e.Type)
+		}
+		ms = append(ms, m)
+	}
+	tl, err := Replay(ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tl.State != StateSubmitted || len(tl.Entries) != 3 {
+		t.Fatalf("state %s with %d entries; want submitted with 3", tl.State, len(tl.Entries))
+	}
+	for _, e := range tl.Entries[1:] {
+		if e.Outcome != Recorded || e.To != StateSubmitted {
+			t.Errorf("%s: %s to %s; want recorded, still submitted", e.Milestone.Kind, e.Outcome, e.To)
+		}
+	}
+}

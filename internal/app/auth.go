@@ -1,0 +1,42 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+
+	"github.com/procurehub/procurehub/internal/auth"
+	"github.com/procurehub/procurehub/internal/config"
+)
+
+// startAuth builds the API's authentication from cfg.Auth: nil, nil when
+// it is off (the API is open; bind it to loopback). With the demo on it
+// provisions one user per demo party, prints their fresh tokens to out and
+// writes them to var/demo-tokens.json (mode 0600) beside the demo inbox.
+func startAuth(ctx context.Context, cfg *config.App, st auth.Store, out io.Writer, log *slog.Logger) (func(http.Handler) http.Handler, *auth.Handlers, error) {
+	if !cfg.Auth.Enabled {
+		return nil, nil, nil
+	}
+	authn, err := auth.FromConfig(cfg.Auth, st, false, log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("auth: %w", err)
+	}
+	admin := &auth.Handlers{Store: st, Logger: log}
+	if cfg.Demo.Enabled {
+		tokens, err := auth.ProvisionDemo(ctx, st, auth.DemoParties())
+		if err != nil {
+			return nil, nil, fmt.Errorf("demo users: %w", err)
+		}
+		path := filepath.Join(filepath.Dir(filepath.Clean(cfg.Demo.InboxDir)), "demo-tokens.json")
+		if err := auth.WriteDemoTokens(path, tokens); err != nil {
+			return nil, nil, err
+		}
+		if out != nil {
+			fmt.Fprint(out, auth.DemoTokensText(tokens, path))
+		}
+	}
+	return authn.Middleware(), admin, nil
+}
