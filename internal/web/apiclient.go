@@ -15,6 +15,7 @@ import (
 // apiResponse is what the in-process API answered.
 type apiResponse struct {
 	Status int
+	Header http.Header
 	Body   []byte
 }
 
@@ -95,12 +96,30 @@ func (s *server) call(ctx context.Context, sess *session, method, path string, q
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if key, ok := ctx.Value(idempotencyKey{}).(string); ok {
+		req.Header.Set("Idempotency-Key", key)
+	}
 	rec := &recorder{header: http.Header{}}
 	s.cfg.API.ServeHTTP(rec, req)
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
-	return apiResponse{Status: rec.status, Body: rec.body.Bytes()}, nil
+	return apiResponse{Status: rec.status, Header: rec.header, Body: rec.body.Bytes()}, nil
+}
+
+// callKeyed is call with an Idempotency-Key (the form's, when it sent a
+// usable one), so that a form sent twice acts once.
+func (s *server) callKeyed(ctx context.Context, sess *session, method, path string, query url.Values, body any, key string) (apiResponse, error) {
+	if key == "" || len(key) > 100 {
+		key = randomID()
+	}
+	return s.call(withIdempotencyKey(ctx, key), sess, method, path, query, body)
+}
+
+type idempotencyKey struct{}
+
+func withIdempotencyKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, idempotencyKey{}, key)
 }
 
 // orderPath is /api/v1/orders/{number}[/suffix] with the number escaped.

@@ -2,8 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -40,6 +38,20 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
 	"orderURL": orderURL,
+	"formKey":  randomID, // an Idempotency-Key per rendered form: a form sent twice acts once
+	"docURL": func(number, buyer string, id int64) string {
+		u := "/ui/orders/" + url.PathEscape(number) + "/documents/" + strconv.FormatInt(id, 10)
+		if buyer != "" {
+			u += "?" + url.Values{"buyer": {buyer}}.Encode()
+		}
+		return u
+	},
+	"kib": func(n int64) string {
+		if n < 1024 {
+			return strconv.FormatInt(n, 10) + " B"
+		}
+		return strconv.FormatInt((n+512)/1024, 10) + " KiB"
+	},
 	"roles": func(rs []auth.Role) string {
 		out := make([]string, len(rs))
 		for i, r := range rs {
@@ -99,6 +111,8 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, sess *session, s
 // fixed texts, never the query's own.
 var flashes = map[string]string{
 	"confirmed":    "The order is confirmed.",
+	"confirm-sent": "Your confirmation is sent. The order's status and timeline follow as soon as it is stored.",
+	"sent":         "Your message is posted.",
 	"acknowledged": "The alert is acknowledged.",
 	"resolved":     "The alert is resolved.",
 }
@@ -181,7 +195,21 @@ func orderURL(number, buyer string) string {
 // canConfirm: a supplier may confirm a submitted order; the API decides
 // whether it is its own.
 func canConfirm(p auth.Principal, o api.Order) bool {
-	return o.Status == string(lifecycle.StateSubmitted) && p.Has(auth.RoleSupplier)
+	return o.Status == string(lifecycle.StateSubmitted) && p.Has(auth.RoleSupplier) && p.CanWrite()
+}
+
+// writer reports whether p may write at all: a credential that may, and a
+// role besides viewer. Buttons follow it; the API decides.
+func writer(p auth.Principal) bool {
+	if !p.CanWrite() {
+		return false
+	}
+	for _, r := range p.Roles {
+		if r != auth.RoleViewer {
+			return true
+		}
+	}
+	return false
 }
 
 type orderRow struct {
@@ -254,16 +282,12 @@ type orderView struct {
 	CanConfirm bool
 	// Timeline is nil when the API has no timeline for the order.
 	Timeline *api.OrderTimeline
-	// Documents and Messages are nil (the section hidden) unless their
-	// endpoint answered 200.
-	Documents, Messages         []item
+	// Documents and Messages are shown when their endpoint answered 200
+	// (the API serves them, and to this user); else the section is hidden.
+	Documents                   []api.Document
+	Messages                    []api.Message
 	ShowDocuments, ShowMessages bool
-}
-
-// item is one document or message as the API shows it; the fields
-// vary, so the page shows the ones it knows.
-type item struct {
-	ID, Name, Kind, Size, Author, Body, When string
+	CanPost                     bool // the user may write (not a viewer)
 }
 
 // orderPage is /ui/orders/{number}: the order, its lines, its timeline,
@@ -296,58 +320,20 @@ func (s *server) orderPage(w http.ResponseWriter, r *http.Request) {
 	} else if err != nil {
 		s.cfg.Logger.Warn("dashboard: order timeline unreadable", "order_id", number, "err", err)
 	}
-	v.Documents = s.items(ctx, sess, orderPath(number, "documents"), q, "documents")
-	v.Messages = s.items(ctx, sess, orderPath(number, "messages"), q, "messages")
-	v.ShowDocuments, v.ShowMessages = v.Documents != nil, v.Messages != nil
+	var docs api.DocumentList
+	if res, err := s.getJSON(ctx, sess, orderPath(number, "documents"), q, &docs); err == nil && res.Status == http.StatusOK {
+		v.Documents, v.ShowDocuments = docs.Documents, true
+	}
+	var msgs api.MessageList
+	mq := url.Values{"limit": {"200"}}
+	if buyer != "" {
+		mq.Set("buyer", buyer)
+	}
+	if res, err := s.getJSON(ctx, sess, orderPath(number, "messages"), mq, &msgs); err == nil && res.Status == http.StatusOK {
+		v.Messages, v.ShowMessages = msgs.Messages, true
+	}
+	v.CanPost = writer(sess.principal)
 	s.render(w, r, sess, http.StatusOK, "order", "Order "+number, v)
-}
-
-// items reads a list endpoint ({"<key>": [...]} or a bare array); nil
-// when it does not answer 200, so the page hides the section.
-func (s *server) items(ctx context.Context, sess *session, path string, q url.Values, key string) []item {
-	res, err := s.call(ctx, sess, http.MethodGet, path, q, nil)
-	if err != nil || res.Status != http.StatusOK {
-		return nil
-	}
-	var raw []map[string]any
-	if json.Unmarshal(res.Body, &raw) != nil {
-		var wrapped map[string]json.RawMessage
-		if json.Unmarshal(res.Body, &wrapped) != nil || json.Unmarshal(wrapped[key], &raw) != nil {
-			return []item{}
-		}
-	}
-	out := make([]item, 0, len(raw))
-	for _, m := range raw {
-		out = append(out, item{
-			ID:     first(m, "document_id", "message_id", "id"),
-			Name:   first(m, "name", "filename", "file_name", "title"),
-			Kind:   first(m, "type", "kind", "document_type", "content_type"),
-			Size:   first(m, "size", "size_bytes", "bytes"),
-			Author: first(m, "author", "from", "sender", "user_id", "party_id"),
-			Body:   first(m, "body", "text", "message"),
-			When:   first(m, "created_at", "uploaded_at", "sent_at", "at"),
-		})
-	}
-	return out
-}
-
-// first is the first of keys that m holds as a string or number.
-func first(m map[string]any, keys ...string) string {
-	for _, k := range keys {
-		switch v := m[k].(type) {
-		case string:
-			if v != "" {
-				return v
-			}
-		case float64:
-			return strconv.FormatFloat(v, 'f', -1, 64)
-		case map[string]any: // {"party_id": ..., "user_id": ...}
-			if s := first(v, "user_id", "user", "party_id", "name"); s != "" {
-				return s
-			}
-		}
-	}
-	return ""
 }
 
 // confirm posts a supplier's confirmation to the API and goes back to
@@ -359,7 +345,7 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request) {
 	if b := r.PostForm.Get("buyer"); b != "" {
 		q.Set("buyer", b)
 	}
-	res, err := s.call(ctx, sess, http.MethodPost, orderPath(number, "confirm"), q, map[string]string{})
+	res, err := s.callKeyed(ctx, sess, http.MethodPost, orderPath(number, "confirm"), q, map[string]string{}, r.PostForm.Get("key"))
 	if err != nil {
 		s.fail(w, r, err, http.StatusBadGateway, "The confirmation could not be sent.")
 		return
@@ -369,13 +355,77 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.Logger.Info("dashboard: order confirmed", "order_id", number, "party", sess.principal.PartyID, "user", sess.principal.UserID)
-	to := orderURL(number, q.Get("buyer"))
-	if strings.Contains(to, "?") {
-		to += "&done=confirmed"
-	} else {
-		to += "?done=confirmed"
+	done := "confirmed"
+	if res.Status == http.StatusAccepted { // published; the status follows once stored
+		done = "confirm-sent"
 	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	http.Redirect(w, r, withDone(orderURL(number, q.Get("buyer")), done), http.StatusSeeOther)
+}
+
+func withDone(u, done string) string {
+	if strings.Contains(u, "?") {
+		return u + "&done=" + done
+	}
+	return u + "?done=" + done
+}
+
+// postMessage posts a message on the order's thread, as the user.
+func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
+	ctx, sess := r.Context(), sessionOf(r.Context())
+	number := r.PathValue("number")
+	q := url.Values{}
+	if b := r.PostForm.Get("buyer"); b != "" {
+		q.Set("buyer", b)
+	}
+	text := strings.TrimSpace(r.PostForm.Get("text"))
+	if text == "" {
+		s.fail(w, r, nil, http.StatusBadRequest, "The message is empty.")
+		return
+	}
+	res, err := s.callKeyed(ctx, sess, http.MethodPost, orderPath(number, "messages"), q, api.MessageRequest{Text: text}, r.PostForm.Get("key"))
+	if err != nil {
+		s.fail(w, r, err, http.StatusBadGateway, "The message could not be sent.")
+		return
+	}
+	if !res.OK() {
+		s.apiFailed(w, r, res, "post on order "+strconv.Quote(number))
+		return
+	}
+	http.Redirect(w, r, withDone(orderURL(number, q.Get("buyer")), "sent")+"#messages", http.StatusSeeOther)
+}
+
+// document downloads one of the order's documents through the API, as an
+// attachment of the media type the API sniffed.
+func (s *server) document(w http.ResponseWriter, r *http.Request) {
+	ctx, sess := r.Context(), sessionOf(r.Context())
+	number, id := r.PathValue("number"), r.PathValue("id")
+	q := url.Values{}
+	if b := r.URL.Query().Get("buyer"); b != "" {
+		q.Set("buyer", b)
+	}
+	res, err := s.call(ctx, sess, http.MethodGet, orderPath(number, "documents/"+url.PathEscape(id)), q, nil)
+	if err != nil {
+		s.fail(w, r, err, http.StatusBadGateway, "The document could not be read.")
+		return
+	}
+	if res.Status != http.StatusOK {
+		s.apiFailed(w, r, res, "document "+strconv.Quote(id)+" of order "+strconv.Quote(number))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", cmpOr(res.Header.Get("Content-Type"), "application/octet-stream"))
+	h.Set("Content-Disposition", cmpOr(res.Header.Get("Content-Disposition"), "attachment"))
+	h.Set("Content-Length", strconv.Itoa(len(res.Body)))
+	h.Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(res.Body) // the browser went away; nothing to do
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 type alertsView struct {

@@ -133,6 +133,8 @@ func Handler(cfg Config) (http.Handler, error) {
 	mux.HandleFunc("GET /ui/{$}", s.user(s.ordersPage))
 	mux.HandleFunc("GET /ui/orders/{number}", s.user(s.orderPage))
 	mux.HandleFunc("POST /ui/orders/{number}/confirm", s.user(s.confirm))
+	mux.HandleFunc("POST /ui/orders/{number}/messages", s.user(s.postMessage))
+	mux.HandleFunc("GET /ui/orders/{number}/documents/{id}", s.user(s.document))
 	mux.HandleFunc("GET /ui/alerts", s.user(s.alertsPage))
 	mux.HandleFunc("POST /ui/alerts/{id}/{action}", s.user(s.alertAction))
 	mux.HandleFunc("GET /ui/events", s.user(s.events))

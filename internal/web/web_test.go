@@ -408,14 +408,26 @@ func TestASupplierSeesOnlyItsOwnOrders(t *testing.T) {
 func TestAnOrderPageShowsDocumentsAndMessagesWhenTheAPIServesThem(t *testing.T) {
 	h := newHub(t)
 	inner := h.api
+	var posted []string // Idempotency-Key and body of each message post
 	withDocs := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/api/v1/orders/PO-S1-1/documents":
+		switch r.Method + " " + r.URL.Path {
+		case "GET /api/v1/orders/PO-S1-1/documents":
 			w.Header().Set("Content-Type", "application/json")
-			_, _ = io.WriteString(w, `{"documents":[{"document_id":"d1","name":"invoice-4711.pdf","type":"commercial_invoice","size":20480,"created_at":"2026-12-01T10:00:00Z"}]}`)
-		case "/api/v1/orders/PO-S1-1/messages":
+			_, _ = io.WriteString(w, `{"documents":[{"document_id":7,"order_number":"PO-S1-1","buyer_id":"ACME-DE","document_type":"commercial_invoice",`+
+				`"name":"invoice-4711.pdf","media_type":"application/pdf","size":20480,"uploaded_by":"ana@s1","party":"SUP-S1","created_at":"2026-12-01T10:00:00Z"}]}`)
+		case "GET /api/v1/orders/PO-S1-1/documents/7":
+			w.Header().Set("Content-Type", "application/pdf")
+			w.Header().Set("Content-Disposition", `attachment; filename="invoice-4711.pdf"`)
+			_, _ = io.WriteString(w, "%PDF-1.7 test")
+		case "GET /api/v1/orders/PO-S1-1/messages":
 			w.Header().Set("Content-Type", "application/json")
-			_, _ = io.WriteString(w, `{"messages":[{"id":"m1","author":{"user_id":"buyer@acme"},"body":"<b>ship</b> by Friday?","created_at":"2026-12-02T09:00:00Z"}]}`)
+			_, _ = io.WriteString(w, `{"messages":[{"message_id":1,"order_number":"PO-S1-1","author":"buyer@acme","party":"ACME-DE","text":"<b>ship</b> by Friday?","created_at":"2026-12-02T09:00:00Z"}]}`)
+		case "POST /api/v1/orders/PO-S1-1/messages":
+			b, _ := io.ReadAll(r.Body)
+			posted = append(posted, r.Header.Get("Idempotency-Key")+" "+string(b))
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusCreated)
+			_, _ = io.WriteString(w, `{"message_id":2}`)
 		default:
 			inner.ServeHTTP(w, r)
 		}
@@ -425,12 +437,35 @@ func TestAnOrderPageShowsDocumentsAndMessagesWhenTheAPIServesThem(t *testing.T) 
 	defer srv.Close()
 	b := newBrowser(t, srv)
 	b.login(tokenS1)
-	body := mustBody(t, b, "/ui/orders/PO-S1-1")
-	for _, want := range []string{`id="documents"`, "invoice-4711.pdf", "commercial_invoice", `id="messages"`, "buyer@acme", "&lt;b&gt;ship&lt;/b&gt; by Friday?"} {
+	body := mustBody(t, b, "/ui/orders/PO-S1-1?buyer=ACME-DE")
+	for _, want := range []string{`id="documents"`, "invoice-4711.pdf", "commercial invoice", "20 KiB", `href="/ui/orders/PO-S1-1/documents/7?buyer=ACME-DE"`,
+		`id="messages"`, "buyer@acme", "&lt;b&gt;ship&lt;/b&gt; by Friday?", `id="message-form"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("order page lacks %s", want)
 		}
 	}
+
+	t.Run("a document downloads as the API's attachment", func(t *testing.T) {
+		code, body, res := b.do(http.MethodGet, "/ui/orders/PO-S1-1/documents/7?buyer=ACME-DE", nil)
+		if code != http.StatusOK || body != "%PDF-1.7 test" || res.Header.Get("Content-Type") != "application/pdf" ||
+			!strings.HasPrefix(res.Header.Get("Content-Disposition"), "attachment") || res.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%d %v %q; want the PDF as an attachment, not sniffed", code, res.Header, body)
+		}
+	})
+	t.Run("a posted message goes to the API with the form's Idempotency-Key", func(t *testing.T) {
+		key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindAllStringSubmatch(body, -1)
+		if len(key) == 0 {
+			t.Fatal("the message form has no key")
+		}
+		form := url.Values{"csrf": {b.csrf("/ui/")}, "buyer": {"ACME-DE"}, "key": {key[len(key)-1][1]}, "text": {"Friday works."}}
+		code, _, res := b.do(http.MethodPost, "/ui/orders/PO-S1-1/messages", form)
+		if code != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "done=sent") {
+			t.Errorf("status %d to %q; want 303 back to the thread", code, res.Header.Get("Location"))
+		}
+		if len(posted) != 1 || posted[0] != key[len(key)-1][1]+` {"text":"Friday works."}` {
+			t.Errorf("the API got %q; want the text under the form's key", posted)
+		}
+	})
 }
 
 func TestKPITilesCountWhatTheUserSees(t *testing.T) {
