@@ -72,7 +72,8 @@ func (s *server) authorize(w http.ResponseWriter, r *http.Request, rt Route, p a
 		return r, false
 	case ScopeOrder:
 		if number := chi.URLParam(r, "order_number"); number != "" {
-			ok, err := s.orderVisible(ctx, p, r.URL.Query().Get("buyer"), number)
+			q := r.URL.Query()
+			o, ok, err := s.orderVisible(ctx, p, q.Get("buyer"), number)
 			if err != nil {
 				s.internal(w, r, err)
 				return r, false
@@ -80,6 +81,13 @@ func (s *server) authorize(w http.ResponseWriter, r *http.Request, rt Route, p a
 			if !ok {
 				writeError(w, http.StatusNotFound, "order_not_found", "no order "+strconv.Quote(number))
 				return r, false
+			}
+			if q.Get("buyer") == "" {
+				// The handler reads the order that was checked, not
+				// another buyer's order of the same number.
+				q.Set("buyer", o.Order.Buyer.ID)
+				r = r.Clone(ctx)
+				r.URL.RawQuery = q.Encode()
 			}
 		}
 		if id := chi.URLParam(r, "alert_id"); id != "" && s.cfg.Alerts != nil {
@@ -160,44 +168,53 @@ func supplierOnly(r *http.Request) (string, bool) {
 	return p, ok
 }
 
-// orderVisible reports whether p's party may see the order: it is the
-// order's buyer or supplier, is assigned to it, or carries one of its
-// shipments. A missing order is not visible.
-func (s *server) orderVisible(ctx context.Context, p auth.Principal, buyerID, number string) (bool, error) {
-	if p.Admin() {
-		return true, nil
-	}
+// orderVisible reports whether p's party may see the order, and returns
+// it when it may: the party is the order's buyer or supplier, is assigned
+// to it, or carries one of its shipments. A missing order is not visible;
+// p must not be an admin.
+func (s *server) orderVisible(ctx context.Context, p auth.Principal, buyerID, number string) (*store.StoredOrder, bool, error) {
 	if p.PartyID == "" {
-		return false, nil
+		return nil, false, nil
+	}
+	if buyerID == "" {
+		// A buyer's own order of this number first: another buyer may
+		// use the same number.
+		o, err := s.cfg.Orders.GetOrder(ctx, p.PartyID, number)
+		if err == nil {
+			return o, true, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return nil, false, err
+		}
 	}
 	o, err := s.cfg.Orders.GetOrder(ctx, buyerID, number)
 	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	if o.Order.Buyer.ID == p.PartyID || o.Order.Supplier.ID == p.PartyID {
-		return true, nil
+		return o, true, nil
 	}
 	if s.cfg.Assignments != nil {
 		ok, err := s.cfg.Assignments.IsAssigned(ctx, o.Order.Buyer.ID, number, p.PartyID)
 		if err != nil || ok {
-			return ok, err
+			return o, ok, err
 		}
 	}
 	if s.cfg.Tracking != nil {
 		shipments, err := s.cfg.Tracking.ShipmentsOfOrder(ctx, number)
 		if err != nil {
-			return false, err
+			return nil, false, err
 		}
 		for _, sh := range shipments {
 			if sh.Shipment != nil && sh.Shipment.Carrier == p.PartyID {
-				return true, nil
+				return o, true, nil
 			}
 		}
 	}
-	return false, nil
+	return o, false, nil
 }
 
 // alertVisible reports whether p's party may see an alert: one about an
@@ -215,7 +232,8 @@ func (s *server) alertVisible(ctx context.Context, p auth.Principal, a store.Ale
 		number = a.Data["order_number"]
 	}
 	if number != "" {
-		return s.orderVisible(ctx, p, a.Data["buyer_id"], number)
+		_, ok, err := s.orderVisible(ctx, p, a.Data["buyer_id"], number)
+		return ok, err
 	}
 	return a.Data["buyer_id"] == p.PartyID || a.Data["supplier_id"] == p.PartyID, nil
 }

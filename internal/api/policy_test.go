@@ -240,3 +240,30 @@ func TestAPartysAlertPagesAreFullAndHoldOnlyItsAlerts(t *testing.T) {
 		t.Errorf("B1 walked %v; want its 5 alerts", seen)
 	}
 }
+
+func TestABuyerReadsItsOwnOrderWhenAnotherBuyerUsesTheSameNumber(t *testing.T) {
+	hub := newMatrixHub(t)
+	same := func(buyer, supplier, qty string) *canonical.Order {
+		return &canonical.Order{OrderNumber: "PO-7", OrderDate: canonical.NewDate(2026, 4, 1), Buyer: canonical.Party{ID: buyer},
+			Supplier: canonical.Party{ID: supplier}, Currency: "EUR",
+			Lines: []canonical.OrderLine{{LineNumber: 1, SKU: "SKU-1", Quantity: canonical.MustDecimal(qty), Unit: "H87", UnitPrice: canonical.MustDecimal("1.00")}}}
+	}
+	// B2's PO-7 is the one changed last, the one a lookup by number alone finds.
+	for _, o := range []*canonical.Order{same("B1", "S1", "1"), same("B2", "S2", "2"), same("B2", "S2", "3")} {
+		if _, err := hub.st.UpsertOrders(t.Context(), []*canonical.Order{o}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct{ caller, wantBuyer string }{
+		{"buyer B1", "B1"},
+		{"finance B1", "B1"},
+		{"buyer B2", "B2"},
+		{"supplier S2", "B2"},
+	} {
+		rec := hub.call(http.MethodGet, "/api/v1/orders/PO-7", "", tc.caller)
+		var o Order
+		if err := json.Unmarshal(rec.Body.Bytes(), &o); err != nil || rec.Code != http.StatusOK || o.Buyer.ID != tc.wantBuyer {
+			t.Errorf("%s reads PO-7: %d, the order of %q; want %s's", tc.caller, rec.Code, o.Buyer.ID, tc.wantBuyer)
+		}
+	}
+}
