@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
 )
 
 // Event is a change notification: what changed. The dashboard never
@@ -62,6 +65,10 @@ func (b *Broadcaster) Subscribe(ctx context.Context) <-chan Event {
 // heartbeat keeps an idle event stream open through proxies.
 const heartbeat = 25 * time.Second
 
+// notifyGap is the least time between two re-reads of a stream's view
+// that notifications cause: a burst of changes (a bulk import) makes one.
+const notifyGap = time.Second
+
 // streamMax ends an event stream after this long; the browser's
 // EventSource reconnects (retry: 3 s), so nothing is missed and no
 // connection lives forever.
@@ -95,7 +102,10 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	defer end.Stop()
 
 	last := map[string][32]byte{}
-	look := func() bool { // false when the stream must end
+	var lastLook time.Time
+	var soon <-chan time.Time // a notification waiting for notifyGap
+	look := func() bool {     // false when the stream must end
+		lastLook = time.Now()
 		if !s.sessions.alive(sess.id) {
 			_, _ = fmt.Fprint(w, "event: logout\ndata: {}\n\n")
 			_ = rc.Flush()
@@ -134,6 +144,18 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 				notes = nil
 				continue
 			}
+			if soon != nil {
+				continue // a re-read is due already
+			}
+			if wait := time.Until(lastLook.Add(notifyGap)); wait > 0 {
+				soon = time.After(wait)
+				continue
+			}
+			if !look() {
+				return
+			}
+		case <-soon:
+			soon = nil
 			if !look() {
 				return
 			}
@@ -161,4 +183,30 @@ func (s *server) viewHash(ctx context.Context, sess *session, kind string) ([32]
 		return [32]byte{}, 0
 	}
 	return sha256.Sum256(append(fmt.Appendf(nil, "%d\n", res.Status), res.Body...)), res.Status
+}
+
+// NotifyOnPublish returns pub that also tells b of every message it
+// published: "alerts" for a topic about alerts, "orders" for any other.
+// Wrap the publisher of what writes the store first and publishes after
+// (pipelines.StatusProjector publishes status_changed once the status is
+// stored), so that a page re-reading the API sees the change.
+func NotifyOnPublish(pub message.Publisher, b *Broadcaster) message.Publisher {
+	return notifying{pub, b}
+}
+
+type notifying struct {
+	message.Publisher
+	b *Broadcaster
+}
+
+func (n notifying) Publish(topic string, msgs ...*message.Message) error {
+	if err := n.Publisher.Publish(topic, msgs...); err != nil {
+		return err
+	}
+	kind := "orders"
+	if strings.Contains(topic, "alert") {
+		kind = "alerts"
+	}
+	n.b.Publish(Event{Kind: kind})
+	return nil
 }

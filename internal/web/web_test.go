@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill/message"
+
 	"github.com/procurehub/procurehub/internal/api"
 	"github.com/procurehub/procurehub/internal/auth"
 	"github.com/procurehub/procurehub/internal/store"
@@ -606,5 +608,50 @@ func TestAnIncompleteConfigIsAnError(t *testing.T) {
 		if _, err := Handler(cfg); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// failingPublisher refuses topics that start with "down".
+type failingPublisher struct{ published []string }
+
+func (f *failingPublisher) Publish(topic string, _ ...*message.Message) error {
+	if strings.HasPrefix(topic, "down") {
+		return errors.New("broker unreachable")
+	}
+	f.published = append(f.published, topic)
+	return nil
+}
+
+func (f *failingPublisher) Close() error { return nil }
+
+func TestAPublishedChangeNotifiesTheDashboard(t *testing.T) {
+	b := &Broadcaster{}
+	ctx, cancel := context.WithCancel(t.Context())
+	notes := b.Subscribe(ctx)
+	inner := &failingPublisher{}
+	pub := NotifyOnPublish(inner, b)
+	for _, topic := range []string{"procurehub.order-events.v1", "procurehub.alerts.v1", "down.order-events.v1"} {
+		_ = pub.Publish(topic, message.NewMessage("1", nil))
+	}
+	var got []string
+	for len(got) < 2 {
+		select {
+		case e := <-notes:
+			got = append(got, e.Kind)
+		case <-time.After(2 * time.Second):
+			t.Fatalf("notifications %v; want orders then alerts", got)
+		}
+	}
+	if strings.Join(got, ",") != "orders,alerts" || len(inner.published) != 2 {
+		t.Errorf("notifications %v after publishing %v; want orders, alerts", got, inner.published)
+	}
+	select {
+	case e := <-notes:
+		t.Errorf("a failed publish notified %+v", e)
+	default:
+	}
+	cancel()
+	if _, ok := <-notes; ok {
+		t.Error("the subscription did not end with its context")
 	}
 }
