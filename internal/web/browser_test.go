@@ -21,8 +21,8 @@ import (
 
 // The dashboard in headless Chromium, driven over the DevTools protocol:
 // a supplier logs in, sees only its orders, confirms one, sees the
-// timeline change, and sees another order change live (server-sent
-// events) without reloading. Screenshots are saved as artifacts under
+// timeline change, sees another order change live (server-sent events)
+// without reloading, and acknowledges its alert. Screenshots are saved as artifacts under
 // $PROCUREHUB_ARTIFACTS/web (or the test's temp dir) and their paths
 // logged.
 //
@@ -133,6 +133,20 @@ func TestASupplierConfirmsAnOrderInTheBrowser(t *testing.T) {
 		t.Error("the page reloaded instead of updating in place")
 	}
 	shot("05-orders-live.png")
+
+	// 6. The supplier's alert, acknowledged with its button.
+	page.navigate(ctx, t, srv.URL+"/ui/alerts")
+	var alerts []string
+	page.evalInto(ctx, t, `Array.from(document.querySelectorAll("tr[data-alert]")).map(r => r.dataset.alert)`, &alerts)
+	if strings.Join(alerts, ",") != "al-s1" {
+		t.Errorf("alerts %v; want S1's al-s1 only", alerts)
+	}
+	shot("06-alerts.png")
+	page.eval(ctx, t, `document.querySelector('tr[data-alert="al-s1"] form[action$="/acknowledge"] button').click(); true`)
+	page.waitFor(ctx, t, `location.search.includes("done=acknowledged") && document.readyState === "complete"`)
+	if a, err := h.store.GetAlert(ctx, "al-s1"); err != nil || a.Status != "acknowledged" || a.StatusBy != "ana@s1" {
+		t.Errorf("alert %+v, %v; want acknowledged by ana@s1", a, err)
+	}
 }
 
 func chromiumBinary() string {

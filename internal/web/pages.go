@@ -28,6 +28,7 @@ type view struct {
 
 var funcs = template.FuncMap{
 	"badge":    badgeClass,
+	"stclass":  stateClass,
 	"progress": progressOf,
 	"steps":    func() int { return len(mainLine) - 1 },
 	"human":    func(s string) string { return strings.ReplaceAll(s, "_", " ") },
@@ -177,11 +178,14 @@ func progressOf(status string) int {
 }
 
 // badgeClass is the CSS class of a status badge: one per known state.
-func badgeClass(status string) string {
+func badgeClass(status string) string { return "badge " + stateClass(status) }
+
+// stateClass is the class of a state's colour: st-in-transit, st-unknown.
+func stateClass(status string) string {
 	if lifecycle.State(status).Valid() {
-		return "badge st-" + strings.ReplaceAll(status, "_", "-")
+		return "st-" + strings.ReplaceAll(status, "_", "-")
 	}
-	return "badge st-unknown"
+	return "st-unknown"
 }
 
 func orderURL(number, buyer string) string {

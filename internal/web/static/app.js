@@ -24,6 +24,10 @@
         document.querySelectorAll("[data-live]").forEach(function (el) {
           var wanted = el.getAttribute("data-live").split(/\s+/).some(function (k) { return kinds[k]; });
           if (!wanted || !el.id) { return; }
+          // Never wipe what the user is typing: a part with a filled-in
+          // field waits for the next change.
+          var typing = Array.from(el.querySelectorAll("textarea, input:not([type=hidden])")).some(function (f) { return f.value !== ""; });
+          if (typing) { return; }
           var fresh = doc.getElementById(el.id);
           if (fresh) { el.replaceWith(document.importNode(fresh, true)); }
         });
