@@ -271,7 +271,18 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		p, err = s.cfg.Verify(r.Context(), token)
 	case username != "" && s.cfg.PasswordLogin != nil:
 		view.Username = username
+		if s.failures.blocked(failureKey(username)) {
+			w.Header().Set("Retry-After", itoa(int(failureWindow.Seconds())))
+			view.Error = "Too many failed logins for this user. Try again in a quarter of an hour."
+			s.render(w, r, anon, http.StatusTooManyRequests, "login", "Log in", view)
+			return
+		}
 		cred, p, err = s.cfg.PasswordLogin(r.Context(), username, r.PostForm.Get("password"))
+		if errors.Is(err, auth.ErrInvalidCredential) {
+			s.failures.fail(failureKey(username))
+		} else if err == nil {
+			s.failures.succeed(failureKey(username))
+		}
 	default:
 		err = auth.ErrInvalidCredential
 	}

@@ -106,6 +106,7 @@ type server struct {
 	pages    map[string]*template.Template
 	sessions *sessions
 	kpis     *deliveryCache
+	failures *failures
 }
 
 // Handler returns the dashboard's handler for every path under /ui/. Mount
@@ -120,7 +121,7 @@ func Handler(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, pages: pages, sessions: newSessions(cfg.Now, cfg.SessionIdle, cfg.SessionMax), kpis: newDeliveryCache()}
+	s := &server{cfg: cfg, pages: pages, sessions: newSessions(cfg.Now, cfg.SessionIdle, cfg.SessionMax), kpis: newDeliveryCache(), failures: newFailures(cfg.Now)}
 	static, err := fs.Sub(staticFS, "static")
 	if err != nil {
 		return nil, err

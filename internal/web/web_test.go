@@ -655,3 +655,42 @@ func TestAPublishedChangeNotifiesTheDashboard(t *testing.T) {
 		t.Error("the subscription did not end with its context")
 	}
 }
+
+func TestPasswordGuessingIsThrottledPerUser(t *testing.T) {
+	h := newHub(t)
+	now := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	var checked int
+	d := h.dashboard(t, func(c *Config) {
+		c.Now = func() time.Time { return now }
+		c.PasswordLogin = func(_ context.Context, user, pass string) (Credential, auth.Principal, error) {
+			checked++
+			if user == "ana" && pass == "right" {
+				return Credential{Bearer: tokenS1}, principals[tokenS1], nil
+			}
+			return Credential{}, auth.Principal{}, auth.ErrInvalidCredential
+		}
+	})
+	srv := httptest.NewServer(d)
+	defer srv.Close()
+	b := newBrowser(t, srv)
+	try := func(user, pass string) int {
+		code, _, _ := b.do(http.MethodPost, "/ui/login", url.Values{"csrf": {b.csrf("/ui/login")}, "username": {user}, "password": {pass}})
+		return code
+	}
+	for i := range maxFailures {
+		if code := try("ana", "guess"); code != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d; want 401", i+1, code)
+		}
+	}
+	checked = 0
+	if code := try("ANA", "right"); code != http.StatusTooManyRequests || checked != 0 {
+		t.Errorf("after %d failures even the right password: %d with %d checks; want 429 unchecked", maxFailures, code, checked)
+	}
+	if code := try("bo", "guess"); code != http.StatusUnauthorized {
+		t.Errorf("another user: %d; want 401 (not throttled)", code)
+	}
+	now = now.Add(failureWindow + time.Second)
+	if code := try("ana", "right"); code != http.StatusSeeOther {
+		t.Errorf("after the window the right password: %d; want 303", code)
+	}
+}
