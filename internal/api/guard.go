@@ -177,14 +177,14 @@ func (s *server) orderVisible(ctx context.Context, p auth.Principal, buyerID, nu
 		return nil, false, nil
 	}
 	if buyerID == "" {
-		// A buyer's own order of this number first: another buyer may
-		// use the same number.
-		o, err := s.cfg.Orders.GetOrder(ctx, p.PartyID, number)
-		if err == nil {
-			return o, true, nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
+		// The party's own order of this number first: another buyer may
+		// use the same number for an order the party is not on.
+		own, _, err := s.cfg.Orders.ListOrders(ctx, store.OrderFilter{Party: p.PartyID, OrderNumber: number, Limit: 1})
+		if err != nil {
 			return nil, false, err
+		}
+		if len(own) == 1 && own[0].Order.OrderNumber == number {
+			return &own[0], true, nil
 		}
 	}
 	o, err := s.cfg.Orders.GetOrder(ctx, buyerID, number)

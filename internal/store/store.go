@@ -116,9 +116,11 @@ type OrderFilter struct {
 	// Party, when set, keeps the orders that party is on: as their buyer,
 	// their supplier, a party assigned to them (AddAssignment), or the
 	// carrier of one of their shipments. The API's party scope.
-	Party  string
-	Limit  int    // page size: DefaultLimit when 0 or less, at most MaxLimit
-	Cursor string // opaque, the nextCursor of the previous page; "" for the first page
+	Party string
+	// OrderNumber keeps the orders of that number (one per buyer using it).
+	OrderNumber string
+	Limit       int    // page size: DefaultLimit when 0 or less, at most MaxLimit
+	Cursor      string // opaque, the nextCursor of the previous page; "" for the first page
 }
 
 // Ledger statuses. A claim starts as LedgerProcessing; the connector that

@@ -421,6 +421,9 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.St
 	if f.Status != "" {
 		add("status = $%d", f.Status)
 	}
+	if f.OrderNumber != "" {
+		add("order_number = $%d", f.OrderNumber)
+	}
 	if f.Party != "" {
 		// The orders the party is on: buyer, supplier, assigned, or
 		// carrier of one of their shipments.

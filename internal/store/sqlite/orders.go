@@ -227,6 +227,9 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.St
 	if f.Status != "" {
 		add("status = ?", f.Status)
 	}
+	if f.OrderNumber != "" {
+		add("order_number = ?", f.OrderNumber)
+	}
 	if f.Party != "" {
 		where = append(where, partyFilter)
 		args = append(args, f.Party, f.Party, f.Party, f.Party)

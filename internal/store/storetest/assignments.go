@@ -128,9 +128,21 @@ func listByParty(t *testing.T, s Store) {
 		{store.OrderFilter{Party: "S1"}, []string{"PO-P3", "PO-P1"}},
 		{store.OrderFilter{Party: "S1", BuyerID: "B1"}, []string{"PO-P1"}},
 		{store.OrderFilter{Party: "NOBODY"}, nil},
+		{store.OrderFilter{Party: "S1", OrderNumber: "PO-P3"}, []string{"PO-P3"}},
+		{store.OrderFilter{Party: "S1", OrderNumber: "PO-P2"}, nil},
+		{store.OrderFilter{OrderNumber: "PO-P2"}, []string{"PO-P2"}},
 	} {
 		if got := numbers(tc.f); !slices.Equal(got, tc.want) {
 			t.Errorf("ListOrders(%+v) = %v, want %v", tc.f, got, tc.want)
 		}
+	}
+	// Another buyer's order of the same number is that buyer's party's.
+	upsert(t, s, small("B9", "PO-P2", "S9"))
+	got, _, err := s.ListOrders(ctx, store.OrderFilter{Party: "S9", OrderNumber: "PO-P2"})
+	if err != nil || len(got) != 1 || got[0].Order.Buyer.ID != "B9" {
+		t.Errorf("S9's PO-P2: %v, %v; want B9's order alone", got, err)
+	}
+	if both := numbers(store.OrderFilter{OrderNumber: "PO-P2"}); len(both) != 2 {
+		t.Errorf("PO-P2 of every buyer: %v; want B2's and B9's", both)
 	}
 }
