@@ -304,8 +304,13 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, anon, http.StatusServiceUnavailable, "login", "Log in", view)
 		return
 	}
-	if anon != nil {
+	if anon != nil { // anonymous, or a user logging in again
 		s.sessions.delete(anon.id)
+		if anon.cred.End != nil {
+			if err := anon.cred.End(context.WithoutCancel(r.Context())); err != nil {
+				s.cfg.Logger.Warn("dashboard login: previous credential not ended", "user", anon.principal.UserID, "err", err)
+			}
+		}
 	}
 	sess := s.sessions.create(cred, p)
 	s.setCookie(w, r, sess)
