@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -693,4 +694,47 @@ func TestPasswordGuessingIsThrottledPerUser(t *testing.T) {
 	if code := try("ana", "right"); code != http.StatusSeeOther {
 		t.Errorf("after the window the right password: %d; want 303", code)
 	}
+}
+
+func TestThePagesLoadNothingFromElsewhere(t *testing.T) {
+	t.Run("no embedded template, style or script names another origin", func(t *testing.T) {
+		for _, fsys := range []fs.FS{templateFS, staticFS} {
+			err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				b, err := fs.ReadFile(fsys, path)
+				if err != nil {
+					return err
+				}
+				for _, bad := range []string{"http:", "https:", "//cdn", "@import", "url(", "fonts.g"} {
+					if strings.Contains(string(b), bad) {
+						t.Errorf("%s holds %q", path, bad)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	t.Run("pages forbid other origins, inline script and framing", func(t *testing.T) {
+		h := newHub(t)
+		srv := httptest.NewServer(h.dashboard(t, nil))
+		defer srv.Close()
+		b := newBrowser(t, srv)
+		for _, p := range []string{"/ui/login", "/ui/static/app.js"} {
+			_, _, res := b.do(http.MethodGet, p, nil)
+			csp := res.Header.Get("Content-Security-Policy")
+			if !strings.Contains(csp, "default-src 'self'") || !strings.Contains(csp, "script-src 'self'") ||
+				!strings.Contains(csp, "frame-ancestors 'none'") || res.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("%s: CSP %q, nosniff %q", p, csp, res.Header.Get("X-Content-Type-Options"))
+			}
+		}
+		code, body, res := b.do(http.MethodGet, "/ui/static/style.css", nil)
+		if code != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/css") || !strings.Contains(body, "system-ui") {
+			t.Errorf("style.css: %d %q", code, res.Header.Get("Content-Type"))
+		}
+	})
 }
