@@ -218,10 +218,11 @@ type OrderList struct {
 func (s *server) listOrders(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := store.OrderFilter{
-		BuyerID:    q.Get("buyer"),
-		SupplierID: q.Get("supplier"),
-		Status:     q.Get("status"),
-		Cursor:     q.Get("cursor"),
+		BuyerID:     q.Get("buyer"),
+		SupplierID:  q.Get("supplier"),
+		Status:      q.Get("status"),
+		OrderNumber: q.Get("order_number"),
+		Cursor:      q.Get("cursor"),
 	}
 	if p, limited := limitedTo(r); limited {
 		// Another party's orders are not there for this caller; the

@@ -267,4 +267,21 @@ func TestABuyerReadsItsOwnOrderWhenAnotherBuyerUsesTheSameNumber(t *testing.T) {
 			t.Errorf("%s reads PO-7: %d, the order of %q; want %s's", tc.caller, rec.Code, o.Buyer.ID, tc.wantBuyer)
 		}
 	}
+	for caller, want := range map[string][]string{"admin HUB": {"B2", "B1"}, "supplier S1": {"B1"}, "finance B2": {"B2"}, "customs C1": nil} {
+		rec := hub.call(http.MethodGet, "/api/v1/orders?order_number=PO-7", "", caller)
+		var list OrderList
+		if err := json.Unmarshal(rec.Body.Bytes(), &list); err != nil || rec.Code != http.StatusOK {
+			t.Fatalf("%s searches PO-7: %d %s", caller, rec.Code, rec.Body)
+		}
+		var buyers []string
+		for _, o := range list.Orders {
+			if o.OrderNumber != "PO-7" {
+				t.Errorf("%s searching PO-7 got %s", caller, o.OrderNumber)
+			}
+			buyers = append(buyers, o.Buyer.ID)
+		}
+		if !slices.Equal(buyers, want) {
+			t.Errorf("%s searching PO-7 finds the orders of %v; want %v", caller, buyers, want)
+		}
+	}
 }
