@@ -21,6 +21,7 @@ func (s *server) guard(rt Route) http.Handler {
 		if s.cfg.Authenticate != nil {
 			p, ok := auth.FromContext(r.Context())
 			if !ok {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="procurehub"`)
 				writeError(w, http.StatusUnauthorized, "unauthenticated", "send a bearer token: Authorization: Bearer <token>")
 				return
 			}

@@ -23,8 +23,8 @@ func TestACallerWithoutATokenGets401OnEveryRoute(t *testing.T) {
 			continue
 		}
 		path, body := pr(auth.RoleAdmin, 0)
-		if rec := hub.call(rt.Method, path, body, ""); rec.Code != http.StatusUnauthorized {
-			t.Errorf("%s %s without a principal: %d; want 401", rt.Method, path, rec.Code)
+		if rec := hub.call(rt.Method, path, body, ""); rec.Code != http.StatusUnauthorized || !strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("%s %s without a principal: %d, WWW-Authenticate %q; want 401 asking for a bearer token", rt.Method, path, rec.Code, rec.Header().Get("WWW-Authenticate"))
 		}
 	}
 	if got := hub.audit.taken(); len(got) != 0 {
