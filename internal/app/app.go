@@ -33,6 +33,7 @@ import (
 	"github.com/procurehub/procurehub/internal/store/postgres"
 	"github.com/procurehub/procurehub/internal/store/sqlite"
 	"github.com/procurehub/procurehub/internal/warnings"
+	"github.com/procurehub/procurehub/internal/web"
 	"github.com/procurehub/procurehub/pipelines"
 )
 
@@ -62,6 +63,7 @@ type Store interface {
 	api.NotificationStore
 	api.DocumentStore
 	api.MessageStore
+	api.AssignmentStore
 	auth.Store
 	TrackedNumbers(ctx context.Context, carrier string) ([]store.TrackedNumber, error)
 	Migrate(ctx context.Context) error
@@ -191,7 +193,9 @@ func Run(ctx context.Context, opts Options) error {
 		sinkCfg.Review = &pipelines.Review{Validate: validate, Writer: st, Publisher: pub}
 	}
 	sink := pipelines.NewStoreSink(st, sinkCfg, metrics, log)
-	status := &pipelines.StatusProjector{Store: st, Pub: pub, Logger: log,
+	// Open dashboard pages hear of every change the hub publishes.
+	events := &web.Broadcaster{}
+	status := &pipelines.StatusProjector{Store: st, Pub: web.NotifyOnPublish(pub, events), Logger: log,
 		Readers: pipelines.RecordReaders{Findings: st, Responses: st, Shipments: st}}
 	sinks := pipelines.Sinks{
 		Orders:         sink,
@@ -229,7 +233,7 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 
-	authenticate, admin, err := startAuth(ctx, cfg, st, opts.Out, log)
+	authn, authenticate, admin, err := startAuth(ctx, cfg, st, opts.Out, log)
 	if err != nil {
 		return err
 	}
@@ -242,48 +246,52 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
-	srv := &http.Server{
-		Handler: api.Handler(api.Config{
-			Orders:   st,
-			Tracking: st,
-			Findings: st,
-			Timeline: st,
-			Demand:   demand,
-			// Amendments are kept as order events and published.
-			Amendments: amendments,
-			Alerts:     st,
-			// The in-app inbox of each party, and failed deliveries.
-			Notifications: st,
-			// Order documents and message threads; each upload and message is an
-			// order event on the broker (the early warnings read document_received).
-			Documents: st,
-			Messages:  st,
-			Publisher: pub,
-			// What suppliers, forwarders and customs brokers do: published like a connector's records.
-			Actions: &pipelines.Actions{Store: st, Pub: pub},
-			// Who is calling (nil: the API is open, for loopback use) and the audit log of every write.
-			Authenticate: authenticate,
-			Audit:        auth.NewAuditor(st),
-			Admin:        admin,
-			Catalog:      st,
-			// Posted items go the way of a price list file: topic, sink, store.
-			CatalogImport: &catalogImporter{pub: pub, live: live},
-			Webhooks:      webhooksHandler(built.webhooks, pub, reg, log),
-			Gatherer:      reg,
-			Logger:        log,
-			Ready: []api.Check{
-				{Name: "store", Fn: st.Ping},
-				{Name: "broker", Fn: func(ctx context.Context) error { return kafka.Ping(ctx, brokers) }},
-				{Name: "pipelines", Fn: func(context.Context) error {
-					if !router.IsRunning() {
-						return errors.New("router not running")
-					}
-					return nil
-				}},
-			},
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
+	apiHandler := api.Handler(api.Config{
+		Orders:   st,
+		Tracking: st,
+		Findings: st,
+		Timeline: st,
+		Demand:   demand,
+		// Amendments are kept as order events and published.
+		Amendments: amendments,
+		Alerts:     st,
+		// The in-app inbox of each party, and failed deliveries.
+		Notifications: st,
+		// Order documents and message threads; each upload and message is an
+		// order event on the broker (the early warnings read document_received).
+		// Logistics providers and customs brokers a buyer assigned to an order.
+		Assignments: st,
+		Documents:   st,
+		Messages:    st,
+		Publisher:   pub,
+		// What suppliers, forwarders and customs brokers do: published like a connector's records.
+		Actions: &pipelines.Actions{Store: st, Pub: pub},
+		// Who is calling (nil: the API is open, for loopback use) and the audit log of every write.
+		Authenticate: authenticate,
+		Audit:        auth.NewAuditor(st),
+		Admin:        admin,
+		Catalog:      st,
+		// Posted items go the way of a price list file: topic, sink, store.
+		CatalogImport: &catalogImporter{pub: pub, live: live},
+		Webhooks:      webhooksHandler(built.webhooks, pub, reg, log),
+		Gatherer:      reg,
+		Logger:        log,
+		Ready: []api.Check{
+			{Name: "store", Fn: st.Ping},
+			{Name: "broker", Fn: func(ctx context.Context) error { return kafka.Ping(ctx, brokers) }},
+			{Name: "pipelines", Fn: func(context.Context) error {
+				if !router.IsRunning() {
+					return errors.New("router not running")
+				}
+				return nil
+			}},
+		},
+	})
+	handler, err := withDashboard(ctx, apiHandler, authn, events, log)
+	if err != nil {
+		return err
 	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 
 	wcfg, err := LoadWarnings(cfg)
 	if err != nil {
