@@ -119,8 +119,16 @@ type OrderFilter struct {
 	Party string
 	// OrderNumber keeps the orders of that number (one per buyer using it).
 	OrderNumber string
-	Limit       int    // page size: DefaultLimit when 0 or less, at most MaxLimit
-	Cursor      string // opaque, the nextCursor of the previous page; "" for the first page
+	// Search is text a person typed. Split at white space into words, it
+	// keeps the orders where every word is found, ignoring case, in the
+	// order number, the buyer's or supplier's id or name, or the SKU, buyer
+	// SKU or description of one of the lines (not necessarily the same
+	// field for every word). A word matches where it is contained; '%' and
+	// '_' are just characters. Text that is not valid UTF-8 is
+	// store.ErrInvalid; blank text keeps every order.
+	Search string
+	Limit  int    // page size: DefaultLimit when 0 or less, at most MaxLimit
+	Cursor string // opaque, the nextCursor of the previous page; "" for the first page
 }
 
 // Ledger statuses. A claim starts as LedgerProcessing; the connector that

@@ -16,6 +16,7 @@ import (
 	"github.com/procurehub/procurehub/internal/store"
 	"github.com/procurehub/procurehub/internal/store/internal/orderbatch"
 	"github.com/procurehub/procurehub/internal/store/internal/page"
+	"github.com/procurehub/procurehub/internal/store/internal/textsearch"
 )
 
 // maxAttempts bounds how often UpsertOrders retries a batch that lost to a
@@ -406,6 +407,10 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.St
 		return nil, "", fmt.Errorf("postgres: list orders: %w", err)
 	}
 	limit := page.Limit(f.Limit)
+	words, err := textsearch.Words(f.Search)
+	if err != nil {
+		return nil, "", fmt.Errorf("postgres: list orders: %w", err)
+	}
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -432,6 +437,22 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.St
 				WHERE a.party_id = $%[1]d AND a.buyer_id = orders.buyer_id AND a.order_number = orders.order_number)
 			OR EXISTS (SELECT 1 FROM shipment_orders so JOIN shipments sh ON sh.id = so.shipment
 				WHERE so.order_number = orders.order_number AND sh.carrier = $%[1]d))`, f.Party)
+	}
+	if len(words) > 0 {
+		// Only a search adds these; the plain list keeps its plan.
+		var all, verbatim []string
+		for _, w := range words {
+			all = append(all, textsearch.Contains(w))
+			if textsearch.Verbatim(w) {
+				verbatim = append(verbatim, textsearch.Contains(w))
+			}
+		}
+		if len(verbatim) > 0 {
+			// A word found in a field is found in the document too: a
+			// plain text scan drops most orders before any JSON is read.
+			add("document ILIKE ALL ($%d::text[])", verbatim)
+		}
+		add(searchText+" ILIKE ALL ($%d::text[])", all)
 	}
 	if after > 0 {
 		add("id < $%d", after)
@@ -473,6 +494,17 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.St
 	}
 	return out, next, nil
 }
+
+// searchText is what store.OrderFilter.Search looks in, one field a line:
+// order number, buyer and supplier ids and names, and the SKU, buyer SKU and
+// description of every line. A word has no white space, so it never matches
+// across two fields. The document is parsed once per order tested (OFFSET 0
+// keeps the planner from pulling d up into each of its uses).
+const searchText = `(SELECT concat_ws(E'\n', orders.order_number, orders.buyer_id, orders.supplier_id,
+		d->'buyer'->>'name', d->'supplier'->>'name',
+		(SELECT string_agg(concat_ws(E'\n', l->>'sku', l->>'buyer_sku', l->>'description'), E'\n')
+			FROM jsonb_array_elements(d->'lines') AS l))
+	FROM (SELECT orders.document::jsonb AS d OFFSET 0) AS doc)`
 
 // scanOrder reads one row of orderColumns.
 func scanOrder(row pgx.Row) (*store.StoredOrder, int64, error) {

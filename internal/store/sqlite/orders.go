@@ -11,6 +11,7 @@ import (
 	"github.com/procurehub/procurehub/internal/store"
 	"github.com/procurehub/procurehub/internal/store/internal/orderbatch"
 	"github.com/procurehub/procurehub/internal/store/internal/page"
+	"github.com/procurehub/procurehub/internal/store/internal/textsearch"
 )
 
 // UpsertOrders writes a batch of orders in one transaction and reports, for
@@ -212,6 +213,10 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.St
 		return nil, "", fmt.Errorf("sqlite: list orders: %w", err)
 	}
 	limit := page.Limit(f.Limit)
+	words, err := textsearch.Words(f.Search)
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlite: list orders: %w", err)
+	}
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -233,6 +238,26 @@ func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter) ([]store.St
 	if f.Party != "" {
 		where = append(where, partyFilter)
 		args = append(args, f.Party, f.Party, f.Party, f.Party)
+	}
+	if len(words) > 0 {
+		// Only a search adds these; the plain list keeps its plan.
+		const like = ` LIKE ? ESCAPE '` + textsearch.Escape + `'`
+		var patterns, inFields []string
+		for _, w := range words {
+			p := textsearch.Contains(strings.ToLower(w))
+			patterns = append(patterns, p)
+			inFields = append(inFields, `s.h`+like)
+			if textsearch.Verbatim(w) {
+				// A word found in a field is found in the document too
+				// (fold maps rune by rune): a plain text scan drops most
+				// orders before any JSON is read.
+				add(foldFunc+`(document)`+like, p)
+			}
+		}
+		where = append(where, `EXISTS (SELECT 1 FROM (`+searchText+`) AS s WHERE `+strings.Join(inFields, " AND ")+`)`)
+		for _, p := range patterns {
+			args = append(args, p)
+		}
 	}
 	if after > 0 {
 		add("id < ?", after)
@@ -284,6 +309,15 @@ const partyFilter = `(buyer_id = ? OR supplier_id = ?
 		WHERE a.party_id = ? AND a.buyer_id = orders.buyer_id AND a.order_number = orders.order_number)
 	OR EXISTS (SELECT 1 FROM shipment_orders so JOIN shipments sh ON sh.id = so.shipment
 		WHERE so.order_number = orders.order_number AND sh.carrier = ?))`
+
+// searchText is what store.OrderFilter.Search looks in, case folded, one
+// field a line: order number, buyer and supplier ids and names, and the SKU,
+// buyer SKU and description of every line. A word has no white space, so it
+// never matches across two fields.
+const searchText = `SELECT ` + foldFunc + `(concat_ws(char(10), orders.order_number, orders.buyer_id, orders.supplier_id,
+		orders.document ->> '$.buyer.name', orders.document ->> '$.supplier.name',
+		(SELECT group_concat(concat_ws(char(10), l.value ->> '$.sku', l.value ->> '$.buyer_sku', l.value ->> '$.description'), char(10))
+			FROM json_each(orders.document, '$.lines') AS l))) AS h`
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }

@@ -59,10 +59,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if path != ":memory:" {
 		params = append(params, "_pragma=journal_mode(WAL)")
 	}
-	db, err := sql.Open("sqlite", path+"?"+strings.Join(params, "&"))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
+	db := sql.OpenDB(connector{dsn: path + "?" + strings.Join(params, "&")})
 	if path == ":memory:" {
 		db.SetMaxOpenConns(1) // every connection would be a database of its own
 	}
