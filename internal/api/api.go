@@ -18,7 +18,9 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/go-chi/chi/v5"
@@ -209,6 +211,10 @@ func fromStored(o store.StoredOrder) Order {
 	return Order{Order: o.Order, Status: o.Status, Version: o.Version, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
 }
 
+// maxSearch is the longest q of GET /api/v1/orders, in characters: enough
+// for what a person types, short of a denial of service by LIKE patterns.
+const maxSearch = 200
+
 // OrderList is the body of GET /api/v1/orders.
 type OrderList struct {
 	Orders     []Order `json:"orders"`
@@ -222,7 +228,12 @@ func (s *server) listOrders(w http.ResponseWriter, r *http.Request) {
 		SupplierID:  q.Get("supplier"),
 		Status:      q.Get("status"),
 		OrderNumber: q.Get("order_number"),
+		Search:      q.Get("q"),
 		Cursor:      q.Get("cursor"),
+	}
+	if !utf8.ValidString(f.Search) || strings.IndexByte(f.Search, 0) >= 0 || utf8.RuneCountInString(f.Search) > maxSearch {
+		writeError(w, http.StatusBadRequest, "bad_search", "q must be text of at most "+strconv.Itoa(maxSearch)+" characters")
+		return
 	}
 	if p, limited := limitedTo(r); limited {
 		// Another party's orders are not there for this caller; the

@@ -81,7 +81,7 @@ func TestAPI(t *testing.T) {
 	})
 
 	t.Run("list returns orders under \"orders\" with their status and the next cursor", func(t *testing.T) {
-		rec, body := get(t, h, "/api/v1/orders?supplier=SUP-A&status=submitted&limit=10&cursor=abc")
+		rec, body := get(t, h, "/api/v1/orders?supplier=SUP-A&status=submitted&q=brake+50%25&limit=10&cursor=abc")
 		if rec.Code != 200 {
 			t.Fatalf("status %d", rec.Code)
 		}
@@ -92,7 +92,7 @@ func TestAPI(t *testing.T) {
 		if body["next_cursor"] != "next-page" {
 			t.Errorf("next_cursor = %v", body["next_cursor"])
 		}
-		want := store.OrderFilter{SupplierID: "SUP-A", Status: "submitted", Limit: 10, Cursor: "abc"}
+		want := store.OrderFilter{SupplierID: "SUP-A", Status: "submitted", Search: "brake 50%", Limit: 10, Cursor: "abc"}
 		if orders.last != want {
 			t.Errorf("filter = %+v, want %+v", orders.last, want)
 		}

@@ -87,8 +87,8 @@ var (
 func (s *server) table() []Route {
 	c := s.cfg
 	rs := []Route{
-		{Method: http.MethodGet, Pattern: "/orders", Summary: "List the orders the caller's party may see (filters buyer, supplier, status, order_number; paged).",
-			Roles: readers, Scope: ScopeOrder, Query: []string{"buyer", "supplier", "status", "order_number", "limit", "cursor"},
+		{Method: http.MethodGet, Pattern: "/orders", Summary: "List the orders the caller's party may see (filters buyer, supplier, status, order_number; search q: every word found in the order number, a party's id or name, or a line's SKU, buyer SKU or description; paged).",
+			Roles: readers, Scope: ScopeOrder, Query: []string{"buyer", "supplier", "status", "order_number", "q", "limit", "cursor"},
 			Response: pageOf("orders", canonicalRef("order")), Enabled: true, Handler: s.listOrders},
 		{Method: http.MethodGet, Pattern: "/orders/{order_number}", Summary: "One order with its findings and tracking.",
 			Roles: readers, Scope: ScopeOrder, Query: []string{"buyer"}, Response: canonicalRef("order"),
