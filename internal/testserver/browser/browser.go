@@ -42,6 +42,9 @@ const (
 	EnvRequire   = "PROCUREHUB_REQUIRE_INTEGRATION"
 )
 
+// cleared holds the artifact folders Start emptied.
+var cleared sync.Map
+
 // WaitTimeout bounds WaitFor and Navigate.
 const WaitTimeout = 15 * time.Second
 
@@ -106,6 +109,13 @@ func Start(ctx context.Context, t testing.TB) *Page {
 	artifacts := t.TempDir()
 	if dir := os.Getenv(EnvArtifacts); dir != "" {
 		artifacts = filepath.Join(dir, safeName(t.Name()))
+		// The test's screenshots of an earlier run would pass for this
+		// run's: the folder is emptied once per test binary.
+		if _, again := cleared.LoadOrStore(artifacts, true); !again {
+			if err := os.RemoveAll(artifacts); err != nil {
+				t.Fatalf("browser: artifacts: %v", err)
+			}
+		}
 		if err := os.MkdirAll(artifacts, 0o755); err != nil {
 			t.Fatalf("browser: artifacts: %v", err)
 		}
@@ -334,6 +344,14 @@ func (p *Page) WaitFor(ctx context.Context, t testing.TB, cond string) {
 // WaitForWithin is WaitFor with its own bound.
 func (p *Page) WaitForWithin(ctx context.Context, t testing.TB, cond string, within time.Duration) {
 	t.Helper()
+	if err := p.Poll(ctx, cond, within); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Poll is WaitForWithin that returns an error instead of failing the test,
+// for a caller that wants to say what the page showed instead.
+func (p *Page) Poll(ctx context.Context, cond string, within time.Duration) error {
 	deadline := time.Now().Add(within)
 	expr := `(() => { try { return !!(` + cond + `); } catch (e) { return false; } })()`
 	for {
@@ -344,12 +362,12 @@ func (p *Page) WaitForWithin(ctx context.Context, t testing.TB, cond string, wit
 		}
 		err := p.Call(ctx, "Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true}, &res)
 		if err == nil && res.Result.Value {
-			return
+			return nil
 		}
 		// A navigation destroys the context mid-call: an error here is
 		// tried again until the deadline.
 		if ctx.Err() != nil || time.Now().After(deadline) {
-			t.Fatalf("waited %s for %s (last error %v)", within, cond, err)
+			return fmt.Errorf("waited %s for %s (last error %v)", within, cond, err)
 		}
 		select {
 		case <-time.After(100 * time.Millisecond):
@@ -368,6 +386,17 @@ func (p *Page) Navigate(ctx context.Context, t testing.TB, url string) {
 		t.Fatalf("navigate %s: %v %s", url, err, res.ErrorText)
 	}
 	p.WaitFor(ctx, t, `location.href === `+JSString(url)+` && document.readyState === "complete"`)
+}
+
+// Reload loads the page again and waits until the new document has
+// loaded.
+func (p *Page) Reload(ctx context.Context, t testing.TB) {
+	t.Helper()
+	p.Eval(ctx, t, `window.__browserBeforeReload = true; true`)
+	if err := p.Call(ctx, "Page.reload", map[string]any{"ignoreCache": true}, nil); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	p.WaitFor(ctx, t, `window.__browserBeforeReload === undefined && document.readyState === "complete"`)
 }
 
 // Screenshot saves the whole page as a PNG named name in the artifact

@@ -34,6 +34,9 @@ func TestAPageLoadsRunsScriptAndIsPhotographed(t *testing.T) {
 	if n != 42 {
 		t.Errorf("awaited %d; want 42", n)
 	}
+	page.Eval(ctx, t, `document.getElementById("p").textContent = "changed"; true`)
+	page.Reload(ctx, t)
+	page.WaitFor(ctx, t, `document.getElementById("p").textContent === "done"`)
 	path := page.Screenshot(ctx, t, "page.png")
 	if want := filepath.Join(artifacts, "TestAPageLoadsRunsScriptAndIsPhotographed", "page.png"); path != want {
 		t.Errorf("screenshot at %s; want %s", path, want)
