@@ -152,10 +152,12 @@ func apiGet(t *testing.T, r *runningHub, token, path string, out any) int {
 
 // The portal of issue 9 on the real hub, in headless Chromium: supplier
 // S1 logs in with its token, sees its order and not S2's, opens it,
-// confirms it, and sees the status become confirmed and its acceptance
-// on the timeline once the pipelines have stored it (live, by server-sent
-// events); S2 is told S1's order does not exist. Screenshots of each step
-// are kept under $PROCUREHUB_ARTIFACTS/<test name>/.
+// confirms it, and sees the status become confirmed, its acceptance on
+// the timeline and the Confirm button gone once the pipelines have stored
+// it (live by server-sent events, or after a reload: see step 4); S2 is
+// told S1's order does not exist, and cannot confirm it. Both stores;
+// PostgreSQL's run needs PROCUREHUB_TEST_POSTGRES_DSN. Screenshots of each
+// step are kept under $PROCUREHUB_ARTIFACTS/<test name>/.
 func TestASupplierConfirmsItsOrderInThePortal(t *testing.T) {
 	stores := []struct {
 		name string
