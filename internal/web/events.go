@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -101,7 +102,14 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	end := time.NewTimer(streamMax)
 	defer end.Stop()
 
+	// The view the page was drawn from: a change between drawing it and
+	// opening this stream is a change too.
 	last := map[string][32]byte{}
+	for _, kind := range liveKinds {
+		if b, err := hex.DecodeString(r.URL.Query().Get(kind)); err == nil && len(b) == 32 {
+			last[kind] = [32]byte(b)
+		}
+	}
 	var lastLook time.Time
 	var soon <-chan time.Time // a notification waiting for notifyGap
 	look := func() bool {     // false when the stream must end
@@ -111,7 +119,7 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 			_ = rc.Flush()
 			return false
 		}
-		for _, kind := range []string{"orders", "alerts"} {
+		for _, kind := range liveKinds {
 			sum, status := s.viewHash(ctx, sess, kind)
 			if status == http.StatusUnauthorized {
 				_, _ = fmt.Fprint(w, "event: logout\ndata: {}\n\n")
@@ -168,6 +176,30 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
+	}
+}
+
+// liveKinds are what a page's live stream watches.
+var liveKinds = []string{"orders", "alerts"}
+
+// baselineKey is the context key of the view a page is drawn from.
+type baselineKey struct{}
+
+// live wraps a page: before the page reads the API, it takes the hash of
+// the user's view of each live kind, and the page hands them to its event
+// stream (render), which reports a change against them — so a change
+// made while the page was drawn or before its stream opened (a
+// confirmation whose status is stored a moment later) still reaches it.
+func (s *server) live(page http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sess := sessionOf(r.Context())
+		q := url.Values{}
+		for _, kind := range liveKinds {
+			if sum, status := s.viewHash(r.Context(), sess, kind); status == http.StatusOK {
+				q.Set(kind, hex.EncodeToString(sum[:]))
+			}
+		}
+		page(w, r.WithContext(context.WithValue(r.Context(), baselineKey{}, q)))
 	}
 }
 

@@ -24,6 +24,9 @@ type view struct {
 	User  *auth.Principal // nil on the login page
 	Flash string
 	Data  any
+	// Events is the page's live event stream, with the view the page was
+	// drawn from (see liveBaseline).
+	Events string
 }
 
 var funcs = template.FuncMap{
@@ -91,6 +94,10 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, sess *session, s
 		if sess.loggedIn() {
 			p := sess.principal
 			v.User = &p
+			v.Events = "/ui/events"
+			if q, ok := r.Context().Value(baselineKey{}).(url.Values); ok {
+				v.Events += "?" + q.Encode()
+			}
 		}
 	}
 	if f, ok := flashes[r.URL.Query().Get("done")]; ok {
