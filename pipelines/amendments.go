@@ -185,17 +185,8 @@ func (a *Amendments) record(ctx context.Context, o *store.StoredOrder, h *lifecy
 			return fmt.Errorf("store amended order %s: %w", o.Order.OrderNumber, err)
 		}
 	}
-	msgs := make([]*message.Message, 0, len(events))
-	for _, ev := range events {
-		m, err := recordMessage(uuid.NewSHA1(uuid.NameSpaceURL, []byte("order-event/"+ev.EventID)).String(),
-			connectors.Record{Type: canonical.TypeOrderEvent, Key: ev.OrderNumber, Value: ev}, "amendment", HubPartner, connectors.Input{})
-		if err != nil {
-			return err
-		}
-		msgs = append(msgs, m)
-	}
-	if err := a.Pub.Publish(TopicOrderEvents, msgs...); err != nil {
-		return fmt.Errorf("publish amendment of order %s: %w", o.Order.OrderNumber, err)
+	if err := PublishOrderEvents(a.Pub, "amendment", events...); err != nil {
+		return fmt.Errorf("amendment of order %s: %w", o.Order.OrderNumber, err)
 	}
 	if !moved {
 		return nil
@@ -213,6 +204,31 @@ func (a *Amendments) record(ctx context.Context, o *store.StoredOrder, h *lifecy
 		if err := a.Documents.Send(ctx, current, h.CurrentVersion()); err != nil {
 			return fmt.Errorf("document of amended order %s: %w", current.OrderNumber, err)
 		}
+	}
+	return nil
+}
+
+// PublishOrderEvents publishes order events the hub itself made (an
+// amendment, a status change, a document arrived) on
+// procurehub.order-events.v1 as partner HubPartner, from kind (its
+// ce_source is procurehub/<kind>/procurehub), keyed by order number. The
+// message id derives from the event id, so publishing an event again is
+// the same message; the order event sink keeps it once.
+func PublishOrderEvents(pub message.Publisher, kind string, events ...*canonical.OrderEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	msgs := make([]*message.Message, 0, len(events))
+	for _, ev := range events {
+		m, err := recordMessage(uuid.NewSHA1(uuid.NameSpaceURL, []byte("order-event/"+ev.EventID)).String(),
+			connectors.Record{Type: canonical.TypeOrderEvent, Key: ev.OrderNumber, Value: ev}, kind, HubPartner, connectors.Input{})
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, m)
+	}
+	if err := pub.Publish(TopicOrderEvents, msgs...); err != nil {
+		return fmt.Errorf("publish order events: %w", err)
 	}
 	return nil
 }

@@ -9,10 +9,8 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/google/uuid"
 
 	"github.com/procurehub/procurehub/canonical"
-	"github.com/procurehub/procurehub/connectors"
 	"github.com/procurehub/procurehub/internal/lifecycle"
 	"github.com/procurehub/procurehub/internal/store"
 )
@@ -222,13 +220,8 @@ func (p *StatusProjector) publish(o *store.StoredOrder, to string, since time.Ti
 		OrderNumber: o.Order.OrderNumber, BuyerID: o.Order.Buyer.ID, Type: EventStatusChanged,
 		OccurredAt: since, Actor: HubPartner, Summary: o.Status + " → " + to, Data: data,
 	}
-	m, err := recordMessage(uuid.NewSHA1(uuid.NameSpaceURL, []byte("order-event/"+ev.EventID)).String(),
-		connectors.Record{Type: canonical.TypeOrderEvent, Key: ev.OrderNumber, Value: ev}, "lifecycle", HubPartner, connectors.Input{})
-	if err != nil {
-		return err
-	}
-	if err := p.Pub.Publish(TopicOrderEvents, m); err != nil {
-		return fmt.Errorf("publish status of order %s: %w", o.Order.OrderNumber, err)
+	if err := PublishOrderEvents(p.Pub, "lifecycle", ev); err != nil {
+		return fmt.Errorf("status of order %s: %w", o.Order.OrderNumber, err)
 	}
 	return nil
 }

@@ -52,25 +52,9 @@ func fromStoredAssignment(a store.Assignment) Assignment {
 	return Assignment{OrderNumber: a.OrderNumber, BuyerID: a.BuyerID, PartyID: a.PartyID, Role: a.Role, By: a.By, CreatedAt: a.CreatedAt}
 }
 
-// assignedOrder reads the order of an assignment route; it answers 404
-// itself and returns nil when there is none.
-func (s *server) assignedOrder(w http.ResponseWriter, r *http.Request) *store.StoredOrder {
-	number := chi.URLParam(r, "order_number")
-	o, err := s.cfg.Orders.GetOrder(r.Context(), r.URL.Query().Get("buyer"), number)
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "order_not_found", "no order "+strconv.Quote(number))
-		return nil
-	}
-	if err != nil {
-		s.internal(w, r, err)
-		return nil
-	}
-	return o
-}
-
 // listAssignments answers GET /orders/{order_number}/assignments.
 func (s *server) listAssignments(w http.ResponseWriter, r *http.Request) {
-	o := s.assignedOrder(w, r)
+	o := s.orderOf(w, r)
 	if o == nil {
 		return
 	}
@@ -94,7 +78,7 @@ func (s *server) postAssignment(w http.ResponseWriter, r *http.Request) {
 	if !decodeStrict(w, r, &req) {
 		return
 	}
-	o := s.assignedOrder(w, r)
+	o := s.orderOf(w, r)
 	if o == nil {
 		return
 	}
@@ -120,7 +104,7 @@ func (s *server) postAssignment(w http.ResponseWriter, r *http.Request) {
 // /orders/{order_number}/assignments/{role}/{party_id}: 204, or 404 when
 // the party is not assigned in that role.
 func (s *server) deleteAssignment(w http.ResponseWriter, r *http.Request) {
-	o := s.assignedOrder(w, r)
+	o := s.orderOf(w, r)
 	if o == nil {
 		return
 	}

@@ -18,9 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/go-chi/chi/v5"
-	"github.com/google/uuid"
 
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/auth"
@@ -506,19 +504,7 @@ func documentEvent(d store.OrderDocument) canonical.OrderEvent {
 // the event id (publishing it again is the same message), keyed by the
 // order number; the order event sink stores it.
 func (s *server) publishOrderEvent(ev canonical.OrderEvent) error {
-	payload, err := json.Marshal(ev)
-	if err != nil {
-		return fmt.Errorf("encode order event %s: %w", ev.EventID, err)
-	}
-	m := message.NewMessage(uuid.NewSHA1(uuid.NameSpaceURL, []byte("order-event/"+ev.EventID)).String(), payload)
-	m.Metadata.Set(pipelines.MetaPartitionKey, ev.OrderNumber)
-	m.Metadata.Set(pipelines.MetaCEType, pipelines.CloudEventType(canonical.TypeOrderEvent))
-	m.Metadata.Set(pipelines.MetaCESource, "procurehub/portal/"+pipelines.HubPartner)
-	m.Metadata.Set(pipelines.MetaPartner, pipelines.HubPartner)
-	if err := s.cfg.Publisher.Publish(pipelines.TopicOrderEvents, m); err != nil {
-		return fmt.Errorf("publish order event %s: %w", ev.EventID, err)
-	}
-	return nil
+	return pipelines.PublishOrderEvents(s.cfg.Publisher, "portal", &ev)
 }
 
 func (s *server) listDocuments(w http.ResponseWriter, r *http.Request) {
