@@ -1086,6 +1086,11 @@ func TestAlertsAreKeptOnceAndARecoveryResolvesItsOutage(t *testing.T) {
 		a, err := st.GetAlert(context.Background(), "down-bank-1")
 		return err == nil && a.Status == store.AlertResolved
 	})
+	// gochannel hands messages over concurrently: the second delivery of
+	// the review alert may come after the others.
+	waitFor(t, func() bool {
+		return testutil.ToFloat64(m.Alerts.WithLabelValues(AlertOrderNeedsReview, "duplicate")) >= 1
+	})
 	if n := testutil.ToFloat64(m.Alerts.WithLabelValues(AlertOrderNeedsReview, "duplicate")); n != 1 {
 		t.Errorf("duplicate review alerts = %v; want 1", n)
 	}
