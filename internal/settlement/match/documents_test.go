@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/procurehub/procurehub/internal/store"
 )
 
 // stages prints a plan as "deposit 30: -; balance 70: bill_of_lading".
@@ -121,5 +123,19 @@ func TestPlanCheck(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestDocumentTypesAreThePortals(t *testing.T) {
+	portal := store.DocumentTypes()
+	for _, d := range documentOrder {
+		if !slices.Contains(portal, string(d)) {
+			t.Errorf("%s is not a portal document type (%v)", d, portal)
+		}
+	}
+	for _, e := range documentPhrases {
+		if !slices.Contains(documentOrder, e.doc) {
+			t.Errorf("phrase table names %s, which documentOrder lacks", e.doc)
+		}
 	}
 }

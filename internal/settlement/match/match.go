@@ -448,11 +448,11 @@ func (m *matcher) checkLine(inv canonical.Invoice, l canonical.InvoiceLine, tol 
 		price, want := l.UnitPrice.Decimal, ol.UnitPrice.Decimal
 		switch diff := price.Sub(want); {
 		case diff.IsPositive() && overBy(diff, want, tol.UnitPricePercent.Decimal):
-			lr.Mismatches = append(lr.Mismatches, reason(CodePriceOver, "unit price %s, order price %s (+%s)", price, want, diff))
+			lr.Mismatches = append(lr.Mismatches, reason(CodePriceOver, "unit price %s, order price %s (+%s)", l.UnitPrice, ol.UnitPrice, diff))
 		case diff.IsPositive():
 			within("unit_price", diff, want, tol.UnitPricePercent.Decimal)
 		case diff.IsNegative():
-			lr.Warnings = append(lr.Warnings, reason(CodePriceUnder, "unit price %s, order price %s (%s)", price, want, diff))
+			lr.Warnings = append(lr.Warnings, reason(CodePriceUnder, "unit price %s, order price %s (%s)", l.UnitPrice, ol.UnitPrice, diff))
 		}
 	}
 
@@ -461,7 +461,7 @@ func (m *matcher) checkLine(inv canonical.Invoice, l canonical.InvoiceLine, tol 
 		diff := l.Amount.Decimal.Sub(want).Abs()
 		switch {
 		case diff.GreaterThan(tol.Amount.Decimal):
-			lr.Mismatches = append(lr.Mismatches, reason(CodeAmountOff, "line amount %s, quantity × unit price is %s", l.Amount, want))
+			lr.Mismatches = append(lr.Mismatches, reason(CodeAmountOff, "line amount %s, quantity × unit price is %s", money(l.Amount.Decimal, inv.Currency), money(want, inv.Currency)))
 		case diff.IsPositive():
 			within("amount", diff, decimal.Zero, tol.Amount.Decimal)
 		}
@@ -497,19 +497,24 @@ func checkTotals(inv canonical.Invoice, tol Tolerance) Totals {
 	if inv.LineTotal != nil {
 		t.LineTotal = *inv.LineTotal
 		if d := inv.LineTotal.Sub(sum).Abs(); d.GreaterThan(tol.Amount.Decimal) {
-			t.Mismatches = append(t.Mismatches, reason(CodeLineTotalOff, "line total %s, the lines sum to %s", inv.LineTotal, sum))
+			t.Mismatches = append(t.Mismatches, reason(CodeLineTotalOff, "line total %s, the lines sum to %s", money(inv.LineTotal.Decimal, inv.Currency), money(sum, inv.Currency)))
 		}
 	}
 	tax := decimal.Zero
 	if inv.TaxAmount != nil {
 		tax = inv.TaxAmount.Decimal
 		if tax.IsNegative() && inv.TotalAmount.IsPositive() {
-			t.Mismatches = append(t.Mismatches, reason(CodeTaxNegative, "tax %s on an invoice of %s", inv.TaxAmount, inv.TotalAmount))
+			t.Mismatches = append(t.Mismatches, reason(CodeTaxNegative, "tax %s on an invoice of %s", money(tax, inv.Currency), money(inv.TotalAmount.Decimal, inv.Currency)))
 		}
 	}
 	t.Tax, t.Total = canonical.NewDecimal(tax), inv.TotalAmount
 	if want := t.LineTotal.Add(tax); inv.TotalAmount.Sub(want).Abs().GreaterThan(tol.Amount.Decimal) {
-		t.Mismatches = append(t.Mismatches, reason(CodeTotalOff, "total %s, line total %s plus tax %s is %s", inv.TotalAmount, t.LineTotal, t.Tax, want))
+		t.Mismatches = append(t.Mismatches, reason(CodeTotalOff, "total %s, line total %s plus tax %s is %s", money(inv.TotalAmount.Decimal, inv.Currency), money(t.LineTotal.Decimal, inv.Currency), money(tax, inv.Currency), money(want, inv.Currency)))
 	}
 	return t
+}
+
+// money prints an amount with its currency's minor units ("1005.00 EUR").
+func money(d decimal.Decimal, cur canonical.Currency) string {
+	return canonical.Money{Amount: canonical.NewDecimal(d), Currency: cur}.String()
 }
