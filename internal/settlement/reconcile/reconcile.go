@@ -19,12 +19,15 @@
 //     (ISO 11649; an invalid one is ignored), or an invoice number found as
 //     a whole token in the remittance text or the customer reference;
 //  2. amount: one open item of the same counterparty (IBAN, else the
-//     normalised name), with the value date in the window around its due
-//     date, whose open amount the entry pays exactly, or less bank charges
-//     within the tolerance, or in another currency converted at the value
-//     date within the FX tolerance;
+//     normalised name) and currency, with the value date in the window
+//     around its due date, whose open amount the entry pays exactly, or
+//     less bank charges within the tolerance;
 //  3. subset: several open items of the same counterparty and currency that
-//     together make the entry's amount (bounded search).
+//     together make the entry's amount (bounded search);
+//  4. converted amount: one open item in another currency whose open amount
+//     the entry makes, converted at the value date, within the FX
+//     tolerance, when the counterparty has no open item in the entry's
+//     currency.
 //
 // When in doubt it does not allocate: ties, overpayments, references to
 // settled invoices, a payer account other than the one on file and amounts
@@ -251,15 +254,15 @@ func (r *Result) Summary() Summary {
 // String prints the summary as a small table.
 func (s Summary) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-22s %6s\n", "entries", "count")
+	fmt.Fprintf(&b, "%-28s %6s\n", "entries", "count")
 	for _, m := range []Method{MethodReference, MethodAmount, MethodSubset, MethodFX} {
-		fmt.Fprintf(&b, "%-22s %6d\n", "matched by "+string(m), s.ByMethod[m])
+		fmt.Fprintf(&b, "%-28s %6d\n", "matched by "+string(m), s.ByMethod[m])
 	}
-	fmt.Fprintf(&b, "%-22s %6d\n", "suggested", s.Suggested)
-	fmt.Fprintf(&b, "%-22s %6d\n", "unmatched", s.Unmatched)
-	fmt.Fprintf(&b, "%-22s %6d\n", "total", s.Entries)
+	fmt.Fprintf(&b, "%-28s %6d\n", "suggested", s.Suggested)
+	fmt.Fprintf(&b, "%-28s %6d\n", "unmatched", s.Unmatched)
+	fmt.Fprintf(&b, "%-28s %6d\n", "total", s.Entries)
 	for _, st := range []Status{StatusReconciled, StatusPartiallyReconciled, StatusUnmatched} {
-		fmt.Fprintf(&b, "%-22s %6d\n", "items "+string(st), s.Items[st])
+		fmt.Fprintf(&b, "%-28s %6d\n", "items "+string(st), s.Items[st])
 	}
 	return b.String()
 }
@@ -387,6 +390,11 @@ func Reconcile(items []Open, entries []Entry, rates *fxrates.Table, cfg Config) 
 	for _, e := range order {
 		if !e.done {
 			g.bySubset(e)
+		}
+	}
+	for _, e := range order {
+		if !e.done {
+			g.byConvertedAmount(e)
 		}
 	}
 	for _, e := range order {
@@ -668,7 +676,7 @@ func (g *engine) byAmount(e *entry) {
 		switch f.kind {
 		case "exact":
 			exact = append(exact, it)
-		case "charges", "fx":
+		case "charges":
 			near = append(near, it)
 		default:
 			continue
@@ -693,9 +701,43 @@ func (g *engine) byAmount(e *entry) {
 		}
 		e.stop(fmt.Sprintf("%d open invoices of the counterparty have this amount and the same due date", len(exact)))
 	case len(near) == 1:
+		// Within the charges tolerance is weaker than exact: it stands back
+		// for a set of invoices that makes the amount exactly (the subset
+		// pass takes it) and for an invoice in another currency that fits.
+		if sols, _ := g.searchSubsets(e); len(sols) > 0 && sols[0].exact {
+			return
+		}
+		if g.fxFits(e) > 0 {
+			e.stop("one open invoice of the counterparty is within the charges tolerance and another in a different currency within the FX tolerance")
+			return
+		}
 		g.allocate(e, near[0], fits[near[0]], MethodAmount, 0.8)
 	case len(near) > 1:
 		e.stop(fmt.Sprintf("%d open invoices of the counterparty are within the tolerance of this amount", len(near)))
+	}
+}
+
+// byConvertedAmount settles one invoice in another currency than the
+// entry's, converted at the value date within the FX tolerance. It runs
+// last and stands back when the counterparty has open invoices in the
+// entry's own currency: a wide FX tolerance must not pull a payment away
+// from the invoices it more likely pays.
+func (g *engine) byConvertedAmount(e *entry) {
+	var near []*item
+	var f fit
+	for _, it := range g.candidates(e) {
+		if it.Currency == e.Currency {
+			return
+		}
+		if fi := g.fitOne(e, it); fi.kind == "fx" {
+			near, f = append(near, it), fi
+		}
+	}
+	switch {
+	case len(near) == 1:
+		g.allocate(e, near[0], f, MethodFX, 0.75)
+	case len(near) > 1:
+		e.stop(fmt.Sprintf("%d open invoices of the counterparty are within the FX tolerance of this amount", len(near)))
 	}
 }
 
@@ -704,9 +746,29 @@ type subset struct {
 	exact bool
 }
 
-func (g *engine) bySubset(e *entry) {
+// fxFits counts the open candidates in another currency than the entry's
+// that it makes within the FX tolerance.
+func (g *engine) fxFits(e *entry) int {
+	n := 0
+	for _, it := range g.candidates(e) {
+		if it.Currency != e.Currency && g.fitOne(e, it).kind == "fx" {
+			n++
+		}
+	}
+	return n
+}
+
+// maxSolutions bounds the subsets collected for one entry; reaching it
+// means the amount is too common to choose.
+const maxSolutions = 16
+
+// searchSubsets finds sets of 2 to SubsetMaxItems open candidates in the
+// entry's currency whose open amounts make the entry's amount exactly or
+// within the charges tolerance, best first (see cmpSubset). exhausted says
+// the search stopped on its budget or on maxSolutions.
+func (g *engine) searchSubsets(e *entry) (sols []subset, exhausted bool) {
 	if g.cfg.SubsetMaxItems < 2 {
-		return
+		return nil, false
 	}
 	var pool []*item
 	for _, it := range g.candidates(e) {
@@ -715,18 +777,15 @@ func (g *engine) bySubset(e *entry) {
 		}
 	}
 	if len(pool) < 2 {
-		return
+		return nil, false
 	}
-	const maxSolutions = 16
 	target := e.abs
-	var sols []subset
 	budget := g.cfg.SubsetBudget
-	exhausted := false
 	var pick []*item
 	var walk func(start int, sum decimal.Decimal)
 	walk = func(start int, sum decimal.Decimal) {
-		for i := start; i < len(pool) && !exhausted && len(sols) < maxSolutions; i++ {
-			if budget--; budget < 0 {
+		for i := start; i < len(pool) && !exhausted; i++ {
+			if budget--; budget < 0 || len(sols) >= maxSolutions {
 				exhausted = true
 				return
 			}
@@ -746,24 +805,31 @@ func (g *engine) bySubset(e *entry) {
 		}
 	}
 	walk(0, decimal.Zero)
+	slices.SortStableFunc(sols, cmpSubset)
+	return sols, exhausted
+}
+
+func (g *engine) bySubset(e *entry) {
+	sols, exhausted := g.searchSubsets(e)
 	if len(sols) == 0 {
 		if exhausted {
 			e.stop("the search for invoices that together make the amount ran out of budget")
 		}
 		return
 	}
-	slices.SortStableFunc(sols, cmpSubset)
 	e.res.Suggestions = nil
 	for i := 0; i < len(sols) && i < 3; i++ {
 		e.res.Suggestions = append(e.res.Suggestions, subsetSuggestion(sols[i]))
 	}
 	switch {
-	case exhausted || len(sols) >= maxSolutions:
+	case exhausted:
 		e.stop("the search for invoices that together make the amount did not finish")
 	case len(sols) > 1 && cmpSubset(sols[0], sols[1]) == 0:
 		e.stop(fmt.Sprintf("%d sets of invoices of the counterparty make this amount equally well", len(sols)))
 	case !sols[0].exact && len(sols) > 1:
 		e.stop("no set of invoices makes the amount exactly and several come within the tolerance")
+	case !sols[0].exact && g.fxFits(e) > 0:
+		e.stop("a set of invoices comes within the charges tolerance and an invoice in another currency within the FX tolerance")
 	default:
 		best := sols[0]
 		sum := decimal.Zero
