@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -107,9 +108,11 @@ type Plan struct {
 // DocumentsFor reads payment terms (as validation.ParsePaymentTerms reads
 // them) and derives the documents each payment stage needs:
 //
-//   - a deposit below 100% ("T/T 30% deposit") is a deposit stage needing
-//     no document and a balance stage for the rest needing the documents
-//     the terms name ("70% against B/L copy");
+//   - a deposit below 100% ("T/T 30% deposit") is a deposit stage and a
+//     balance stage for the rest; documents named after the balance's
+//     percentage (or a word for the balance) are the balance's ("70%
+//     against B/L copy"), those named before it the deposit's (usually
+//     none: a proforma invoice is no portal document and is not counted);
 //   - otherwise one stage (100%, paid in advance or after) needing the
 //     named documents;
 //   - when the terms name no document, the method's defaults (L/C: invoice,
@@ -126,12 +129,16 @@ func DocumentsFor(terms string) (Plan, error) {
 	pre := pt.PrepaymentPercent
 	switch {
 	case pre.IsPositive() && pre.LessThan(hundred):
+		var before []DocumentType
 		after := named
+		if i := balanceStart(terms); i > 0 {
+			before, after = namedDocuments(terms[:i]), namedDocuments(terms[i:])
+		}
 		if len(after) == 0 {
 			after = defaultDocuments[pt.Method]
 		}
 		p.Stages = []Stage{
-			{Name: StageDeposit, Percent: canonical.NewDecimal(pre)},
+			{Name: StageDeposit, Percent: canonical.NewDecimal(pre), Documents: before},
 			{Name: StageBalance, Percent: canonical.NewDecimal(hundred.Sub(pre)), Documents: slices.Clone(after)},
 		}
 	case pre.Equal(hundred):
@@ -146,8 +153,31 @@ func DocumentsFor(terms string) (Plan, error) {
 	return p, nil
 }
 
+var (
+	termsPercentSign = regexp.MustCompile(`\d{1,3}(?:[.,]\d+)?\s*%`)
+	termsBalanceWord = regexp.MustCompile(`(?i)\b(?:balance|rest|remaining|remainder|restzahlung|restbetrag|solde|saldo|resto)\b|余款|尾款`)
+	// A proforma invoice is what a deposit is paid against before there is
+	// a commercial invoice; it is no portal document type.
+	termsProforma = regexp.MustCompile(`(?i)\bpro[ -]?forma(?: invoice)?\b|\bPI\b|形式发票`)
+)
+
+// balanceStart is where the balance part of deposit terms begins: at the
+// second percentage ("30% deposit, 70% against B/L"), else at a word for
+// the balance ("30% deposit, balance against B/L"); -1 when neither is
+// there. Documents named before it belong to the deposit.
+func balanceStart(terms string) int {
+	if m := termsPercentSign.FindAllStringIndex(terms, 2); len(m) == 2 {
+		return m[1][0]
+	}
+	if m := termsBalanceWord.FindStringIndex(terms); m != nil {
+		return m[0]
+	}
+	return -1
+}
+
 // namedDocuments are the documents the terms name, in documentOrder.
 func namedDocuments(terms string) []DocumentType {
+	terms = termsProforma.ReplaceAllString(terms, " ")
 	text := " " + strings.Join(strings.Fields(strings.ToUpper(terms)), " ") + " "
 	var found []DocumentType
 	for _, d := range documentOrder {

@@ -99,6 +99,7 @@ const (
 	CodeLineTotalOff Code = "line_total_off" // line_total is not the sum of the lines
 	CodeTotalOff     Code = "total_off"      // total_amount is not line total plus tax
 	CodeTaxNegative  Code = "tax_negative"   // tax on an invoice (not a credit note) below zero
+	CodeNoLines      Code = "no_lines"       // a header-only invoice: nothing to match
 )
 
 // Reason says why a line or an invoice is not a plain match.
@@ -485,6 +486,9 @@ func lineAmount(l canonical.InvoiceLine, cur canonical.Currency) decimal.Decimal
 
 func checkTotals(inv canonical.Invoice, tol Tolerance) Totals {
 	var t Totals
+	if len(inv.Lines) == 0 {
+		t.Mismatches = append(t.Mismatches, reason(CodeNoLines, "the invoice has no lines to match against orders and receipts"))
+	}
 	sum := decimal.Zero
 	for _, l := range inv.Lines {
 		if l.Amount != nil {

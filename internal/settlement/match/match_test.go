@@ -318,6 +318,21 @@ func TestMatch(t *testing.T) {
 			},
 		},
 		{
+			name: "an invoice without lines cannot be matched and blocks",
+			in: func() Input {
+				inv := testInvoice("INV-1")
+				inv.TotalAmount = dec("100.00")
+				inv.LineTotal, inv.TaxAmount = nil, nil
+				return Input{Invoice: inv, Orders: []canonical.Order{testOrder()}, Shipments: []canonical.Shipment{testASN()}}
+			},
+			tols: DefaultTolerances(), want: StatusMismatch, blocked: true,
+			check: func(t *testing.T, r Result) {
+				if got := codes(r.Totals.Mismatches); !slices.Equal(got, []Code{CodeNoLines, CodeTotalOff}) {
+					t.Errorf("totals mismatches %v, want [no_lines total_off]", got)
+				}
+			},
+		},
+		{
 			name: "a finance user's override of the mismatched line clears the block",
 			in: func() Input {
 				asn := testASN()
