@@ -36,7 +36,6 @@
 package match
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -241,7 +240,7 @@ func Match(in Input, tols Tolerances) (Result, error) {
 
 	lineOverride := map[int]*Override{}
 	for i := range in.Overrides {
-		o := &in.Overrides[i]
+		o := new(in.Overrides[i]) // a copy: the result does not alias the input
 		if strings.TrimSpace(o.By) == "" || strings.TrimSpace(o.Reason) == "" {
 			return Result{}, fmt.Errorf("match: invoice %s: an override needs a user and a reason", inv.InvoiceNumber)
 		}
@@ -257,13 +256,9 @@ func Match(in Input, tols Tolerances) (Result, error) {
 
 	m := newMatcher(in)
 
-	// Billed by prior invoices, in a stable order (date, number).
+	// Billed by prior invoices: a sum, so their order does not matter.
 	billed := map[lineKey]decimal.Decimal{}
-	prior := slices.Clone(in.PriorInvoices)
-	slices.SortStableFunc(prior, func(a, b canonical.Invoice) int {
-		return cmp.Or(a.InvoiceDate.Time().Compare(b.InvoiceDate.Time()), strings.Compare(a.InvoiceNumber, b.InvoiceNumber))
-	})
-	for _, p := range prior {
+	for _, p := range in.PriorInvoices {
 		if p.InvoiceNumber == inv.InvoiceNumber && p.Supplier.ID == inv.Supplier.ID {
 			continue
 		}
