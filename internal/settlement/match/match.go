@@ -424,9 +424,11 @@ func (m *matcher) checkLine(inv canonical.Invoice, l canonical.InvoiceLine, tol 
 			case !overBy(excess, received, qtol):
 				within("quantity_received", excess, received, qtol)
 			case before.IsPositive() && !qty.GreaterThan(received):
-				lr.Mismatches = append(lr.Mismatches, reason(CodeAlreadyInvoiced, "order %s line %d: %s invoiced, %s received of which %s already invoiced", o.OrderNumber, ol.LineNumber, qty, received, before))
+				lr.Mismatches = append(lr.Mismatches, reason(CodeAlreadyInvoiced, "order %s line %d: %s invoiced, %s received of which %s already billed by earlier invoices or lines", o.OrderNumber, ol.LineNumber, qty, received, before))
+			case before.IsZero():
+				lr.Mismatches = append(lr.Mismatches, reason(CodeOverReceived, "order %s line %d: %s invoiced, %s received", o.OrderNumber, ol.LineNumber, qty, received))
 			default:
-				lr.Mismatches = append(lr.Mismatches, reason(CodeOverReceived, "order %s line %d: %s invoiced, %s received (%s already invoiced)", o.OrderNumber, ol.LineNumber, qty, received, before))
+				lr.Mismatches = append(lr.Mismatches, reason(CodeOverReceived, "order %s line %d: %s invoiced, %s received, %s of it already billed", o.OrderNumber, ol.LineNumber, qty, received, before))
 			}
 		}
 		// Double billing exceeds the order too; already_invoiced says it.
