@@ -124,7 +124,9 @@ func genMonth(seed uint64) *month {
 		case x < 0.50:
 			part := amt.Mul(decimal.NewFromFloat(0.3 + 0.4*r.Float64())).Round(2)
 			ref(addEntry(p, part, cur, pay(-3), "partial", o.ID))
-			ref(addEntry(p, amt.Sub(part), cur, pay(15), "rest", o.ID))
+			if r.IntN(4) > 0 { // the rest arrives next month for some
+				ref(addEntry(p, amt.Sub(part), cur, pay(15), "rest", o.ID))
+			}
 		case x < 0.60:
 			ref(addEntry(p, amt.Sub(fee), cur, pay(r.IntN(10)), "reference with charges", o.ID))
 		case x < 0.72:

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -231,6 +232,24 @@ func TestReconcile(t *testing.T) {
 			want:    map[string][]wantAlloc{"e1": {{item: "A-1", amount: "500.00", method: MethodAmount}}},
 		},
 		{
+			name: "a payment within the charges tolerance of one invoice goes to the set of invoices it makes exactly",
+			items: []Open{payable("A-1", "1010.00", "2026-03-01"), payable("A-2", "600.00", "2026-03-02"),
+				payable("A-3", "400.00", "2026-03-03")},
+			entries: []Entry{debit("e1", "1000.00", "2026-03-10", "")},
+			want: map[string][]wantAlloc{"e1": {{item: "A-2", amount: "600.00", method: MethodSubset},
+				{item: "A-3", amount: "400.00", method: MethodSubset}}},
+			status: map[string]Status{"A-1": StatusUnmatched},
+		},
+		{
+			name:      "a payment within the charges tolerance of one invoice and the FX tolerance of another is only suggested",
+			items:     []Open{with2(payable("A-1", "1080.00", "2026-03-10"), func(o *Open) { o.Currency = "USD" }), payable("A-2", "1000.00", "2026-03-10")},
+			entries:   []Entry{with(debit("e1", "1075.00", "2026-03-10", ""), func(e *Entry) { e.Currency = "USD" })},
+			fx:        true,
+			cfg:       func(c *Config) { c.ChargesAbsolute["USD"] = dec("10") },
+			suggested: map[string][]string{"e1": {"A-1", "A-2"}},
+			reason:    map[string]string{"e1": "FX tolerance"},
+		},
+		{
 			name:    "a credit never settles a payable",
 			items:   []Open{payable("A-1", "500.00", "2026-03-10")},
 			entries: []Entry{with(credit("e1", "500.00", "2026-03-11", "A-1"), func(e *Entry) { e.Counterparty = &canonical.Counterparty{Name: "Acme", IBAN: ibanAcme} })},
@@ -374,5 +393,23 @@ func TestItemsWithTheSameIDAreRefused(t *testing.T) {
 	_, err := Reconcile([]Open{payable("A", "1", "2026-03-01"), payable("A", "2", "2026-03-01")}, nil, nil, DefaultConfig())
 	if err == nil {
 		t.Fatal("two items with one id were accepted")
+	}
+}
+
+func TestResultJSONNamesFieldsForTheAPI(t *testing.T) {
+	res, err := Reconcile([]Open{receivable("INV-1", "1000.00", "2026-03-10")},
+		[]Entry{credit("e1", "990.00", "2026-03-10", "INV-1"), credit("e2", "5.00", "2026-03-10", "")}, nil, DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"entry_id":"e1"`, `"item_id":"INV-1"`, `"amount":"1000.00"`, `"charges":"10.00"`,
+		`"method":"reference"`, `"status":"reconciled"`, `"remaining":"0.00"`, `"reason":"no invoice matches`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("result JSON %s lacks %s", b, want)
+		}
 	}
 }
