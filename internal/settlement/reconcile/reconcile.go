@@ -308,7 +308,8 @@ type engine struct {
 	res   *Result
 }
 
-// Reconcile matches entries to items. rates may be nil: entries in another
+// Reconcile matches entries to items. It does not modify its arguments and
+// may run concurrently (rates is only read). rates may be nil: entries in another
 // currency than an item are then never matched to it. It fails only on an
 // invalid Config or an invalid item (no id, an id twice, no direction, a
 // negative amount). An entry id seen twice is a duplicate delivery: the

@@ -250,6 +250,22 @@ func TestReconcile(t *testing.T) {
 			reason:    map[string]string{"e1": "FX tolerance"},
 		},
 		{
+			name: "a set of invoices beyond the item bound is not searched for",
+			items: []Open{payable("A-1", "120.10", "2026-03-01"), payable("A-2", "455.35", "2026-03-03"),
+				payable("A-5", "310.55", "2026-03-09")},
+			entries: []Entry{debit("e1", "886.00", "2026-03-12", "")},
+			cfg:     func(c *Config) { c.SubsetMaxItems = 2 },
+			status:  map[string]Status{"A-1": StatusUnmatched, "A-2": StatusUnmatched, "A-5": StatusUnmatched},
+		},
+		{
+			name: "a search for a set of invoices that runs out of budget matches nothing",
+			items: []Open{payable("A-1", "120.10", "2026-03-01"), payable("A-2", "455.35", "2026-03-03"),
+				payable("A-3", "1000.00", "2026-03-04"), payable("A-4", "78.00", "2026-03-08"), payable("A-5", "310.55", "2026-03-09")},
+			entries: []Entry{debit("e1", "886.00", "2026-03-12", "")},
+			cfg:     func(c *Config) { c.SubsetBudget = 4 },
+			reason:  map[string]string{"e1": "budget"},
+		},
+		{
 			name:    "a credit never settles a payable",
 			items:   []Open{payable("A-1", "500.00", "2026-03-10")},
 			entries: []Entry{with(credit("e1", "500.00", "2026-03-11", "A-1"), func(e *Entry) { e.Counterparty = &canonical.Counterparty{Name: "Acme", IBAN: ibanAcme} })},
