@@ -297,7 +297,6 @@ type entry struct {
 	done    bool // allocated, or stopped with a reason
 	refs    []*item
 	refHow  string
-	dupOf   string
 	skipped bool
 }
 
