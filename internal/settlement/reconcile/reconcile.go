@@ -121,6 +121,10 @@ type Config struct {
 	// larger of the two applies. Paying more than open is never tolerated.
 	ChargesAbsolute map[canonical.Currency]canonical.Decimal
 	ChargesPercent  canonical.Decimal
+	// ChargesCapPercent caps the charges tolerance at this percentage of
+	// the open amount, so that 20 EUR of "charges" never close the last
+	// 30 EUR of an invoice; zero is no cap.
+	ChargesCapPercent canonical.Decimal
 	// FXPercent is how far, in percent of the open amount, an entry in
 	// another currency converted at its value date may be from it, either
 	// way; the gap is recorded as the FX difference.
@@ -136,7 +140,8 @@ type Config struct {
 }
 
 // DefaultConfig returns 30 days before and 60 after the due date, charges
-// up to 25 in EUR, USD, GBP and CHF (2500 JPY), 2% FX tolerance with rates
+// up to 25 in EUR, USD, GBP and CHF (2500 JPY) but at most 10% of the open
+// amount, 2% FX tolerance with rates
 // up to 4 days old, subsets of at most 5 invoices and 200000 search steps.
 func DefaultConfig() Config {
 	return Config{
@@ -146,7 +151,8 @@ func DefaultConfig() Config {
 			"GBP": canonical.MustDecimal("25"), "CHF": canonical.MustDecimal("25"),
 			"JPY": canonical.MustDecimal("2500"),
 		},
-		FXPercent: canonical.MustDecimal("2"), FXMaxDays: 4,
+		ChargesCapPercent: canonical.MustDecimal("10"),
+		FXPercent:         canonical.MustDecimal("2"), FXMaxDays: 4,
 		SubsetMaxItems: 5, SubsetBudget: 200000,
 	}
 }
@@ -156,7 +162,7 @@ func (c Config) Validate() error {
 	if c.DaysBefore < 0 || c.DaysAfter < 0 || c.FXMaxDays < 0 {
 		return fmt.Errorf("reconcile: day windows must not be negative")
 	}
-	if c.ChargesPercent.Sign() < 0 || c.FXPercent.Sign() < 0 {
+	if c.ChargesPercent.Sign() < 0 || c.ChargesCapPercent.Sign() < 0 || c.FXPercent.Sign() < 0 {
 		return fmt.Errorf("reconcile: percentages must not be negative")
 	}
 	for cur, v := range c.ChargesAbsolute {
@@ -446,6 +452,11 @@ func (g *engine) chargesTolerance(cur canonical.Currency, open decimal.Decimal) 
 	if p := open.Mul(g.cfg.ChargesPercent.Decimal).Div(decimal.NewFromInt(100)); p.GreaterThan(tol) {
 		tol = p
 	}
+	if g.cfg.ChargesCapPercent.Sign() > 0 {
+		if c := open.Mul(g.cfg.ChargesCapPercent.Decimal).Div(decimal.NewFromInt(100)); c.LessThan(tol) {
+			tol = c
+		}
+	}
 	return tol
 }
 
@@ -511,6 +522,12 @@ func (g *engine) allocate(e *entry, it *item, f fit, m Method, conf float64) {
 	e.res.Reason = ""
 }
 
+// minInvoiceNumber is the shortest invoice number looked for in remittance
+// text: "12" or "A-1" turn up in any sentence.
+const minInvoiceNumber = 4
+
+const byInvoiceNumber = "invoice number in the remittance text"
+
 // references finds the items an entry names, strongest kind first.
 func (g *engine) references(e *entry) ([]*item, string) {
 	var out []*item
@@ -536,11 +553,11 @@ func (g *engine) references(e *entry) ([]*item, string) {
 	}
 	text := e.RemittanceInfo + " " + e.CustomerReference
 	for _, it := range g.items {
-		if it.Direction == e.dir && containsToken(text, it.inum) {
+		if it.Direction == e.dir && len(it.inum) >= minInvoiceNumber && containsToken(text, it.inum) {
 			out = append(out, it)
 		}
 	}
-	return out, "invoice number in the remittance text"
+	return out, byInvoiceNumber
 }
 
 func (g *engine) counterpartyConflict(e *entry, it *item) bool {
@@ -566,12 +583,19 @@ func (g *engine) byReference(e *entry) {
 		}
 	}
 	conf := 1.0
-	if how == "invoice number in the remittance text" {
+	if how == byInvoiceNumber {
 		conf = 0.95
 	}
 	if len(refs) == 1 {
 		it := refs[0]
 		f := g.fitOne(e, it)
+		// An invoice number in free text from a payer not known as the
+		// counterparty may be the payer's own number: it settles the
+		// invoice only when the amount says so too.
+		if how == byInvoiceNumber && !g.sameParty(e, it) && f.kind != "exact" && f.kind != "charges" {
+			e.stop(fmt.Sprintf("%s names %s, but neither the payer nor the amount confirms it", how, it.InvoiceNumber))
+			return
+		}
 		switch f.kind {
 		case "exact", "charges", "partial", "fx":
 			g.allocate(e, it, f, MethodReference, conf)
@@ -710,7 +734,11 @@ func (g *engine) byAmount(e *entry) {
 		// Within the charges tolerance is weaker than exact: it stands back
 		// for a set of invoices that makes the amount exactly (the subset
 		// pass takes it) and for an invoice in another currency that fits.
-		if sols, _ := g.searchSubsets(e); len(sols) > 0 && sols[0].exact {
+		if sols, _ := g.searchSubsets(e, true); len(sols) > 0 && sols[0].exact {
+			return
+		}
+		if sols, _ := g.searchSubsets(e, false); len(sols) > 0 && sols[0].exact {
+			e.stop("one open invoice of the counterparty is within the charges tolerance, and a set of its invoices, some due outside the window, makes the amount exactly")
 			return
 		}
 		if g.fxFits(e) > 0 {
@@ -731,15 +759,17 @@ func (g *engine) byAmount(e *entry) {
 func (g *engine) byConvertedAmount(e *entry) {
 	var near []*item
 	var f fit
+	own := false
 	for _, it := range g.candidates(e) {
 		if it.Currency == e.Currency {
-			return
-		}
-		if fi := g.fitOne(e, it); fi.kind == "fx" {
+			own = true
+		} else if fi := g.fitOne(e, it); fi.kind == "fx" {
 			near, f = append(near, it), fi
 		}
 	}
 	switch {
+	case own && len(near) > 0:
+		e.stop(fmt.Sprintf("an open invoice in %s is within the FX tolerance, but the counterparty has open invoices in %s too", near[0].Currency, e.Currency))
 	case len(near) == 1:
 		g.allocate(e, near[0], f, MethodFX, 0.75)
 	case len(near) > 1:
@@ -768,11 +798,12 @@ func (g *engine) fxFits(e *entry) int {
 // means the amount is too common to choose.
 const maxSolutions = 16
 
-// searchSubsets finds sets of 2 to SubsetMaxItems open candidates in the
-// entry's currency whose open amounts make the entry's amount exactly or
+// searchSubsets finds sets of 2 to SubsetMaxItems open candidates (with
+// window false: open items of the counterparty whatever their due date) in
+// the entry's currency whose open amounts make the entry's amount exactly or
 // within the charges tolerance, best first (see cmpSubset). exhausted says
 // the search stopped on its budget or on maxSolutions.
-func (g *engine) searchSubsets(e *entry) (sols []subset, exhausted bool) {
+func (g *engine) searchSubsets(e *entry, window bool) (sols []subset, exhausted bool) {
 	if g.cfg.SubsetMaxItems < 2 {
 		return nil, false
 	}
@@ -781,6 +812,15 @@ func (g *engine) searchSubsets(e *entry) (sols []subset, exhausted bool) {
 		if it.Currency == e.Currency {
 			pool = append(pool, it)
 		}
+	}
+	if !window {
+		pool = pool[:0]
+		for _, it := range g.items {
+			if it.Direction == e.dir && it.open.Sign() > 0 && it.Currency == e.Currency && g.sameParty(e, it) {
+				pool = append(pool, it)
+			}
+		}
+		slices.SortStableFunc(pool, byDue)
 	}
 	if len(pool) < 2 {
 		return nil, false
@@ -816,7 +856,7 @@ func (g *engine) searchSubsets(e *entry) (sols []subset, exhausted bool) {
 }
 
 func (g *engine) bySubset(e *entry) {
-	sols, exhausted := g.searchSubsets(e)
+	sols, exhausted := g.searchSubsets(e, true)
 	if len(sols) == 0 {
 		if exhausted {
 			e.stop("the search for invoices that together make the amount ran out of budget")

@@ -83,6 +83,15 @@ func TestReconcile(t *testing.T) {
 			want:    map[string][]wantAlloc{"e1": {{item: "A-1", amount: "2000.00", method: MethodAmount, charges: "9.50"}}},
 		},
 		{
+			name:      "a shortfall of more than a tenth of the rest is not taken for charges",
+			items:     []Open{receivable("INV-7", "1000.00", "2026-03-10")},
+			entries:   []Entry{credit("e1", "970.00", "2026-03-05", "INV-7"), credit("e2", "10.00", "2026-03-20", "")},
+			want:      map[string][]wantAlloc{"e1": {{item: "INV-7", amount: "970.00", method: MethodReference}}},
+			status:    map[string]Status{"INV-7": StatusPartiallyReconciled},
+			remaining: map[string]string{"INV-7": "30.00"},
+			suggested: map[string][]string{"e2": {"INV-7"}},
+		},
+		{
 			name:    "a percentage tolerance lets larger charges through when configured",
 			items:   []Open{payable("A-1", "20000.00", "2026-03-10")},
 			entries: []Entry{debit("e1", "19950.00", "2026-03-12", "")},
@@ -264,6 +273,29 @@ func TestReconcile(t *testing.T) {
 			entries: []Entry{debit("e1", "886.00", "2026-03-12", "")},
 			cfg:     func(c *Config) { c.SubsetBudget = 4 },
 			reason:  map[string]string{"e1": "budget"},
+		},
+		{
+			name:  "an invoice number quoted by an unknown payer with another amount is only suggested",
+			items: []Open{with2(receivable("INV-5", "700.00", "2026-03-10"), func(o *Open) { o.PartyIBAN = "" })},
+			entries: []Entry{with(credit("e1", "300.00", "2026-03-09", "our ref INV-5"), func(e *Entry) {
+				e.Counterparty = &canonical.Counterparty{Name: "Initech", IBAN: ibanOther}
+			})},
+			suggested: map[string][]string{"e1": {"INV-5"}},
+			reason:    map[string]string{"e1": "neither the payer nor the amount"},
+		},
+		{
+			name:  "an invoice number quoted by an unknown payer with the invoice's amount settles it",
+			items: []Open{with2(receivable("INV-5", "700.00", "2026-03-10"), func(o *Open) { o.PartyIBAN = "" })},
+			entries: []Entry{with(credit("e1", "700.00", "2026-03-09", "INV-5"), func(e *Entry) {
+				e.Counterparty = &canonical.Counterparty{Name: "Globex Holding (paying agent)", IBAN: ibanOther}
+			})},
+			want: map[string][]wantAlloc{"e1": {{item: "INV-5", amount: "700.00", method: MethodReference}}},
+		},
+		{
+			name:    "a short invoice number is not looked for in the text",
+			items:   []Open{with2(receivable("12", "700.00", "2026-03-10"), func(o *Open) { o.PartyIBAN = "" })},
+			entries: []Entry{with(credit("e1", "650.00", "2026-03-09", "payment 1 of 12"), func(e *Entry) { e.Counterparty = nil })},
+			status:  map[string]Status{"12": StatusUnmatched},
 		},
 		{
 			name:    "a credit never settles a payable",
