@@ -466,6 +466,10 @@ procurehub is running.
 	for i, p := range cfg.Partners {
 		names[i] = p.Name
 	}
+	if cfg.Auth.Enabled {
+		fmt.Fprintf(w, "  dashboard   %s/ui/   (log in with a token; every API call needs Authorization: Bearer <token>)\n", base)
+		fmt.Fprintf(w, "  OpenAPI     %s/api/openapi.json\n", base)
+	}
 	fmt.Fprintf(w, "  partners    %s\n", strings.Join(names, ", "))
 	if cfg.Demo.Enabled {
 		fmt.Fprintf(w, "  inboxes     %s/<partner>/ (settled files in archive/ and quarantine/, each with <name>.receipt.json)\n", cfg.Demo.InboxDir)
