@@ -205,8 +205,9 @@ func (d *demandPlanner) PlanDemand(ctx context.Context, lines []ordering.DemandL
 		d.mu.Unlock()
 		numbers = func(n int, _ *canonical.Order) string { return fmt.Sprintf("%s%s-%04d", prefix, stamp, n) }
 	}
-	p, err := ordering.New(ordering.Options{Catalog: d.current(), Commitments: d.committed, Preference: ordering.Preference(d.cfg.Preference), Numbers: numbers,
-		Buyer: canonical.Party{ID: d.cfg.BuyerID, Name: d.cfg.BuyerName}})
+	opts := orderingOptions(d.cfg, d.committed)
+	opts.Catalog, opts.Numbers = d.current(), numbers
+	p, err := ordering.New(opts)
 	if err != nil {
 		return ordering.Plan{}, err
 	}
@@ -312,8 +313,7 @@ func DemandPlanner(cfg *config.App, current func() *catalog.Catalog, committed c
 	if cfg.Ordering.BuyerID == "" {
 		return nil, nil
 	}
-	opts := ordering.Options{Commitments: committed, Preference: ordering.Preference(cfg.Ordering.Preference),
-		Buyer: canonical.Party{ID: cfg.Ordering.BuyerID, Name: cfg.Ordering.BuyerName}}
+	opts := orderingOptions(cfg.Ordering, committed)
 	if current != nil {
 		return demand.NewLivePlanner(opts, current)
 	}
@@ -355,4 +355,12 @@ func LoadNotifications(cfg *config.App) (*notify.Config, error) {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}
 	return c, nil
+}
+
+// orderingOptions are the planner options of the config's ordering
+// section: the buyer orders are made for and how a supplier is picked;
+// committed is the capacity already ordered (nil for none).
+func orderingOptions(cfg config.Ordering, committed catalog.Commitments) ordering.Options {
+	return ordering.Options{Commitments: committed, Preference: ordering.Preference(cfg.Preference),
+		Buyer: canonical.Party{ID: cfg.BuyerID, Name: cfg.BuyerName}}
 }

@@ -3,8 +3,8 @@ package validation
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/config"
@@ -189,7 +189,7 @@ func (c *Config) check() []problem {
 		probs = append(probs, problem{Path: path, Key: key, Message: fmt.Sprintf(format, args...)})
 	}
 	checkRules := func(base yamlx.Path, rs map[string]RuleSetting) {
-		for _, id := range sortedKeys(rs) {
+		for _, id := range slices.Sorted(maps.Keys(rs)) {
 			p := append(slices.Clone(base), id)
 			if !KnownRule(id) {
 				add(p, true, "unknown rule id %q%s", id, suggestRule(id))
@@ -224,7 +224,7 @@ func (c *Config) check() []problem {
 				add(append(at("allowed_payment_methods"), i), false, "unknown payment method %q (want one of tt, lc, dp, da, cad, open_account)", m)
 			}
 		}
-		for _, r := range sortedKeys(t.MaxPrepaymentPercent) {
+		for _, r := range slices.Sorted(maps.Keys(t.MaxPrepaymentPercent)) {
 			v := t.MaxPrepaymentPercent[r]
 			switch {
 			case !r.Valid():
@@ -239,7 +239,7 @@ func (c *Config) check() []problem {
 	}
 	checkRules(yamlx.Path{"rules"}, c.Rules)
 	checkThresholds(yamlx.Path{"thresholds"}, c.Thresholds)
-	for _, id := range sortedKeys(c.Partners) {
+	for _, id := range slices.Sorted(maps.Keys(c.Partners)) {
 		p := c.Partners[id]
 		if id == "" {
 			add(yamlx.Path{"partners", id}, true, "a partner needs a supplier id")
@@ -256,15 +256,6 @@ func suggestRule(id string) string {
 		ids[i] = r.ID
 	}
 	return config.Suggest(id, ids, 3)
-}
-
-func sortedKeys[K ~string, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	return keys
 }
 
 // LoadConfigFile reads a rule config file (see LoadConfig).

@@ -3,9 +3,9 @@ package warnings
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -349,7 +349,7 @@ func (c *Config) check() []problem {
 	}
 	at := func(base yamlx.Path, steps ...any) yamlx.Path { return append(slices.Clone(base), steps...) }
 	checkRules := func(base yamlx.Path, rs map[string]RuleSetting) {
-		for _, id := range sortedKeys(rs) {
+		for _, id := range slices.Sorted(maps.Keys(rs)) {
 			p := at(base, id)
 			spec, ok := specOf(id)
 			if !ok {
@@ -386,7 +386,7 @@ func (c *Config) check() []problem {
 		}
 	}
 	checkLanes := func(base yamlx.Path, lanes map[string]LaneConfig) {
-		for _, k := range sortedKeys(lanes) {
+		for _, k := range slices.Sorted(maps.Keys(lanes)) {
 			if _, err := ParseLane(k); err != nil {
 				add(at(base, k), true, "%v", err)
 				continue
@@ -396,7 +396,7 @@ func (c *Config) check() []problem {
 	}
 	checkRules(yamlx.Path{"rules"}, c.Rules)
 	checkLanes(yamlx.Path{"lanes"}, c.Lanes)
-	for _, id := range sortedKeys(c.Partners) {
+	for _, id := range slices.Sorted(maps.Keys(c.Partners)) {
 		p := c.Partners[id]
 		if id == "" {
 			add(yamlx.Path{"partners", id}, true, "a partner needs a supplier id")
@@ -415,15 +415,6 @@ func suggestRule(id string) string {
 		ids[i] = s.ID
 	}
 	return config.Suggest(id, ids, 3)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // LoadConfigFile reads an early-warning config file (see LoadConfig).
