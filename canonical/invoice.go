@@ -14,7 +14,11 @@ type Invoice struct {
 	TotalAmount   Decimal       `json:"total_amount"`
 	PayableAmount *Decimal      `json:"payable_amount,omitempty"`
 	DueDate       Date          `json:"due_date,omitzero"`
-	Source        *Source       `json:"source,omitempty"`
+	// PayeeAccount is the bank account the supplier asks to be paid to
+	// (UBL PayeeFinancialAccount, EDIFACT FII+BF); settlement compares it
+	// with the verified account on file.
+	PayeeAccount *Counterparty `json:"payee_account,omitempty"`
+	Source       *Source       `json:"source,omitempty"`
 }
 
 // InvoiceLine is one invoiced item.

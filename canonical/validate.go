@@ -674,6 +674,13 @@ func (inv *Invoice) Validate() error {
 			p.add(field("payable_amount"), CodePayable, "%s exceeds total_amount %s", pay, inv.TotalAmount)
 		}
 	}
+	if a := inv.PayeeAccount; a != nil {
+		if a.IBAN == "" && a.Account == "" {
+			p.add(field("payee_account"), CodeRequired, "needs an iban or an account number")
+		}
+		p.iban(field("payee_account").child("iban"), a.IBAN)
+		p.bic(field("payee_account").child("bic"), a.BIC)
+	}
 	p.source(field("source"), inv.Source)
 	return p.err()
 }
