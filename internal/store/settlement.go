@@ -163,16 +163,16 @@ type PaymentRequest struct {
 	Stage         string // deposit, balance or payment (match.Stage*)
 	Amount        canonical.Decimal
 	Currency      canonical.Currency
-	DueDate       canonical.Date     // zero when it waits for an event (shipment, B/L)
-	Documents     []string           // document types the stage needs
-	InvoiceNumber string             // the invoice it pays, "" before one is known
-	EndToEndID    string             // quoted on the payment, found again on the statement
-	Status        string             // Payment* above
-	BlockedReason string             // why it is blocked, "" otherwise
-	CreatedBy     string             // who asked for it; never one of its approvers
-	Approvals     []PaymentApproval  // oldest first
-	Recommended   json.RawMessage    // the pay-date recommendation (plan.Recommendation), nil until made
-	Paid          canonical.Decimal  // allocated by bank entries
+	DueDate       canonical.Date    // zero when it waits for an event (shipment, B/L)
+	Documents     []string          // document types the stage needs
+	InvoiceNumber string            // the invoice it pays, "" before one is known
+	EndToEndID    string            // quoted on the payment, found again on the statement
+	Status        string            // Payment* above
+	BlockedReason string            // why it is blocked, "" otherwise
+	CreatedBy     string            // who asked for it; never one of its approvers
+	Approvals     []PaymentApproval // oldest first
+	Recommended   json.RawMessage   // the pay-date recommendation (plan.Recommendation), nil until made
+	Paid          canonical.Decimal // allocated by bank entries
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }
@@ -225,11 +225,11 @@ type BankEntry struct {
 	Index       int
 	Transaction canonical.BankTransaction
 	// Reconciliation; Status is EntryUnmatched for an entry never reconciled.
-	Status      string
-	Allocations json.RawMessage // []reconcile.Allocation as JSON, nil when none
-	Reason      string          // why it is unmatched
-	Suggestions json.RawMessage // []reconcile.Suggestion as JSON, nil when none
-	By          string          // "auto" or the finance user; "" when unmatched
+	Status       string
+	Allocations  json.RawMessage // []reconcile.Allocation as JSON, nil when none
+	Reason       string          // why it is unmatched
+	Suggestions  json.RawMessage // []reconcile.Suggestion as JSON, nil when none
+	By           string          // "auto" or the finance user; "" when unmatched
 	ReconciledAt *time.Time
 }
 
