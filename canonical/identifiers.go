@@ -76,6 +76,25 @@ func ParseIBAN(s string) (string, error) {
 	return iban, nil
 }
 
+// PayeeOf makes a counterparty of an account identifier as documents
+// give it (UBL PayeeFinancialAccount/ID, EDIFACT FII C078): an id that
+// starts like an IBAN (two letters, two digits, 15 characters or more) is
+// the IBAN, in electronic format; anything else is a domestic account
+// number, without spaces.
+func PayeeOf(id, holder, bic string) *Counterparty {
+	c := &Counterparty{Name: strings.TrimSpace(holder), BIC: strings.TrimSpace(bic)}
+	id = normalizeIBAN(id)
+	if len(id) >= 15 && isUpper(id[0]) && isUpper(id[1]) && isDigit(id[2]) && isDigit(id[3]) {
+		c.IBAN = id
+	} else {
+		c.Account = id
+	}
+	return c
+}
+
+func isUpper(b byte) bool { return b >= 'A' && b <= 'Z' }
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
 func normalizeIBAN(s string) string {
 	return strings.ToUpper(strings.Join(strings.Fields(s), ""))
 }

@@ -95,10 +95,11 @@ var documents = withFields([]*document{
 		name: DocumentInvoice, noun: "invoice",
 		fields: []fieldID{fInvoiceNumber, fInvoiceDate, fOrderNumbers, fSupplierID, fSupplierName, fBuyerID,
 			fBuyerName, fCurrency, fDueDate, fLineTotal, fTaxAmount, fTotalAmount, fPayableAmount,
-			fLineNumber, fLineOrderNumber, fSKU, fDescription, fQuantity, fUnit, fUnitPrice, fAmount},
+			fPayeeAccount, fPayeeBIC, fPayeeName, fLineNumber, fLineOrderNumber, fSKU, fDescription, fQuantity, fUnit, fUnitPrice, fAmount},
 		key: fInvoiceNumber, keyWhy: "groups rows into invoices", group: noField,
 		lines: true, autoNumber: true, uniqueLines: true,
 		needs:     []fieldID{fTotalAmount},
+		paths:     map[string]string{"payee_account.iban": "payee_account", "payee_account.account": "payee_account"},
 		newRecord: func() record { return &invoiceRecord{} },
 	},
 	{

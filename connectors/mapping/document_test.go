@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -366,6 +367,37 @@ func TestInvoices(t *testing.T) {
 			t.Errorf("row errors = %s, want %s", got, want)
 		}
 	})
+}
+
+func TestInvoicePayeeAccount(t *testing.T) {
+	mapping := invoiceMapping + "optional_columns: [payee_account, payee_account.bic]\n"
+	mapping = strings.Replace(mapping, "  total_amount: Total\n", "  total_amount: Total\n  payee_account: Bank Account\n  payee_account.bic: BIC\n", 1)
+	header := append(slices.Clone(invoiceHeader), "Bank Account", "BIC")
+	row := func(number, account, bic string) []string {
+		return []string{number, "2026-03-12", "4500012345", "USD", "LED-600", "200", "18.40", "3680.00", "3680.00", "0.00", "3680.00", account, bic}
+	}
+	rec := build(t, mapping, header,
+		row("INV-IBAN", "gb82 west 1234 5698 7654 32", "NWBKGB2L"),
+		row("INV-DOMESTIC", "0012345678", ""),
+		row("INV-NONE", "", ""),
+		row("INV-BAD", "GB83WEST12345698765432", ""),
+	)
+	invs := recordsOf[canonical.Invoice](t, rec, canonical.TypeInvoice)
+	if got, want := errs(rec), "5:12 invalid_iban payee_account"; got != want {
+		t.Errorf("row errors = %s, want %s", got, want)
+	}
+	if len(invs) != 3 {
+		t.Fatalf("%d invoices, want 3", len(invs))
+	}
+	if a := invs[0].PayeeAccount; a == nil || *a != (canonical.Counterparty{IBAN: "GB82WEST12345698765432", BIC: "NWBKGB2L"}) {
+		t.Errorf("an IBAN with spaces and lower case: payee_account = %+v", a)
+	}
+	if a := invs[1].PayeeAccount; a == nil || *a != (canonical.Counterparty{Account: "0012345678"}) {
+		t.Errorf("a domestic account: payee_account = %+v", a)
+	}
+	if a := invs[2].PayeeAccount; a != nil {
+		t.Errorf("empty cells: payee_account = %+v, want none", a)
+	}
 }
 
 const progressMapping = `

@@ -49,6 +49,9 @@ const (
 	fLineTotal
 	fTaxAmount
 	fPayableAmount
+	fPayeeAccount
+	fPayeeBIC
+	fPayeeName
 	fReportDate
 	fPercentComplete
 	fExpectedReadyDate
@@ -151,6 +154,9 @@ var fieldDefs = [numFields]struct {
 	fLineTotal:             {"line_total", kindDecimal},
 	fTaxAmount:             {"tax_amount", kindDecimal},
 	fPayableAmount:         {"payable_amount", kindDecimal},
+	fPayeeAccount:          {"payee_account", kindText},
+	fPayeeBIC:              {"payee_account.bic", kindText},
+	fPayeeName:             {"payee_account.name", kindText},
 	fReportDate:            {"report_date", kindDate},
 	fPercentComplete:       {"percent_complete", kindPercent},
 	fExpectedReadyDate:     {"expected_ready_date", kindDate},

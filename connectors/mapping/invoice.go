@@ -44,6 +44,29 @@ func (r *invoiceRecord) head(f fieldID, v value) {
 		inv.TotalAmount = v.d
 	case fPayableAmount:
 		inv.PayableAmount = v.decimalPtr()
+	case fPayeeAccount, fPayeeBIC, fPayeeName:
+		r.payee(f, v.s)
+	}
+}
+
+// payee fills the account the invoice asks to be paid to. The account
+// column holds an IBAN or a domestic number (canonical.PayeeOf tells them
+// apart); a bank or holder without an account is left for validation to
+// name.
+func (r *invoiceRecord) payee(f fieldID, s string) {
+	inv := r.inv
+	if inv.PayeeAccount == nil {
+		inv.PayeeAccount = &canonical.Counterparty{}
+	}
+	a := inv.PayeeAccount
+	switch f {
+	case fPayeeAccount:
+		p := canonical.PayeeOf(s, a.Name, a.BIC)
+		a.IBAN, a.Account = p.IBAN, p.Account
+	case fPayeeBIC:
+		a.BIC = s
+	case fPayeeName:
+		a.Name = s
 	}
 }
 

@@ -210,3 +210,15 @@ func TestDecodeStopsWhenTheContextIsCancelled(t *testing.T) {
 		t.Fatalf("err %v after %d records", err, len(rec.Records))
 	}
 }
+
+func TestTheBeneficiaryAccountOfAnInvoiceIsItsPayeeAccount(t *testing.T) {
+	rec := decode(t, edifact.Options{}, "testdata/invoic_beneficiary_account.edi")
+	if len(rec.Records) != 1 || len(rec.RowErrors) != 0 {
+		t.Fatalf("records %d, row errors %+v; want the invoice", len(rec.Records), rec.RowErrors)
+	}
+	inv := rec.Records[0].Value.(*canonical.Invoice)
+	want := canonical.Counterparty{Name: "BRUNNEN GETRAENKE AG", IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX"}
+	if inv.PayeeAccount == nil || *inv.PayeeAccount != want {
+		t.Errorf("payee_account = %+v, want %+v", inv.PayeeAccount, want)
+	}
+}

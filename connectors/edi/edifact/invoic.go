@@ -22,6 +22,9 @@ import (
 // MOA+77 the total (else MOA+86), MOA+9 the amount payable, MOA+176 the
 // tax (else the sum of the MOA+124 that follow the TAX segments); without
 // a total, it is the line total (or the sum of the lines) plus the tax.
+// FII+BF (beneficiary) is the account the supplier asks to be paid to: C078
+// account number (an IBAN when it reads as one) and holder, C088 the bank's
+// BIC; the first one counts.
 func (m *message) invoic() (connectors.Record, *problem) {
 	inv := &canonical.Invoice{}
 	var (
@@ -176,6 +179,10 @@ func (m *message) invoic() (connectors.Record, *problem) {
 				} else {
 					tax = ptr(canonical.NewDecimal(tax.Add(d.Decimal)))
 				}
+			}
+		case "FII":
+			if !inLines && s.el(0, 0) == "BF" && inv.PayeeAccount == nil && s.el(1, 0) != "" {
+				inv.PayeeAccount = canonical.PayeeOf(s.el(1, 0), s.el(1, 1), s.el(2, 0))
 			}
 		case "UNS":
 			flush()

@@ -264,3 +264,30 @@ func (c *cancelAfter) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+func TestThePayeeAccountIsReadWithItsBankAndAWrongIBANIsARowError(t *testing.T) {
+	doc := readTestdata(t, "xrechnung_3_invoice_leitweg_id.xml")
+	withBank := edit(t, doc, `<cbc:ID>DE02120300000000202051</cbc:ID>
+    </cac:PayeeFinancialAccount>`, `<cbc:ID>DE02 1203 0000 0000 2020 51</cbc:ID>
+      <cbc:Name>Muster GmbH</cbc:Name>
+      <cac:FinancialInstitutionBranch><cbc:ID>BYLADEM1001</cbc:ID></cac:FinancialInstitutionBranch>
+    </cac:PayeeFinancialAccount>`)
+	inv := oneInvoice(t, ubl.Options{}, withBank)
+	want := canonical.Counterparty{Name: "Muster GmbH", IBAN: "DE02120300000000202051", BIC: "BYLADEM1001"}
+	if inv.PayeeAccount == nil || *inv.PayeeAccount != want {
+		t.Errorf("payee_account = %+v, want %+v", inv.PayeeAccount, want)
+	}
+
+	badCheck := edit(t, doc, `<cbc:ID>DE02120300000000202051</cbc:ID>`, `<cbc:ID>DE03120300000000202051</cbc:ID>`)
+	rec, err := decode(t, ubl.Options{}, badCheck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPath := "Invoice/cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID"
+	if len(rec.Records) != 0 || len(rec.RowErrors) != 1 || rec.RowErrors[0].Field != wantPath || rec.RowErrors[0].Code != canonical.CodeInvalidIBAN {
+		t.Fatalf("records %d, row errors %+v; want one invalid_iban at %s", len(rec.Records), rec.RowErrors, wantPath)
+	}
+	if strings.Contains(rec.RowErrors[0].Message, "DE03120300000000202051") {
+		t.Errorf("the row error shows the full IBAN: %s", rec.RowErrors[0].Message)
+	}
+}

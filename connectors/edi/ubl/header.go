@@ -20,6 +20,7 @@ type header struct {
 	terms                     *deliveryTerms
 	paymentTerms              []string
 	paymentDue                text
+	payee                     *payeeAccount
 	allowances                []allowanceCharge
 	taxTotals                 []taxTotal
 	total                     *monetaryTotal
@@ -156,13 +157,19 @@ func (s *session) child(se xml.StartElement) error {
 		}
 	case "PaymentMeans":
 		var v struct {
-			Due text `xml:"PaymentDueDate"`
+			Due   text          `xml:"PaymentDueDate"`
+			Payee *payeeAccount `xml:"PayeeFinancialAccount"`
 		}
 		if err := s.xd.DecodeElement(&v, &se); err != nil {
 			return err
 		}
 		if h.paymentDue.V == "" {
 			h.paymentDue = v.Due
+		}
+		// An invoice may offer several ways to pay; the first account is the
+		// one settlement checks against the supplier's verified accounts.
+		if h.payee == nil && v.Payee != nil && v.Payee.ID.V != "" {
+			h.payee = v.Payee
 		}
 	case "AllowanceCharge":
 		var v allowanceCharge

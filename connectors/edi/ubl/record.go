@@ -118,6 +118,7 @@ func (b *builder) invoice() *canonical.Invoice {
 	} else {
 		inv.DueDate = b.date(h.paymentDue, root+"/cac:PaymentMeans/cbc:PaymentDueDate")
 	}
+	inv.PayeeAccount = payeeCounterparty(h.payee)
 	switch s.variant {
 	case VariantXRechnung:
 		if h.buyerRef.V == "" {
@@ -559,6 +560,8 @@ func (b *builder) headerField(top, sub string) string {
 		return total("TaxInclusiveAmount")
 	case "payable_amount":
 		return total("PayableAmount")
+	case "payee_account":
+		return "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID"
 	case "incoterm", "incoterm_place":
 		return "cac:DeliveryTerms/cbc:ID"
 	case "payment_terms":
@@ -584,4 +587,16 @@ func (b *builder) headerField(top, sub string) string {
 		return "cac:Shipment/cbc:GrossWeightMeasure"
 	}
 	return ""
+}
+
+// payeeCounterparty is the canonical form of a payee account.
+func payeeCounterparty(p *payeeAccount) *canonical.Counterparty {
+	if p == nil {
+		return nil
+	}
+	bic := p.Branch.ID.V
+	if strings.TrimSpace(bic) == "" {
+		bic = p.Branch.Institution.ID.V
+	}
+	return canonical.PayeeOf(p.ID.V, p.Name.V, bic)
 }

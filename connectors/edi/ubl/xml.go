@@ -238,3 +238,18 @@ type orderLine struct {
 	Substitute   *lineItem          `xml:"SellerProposedSubstituteLineItem"`
 	OrderLineRef orderLineReference `xml:"OrderLineReference"`
 }
+
+// payeeAccount is PaymentMeans/PayeeFinancialAccount: the account the
+// supplier asks to be paid to. The bank's BIC is in
+// FinancialInstitutionBranch/ID (UBL 2.1) or, in UBL 2.0, one level deeper
+// in FinancialInstitution/ID.
+type payeeAccount struct {
+	ID     text `xml:"ID"`
+	Name   text `xml:"Name"`
+	Branch struct {
+		ID          text `xml:"ID"`
+		Institution struct {
+			ID text `xml:"ID"`
+		} `xml:"FinancialInstitution"`
+	} `xml:"FinancialInstitutionBranch"`
+}
