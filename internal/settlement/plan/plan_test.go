@@ -76,42 +76,42 @@ func TestSchedule(t *testing.T) {
 		{
 			name:  "NET 60 is due 60 days after the invoice",
 			order: order("NET 60", "1200.00"), ev: Events{Invoiced: date("2026-03-02")},
-			want:  []want{{stage: match.StagePayment, percent: "100", amount: "1200.00", trigger: TriggerInvoice, due: "2026-05-01"}},
+			want: []want{{stage: match.StagePayment, percent: "100", amount: "1200.00", trigger: TriggerInvoice, due: "2026-05-01"}},
 		},
 		{
 			name:  "NET 60 has no due date before the invoice",
 			order: order("NET 60", "1200.00"), ev: Events{Ordered: date("2026-03-02"), Shipped: date("2026-03-20")},
-			want:  []want{{stage: match.StagePayment, percent: "100", amount: "1200.00", trigger: TriggerInvoice}},
+			want: []want{{stage: match.StagePayment, percent: "100", amount: "1200.00", trigger: TriggerInvoice}},
 		},
 		{
 			name:  "2/10 net 60 gives 2% off until 10 days after the invoice",
 			order: order("2/10 net 60", "10000.00"), ev: Events{Invoiced: date("2026-03-02")},
-			want:  []want{{stage: match.StagePayment, percent: "100", amount: "10000.00", trigger: TriggerInvoice, due: "2026-05-01", discount: "2% 10d until 2026-03-12"}},
+			want: []want{{stage: match.StagePayment, percent: "100", amount: "10000.00", trigger: TriggerInvoice, due: "2026-05-01", discount: "2% 10d until 2026-03-12"}},
 		},
 		{
 			name:  "2% 10 days net 60 is the same discount, and the credit is still 60 days",
 			order: order("2% 10 days net 60", "10000.00"), ev: Events{Invoiced: date("2026-03-02")},
-			want:  []want{{stage: match.StagePayment, percent: "100", amount: "10000.00", trigger: TriggerInvoice, due: "2026-05-01", discount: "2% 10d until 2026-03-12"}},
+			want: []want{{stage: match.StagePayment, percent: "100", amount: "10000.00", trigger: TriggerInvoice, due: "2026-05-01", discount: "2% 10d until 2026-03-12"}},
 		},
 		{
 			name:  "a discount before the invoice has no end date yet",
 			order: order("2/10 net 60", "10000.00"), ev: Events{Ordered: date("2026-03-02")},
-			want:  []want{{stage: match.StagePayment, percent: "100", amount: "10000.00", trigger: TriggerInvoice, discount: "2% 10d until "}},
+			want: []want{{stage: match.StagePayment, percent: "100", amount: "10000.00", trigger: TriggerInvoice, discount: "2% 10d until "}},
 		},
 		{
 			name:  "100% T/T in advance is due at the order date",
 			order: order("100% T/T in advance", "800.00"), ev: all,
-			want:  []want{{stage: match.StagePayment, percent: "100", amount: "800.00", trigger: TriggerOrder, due: "2026-03-02"}},
+			want: []want{{stage: match.StagePayment, percent: "100", amount: "800.00", trigger: TriggerOrder, due: "2026-03-02"}},
 		},
 		{
 			name:  "credit counted from the B/L date starts at shipment",
 			order: order("NET 30 after B/L date", "800.00"), ev: all,
-			want:  []want{{stage: match.StagePayment, percent: "100", amount: "800.00", trigger: TriggerShipment, due: "2026-05-10", docs: []match.DocumentType{match.DocBillOfLading}}},
+			want: []want{{stage: match.StagePayment, percent: "100", amount: "800.00", trigger: TriggerShipment, due: "2026-05-10", docs: []match.DocumentType{match.DocBillOfLading}}},
 		},
 		{
 			name:  "credit counted from delivery starts at delivery",
 			order: order("net 30 from delivery", "800.00"), ev: all,
-			want:  []want{{stage: match.StagePayment, percent: "100", amount: "800.00", trigger: TriggerDelivery, due: "2026-06-19"}},
+			want: []want{{stage: match.StagePayment, percent: "100", amount: "800.00", trigger: TriggerDelivery, due: "2026-06-19"}},
 		},
 		{
 			name:  "D/A 90 days is due 90 days after presentation",

@@ -91,7 +91,7 @@ func Recommend(r Request, in Input) Recommendation {
 		rec.Reasons = append(rec.Reasons, Reason{Code: code, Message: fmt.Sprintf(format, a...), Value: value})
 	}
 	if r.DueDate.IsZero() {
-		add(CodeWaitingFor+r.Trigger, "", "The %s of %s cannot be scheduled yet: its due date counts from the %s, which has not happened.",
+		add(CodeWaitingFor+r.Trigger, "", "The %s of %s cannot be scheduled yet: its due date counts from the %s, which is not recorded yet.",
 			r.Stage, money(r.Amount.Decimal), triggerNoun(r.Trigger))
 		return rec
 	}
@@ -109,7 +109,7 @@ func Recommend(r Request, in Input) Recommendation {
 	case r.DueDate.Before(in.Today):
 		add(CodeDueDate, r.DueDate.String(), "The %s of %s was due on %s and is overdue: pay it today.", r.Stage, money(r.Amount.Decimal), r.DueDate)
 	case onTime == in.Today && addDays(r.DueDate, -bank).Before(in.Today):
-		add(CodeDueDate, r.DueDate.String(), "The %s of %s is due on %s, sooner than the %d bank days a transfer takes: pay it today.", r.Stage, money(r.Amount.Decimal), r.DueDate, bank)
+		add(CodeDueDate, r.DueDate.String(), "The %s of %s is due on %s, within the %d bank days a transfer takes: pay it today.", r.Stage, money(r.Amount.Decimal), r.DueDate, bank)
 	default:
 		add(CodeDueDate, r.DueDate.String(), "The %s of %s is due on %s: paying on %s leaves the %d bank days a transfer takes.", r.Stage, money(r.Amount.Decimal), r.DueDate, onTime, bank)
 	}
@@ -138,7 +138,7 @@ func Recommend(r Request, in Input) Recommendation {
 				early = true
 				pay = payDay(d.Until, bank, in.Today)
 				rec.DiscountValue = &saved
-				add(CodeDiscount, saved.String(), "Paying on %s, within the %s%% discount that ends on %s, saves %s: %s%% a year for paying %d days early, more than the %s%% cost of capital.",
+				add(CodeDiscount, saved.String(), "Paying on %s, within the %s%% discount that ends on %s, saves %s: %s%% a year for paying %d days before the due date, more than the %s%% cost of capital.",
 					pay, d.Percent, d.Until, money(saved.Decimal), yearly.StringFixed(1), span, in.CostOfCapitalPercent)
 			} else {
 				add(CodeDiscountNotWorth, yearly.StringFixed(1)+"%", "The %s%% discount for paying by %s is worth %s%% a year, not more than the %s%% cost of capital: keeping the money until the due date is cheaper.",
