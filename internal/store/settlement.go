@@ -1,11 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/procurehub/procurehub/canonical"
@@ -273,3 +276,219 @@ const (
 	AccountVerified = "verified"
 	AccountRevoked  = "revoked"
 )
+
+// InvoiceOf turns a document row of the invoices table into a
+// StoredInvoice; the stores fill in the settlement columns beside it.
+func InvoiceOf(r DocumentRow) (StoredInvoice, error) {
+	inv, err := decodeDocument("invoice", r.Document, r.Lineage, func(i *canonical.Invoice) **canonical.Source { return &i.Source })
+	if err != nil {
+		return StoredInvoice{}, err
+	}
+	return StoredInvoice{Partner: r.Partner, Invoice: inv, ContentHash: r.ContentHash, Version: r.Version,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, nil
+}
+
+// LastInvoices returns, for each invoice of a batch, whether it is the last
+// of its (supplier id, invoice number) in the batch: the stores write only
+// those, the earlier ones are unchanged.
+func LastInvoices(invs []*canonical.Invoice) []bool {
+	last := make(map[[2]string]int, len(invs))
+	for i, inv := range invs {
+		last[[2]string{inv.Supplier.ID, inv.InvoiceNumber}] = i
+	}
+	out := make([]bool, len(invs))
+	for _, i := range last {
+		out[i] = true
+	}
+	return out
+}
+
+// InvoiceOrders returns the order numbers an invoice names, in the header
+// or on a line, each once: ListInvoices finds the invoice by any of them.
+func InvoiceOrders(inv *canonical.Invoice) []string {
+	out := []string{}
+	seen := map[string]bool{}
+	add := func(n string) {
+		if n != "" && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	for _, n := range inv.OrderNumbers {
+		add(n)
+	}
+	for _, l := range inv.Lines {
+		add(l.OrderNumber)
+	}
+	return out
+}
+
+// NormalizeAccount is a bank account as supplier accounts are keyed: every
+// space removed, upper case, so "de89 3704 0044..." and "DE893704..." are
+// one account. Callers comparing an invoice's payee account with the ones
+// on file use it too.
+func NormalizeAccount(account string) string {
+	return strings.ToUpper(strings.Join(strings.Fields(account), ""))
+}
+
+// oneOf returns an error wrapping ErrInvalid unless s is one of allowed.
+func oneOf(what, s string, allowed ...string) error {
+	if slices.Contains(allowed, s) {
+		return nil
+	}
+	return fmt.Errorf("%w: %q is not a %s (want one of %s)", ErrInvalid, printable(s), what, strings.Join(allowed, ", "))
+}
+
+// CheckInvoiceMatchStatus refuses a match status that is not one of
+// Invoice*.
+func CheckInvoiceMatchStatus(s string) error {
+	return oneOf("match status", s, InvoiceMatched, InvoiceWithinTolerance, InvoiceMismatch, InvoiceOverridden)
+}
+
+// CheckSettlement refuses a settlement status that is not one of
+// Settlement*.
+func CheckSettlement(s string) error {
+	return oneOf("settlement status", s, SettlementUnmatched, SettlementPartial, SettlementReconciled)
+}
+
+// CheckPaymentStatus refuses a payment request status that is not one of
+// Payment*.
+func CheckPaymentStatus(s string) error {
+	return oneOf("payment request status", s, PaymentPlanned, PaymentPending, PaymentApproved, PaymentRejected, PaymentBlocked, PaymentPaid)
+}
+
+// CheckEntryStatus refuses a reconciliation status that is not one of
+// Entry*.
+func CheckEntryStatus(s string) error {
+	return oneOf("reconciliation status", s, EntryUnmatched, EntryMatched, EntryManual, EntryIgnored)
+}
+
+// CheckAccountStatus refuses a supplier account status that is not one of
+// Account*.
+func CheckAccountStatus(s string) error {
+	return oneOf("supplier account status", s, AccountPending, AccountVerified, AccountRevoked)
+}
+
+// PlanEditable reports whether an upsert may still change the plan fields
+// of a payment request in this status: once approved, rejected or paid, the
+// plan is what was decided on.
+func PlanEditable(status string) bool {
+	return status == PaymentPlanned || status == PaymentPending || status == PaymentBlocked
+}
+
+// SamePlan reports whether two payment requests have the same plan fields
+// (the ones UpsertPaymentRequests may change). Amounts compare as written:
+// 100.0 and 100.00 differ, since the stored amount keeps its scale.
+func SamePlan(a, b *PaymentRequest) bool {
+	return a.SupplierID == b.SupplierID && a.Sequence == b.Sequence && a.Stage == b.Stage &&
+		a.Amount.String() == b.Amount.String() && a.Currency == b.Currency && a.DueDate == b.DueDate &&
+		slices.Equal(a.Documents, b.Documents) && a.InvoiceNumber == b.InvoiceNumber && a.EndToEndID == b.EndToEndID
+}
+
+// CheckPaymentRequest validates a request for UpsertPaymentRequests and
+// fills in its default status.
+func CheckPaymentRequest(r *PaymentRequest) error {
+	if r.Status == "" {
+		r.Status = PaymentPlanned
+	}
+	if r.ID == "" || !storableText(r.ID) {
+		return fmt.Errorf("%w: a payment request needs an id of text", ErrInvalid)
+	}
+	if err := CheckPaymentStatus(r.Status); err != nil {
+		return fmt.Errorf("payment request %s: %w", r.ID, err)
+	}
+	for _, s := range append([]string{r.BuyerID, r.OrderNumber, r.SupplierID, r.Stage, string(r.Currency), r.InvoiceNumber,
+		r.EndToEndID, r.BlockedReason, r.CreatedBy}, r.Documents...) {
+		if !storableText(s) {
+			return fmt.Errorf("%w: payment request %s: a field is not valid UTF-8 text", ErrInvalid, r.ID)
+		}
+	}
+	if len(r.Recommended) > 0 && !json.Valid(r.Recommended) {
+		return fmt.Errorf("%w: payment request %s: the recommendation is not JSON", ErrInvalid, r.ID)
+	}
+	return nil
+}
+
+// CompactJSON returns b without insignificant space, nil for an empty b,
+// or an error wrapping ErrInvalid when b is not JSON. With object set it
+// must be a JSON object.
+func CompactJSON(what string, b []byte, object bool) ([]byte, error) {
+	if len(b) == 0 {
+		if object {
+			return nil, fmt.Errorf("%w: %s: not a JSON object", ErrInvalid, what)
+		}
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return nil, fmt.Errorf("%w: %s: not JSON", ErrInvalid, what)
+	}
+	if object && buf.Bytes()[0] != '{' {
+		return nil, fmt.Errorf("%w: %s: not a JSON object", ErrInvalid, what)
+	}
+	return buf.Bytes(), nil
+}
+
+// EntryCursor packs the keyset of BankEntries
+// (statement row id, entry index) into the one number of a page cursor:
+// the index takes the low 24 bits, room for 16 million entries in a
+// statement.
+func EntryCursor(statement int64, index int) int64 { return statement<<24 | int64(index) }
+
+// SplitEntryCursor is the inverse of EntryCursor.
+func SplitEntryCursor(c int64) (statement int64, index int) { return c >> 24, int(c & (1<<24 - 1)) }
+
+// FillPaymentRequest sets the fields of a stored payment request that the
+// stores keep as text: the amounts as decimal text, the documents and
+// approvals as JSON arrays.
+func FillPaymentRequest(r *PaymentRequest, amount, paid, documents, approvals string) error {
+	var err error
+	if r.Amount, err = canonical.ParseDecimal(amount); err != nil {
+		return fmt.Errorf("payment request %s: stored amount: %w", r.ID, err)
+	}
+	if r.Paid, err = canonical.ParseDecimal(paid); err != nil {
+		return fmt.Errorf("payment request %s: stored paid: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(documents), &r.Documents); err != nil {
+		return fmt.Errorf("payment request %s: stored documents: %w", r.ID, err)
+	}
+	if len(r.Documents) == 0 {
+		r.Documents = nil
+	}
+	if err := json.Unmarshal([]byte(approvals), &r.Approvals); err != nil {
+		return fmt.Errorf("payment request %s: stored approvals: %w", r.ID, err)
+	}
+	if len(r.Approvals) == 0 {
+		r.Approvals = nil
+	}
+	return nil
+}
+
+// CheckSupplierAccount validates an account for AddSupplierAccount, its
+// account already normalised and its status filled in.
+func CheckSupplierAccount(a *SupplierAccount) error {
+	switch {
+	case a.SupplierID == "" || a.Account == "":
+		return fmt.Errorf("%w: a supplier account needs a supplier id and an account", ErrInvalid)
+	case !storableText(a.SupplierID) || !storableText(a.Account) || !storableText(a.BIC) || !storableText(a.AddedBy) ||
+		!storableText(a.VerifiedBy) || !storableText(string(a.Country)):
+		return fmt.Errorf("%w: a field of the supplier account is not valid UTF-8 text", ErrInvalid)
+	case a.Status == AccountVerified && (a.VerifiedBy == "" || a.VerifiedBy == a.AddedBy):
+		return fmt.Errorf("%w: an account is verified by someone other than who added it", ErrInvalid)
+	}
+	return CheckAccountStatus(a.Status)
+}
+
+// VerifyRefusal is why VerifySupplierAccount refused to verify an account
+// added by addedBy, now in status, by by: an error wrapping ErrInvalid.
+func VerifyRefusal(addedBy, status, by string) error {
+	switch {
+	case by == "":
+		return fmt.Errorf("%w: no verifier named", ErrInvalid)
+	case by == addedBy:
+		return fmt.Errorf("%w: the user who added an account cannot verify it (four eyes)", ErrInvalid)
+	case status == AccountRevoked:
+		return fmt.Errorf("%w: the account is revoked", ErrInvalid)
+	}
+	return fmt.Errorf("%w: the account cannot be verified", ErrInvalid)
+}

@@ -109,6 +109,26 @@ type Store interface {
 	GetOrderDocument(ctx context.Context, buyerID, orderNumber string, id int64) (store.OrderDocument, error)
 	AddOrderMessage(ctx context.Context, m store.OrderMessage) (store.OrderMessage, bool, error)
 	OrderMessages(ctx context.Context, f store.MessageFilter) ([]store.OrderMessage, string, error)
+	UpsertInvoices(ctx context.Context, partner string, invs []*canonical.Invoice) ([]store.Change, error)
+	GetInvoice(ctx context.Context, supplierID, invoiceNumber string) (*store.StoredInvoice, error)
+	ListInvoices(ctx context.Context, f store.InvoiceFilter) ([]store.StoredInvoice, string, error)
+	SetInvoiceMatch(ctx context.Context, supplierID, invoiceNumber, status string, result json.RawMessage) error
+	AddInvoiceOverride(ctx context.Context, supplierID, invoiceNumber string, override json.RawMessage) error
+	SetInvoiceSettlement(ctx context.Context, supplierID, invoiceNumber, settlement string, paid canonical.Decimal, auto bool, at time.Time) error
+	UpsertPaymentRequests(ctx context.Context, reqs []store.PaymentRequest) ([]store.Change, error)
+	GetPaymentRequest(ctx context.Context, id string) (*store.PaymentRequest, error)
+	ListPaymentRequests(ctx context.Context, f store.PaymentRequestFilter) ([]store.PaymentRequest, string, error)
+	SetPaymentStatus(ctx context.Context, id, from, to, by, reason string) (bool, error)
+	AddPaymentApproval(ctx context.Context, id, from string, a store.PaymentApproval, to string) (bool, error)
+	SetPaymentRecommendation(ctx context.Context, id string, rec json.RawMessage) error
+	SetPaymentPaid(ctx context.Context, id string, paid canonical.Decimal) error
+	BankEntries(ctx context.Context, f store.BankEntryFilter) ([]store.BankEntry, string, error)
+	GetBankEntry(ctx context.Context, id string) (*store.BankEntry, error)
+	SaveReconciliations(ctx context.Context, recs []store.EntryReconciliation) ([]bool, error)
+	AddSupplierAccount(ctx context.Context, a store.SupplierAccount) (bool, error)
+	VerifySupplierAccount(ctx context.Context, supplierID, account, by string, at time.Time) error
+	SetSupplierAccountStatus(ctx context.Context, supplierID, account, status string) error
+	SupplierAccounts(ctx context.Context, supplierID string) ([]store.SupplierAccount, error)
 }
 
 //go:embed testdata
@@ -227,6 +247,26 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"an order's messages list oldest first, page by page, apart from other orders'", messageThread},
 		{"an empty, blank or too long message is refused", messageRefused},
 		{"a message posted again with its idempotency key is the message stored first", messageIdempotencyKey},
+		{"an invoice read back equals the one written, decimals keeping their scale, unmatched and unpaid", invoiceReadBack},
+		{"an invoice written twice is unchanged and keeps its version; a changed one keeps its match and settlement", invoiceReplayAndChange},
+		{"a batch with one invoice twice keeps the later one", invoiceTwiceInBatch},
+		{"an invalid invoice is refused by its index and nothing of its batch is stored", invoiceRefused},
+		{"invoices list by supplier, buyer, order, match, settlement and openness, oldest first, page by page", invoiceList},
+		{"a missing invoice is ErrNotFound, to read and to update", invoiceMissing},
+		{"a match result is recorded, and overrides append in the order they were made", invoiceMatchAndOverrides},
+		{"an invoice's paid date is set when it becomes reconciled, kept while it stays so, cleared when it no longer is", invoicePaidAt},
+		{"a payment request reads back as written, amounts keeping their scale, planned and without approvals", paymentReadBack},
+		{"a changed plan updates a request only while it is planned, pending or blocked", paymentPlanChanges},
+		{"a plan written again never touches a request's status, approvals, creator, recommendation or paid amount", paymentUpsertKeepsDecisions},
+		{"a payment request's status moves only from the status the caller saw; the creator is who asked for it", paymentStatusMoves},
+		{"approvals append in order, each only from the status the approver saw", paymentApprovals},
+		{"payment requests list by buyer, supplier, order and status, oldest first, page by page", paymentList},
+		{"a missing payment request is ErrNotFound, to read and to update", paymentMissing},
+		{"bank entries list every entry of the stored statements once, by statement and index, with its full transaction", bankEntryList},
+		{"a manual match is never overwritten by an automatic run; an unmatched entry takes the newer record", reconciliationNotOverwritten},
+		{"a reconciliation naming an entry that is not stored refuses the whole call", reconciliationUnknownEntry},
+		{"a supplier account is on file once, normalised, and verified only by someone other than who added it", supplierAccountFourEyes},
+		{"a revoked supplier account cannot be verified; a missing one is ErrNotFound", supplierAccountRevoked},
 		{"migrating again keeps the data", migrateTwice},
 		{"closing twice is safe", closeTwice},
 	}
