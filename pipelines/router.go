@@ -58,6 +58,9 @@ type Sinks struct {
 	Notify           message.NoPublishHandlerFunc
 	NotifySubscriber message.Subscriber
 	Catalog          *CatalogSink // procurehub.catalog.v1 → store, live catalog
+	// Invoices are matched, checked and planned for payment
+	// (procurehub.invoices.v1 → store, alerts, order events).
+	Invoices *Settlement
 }
 
 // HandlerNotify is the handler name of the notifier (internal/notify).
@@ -131,6 +134,9 @@ func NewRouter(cfg RouterConfig, sub message.Subscriber, pub message.Publisher, 
 	}
 	if sinks.Notify != nil && sinks.NotifySubscriber != nil {
 		guard(r.AddConsumerHandler(HandlerNotify, TopicAlerts, sinks.NotifySubscriber, sinks.Notify), HandlerNotify)
+	}
+	if sinks.Invoices != nil {
+		guard(r.AddConsumerHandler(HandlerSettleInvoices, TopicInvoices, sub, sinks.Invoices.HandleInvoice), HandlerSettleInvoices)
 	}
 	if sinks.Catalog != nil {
 		guard(r.AddConsumerHandler(HandlerStoreCatalog, TopicCatalog, sub, sinks.Catalog.Handle), HandlerStoreCatalog)

@@ -30,6 +30,7 @@ import (
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/auth"
 	"github.com/procurehub/procurehub/internal/store"
+	"github.com/procurehub/procurehub/pipelines"
 )
 
 // OrderReader is what the API reads orders from.
@@ -122,6 +123,10 @@ type Config struct {
 	// providers (/transport-plan, /milestones) and customs brokers
 	// (/customs), each published as a canonical record on the broker.
 	Actions ActionPublisher
+	// Settlement, when set, serves finance's endpoints: invoices and their
+	// match, payment plans and approvals, bank entries and their
+	// reconciliation, supplier accounts, settlement KPIs.
+	Settlement *pipelines.Settlement
 }
 
 // Auditor records who changed what (internal/auth's audit log). The

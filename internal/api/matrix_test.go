@@ -283,6 +283,7 @@ func newMatrixHub(t *testing.T) *matrixHub {
 	order := func(number, buyer, supplier string) *canonical.Order {
 		return &canonical.Order{OrderNumber: number, OrderDate: canonical.NewDate(2026, 4, 1), Buyer: canonical.Party{ID: buyer},
 			Supplier: canonical.Party{ID: supplier}, Currency: "EUR", RequestedDeliveryDate: canonical.NewDate(2026, 5, 1),
+			PaymentTerms: "T/T 30% deposit 70% against B/L copy",
 			Lines: []canonical.OrderLine{{LineNumber: 1, SKU: "SKU-1", Quantity: canonical.MustDecimal("4"), Unit: "H87", UnitPrice: canonical.MustDecimal("9.50")}}}
 	}
 	if _, err := st.UpsertOrders(ctx, []*canonical.Order{order("PO-1", "B1", "S1"), order("PO-2", "B2", "S2")}); err != nil {
@@ -361,13 +362,14 @@ func newMatrixHub(t *testing.T) *matrixHub {
 			t.Fatal(err)
 		}
 	}
+	settlement := seedSettlement(t, st, ps)
 	hub := &matrixHub{st: st, audit: &auditLog{}}
 	hub.h = Handler(Config{
 		Orders: st, Tracking: st, Findings: st, Timeline: st, Alerts: st, Notifications: st, Catalog: st, Assignments: st,
 		Demand: matrixPlanner{}, Amendments: amendments, CatalogImport: matrixImporter{st},
 		Admin:     &auth.Handlers{Store: st, Logger: slog.New(slog.DiscardHandler)},
 		Documents: st, Messages: st, Publisher: ps, Actions: &pipelines.Actions{Store: st, Pub: ps},
-		Authenticate: headerAuthenticator, Audit: hub.audit,
+		Authenticate: headerAuthenticator, Audit: hub.audit, Settlement: settlement,
 	})
 	return hub
 }

@@ -155,6 +155,7 @@ func (s *server) table() []Route {
 	// Routes of other files go here, one line each:
 	rs = append(rs, s.documentRoutes()...)
 	rs = append(rs, s.actionRoutes()...)
+	rs = append(rs, s.settlementRoutes()...)
 	rs = append(rs, s.adminRoutes()...)
 	return rs
 }

@@ -59,6 +59,7 @@ type Store interface {
 	OrderLookups
 	pipelines.StatusStore
 	pipelines.AmendmentStore
+	pipelines.SettlementStore
 	notify.Store
 	api.NotificationStore
 	api.DocumentStore
@@ -208,6 +209,11 @@ func Run(ctx context.Context, opts Options) error {
 		Catalog:        pipelines.NewCatalogSink(st, live, pipelines.StoreSinkConfig{BatchSize: cfg.Pipeline.StoreBatchSize}, log),
 	}
 	sinks.Tracking.Status = status
+	settlement, err := newSettlement(cfg, st, web.NotifyOnPublish(pub, events), log)
+	if err != nil {
+		return err
+	}
+	sinks.Invoices = settlement
 	if ncfg, err := LoadNotifications(cfg); err != nil {
 		return err
 	} else if ncfg != nil {
@@ -266,6 +272,8 @@ func Run(ctx context.Context, opts Options) error {
 		Publisher:   pub,
 		// What suppliers, forwarders and customs brokers do: published like a connector's records.
 		Actions: &pipelines.Actions{Store: st, Pub: pub},
+		// Finance: invoices and their match, payment plans and approvals, bank reconciliation.
+		Settlement: settlement,
 		// Who is calling (nil: the API is open, for loopback use) and the audit log of every write.
 		Authenticate: authenticate,
 		Audit:        auth.NewAuditor(st),
@@ -310,6 +318,9 @@ func Run(ctx context.Context, opts Options) error {
 	g.Go(func() error { return sinks.Catalog.Run(sinkCtx) })
 	if scanner != nil {
 		g.Go(func() error { return scanner.Run(gctx, cmp.Or(cfg.Warnings.Every, time.Minute)) })
+	}
+	if settlement != nil {
+		g.Go(func() error { return settlement.RunReconciler(gctx, cmp.Or(cfg.Settlement.ReconcileEvery, time.Minute)) })
 	}
 	if cfg.FX.Source != "" {
 		fx := &pipelines.FXRefresher{Source: cfg.FX.Source, Store: st, Every: cfg.FX.Refresh, Logger: log}

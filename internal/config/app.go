@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/procurehub/procurehub/canonical"
 )
 
 // App is procurehub's whole configuration (configs/demo.yaml, configs/production.yaml).
@@ -33,6 +35,9 @@ type App struct {
 	// Amendments says which suppliers get an amended order as a document
 	// too (the order_updated event always goes out).
 	Amendments Amendments `yaml:"amendments"`
+	// Settlement matches supplier invoices, plans and approves payments,
+	// reconciles bank entries and raises fraud and anomaly alerts.
+	Settlement Settlement `yaml:"settlement"`
 	Partners   []Partner  `yaml:"partners"`
 
 	// Auth turns on authentication of the API and the dashboard: API
@@ -124,6 +129,62 @@ type Warnings struct {
 	Rules string `yaml:"rules"`
 	// Every is how often the open orders are scanned; default 1m.
 	Every time.Duration `yaml:"every"`
+}
+
+// Settlement configures finance's side: how invoices are matched, who
+// approves payments, what counts as a risk, how bank entries are
+// reconciled. Amounts are decimals ("10000.00").
+type Settlement struct {
+	Enabled bool `yaml:"enabled"`
+	// HomeCurrency is the buyer's books: FX trends are read against it.
+	// Default EUR.
+	HomeCurrency canonical.Currency `yaml:"home_currency"`
+	// CostOfCapitalPercent is the yearly rate an early-payment discount must
+	// beat to be worth taking; default 8.
+	CostOfCapitalPercent canonical.Decimal `yaml:"cost_of_capital_percent"`
+	// ReconcileEvery is how often bank entries are reconciled besides after
+	// each invoice and statement; default 1m.
+	ReconcileEvery time.Duration `yaml:"reconcile_every"`
+	// Tolerances of the three-way match: a default and per supplier id.
+	Tolerances SettlementTolerances `yaml:"tolerances"`
+	// Approval: up to SingleLimit one approver, above it two, above
+	// DualLimit one of them among Senior (user ids). Limits in Currency.
+	Approval SettlementApproval `yaml:"approval"`
+	// Risk tunes the fraud and anomaly checks.
+	Risk SettlementRisk `yaml:"risk"`
+}
+
+// SettlementTolerances are the three-way match tolerances.
+type SettlementTolerances struct {
+	Default    MatchTolerance            `yaml:"default"`
+	BySupplier map[string]MatchTolerance `yaml:"by_supplier"`
+}
+
+// MatchTolerance is how far an invoice line may be from the order and the
+// goods received and still be paid without a person looking at it.
+type MatchTolerance struct {
+	QuantityPercent  canonical.Decimal `yaml:"quantity_percent"`
+	UnitPricePercent canonical.Decimal `yaml:"unit_price_percent"`
+	Amount           canonical.Decimal `yaml:"amount"`
+}
+
+// SettlementApproval is the payment approval policy.
+type SettlementApproval struct {
+	Currency    canonical.Currency `yaml:"currency"`
+	SingleLimit canonical.Decimal  `yaml:"single_limit"`
+	DualLimit   canonical.Decimal  `yaml:"dual_limit"`
+	Senior      []string           `yaml:"senior"`
+}
+
+// SettlementRisk tunes the invoice checks; zero values take the defaults.
+type SettlementRisk struct {
+	// MinHistory invoices before an amount can be an outlier (default 5);
+	// OutlierFactor spreads above the median make one (default 6).
+	MinHistory    int     `yaml:"min_history"`
+	OutlierFactor float64 `yaml:"outlier_factor"`
+	// SplitWindowDays: invoices this many days apart, each under the
+	// single approval limit and together over it, look split (default 14).
+	SplitWindowDays int `yaml:"split_window_days"`
 }
 
 // Amendments configures what goes out when an order changes.
@@ -379,6 +440,9 @@ func (a *App) Validate() error {
 			at(path("sender"), "amendments.documents[%d]: sender and receiver (interchange ids) are required", i)
 		}
 	}
+	if st := a.Settlement; st.Enabled {
+		a.validateSettlement(at)
+	}
 	if a.Warnings.Every < 0 {
 		at([]string{"warnings", "every"}, "warnings.every: %s is negative", a.Warnings.Every)
 	}
@@ -486,4 +550,39 @@ func (a *App) PartnerPosition(i int, key string) (int, int) {
 		path = append(path, key)
 	}
 	return a.position(path)
+}
+
+func (a *App) validateSettlement(at func(path []string, msg string, args ...any)) {
+	st := a.Settlement
+	if st.HomeCurrency != "" && !st.HomeCurrency.Valid() {
+		at([]string{"settlement", "home_currency"}, "settlement.home_currency: %q is not an ISO 4217 currency", st.HomeCurrency)
+	}
+	if st.ReconcileEvery < 0 {
+		at([]string{"settlement", "reconcile_every"}, "settlement.reconcile_every: %s is negative", st.ReconcileEvery)
+	}
+	ap := st.Approval
+	if ap.Currency != "" && !ap.Currency.Valid() {
+		at([]string{"settlement", "approval", "currency"}, "settlement.approval.currency: %q is not an ISO 4217 currency", ap.Currency)
+	}
+	if ap.SingleLimit.IsNegative() || ap.DualLimit.IsNegative() {
+		at([]string{"settlement", "approval"}, "settlement.approval: limits must not be negative")
+	}
+	if ap.DualLimit.LessThan(ap.SingleLimit.Decimal) {
+		at([]string{"settlement", "approval", "dual_limit"}, "settlement.approval.dual_limit: %s is below single_limit %s", ap.DualLimit, ap.SingleLimit)
+	}
+	if len(ap.Senior) == 0 {
+		at([]string{"settlement", "approval"}, "settlement.approval.senior: name the users who may approve above dual_limit %s", ap.DualLimit)
+	}
+	check := func(path []string, name string, t MatchTolerance) {
+		if t.QuantityPercent.IsNegative() || t.UnitPricePercent.IsNegative() || t.Amount.IsNegative() {
+			at(path, "%s: tolerances must not be negative", name)
+		}
+	}
+	check([]string{"settlement", "tolerances", "default"}, "settlement.tolerances.default", st.Tolerances.Default)
+	for id, t := range st.Tolerances.BySupplier {
+		check([]string{"settlement", "tolerances", "by_supplier", id}, "settlement.tolerances.by_supplier."+id, t)
+	}
+	if r := st.Risk; r.MinHistory < 0 || r.OutlierFactor < 0 || r.SplitWindowDays < 0 {
+		at([]string{"settlement", "risk"}, "settlement.risk: values must not be negative")
+	}
 }

@@ -1,0 +1,360 @@
+package pipelines
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/internal/settlement/approval"
+	"github.com/procurehub/procurehub/internal/settlement/plan"
+	"github.com/procurehub/procurehub/internal/settlement/risk"
+	"github.com/procurehub/procurehub/internal/store"
+)
+
+// --- payment plans, requests and approvals ---
+
+// PaymentPlan builds (or brings up to date) the payment requests of an
+// order from its payment terms and what happened so far (ordered, shipped,
+// invoiced): a request's due date appears once its trigger happened. It
+// returns the order's requests in plan order. Terms it cannot read are an
+// ErrInvalid naming them.
+func (s *Settlement) PaymentPlan(ctx context.Context, buyerID, orderNumber string) ([]store.PaymentRequest, error) {
+	o, err := s.Store.GetOrder(ctx, buyerID, orderNumber)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.buildPlan(ctx, &o.Order, "", nil); err != nil {
+		return nil, err
+	}
+	return s.requestsOf(ctx, o.Order.Buyer.ID, orderNumber)
+}
+
+func (s *Settlement) requestsOf(ctx context.Context, buyerID, orderNumber string) ([]store.PaymentRequest, error) {
+	var out []store.PaymentRequest
+	f := store.PaymentRequestFilter{BuyerID: buyerID, OrderNumber: orderNumber, Limit: store.MaxLimit}
+	for {
+		page, next, err := s.Store.ListPaymentRequests(ctx, f)
+		if err != nil {
+			return nil, fmt.Errorf("payment requests of order %s: %w", orderNumber, err)
+		}
+		out = append(out, page...)
+		if next == "" {
+			break
+		}
+		f.Cursor = next
+	}
+	slices.SortFunc(out, func(a, b store.PaymentRequest) int { return a.Sequence - b.Sequence })
+	return out, nil
+}
+
+// planForInvoice brings the order's plan up to date after one of its
+// invoices was matched: the requests not yet paid and without an invoice
+// take this one, and are blocked while blockers remain (unblocked when
+// none do). Terms that cannot be planned are logged, not retried: the
+// invoice is stored and matched; the plan waits for a person.
+func (s *Settlement) planForInvoice(ctx context.Context, o *canonical.Order, si *store.StoredInvoice, blockers []string) error {
+	err := s.buildPlan(ctx, o, si.Invoice.InvoiceNumber, blockers)
+	if errors.Is(err, store.ErrInvalid) {
+		s.logger().Warn("no payment plan for order", "order_number", o.OrderNumber, "error", err)
+		return nil
+	}
+	return err
+}
+
+func (s *Settlement) buildPlan(ctx context.Context, o *canonical.Order, invoiceNumber string, blockers []string) error {
+	ev, err := s.events(ctx, o)
+	if err != nil {
+		return err
+	}
+	stages, err := plan.Schedule(o, ev)
+	if err != nil {
+		return fmt.Errorf("%w: payment plan of order %s: %v", store.ErrInvalid, o.OrderNumber, err)
+	}
+	existing, err := s.requestsOf(ctx, o.Buyer.ID, o.OrderNumber)
+	if err != nil {
+		return err
+	}
+	reqs := make([]store.PaymentRequest, len(stages))
+	for i, st := range stages {
+		id := store.PaymentRequestID(o.Buyer.ID, o.OrderNumber, st.Sequence)
+		r := store.PaymentRequest{
+			ID: id, BuyerID: o.Buyer.ID, OrderNumber: o.OrderNumber, SupplierID: o.Supplier.ID,
+			Sequence: st.Sequence, Stage: st.Stage, Amount: st.Amount, Currency: st.Currency, DueDate: st.DueDate,
+			EndToEndID: id, Status: store.PaymentPlanned,
+		}
+		for _, d := range st.Documents {
+			r.Documents = append(r.Documents, string(d))
+		}
+		if j := slices.IndexFunc(existing, func(e store.PaymentRequest) bool { return e.ID == id }); j >= 0 {
+			r.InvoiceNumber = existing[j].InvoiceNumber
+		}
+		if r.InvoiceNumber == "" {
+			r.InvoiceNumber = invoiceNumber
+		}
+		reqs[i] = r
+	}
+	if _, err := s.Store.UpsertPaymentRequests(ctx, reqs); err != nil {
+		return fmt.Errorf("store the payment plan of order %s: %w", o.OrderNumber, err)
+	}
+	if invoiceNumber == "" {
+		return nil
+	}
+	// Block or release the requests this invoice pays.
+	reason := strings.Join(blockers, "; ")
+	for _, r := range reqs {
+		if r.InvoiceNumber != invoiceNumber {
+			continue
+		}
+		cur, err := s.Store.GetPaymentRequest(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case reason != "" && (cur.Status == store.PaymentPlanned || cur.Status == store.PaymentPending || cur.Status == store.PaymentApproved):
+			_, err = s.Store.SetPaymentStatus(ctx, cur.ID, cur.Status, store.PaymentBlocked, "", reason)
+		case reason != "" && cur.Status == store.PaymentBlocked && cur.BlockedReason != reason:
+			_, err = s.Store.SetPaymentStatus(ctx, cur.ID, cur.Status, store.PaymentBlocked, "", reason)
+		case reason == "" && cur.Status == store.PaymentBlocked:
+			// Released: back to where it was before the block, as far as
+			// can be told: asked for when someone asked for it.
+			to := store.PaymentPlanned
+			if cur.CreatedBy != "" {
+				to = store.PaymentPending
+			}
+			_, err = s.Store.SetPaymentStatus(ctx, cur.ID, cur.Status, to, cur.CreatedBy, "")
+		}
+		if err != nil {
+			return fmt.Errorf("payment request %s: %w", cur.ID, err)
+		}
+	}
+	return nil
+}
+
+// events are the dates of the order's lifecycle that start payment clocks.
+func (s *Settlement) events(ctx context.Context, o *canonical.Order) (plan.Events, error) {
+	ev := plan.Events{Ordered: o.OrderDate}
+	shipments, err := s.Store.ShipmentsOfOrder(ctx, o.OrderNumber)
+	if err != nil {
+		return ev, fmt.Errorf("shipments of order %s: %w", o.OrderNumber, err)
+	}
+	for _, sh := range shipments {
+		if d := sh.Shipment.ShipDate; !d.IsZero() && (ev.Shipped.IsZero() || d.Before(ev.Shipped)) {
+			ev.Shipped = d
+		}
+	}
+	invs, err := s.invoices(ctx, store.InvoiceFilter{OrderNumber: o.OrderNumber})
+	if err != nil {
+		return ev, err
+	}
+	for _, inv := range invs {
+		d := inv.Invoice.InvoiceDate
+		if d.IsZero() {
+			d = canonical.DateOf(inv.CreatedAt)
+		}
+		if ev.Invoiced.IsZero() || d.Before(ev.Invoiced) {
+			ev.Invoiced = d
+		}
+	}
+	return ev, nil
+}
+
+// PaymentCheck is why a request may or may not be paid now.
+type PaymentCheck struct {
+	Request *store.PaymentRequest `json:"-"`
+	// Blockers are what holds it: an invoice mismatch, a missing document,
+	// a risk finding; empty when it may go on.
+	Blockers []string       `json:"blockers,omitempty"`
+	Findings []risk.Finding `json:"findings,omitempty"`
+	// Missing are the document types the stage needs and the order lacks.
+	Missing []string `json:"missing_documents,omitempty"`
+}
+
+// CheckPayment says what holds a request: its invoice's match, the
+// documents its stage needs, and the payment risks (paying before delivery
+// where the terms do not allow it).
+func (s *Settlement) CheckPayment(ctx context.Context, id string) (*PaymentCheck, error) {
+	r, err := s.Store.GetPaymentRequest(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.Store.GetOrder(ctx, r.BuyerID, r.OrderNumber)
+	if err != nil {
+		return nil, fmt.Errorf("order %s of payment request %s: %w", r.OrderNumber, id, err)
+	}
+	pc := &PaymentCheck{Request: r}
+	if r.Status == store.PaymentBlocked && r.BlockedReason != "" {
+		pc.Blockers = append(pc.Blockers, r.BlockedReason)
+	}
+	if r.InvoiceNumber != "" {
+		si, err := s.Store.GetInvoice(ctx, r.SupplierID, r.InvoiceNumber)
+		switch {
+		case err == nil && si.MatchStatus == store.InvoiceMismatch:
+			pc.Blockers = append(pc.Blockers, "invoice "+r.InvoiceNumber+" does not match the order and the goods received")
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return nil, err
+		}
+	}
+	if len(r.Documents) > 0 {
+		docs, err := s.Store.OrderDocuments(ctx, r.BuyerID, r.OrderNumber)
+		if err != nil {
+			return nil, fmt.Errorf("documents of order %s: %w", r.OrderNumber, err)
+		}
+		for _, want := range r.Documents {
+			if !slices.ContainsFunc(docs, func(d store.OrderDocument) bool { return d.Type == want }) {
+				pc.Missing = append(pc.Missing, want)
+			}
+		}
+		if len(pc.Missing) > 0 {
+			pc.Blockers = append(pc.Blockers, fmt.Sprintf("the %s stage needs %s, not yet uploaded", r.Stage, strings.Join(pc.Missing, ", ")))
+		}
+	}
+	ev, err := s.events(ctx, &o.Order)
+	if err != nil {
+		return nil, err
+	}
+	pc.Findings = risk.CheckPayment(risk.PaymentInput{Request: *r, Terms: o.Order.PaymentTerms, Shipped: ev.Shipped, Today: canonical.DateOf(s.now())})
+	for _, f := range pc.Findings {
+		if f.Blocks {
+			pc.Blockers = append(pc.Blockers, string(f.Kind)+": "+f.Subject)
+		}
+	}
+	return pc, nil
+}
+
+// RequestPayment asks for a planned request to be paid: by is its creator
+// and can never approve it. A request something holds is refused with
+// ErrPaymentBlocked and its reasons.
+func (s *Settlement) RequestPayment(ctx context.Context, id, by string) (*store.PaymentRequest, error) {
+	pc, err := s.CheckPayment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(pc.Blockers) > 0 {
+		return nil, fmt.Errorf("%w: %s", ErrPaymentBlocked, strings.Join(pc.Blockers, "; "))
+	}
+	if pc.Request.Status != store.PaymentPlanned {
+		return nil, fmt.Errorf("%w: payment request %s is %s, only a planned one can be requested", approval.ErrNotPending, id, pc.Request.Status)
+	}
+	ok, err := s.Store.SetPaymentStatus(ctx, id, store.PaymentPlanned, store.PaymentPending, by, "")
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: payment request %s changed meanwhile", store.ErrConflict, id)
+	}
+	return s.Store.GetPaymentRequest(ctx, id)
+}
+
+// DecidePayment records a finance user's approval or rejection of a
+// pending request under the approval policy: never its creator, once per
+// user, two approvers above the single limit (one of them senior above the
+// dual limit). An approval of a request something holds is refused with
+// ErrPaymentBlocked; a rejection always counts.
+func (s *Settlement) DecidePayment(ctx context.Context, id, by, decision, comment string) (*store.PaymentRequest, approval.Outcome, error) {
+	pc, err := s.CheckPayment(ctx, id)
+	if err != nil {
+		return nil, approval.Outcome{}, err
+	}
+	r := pc.Request
+	if decision == "approve" && len(pc.Blockers) > 0 {
+		return nil, approval.Outcome{}, fmt.Errorf("%w: %s", ErrPaymentBlocked, strings.Join(pc.Blockers, "; "))
+	}
+	amount, err := s.inPolicyCurrency(ctx, r)
+	if err != nil {
+		return nil, approval.Outcome{}, err
+	}
+	earlier := make([]approval.Approval, len(r.Approvals))
+	for i, a := range r.Approvals {
+		earlier[i] = approval.Approval{By: a.By, Decision: a.Decision}
+	}
+	out, err := approval.Decide(s.Config.Approval, r.Status, r.CreatedBy, amount, earlier, approval.Approval{By: by, Decision: decision})
+	if err != nil {
+		return nil, out, err
+	}
+	to := map[string]string{"approved": store.PaymentApproved, "rejected": store.PaymentRejected}[out.Status]
+	if to == "" {
+		to = store.PaymentPending
+	}
+	ok, err := s.Store.AddPaymentApproval(ctx, id, store.PaymentPending,
+		store.PaymentApproval{By: by, Decision: decision, Comment: comment, At: s.now().UTC()}, to)
+	if err != nil {
+		return nil, out, err
+	}
+	if !ok {
+		return nil, out, fmt.Errorf("%w: payment request %s changed meanwhile", store.ErrConflict, id)
+	}
+	r, err = s.Store.GetPaymentRequest(ctx, id)
+	return r, out, err
+}
+
+// inPolicyCurrency converts a request's amount into the approval policy's
+// currency at today's stored rate; without a rate the request cannot be
+// weighed against the limits and is refused.
+func (s *Settlement) inPolicyCurrency(ctx context.Context, r *store.PaymentRequest) (canonical.Decimal, error) {
+	cur := s.Config.Approval.Currency
+	if cur == "" || cur == r.Currency {
+		return r.Amount, nil
+	}
+	today := canonical.DateOf(s.now())
+	rates, err := s.Store.LoadFXTable(ctx, addDays(today, -7), today)
+	if err != nil {
+		return canonical.Decimal{}, fmt.Errorf("fx rates: %w", err)
+	}
+	v, err := rates.Convert(r.Amount, r.Currency, cur, today)
+	if err != nil {
+		return canonical.Decimal{}, fmt.Errorf("%w: payment request %s is in %s and no %s rate of the last days converts it to the approval limits' %s", store.ErrInvalid, r.ID, r.Currency, r.Currency, cur)
+	}
+	return v, nil
+}
+
+// Recommend advises when to pay a request: its due date, an early-payment
+// discount worth taking, the FX trend of its currency and the supplier's
+// rating (its on-time rate when known). The advice is stored on the
+// request.
+func (s *Settlement) Recommend(ctx context.Context, id string, supplierRating float64) (*plan.Recommendation, error) {
+	r, err := s.Store.GetPaymentRequest(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.Store.GetOrder(ctx, r.BuyerID, r.OrderNumber)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := s.events(ctx, &o.Order)
+	if err != nil {
+		return nil, err
+	}
+	stages, err := plan.Schedule(&o.Order, ev)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", store.ErrInvalid, err)
+	}
+	i := slices.IndexFunc(stages, func(st plan.Request) bool { return st.Sequence == r.Sequence })
+	if i < 0 {
+		return nil, fmt.Errorf("%w: payment request %s is no longer in the order's plan", store.ErrNotFound, id)
+	}
+	today := canonical.DateOf(s.now())
+	rates, err := s.Store.LoadFXTable(ctx, addDays(today, -45), today)
+	if err != nil {
+		return nil, fmt.Errorf("fx rates: %w", err)
+	}
+	rec := plan.Recommend(stages[i], plan.Input{
+		Today: today, HomeCurrency: s.Config.HomeCurrency, Rates: rates,
+		SupplierRating: supplierRating, CostOfCapitalPercent: s.Config.CostOfCapitalPercent,
+	})
+	doc, err := json.Marshal(rec)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.SetPaymentRecommendation(ctx, id, doc); err != nil {
+		return nil, fmt.Errorf("store the advice on payment request %s: %w", id, err)
+	}
+	return &rec, nil
+}
+
+func addDays(d canonical.Date, n int) canonical.Date {
+	return canonical.DateOf(d.Time().AddDate(0, 0, n))
+}
