@@ -284,7 +284,7 @@ func newMatrixHub(t *testing.T) *matrixHub {
 		return &canonical.Order{OrderNumber: number, OrderDate: canonical.NewDate(2026, 4, 1), Buyer: canonical.Party{ID: buyer},
 			Supplier: canonical.Party{ID: supplier}, Currency: "EUR", RequestedDeliveryDate: canonical.NewDate(2026, 5, 1),
 			PaymentTerms: "T/T 30% deposit 70% against B/L copy",
-			Lines: []canonical.OrderLine{{LineNumber: 1, SKU: "SKU-1", Quantity: canonical.MustDecimal("4"), Unit: "H87", UnitPrice: canonical.MustDecimal("9.50")}}}
+			Lines:        []canonical.OrderLine{{LineNumber: 1, SKU: "SKU-1", Quantity: canonical.MustDecimal("4"), Unit: "H87", UnitPrice: canonical.MustDecimal("9.50")}}}
 	}
 	if _, err := st.UpsertOrders(ctx, []*canonical.Order{order("PO-1", "B1", "S1"), order("PO-2", "B2", "S2")}); err != nil {
 		t.Fatal(err)

@@ -320,7 +320,9 @@ func Run(ctx context.Context, opts Options) error {
 		g.Go(func() error { return scanner.Run(gctx, cmp.Or(cfg.Warnings.Every, time.Minute)) })
 	}
 	if settlement != nil {
-		g.Go(func() error { return settlement.RunReconciler(gctx, cmp.Or(cfg.Settlement.ReconcileEvery, time.Minute)) })
+		g.Go(func() error {
+			return settlement.RunReconciler(gctx, cmp.Or(cfg.Settlement.ReconcileEvery, time.Minute))
+		})
 	}
 	if cfg.FX.Source != "" {
 		fx := &pipelines.FXRefresher{Source: cfg.FX.Source, Store: st, Every: cfg.FX.Refresh, Logger: log}
