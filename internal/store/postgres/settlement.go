@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/procurehub/procurehub/canonical"
@@ -689,6 +690,11 @@ func (s *Store) BankEntries(ctx context.Context, f store.BankEntryFilter) ([]sto
 	if err != nil {
 		return nil, "", fmt.Errorf("postgres: bank entries: %w", err)
 	}
+	if f.Status != "" {
+		if err := store.CheckEntryStatus(f.Status); err != nil {
+			return nil, "", fmt.Errorf("postgres: bank entries: %w", err)
+		}
+	}
 	limit := page.Limit(f.Limit)
 	var where []string
 	var args []any
@@ -752,12 +758,20 @@ func (s *Store) BankEntries(ctx context.Context, f store.BankEntryFilter) ([]sto
 // GetBankEntry returns the entry with this id (store.BankEntryID), or
 // ErrNotFound.
 func (s *Store) GetBankEntry(ctx context.Context, id string) (*store.BankEntry, error) {
-	if err := s.mapEntryIDs(ctx); err != nil {
-		return nil, fmt.Errorf("postgres: bank entry %s: %w", id, translate(err))
+	byID := func() (pageEntry, error) {
+		return scanPageEntry(s.pool.QueryRow(ctx, `SELECT `+bankEntryColumns+bankEntryFrom+`
+			JOIN bank_entry_ids m ON m.statement = e.statement AND m.entry_index = e.entry_index
+			WHERE m.entry_id = $1`, id))
 	}
-	r, err := scanPageEntry(s.pool.QueryRow(ctx, `SELECT `+bankEntryColumns+bankEntryFrom+`
-		JOIN bank_entry_ids m ON m.statement = e.statement AND m.entry_index = e.entry_index
-		WHERE m.entry_id = $1`, id))
+	r, err := byID()
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Perhaps an entry of a statement stored since the ids were last
+		// mapped.
+		if err := mapEntryIDs(ctx, s.pool); err != nil {
+			return nil, fmt.Errorf("postgres: bank entry %s: %w", id, translate(err))
+		}
+		r, err = byID()
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("postgres: bank entry %s: %w", id, store.ErrNotFound)
 	}
@@ -771,17 +785,23 @@ func (s *Store) GetBankEntry(ctx context.Context, id string) (*store.BankEntry, 
 	return &out[0], nil
 }
 
+// execQuerier is what mapEntryIDs needs: the pool or a transaction.
+type execQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
 // mapEntryIDs gives every stored entry that has none its row in
 // bank_entry_ids. An entry id is a hash of its statement's key and its
-// index, which SQL cannot reverse; the map is caught up here, for the
-// statements stored since the last call, rather than by the statement
-// writer. Concurrent callers insert the same rows, and the conflict keeps
-// one.
-func (s *Store) mapEntryIDs(ctx context.Context) error {
-	rows, err := s.pool.Query(ctx, `SELECT s.id, s.account_key, s.statement_id, s.sequence_number, s.entry_count,
+// index, which SQL cannot reverse; the map is caught up here, when an id is
+// not found, for the statements stored since, rather than by the statement
+// writer. Rows go in statement order, and concurrent callers insert the
+// same rows: the conflict keeps one.
+func mapEntryIDs(ctx context.Context, q execQuerier) error {
+	rows, err := q.Query(ctx, `SELECT s.id, s.account_key, s.statement_id, s.sequence_number, s.entry_count,
 		coalesce(max(m.entry_index), 0)
 		FROM bank_statements s LEFT JOIN bank_entry_ids m ON m.statement = s.id
-		GROUP BY s.id HAVING s.entry_count > coalesce(max(m.entry_index), 0)`)
+		GROUP BY s.id HAVING s.entry_count > coalesce(max(m.entry_index), 0) ORDER BY s.id`)
 	if err != nil {
 		return err
 	}
@@ -813,10 +833,29 @@ func (s *Store) mapEntryIDs(ctx context.Context) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO bank_entry_ids (entry_id, statement, entry_index)
+	_, err = q.Exec(ctx, `INSERT INTO bank_entry_ids (entry_id, statement, entry_index)
 		SELECT * FROM unnest($1::text[], $2::bigint[], $3::integer[]) ON CONFLICT DO NOTHING`, ids, statements, indexes)
 	return err
 }
+
+// saveReconciliation writes one record unless its entry is reconciled
+// already. The entry must be stored now, not only mapped: a corrected
+// statement may have fewer entries than it had. known is false when no
+// stored entry has the id.
+const saveReconciliation = `
+INSERT INTO bank_reconciliations AS r (entry_id, statement, entry_index, status, allocations, reason,
+    suggestions, reconciled_by, reconciled_at)
+SELECT m.entry_id, m.statement, m.entry_index, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz
+FROM bank_entry_ids m JOIN bank_entries e ON e.statement = m.statement AND e.entry_index = m.entry_index
+WHERE m.entry_id = $1
+ON CONFLICT (entry_id) DO UPDATE SET
+    status        = EXCLUDED.status,
+    allocations   = EXCLUDED.allocations,
+    reason        = EXCLUDED.reason,
+    suggestions   = EXCLUDED.suggestions,
+    reconciled_by = EXCLUDED.reconciled_by,
+    reconciled_at = EXCLUDED.reconciled_at
+WHERE r.status = 'unmatched'`
 
 // SaveReconciliations records how entries were reconciled and reports, for
 // each record, whether it was written: an entry already matched
@@ -847,29 +886,17 @@ func (s *Store) SaveReconciliations(ctx context.Context, recs []store.EntryRecon
 		}
 		checked[i] = rec{r, alloc, sug}
 	}
-	if err := s.mapEntryIDs(ctx); err != nil {
-		return nil, fmt.Errorf("postgres: save reconciliations: %w", translate(err))
-	}
 	for attempt := 1; ; attempt++ {
 		clear(written)
 		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			for i := range checked {
+			mapped := false
+			for i := 0; i < len(checked); i++ {
 				r := &checked[i]
 				var at any
 				if r.Status != store.EntryUnmatched {
 					at = r.At.UTC()
 				}
-				// The entry must be stored now, not only mapped: a corrected
-				// statement may have fewer entries than it had.
-				tag, err := tx.Exec(ctx, `INSERT INTO bank_reconciliations AS r (entry_id, statement, entry_index,
-					status, allocations, reason, suggestions, reconciled_by, reconciled_at)
-					SELECT m.entry_id, m.statement, m.entry_index, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz
-					FROM bank_entry_ids m JOIN bank_entries e ON e.statement = m.statement AND e.entry_index = m.entry_index
-					WHERE m.entry_id = $1
-					ON CONFLICT (entry_id) DO UPDATE SET status = EXCLUDED.status, allocations = EXCLUDED.allocations,
-					    reason = EXCLUDED.reason, suggestions = EXCLUDED.suggestions,
-					    reconciled_by = EXCLUDED.reconciled_by, reconciled_at = EXCLUDED.reconciled_at
-					WHERE r.status = 'unmatched'`,
+				tag, err := tx.Exec(ctx, saveReconciliation,
 					r.EntryID, r.Status, jsonText(r.alloc), r.Reason, jsonText(r.sug), r.By, at)
 				if err != nil {
 					return fmt.Errorf("entry %s: %w", r.EntryID, err)
@@ -882,7 +909,17 @@ func (s *Store) SaveReconciliations(ctx context.Context, recs []store.EntryRecon
 				if err := tx.QueryRow(ctx, `SELECT count(*) FROM bank_reconciliations WHERE entry_id = $1`, r.EntryID).Scan(&n); err != nil {
 					return fmt.Errorf("entry %s: %w", r.EntryID, err)
 				}
-				if n == 0 {
+				switch {
+				case n > 0: // reconciled already: kept
+				case !mapped:
+					// Perhaps an entry of a statement stored since the ids
+					// were last mapped: map them, and try this record again.
+					if err := mapEntryIDs(ctx, tx); err != nil {
+						return fmt.Errorf("map entry ids: %w", err)
+					}
+					mapped = true
+					i--
+				default:
 					return fmt.Errorf("%w: record %d: no stored bank entry has id %s", store.ErrInvalid, i, printableID(r.EntryID))
 				}
 			}

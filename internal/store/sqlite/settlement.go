@@ -677,6 +677,11 @@ func (s *Store) BankEntries(ctx context.Context, f store.BankEntryFilter) ([]sto
 	if err != nil {
 		return nil, "", fmt.Errorf("sqlite: bank entries: %w", err)
 	}
+	if f.Status != "" {
+		if err := store.CheckEntryStatus(f.Status); err != nil {
+			return nil, "", fmt.Errorf("sqlite: bank entries: %w", err)
+		}
+	}
 	limit := page.Limit(f.Limit)
 	var where []string
 	var args []any
@@ -742,12 +747,20 @@ func (s *Store) BankEntries(ctx context.Context, f store.BankEntryFilter) ([]sto
 // GetBankEntry returns the entry with this id (store.BankEntryID), or
 // ErrNotFound.
 func (s *Store) GetBankEntry(ctx context.Context, id string) (*store.BankEntry, error) {
-	if err := inTx(ctx, s.db, func(tx *sql.Tx) error { return mapEntryIDs(ctx, tx) }); err != nil {
-		return nil, fmt.Errorf("sqlite: bank entry %s: %w", id, translate(err))
+	byID := func() (pageEntry, error) {
+		return scanPageEntry(s.db.QueryRowContext(ctx, `SELECT `+bankEntryColumns+bankEntryFrom+`
+			JOIN bank_entry_ids m ON m.statement = e.statement AND m.entry_index = e.entry_index
+			WHERE m.entry_id = ?`, id))
 	}
-	r, err := scanPageEntry(s.db.QueryRowContext(ctx, `SELECT `+bankEntryColumns+bankEntryFrom+`
-		JOIN bank_entry_ids m ON m.statement = e.statement AND m.entry_index = e.entry_index
-		WHERE m.entry_id = ?`, id))
+	r, err := byID()
+	if errors.Is(err, sql.ErrNoRows) {
+		// Perhaps an entry of a statement stored since the ids were last
+		// mapped.
+		if err := inTx(ctx, s.db, func(tx *sql.Tx) error { return mapEntryIDs(ctx, tx) }); err != nil {
+			return nil, fmt.Errorf("sqlite: bank entry %s: %w", id, translate(err))
+		}
+		r, err = byID()
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("sqlite: bank entry %s: %w", id, store.ErrNotFound)
 	}
@@ -763,8 +776,8 @@ func (s *Store) GetBankEntry(ctx context.Context, id string) (*store.BankEntry, 
 
 // mapEntryIDs gives every stored entry that has none its row in
 // bank_entry_ids: an entry id is a hash SQL cannot reverse, so the map is
-// caught up here, for the statements stored since the last call, rather
-// than by the statement writer.
+// caught up here, when an id is not found, for the statements stored
+// since, rather than by the statement writer.
 func mapEntryIDs(ctx context.Context, tx *sql.Tx) error {
 	rows, err := tx.QueryContext(ctx, `SELECT s.id, s.account_key, s.statement_id, s.sequence_number, s.entry_count,
 		coalesce(max(m.entry_index), 0)
@@ -806,6 +819,26 @@ func mapEntryIDs(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
+// saveReconciliation writes one record unless its entry is reconciled
+// already. The entry must be stored now, not only mapped: a corrected
+// statement may have fewer entries than it had. (The WHERE before ON
+// CONFLICT also keeps SQLite's parser from reading ON CONFLICT as a join
+// constraint.)
+const saveReconciliation = `
+INSERT INTO bank_reconciliations (entry_id, statement, entry_index, status, allocations, reason,
+    suggestions, reconciled_by, reconciled_at)
+SELECT m.entry_id, m.statement, m.entry_index, ?, ?, ?, ?, ?, ?
+FROM bank_entry_ids m JOIN bank_entries e ON e.statement = m.statement AND e.entry_index = m.entry_index
+WHERE m.entry_id = ?
+ON CONFLICT (entry_id) DO UPDATE SET
+    status        = excluded.status,
+    allocations   = excluded.allocations,
+    reason        = excluded.reason,
+    suggestions   = excluded.suggestions,
+    reconciled_by = excluded.reconciled_by,
+    reconciled_at = excluded.reconciled_at
+WHERE bank_reconciliations.status = 'unmatched'`
+
 // SaveReconciliations records how entries were reconciled and reports, for
 // each record, whether it was written: only an entry without a
 // reconciliation or with an unmatched one takes a record. An id that names
@@ -836,26 +869,14 @@ func (s *Store) SaveReconciliations(ctx context.Context, recs []store.EntryRecon
 	}
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
 		clear(written)
-		if err := mapEntryIDs(ctx, tx); err != nil {
-			return err
-		}
-		for i := range checked {
+		mapped := false
+		for i := 0; i < len(checked); i++ {
 			r := &checked[i]
 			var at any
 			if r.Status != store.EntryUnmatched {
 				at = r.At.UTC().Format(timeLayout)
 			}
-			// The entry must be stored now, not only mapped: a corrected
-			// statement may have fewer entries than it had.
-			res, err := tx.ExecContext(ctx, `INSERT INTO bank_reconciliations (entry_id, statement, entry_index,
-				status, allocations, reason, suggestions, reconciled_by, reconciled_at)
-				SELECT m.entry_id, m.statement, m.entry_index, ?, ?, ?, ?, ?, ?
-				FROM bank_entry_ids m JOIN bank_entries e ON e.statement = m.statement AND e.entry_index = m.entry_index
-				WHERE m.entry_id = ?
-				ON CONFLICT (entry_id) DO UPDATE SET status = excluded.status, allocations = excluded.allocations,
-				    reason = excluded.reason, suggestions = excluded.suggestions,
-				    reconciled_by = excluded.reconciled_by, reconciled_at = excluded.reconciled_at
-				WHERE bank_reconciliations.status = 'unmatched'`,
+			res, err := tx.ExecContext(ctx, saveReconciliation,
 				r.Status, jsonText(r.alloc), r.Reason, jsonText(r.sug), r.By, at, r.EntryID)
 			if err != nil {
 				return fmt.Errorf("entry %s: %w", r.EntryID, err)
@@ -870,7 +891,17 @@ func (s *Store) SaveReconciliations(ctx context.Context, recs []store.EntryRecon
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM bank_reconciliations WHERE entry_id = ?`, r.EntryID).Scan(&n); err != nil {
 				return fmt.Errorf("entry %s: %w", r.EntryID, err)
 			}
-			if n == 0 {
+			switch {
+			case n > 0: // reconciled already: kept
+			case !mapped:
+				// Perhaps an entry of a statement stored since the ids were
+				// last mapped: map them, and try this record again.
+				if err := mapEntryIDs(ctx, tx); err != nil {
+					return fmt.Errorf("map entry ids: %w", err)
+				}
+				mapped = true
+				i--
+			default:
 				return fmt.Errorf("%w: record %d: no stored bank entry has id %s", store.ErrInvalid, i, printableID(r.EntryID))
 			}
 		}

@@ -438,7 +438,7 @@ func paymentReadBack(t *testing.T, s Store) {
 	r.Documents = []string{"proforma_invoice", "contract"}
 	wantChanges(t, upsertRequests(t, s, r), store.ChangeInserted)
 	got := getRequest(t, s, r.ID)
-	if got.Amount.String() != "3000.50" || got.Paid.String() != "0" && !got.Paid.IsZero() {
+	if got.Amount.String() != "3000.50" || !got.Paid.IsZero() {
 		t.Errorf("amount %s paid %s; want 3000.50 (scale kept) and nothing paid", got.Amount, got.Paid)
 	}
 	if got.Status != store.PaymentPlanned || got.Approvals != nil || got.Recommended != nil || got.BlockedReason != "" {
@@ -777,6 +777,9 @@ func bankEntryList(t *testing.T, s Store) {
 	if _, _, err := s.BankEntries(t.Context(), store.BankEntryFilter{Cursor: "not-a-cursor"}); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("a malformed cursor: err = %v, want ErrInvalid", err)
 	}
+	if _, _, err := s.BankEntries(t.Context(), store.BankEntryFilter{Status: "done"}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("an unknown status: err = %v, want ErrInvalid", err)
+	}
 }
 
 func reconciliationNotOverwritten(t *testing.T, s Store) {
@@ -855,6 +858,15 @@ func reconciliationNotOverwritten(t *testing.T, s Store) {
 	if list, _ := walkEntries(t, s, store.BankEntryFilter{Status: store.EntryUnmatched}); entryKeys(list) != "STMT-A#1" {
 		t.Errorf("unmatched entries: %q, want the new statement's STMT-A#1", entryKeys(list))
 	}
+	// and can be reconciled, though the ids known so far were worked out
+	// before the statement came.
+	newID := entryIDs(small)[0]
+	if w := save(store.EntryReconciliation{EntryID: newID, Status: store.EntryMatched, Allocations: alloc, By: "auto", At: later}); !w[0] {
+		t.Error("the new statement's entry was not reconciled")
+	}
+	if e, err := s.GetBankEntry(ctx, newID); err != nil || e.Status != store.EntryMatched || e.StatementID != "STMT-A" {
+		t.Errorf("the new statement's entry: %+v, %v; want STMT-A#1 matched", e, err)
+	}
 }
 
 func reconciliationUnknownEntry(t *testing.T, s Store) {
@@ -880,6 +892,26 @@ func reconciliationUnknownEntry(t *testing.T, s Store) {
 	}
 	if _, err := s.GetBankEntry(ctx, "BE-0000000000000000"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("GetBankEntry of an unknown id: err = %v, want ErrNotFound", err)
+	}
+
+	// A corrected statement with one entry less: the dropped entry's id,
+	// known before, names no stored entry any more.
+	two := smallStatement("DE89370400440532013000", "", "STMT-C", canonical.NewDate(2026, time.March, 6), false)
+	two.Entries = append(two.Entries, canonical.BankTransaction{Amount: canonical.MustDecimal("5.00"), Currency: "EUR",
+		BookingDate: two.ClosingDate, RemittanceInfo: "INV-C2"})
+	two.ClosingBalance = ptr(canonical.MustDecimal("130.00"))
+	two.SetBalanceCheck()
+	upsertStatements(t, s, two)
+	dropped := entryIDs(two)[1]
+	if _, err := s.GetBankEntry(ctx, dropped); err != nil {
+		t.Fatalf("entry 2 of STMT-C: %v", err)
+	}
+	upsertStatements(t, s, smallStatement("DE89370400440532013000", "", "STMT-C", canonical.NewDate(2026, time.March, 6), false))
+	if _, err := s.GetBankEntry(ctx, dropped); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the dropped entry: err = %v, want ErrNotFound", err)
+	}
+	if _, err := s.SaveReconciliations(ctx, []store.EntryReconciliation{{EntryID: dropped, Status: store.EntryMatched, By: "auto", At: settledAt}}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("reconciling the dropped entry: err = %v, want ErrInvalid", err)
 	}
 }
 
