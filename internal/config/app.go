@@ -577,6 +577,10 @@ func (a *App) validateSettlement(at func(path []string, msg string, args ...any)
 		if t.QuantityPercent.IsNegative() || t.UnitPricePercent.IsNegative() || t.Amount.IsNegative() {
 			at(path, "%s: tolerances must not be negative", name)
 		}
+		hundred := canonical.MustDecimal("100")
+		if t.QuantityPercent.GreaterThan(hundred.Decimal) || t.UnitPricePercent.GreaterThan(hundred.Decimal) {
+			at(path, "%s: a percentage over 100 tolerates anything", name)
+		}
 	}
 	check([]string{"settlement", "tolerances", "default"}, "settlement.tolerances.default", st.Tolerances.Default)
 	for id, t := range st.Tolerances.BySupplier {

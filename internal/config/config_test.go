@@ -32,6 +32,9 @@ func TestLoadReportsProblemsWithTheirPosition(t *testing.T) {
 			[]string{`testdata/duplicate-partner.yaml:7:5: partners[1].name: "acme" is used twice`}},
 		{"an amendment document in a format that cannot mark a replacement is named at its format", "testdata/amendment-document-in-ubl.yaml",
 			[]string{`testdata/amendment-document-in-ubl.yaml:11:7: amendments.documents[1].format: "ubl" is not x12 or edifact (a UBL Order cannot say it replaces one)`}},
+		{"settlement limits in the wrong order and a negative tolerance are named where they are written", "testdata/settlement-approval-limits-reversed.yaml",
+			[]string{"testdata/settlement-approval-limits-reversed.yaml:8:5: settlement.approval.dual_limit: 10000 is below single_limit 50000",
+				"testdata/settlement-approval-limits-reversed.yaml:12:7: settlement.tolerances.by_supplier.SUP-CN-SZP: tolerances must not be negative"}},
 		{"a value of the wrong type is named at the value", "testdata/wrong-type.yaml",
 			[]string{"testdata/wrong-type.yaml:3:15: cannot unmarshal !!str `many` into int"}},
 	}
