@@ -8,8 +8,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/settlement/approval"
+	"github.com/procurehub/procurehub/internal/settlement/match"
 	"github.com/procurehub/procurehub/internal/settlement/plan"
 	"github.com/procurehub/procurehub/internal/settlement/risk"
 	"github.com/procurehub/procurehub/internal/store"
@@ -27,7 +30,7 @@ func (s *Settlement) PaymentPlan(ctx context.Context, buyerID, orderNumber strin
 	if err != nil {
 		return nil, err
 	}
-	if err := s.buildPlan(ctx, &o.Order, "", nil); err != nil {
+	if err := s.buildPlan(ctx, &o.Order); err != nil {
 		return nil, err
 	}
 	return s.requestsOf(ctx, o.Order.Buyer.ID, orderNumber)
@@ -51,13 +54,11 @@ func (s *Settlement) requestsOf(ctx context.Context, buyerID, orderNumber string
 	return out, nil
 }
 
-// planForInvoice brings the order's plan up to date after one of its
-// invoices was matched: the requests not yet paid and without an invoice
-// take this one, and are blocked while blockers remain (unblocked when
-// none do). Terms that cannot be planned are logged, not retried: the
-// invoice is stored and matched; the plan waits for a person.
-func (s *Settlement) planForInvoice(ctx context.Context, o *canonical.Order, si *store.StoredInvoice, blockers []string) error {
-	err := s.buildPlan(ctx, o, si.Invoice.InvoiceNumber, blockers)
+// refreshPlan brings an order's plan up to date after one of its invoices
+// was matched or paid. Terms that cannot be planned are logged, not
+// retried: the invoice is stored and matched; the plan waits for a person.
+func (s *Settlement) refreshPlan(ctx context.Context, o *canonical.Order) error {
+	err := s.buildPlan(ctx, o)
 	if errors.Is(err, store.ErrInvalid) {
 		s.logger().Warn("no payment plan for order", "order_number", o.OrderNumber, "error", err)
 		return nil
@@ -65,7 +66,15 @@ func (s *Settlement) planForInvoice(ctx context.Context, o *canonical.Order, si 
 	return err
 }
 
-func (s *Settlement) buildPlan(ctx context.Context, o *canonical.Order, invoiceNumber string, blockers []string) error {
+// buildPlan stores the order's payment requests from its terms and brings
+// each one's state in line with the order's invoices:
+//
+//   - while any invoice of the order is held (a mismatch not overridden, a
+//     blocking risk finding), its requests not yet paid are blocked, with
+//     the reasons; once none is, they are released;
+//   - what the bank paid on the order's invoices fills its requests in plan
+//     order (the deposit first); a request filled in full is paid.
+func (s *Settlement) buildPlan(ctx context.Context, o *canonical.Order) error {
 	ev, err := s.events(ctx, o)
 	if err != nil {
 		return err
@@ -74,7 +83,7 @@ func (s *Settlement) buildPlan(ctx context.Context, o *canonical.Order, invoiceN
 	if err != nil {
 		return fmt.Errorf("%w: payment plan of order %s: %v", store.ErrInvalid, o.OrderNumber, err)
 	}
-	existing, err := s.requestsOf(ctx, o.Buyer.ID, o.OrderNumber)
+	blockers, paid, latest, err := s.orderState(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -84,54 +93,109 @@ func (s *Settlement) buildPlan(ctx context.Context, o *canonical.Order, invoiceN
 		r := store.PaymentRequest{
 			ID: id, BuyerID: o.Buyer.ID, OrderNumber: o.OrderNumber, SupplierID: o.Supplier.ID,
 			Sequence: st.Sequence, Stage: st.Stage, Amount: st.Amount, Currency: st.Currency, DueDate: st.DueDate,
-			EndToEndID: id, Status: store.PaymentPlanned,
+			EndToEndID: id, Status: store.PaymentPlanned, InvoiceNumber: latest,
 		}
 		for _, d := range st.Documents {
 			r.Documents = append(r.Documents, string(d))
-		}
-		if j := slices.IndexFunc(existing, func(e store.PaymentRequest) bool { return e.ID == id }); j >= 0 {
-			r.InvoiceNumber = existing[j].InvoiceNumber
-		}
-		if r.InvoiceNumber == "" {
-			r.InvoiceNumber = invoiceNumber
 		}
 		reqs[i] = r
 	}
 	if _, err := s.Store.UpsertPaymentRequests(ctx, reqs); err != nil {
 		return fmt.Errorf("store the payment plan of order %s: %w", o.OrderNumber, err)
 	}
-	if invoiceNumber == "" {
-		return nil
-	}
-	// Block or release the requests this invoice pays.
 	reason := strings.Join(blockers, "; ")
 	for _, r := range reqs {
-		if r.InvoiceNumber != invoiceNumber {
-			continue
-		}
 		cur, err := s.Store.GetPaymentRequest(ctx, r.ID)
 		if err != nil {
 			return err
 		}
-		switch {
-		case reason != "" && (cur.Status == store.PaymentPlanned || cur.Status == store.PaymentPending || cur.Status == store.PaymentApproved):
-			_, err = s.Store.SetPaymentStatus(ctx, cur.ID, cur.Status, store.PaymentBlocked, "", reason)
-		case reason != "" && cur.Status == store.PaymentBlocked && cur.BlockedReason != reason:
-			_, err = s.Store.SetPaymentStatus(ctx, cur.ID, cur.Status, store.PaymentBlocked, "", reason)
-		case reason == "" && cur.Status == store.PaymentBlocked:
-			// Released: back to where it was before the block, as far as
-			// can be told: asked for when someone asked for it.
-			to := store.PaymentPlanned
-			if cur.CreatedBy != "" {
-				to = store.PaymentPending
-			}
-			_, err = s.Store.SetPaymentStatus(ctx, cur.ID, cur.Status, to, cur.CreatedBy, "")
-		}
-		if err != nil {
+		if err := s.applyState(ctx, cur, reason, &paid); err != nil {
 			return fmt.Errorf("payment request %s: %w", cur.ID, err)
 		}
 	}
 	return nil
+}
+
+// orderState reads the order's invoices from its supplier: what holds
+// them, what the bank paid on them (in the order's currency) and the
+// latest invoice number (the one a request names).
+func (s *Settlement) orderState(ctx context.Context, o *canonical.Order) (blockers []string, paid decimal.Decimal, latest string, err error) {
+	invs, err := s.invoices(ctx, store.InvoiceFilter{OrderNumber: o.OrderNumber})
+	if err != nil {
+		return nil, paid, "", err
+	}
+	for i := range invs {
+		si := &invs[i]
+		inv := si.Invoice
+		if inv.Supplier.ID != o.Supplier.ID || (inv.Buyer.ID != "" && inv.Buyer.ID != o.Buyer.ID) {
+			continue
+		}
+		latest = inv.InvoiceNumber
+		if inv.Currency == o.Currency {
+			paid = paid.Add(si.Paid.Decimal)
+		}
+		if si.Settlement == store.SettlementReconciled {
+			continue // paid: nothing of it can be held any more
+		}
+		if si.MatchStatus == store.InvoiceMismatch && len(si.Match) > 0 {
+			var res match.Result
+			if err := json.Unmarshal(si.Match, &res); err != nil {
+				return nil, paid, "", fmt.Errorf("match of invoice %s: %w", inv.InvoiceNumber, err)
+			}
+			for _, b := range res.BlockReasons() {
+				blockers = append(blockers, "invoice "+inv.InvoiceNumber+" "+b)
+			}
+		}
+		findings, err := s.invoiceRisks(ctx, si, []canonical.Order{*o})
+		if err != nil {
+			return nil, paid, "", err
+		}
+		released, err := wholeInvoiceOverridden(si)
+		if err != nil {
+			return nil, paid, "", err
+		}
+		for _, f := range findings {
+			// A finance user's override of the whole invoice releases its
+			// risk holds, but never an unverified account: that one waits
+			// for the account's verification by two people.
+			if f.Blocks && (!released || f.Kind == risk.AccountChanged) {
+				blockers = append(blockers, "invoice "+inv.InvoiceNumber+" "+string(f.Kind)+": "+f.Subject)
+			}
+		}
+	}
+	return blockers, paid, latest, nil
+}
+
+// applyState moves one request: paid as far as *paid covers it (taking
+// that much of it), else blocked or released.
+func (s *Settlement) applyState(ctx context.Context, cur *store.PaymentRequest, reason string, paid *decimal.Decimal) error {
+	share := decimal.Min(*paid, cur.Amount.Decimal)
+	if share.IsNegative() {
+		share = decimal.Zero
+	}
+	*paid = paid.Sub(share)
+	if !share.Equal(cur.Paid.Decimal) {
+		if err := s.Store.SetPaymentPaid(ctx, cur.ID, canonical.NewDecimal(share)); err != nil {
+			return err
+		}
+	}
+	var err error
+	switch {
+	case cur.Status == store.PaymentPaid || cur.Status == store.PaymentRejected:
+	case share.GreaterThanOrEqual(cur.Amount.Decimal):
+		_, err = s.Store.SetPaymentStatus(ctx, cur.ID, cur.Status, store.PaymentPaid, cur.CreatedBy, "")
+	case reason != "" && cur.BlockedReason != reason:
+		_, err = s.Store.SetPaymentStatus(ctx, cur.ID, cur.Status, store.PaymentBlocked, cur.CreatedBy, reason)
+	case reason == "" && cur.Status == store.PaymentBlocked:
+		// Released: back to where it was before the block, as far as can
+		// be told: asked for when someone asked for it.
+		to := store.PaymentPlanned
+		if cur.CreatedBy != "" {
+			to = store.PaymentPending
+		}
+		_, err = s.Store.SetPaymentStatus(ctx, cur.ID, cur.Status, to, cur.CreatedBy, "")
+	}
+	return err
 }
 
 // events are the dates of the order's lifecycle that start payment clocks.
@@ -188,15 +252,6 @@ func (s *Settlement) CheckPayment(ctx context.Context, id string) (*PaymentCheck
 	pc := &PaymentCheck{Request: r}
 	if r.Status == store.PaymentBlocked && r.BlockedReason != "" {
 		pc.Blockers = append(pc.Blockers, r.BlockedReason)
-	}
-	if r.InvoiceNumber != "" {
-		si, err := s.Store.GetInvoice(ctx, r.SupplierID, r.InvoiceNumber)
-		switch {
-		case err == nil && si.MatchStatus == store.InvoiceMismatch:
-			pc.Blockers = append(pc.Blockers, "invoice "+r.InvoiceNumber+" does not match the order and the goods received")
-		case err != nil && !errors.Is(err, store.ErrNotFound):
-			return nil, err
-		}
 	}
 	if len(r.Documents) > 0 {
 		docs, err := s.Store.OrderDocuments(ctx, r.BuyerID, r.OrderNumber)
@@ -357,4 +412,17 @@ func (s *Settlement) Recommend(ctx context.Context, id string, supplierRating fl
 
 func addDays(d canonical.Date, n int) canonical.Date {
 	return canonical.DateOf(d.Time().AddDate(0, 0, n))
+}
+
+// wholeInvoiceOverridden reports whether a finance user overrode the whole
+// invoice (line 0).
+func wholeInvoiceOverridden(si *store.StoredInvoice) (bool, error) {
+	if len(si.Overrides) == 0 {
+		return false, nil
+	}
+	var os []match.Override
+	if err := json.Unmarshal(si.Overrides, &os); err != nil {
+		return false, fmt.Errorf("overrides of invoice %s: %w", si.Invoice.InvoiceNumber, err)
+	}
+	return slices.ContainsFunc(os, func(o match.Override) bool { return o.Line == 0 }), nil
 }

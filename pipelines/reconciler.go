@@ -58,6 +58,9 @@ func (s *Settlement) RunReconciler(ctx context.Context, every time.Duration) err
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
+		if err := s.Recheck(ctx); err != nil && ctx.Err() == nil {
+			s.logger().Error("matching held invoices again failed; retrying at the next tick", "error", err)
+		}
 		if _, err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
 			s.logger().Error("bank reconciliation failed; retrying at the next tick", "error", err)
 		}
@@ -315,13 +318,22 @@ func (s *Settlement) settle(ctx context.Context, si *store.StoredInvoice, ps *pa
 	if err := s.Store.SetInvoiceSettlement(ctx, inv.Supplier.ID, inv.InvoiceNumber, status, canonical.NewDecimal(amount), auto, at); err != nil {
 		return false, fmt.Errorf("settlement of invoice %s: %w", inv.InvoiceNumber, err)
 	}
+	// What the bank paid fills the orders' payment requests.
+	for _, number := range orderNumbersOf(inv) {
+		o, err := s.order(ctx, inv.Buyer.ID, number)
+		if err != nil {
+			return true, err
+		}
+		if o != nil {
+			if err := s.refreshPlan(ctx, &o.Order); err != nil {
+				return true, err
+			}
+		}
+	}
 	if status != store.SettlementReconciled {
 		return true, nil
 	}
-	if err := s.publishPaid(ctx, si, at); err != nil {
-		return true, err
-	}
-	return true, s.markRequestsPaid(ctx, si, canonical.NewDecimal(amount))
+	return true, s.publishPaid(ctx, si, at)
 }
 
 func (s *Settlement) publishPaid(ctx context.Context, si *store.StoredInvoice, at time.Time) error {
@@ -351,28 +363,6 @@ func (s *Settlement) publishPaid(ctx context.Context, si *store.StoredInvoice, a
 		})
 	}
 	return PublishOrderEvents(s.Pub, "settlement", events...)
-}
-
-func (s *Settlement) markRequestsPaid(ctx context.Context, si *store.StoredInvoice, amount canonical.Decimal) error {
-	for _, number := range orderNumbersOf(si.Invoice) {
-		f := store.PaymentRequestFilter{OrderNumber: number, SupplierID: si.Invoice.Supplier.ID, Limit: store.MaxLimit}
-		reqs, _, err := s.Store.ListPaymentRequests(ctx, f)
-		if err != nil {
-			return err
-		}
-		for _, r := range reqs {
-			if r.InvoiceNumber != si.Invoice.InvoiceNumber || r.Status == store.PaymentPaid {
-				continue
-			}
-			if err := s.Store.SetPaymentPaid(ctx, r.ID, r.Amount); err != nil {
-				return err
-			}
-			if _, err := s.Store.SetPaymentStatus(ctx, r.ID, r.Status, store.PaymentPaid, r.CreatedBy, ""); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // ManualAllocation is one invoice a finance user matches a bank entry to.

@@ -132,6 +132,10 @@ func (s *Settlement) HandleInvoice(msg *message.Message) error {
 		return Permanent(fmt.Errorf("invoice %s: no supplier id: it cannot be matched or paid", inv.InvoiceNumber))
 	}
 	ctx := msg.Context()
+	before, err := s.Store.GetInvoice(ctx, inv.Supplier.ID, inv.InvoiceNumber)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("read invoice %s: %w", inv.InvoiceNumber, err)
+	}
 	changes, err := s.Store.UpsertInvoices(ctx, msg.Metadata.Get(MetaPartner), []*canonical.Invoice{&inv})
 	if err != nil {
 		return permanentIfInvalid(fmt.Errorf("store invoice %s of %s: %w", inv.InvoiceNumber, inv.Supplier.ID, err))
@@ -144,6 +148,13 @@ func (s *Settlement) HandleInvoice(msg *message.Message) error {
 	// earlier delivery failed half way is matched now.
 	if changes[0] == store.ChangeUnchanged && si.MatchStatus != "" {
 		return nil
+	}
+	if changes[0] == store.ChangeUpdated && before != nil {
+		// The same number with other content: the store keeps the latest,
+		// so the comparison with what came before is made now.
+		if err := s.publishResend(si, before); err != nil {
+			return err
+		}
 	}
 	if _, err := s.evaluate(ctx, si); err != nil {
 		return err
@@ -223,14 +234,8 @@ func (s *Settlement) evaluate(ctx context.Context, si *store.StoredInvoice) (*ma
 	if err := s.publishInvoiceReceived(si, in.Orders); err != nil {
 		return nil, err
 	}
-	blockers := res.BlockReasons()
-	for _, f := range findings {
-		if f.Blocks {
-			blockers = append(blockers, string(f.Kind)+": "+f.Subject)
-		}
-	}
 	for i := range in.Orders {
-		if err := s.planForInvoice(ctx, &in.Orders[i], si, blockers); err != nil {
+		if err := s.refreshPlan(ctx, &in.Orders[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -292,12 +297,16 @@ func (s *Settlement) invoiceRisks(ctx context.Context, si *store.StoredInvoice, 
 		return nil, err
 	}
 	in := risk.InvoiceInput{Invoice: *inv, SupplierCountry: inv.Supplier.Country}
+	// The history is what the supplier sent before this invoice (the list
+	// is in the order of arrival): a later invoice repeating this one is
+	// the duplicate, not this one. The invoice itself is not its own
+	// history; an earlier content under its number is gone (the store
+	// keeps the latest).
 	for _, h := range history {
-		// The invoice itself is not its own history; an earlier content
-		// under its number is gone (the store keeps the latest).
-		if h.Invoice.InvoiceNumber != inv.InvoiceNumber {
-			in.History = append(in.History, *h.Invoice)
+		if h.Invoice.InvoiceNumber == inv.InvoiceNumber {
+			break
 		}
+		in.History = append(in.History, *h.Invoice)
 	}
 	if in.SupplierCountry == "" && len(orders) > 0 {
 		in.SupplierCountry = orders[0].Supplier.Country
@@ -350,6 +359,19 @@ func (s *Settlement) publishFindings(si *store.StoredInvoice, findings []risk.Fi
 		return fmt.Errorf("publish risk alerts: %w", err)
 	}
 	return nil
+}
+
+// publishResend raises the duplicate finding of an invoice number sent
+// again with other content (another total, other lines, another account).
+func (s *Settlement) publishResend(si, before *store.StoredInvoice) error {
+	in := risk.InvoiceInput{Invoice: *si.Invoice, History: []canonical.Invoice{*before.Invoice}, SupplierCountry: si.Invoice.Supplier.Country}
+	var dups []risk.Finding
+	for _, f := range risk.CheckInvoice(in, s.Config.Risk) {
+		if f.Kind == risk.DuplicateInvoice {
+			dups = append(dups, f)
+		}
+	}
+	return s.publishFindings(si, dups)
 }
 
 // publishInvoiceReceived notes the invoice on each of its orders'
@@ -428,4 +450,20 @@ func (s *Settlement) Reevaluate(ctx context.Context, supplierID string) (int, er
 		}
 	}
 	return len(invs), nil
+}
+
+// Recheck matches again every invoice whose match failed: an ASN or a
+// goods receipt stored after the invoice (goods often arrive after their
+// invoice) turns no_receipt into a match and releases the payment.
+func (s *Settlement) Recheck(ctx context.Context) error {
+	invs, err := s.allInvoices(ctx, store.InvoiceFilter{MatchStatus: store.InvoiceMismatch})
+	if err != nil {
+		return err
+	}
+	for i := range invs {
+		if _, err := s.evaluate(ctx, &invs[i]); err != nil {
+			return fmt.Errorf("invoice %s of %s: %w", invs[i].Invoice.InvoiceNumber, invs[i].Invoice.Supplier.ID, err)
+		}
+	}
+	return nil
 }

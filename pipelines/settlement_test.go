@@ -355,3 +355,77 @@ func TestTheSameInvoiceNumberWithOtherContentIsADuplicateAlert(t *testing.T) {
 		t.Errorf("alerts %v; want one duplicate_invoice", kinds)
 	}
 }
+
+func TestAnInvoiceBeforeItsGoodsIsMatchedAgainOnceTheyShip(t *testing.T) {
+	f := newSettlementFixture(t)
+	ctx := t.Context()
+	inv := klemmInvoice("INV-106", "10.00", klemmIBAN)
+	inv.OrderNumbers, inv.Lines[0].OrderNumber, inv.Lines[1].OrderNumber = []string{"PO-101"}, "", ""
+	o, err := f.st.GetOrder(ctx, "ACME-DE", "PO-100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Order.OrderNumber = "PO-101" // the same goods, not shipped yet
+	if _, err := f.st.UpsertOrders(ctx, []*canonical.Order{&o.Order}); err != nil {
+		t.Fatal(err)
+	}
+	f.deliver(t, inv)
+	if si, _ := f.st.GetInvoice(ctx, "KLEMM-DE", "INV-106"); si.MatchStatus != store.InvoiceMismatch {
+		t.Fatalf("before the ASN: %s; want mismatch (no_receipt)", si.MatchStatus)
+	}
+	asn := &canonical.Shipment{ShipmentID: "ASN-101", OrderNumbers: []string{"PO-101"}, Supplier: canonical.Party{ID: "KLEMM-DE"},
+		ShipDate: canonical.NewDate(2026, 3, 15), Lines: []canonical.ShipmentLine{
+			{OrderNumber: "PO-101", LineNumber: 1, SKU: "RLY-24", Quantity: canonical.MustDecimal("100"), Unit: "H87"},
+			{OrderNumber: "PO-101", LineNumber: 2, SKU: "SKT-8", Quantity: canonical.MustDecimal("50"), Unit: "H87"},
+		}}
+	if _, err := f.st.UpsertShipments(ctx, "klemm-asn", []*canonical.Shipment{asn}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.Recheck(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if si, _ := f.st.GetInvoice(ctx, "KLEMM-DE", "INV-106"); si.MatchStatus != store.InvoiceMatched {
+		t.Errorf("after the ASN: %s; want matched", si.MatchStatus)
+	}
+	if r, _ := f.st.GetPaymentRequest(ctx, store.PaymentRequestID("ACME-DE", "PO-101", 1)); r == nil || r.Status != store.PaymentPlanned {
+		t.Errorf("request after the ASN: %+v; want planned", r)
+	}
+}
+
+func TestAWholeInvoiceOverrideReleasesARiskHoldButNeverAnUnverifiedAccount(t *testing.T) {
+	f := newSettlementFixture(t)
+	ctx := t.Context()
+	f.deliver(t, klemmInvoice("INV-107", "10.00", klemmIBAN))
+	f.deliver(t, klemmInvoice("INV-108", "10.00", klemmIBAN)) // same amount and date: a duplicate, held
+	if r := f.request(t, 1); r.Status != store.PaymentBlocked || !strings.Contains(r.BlockedReason, "INV-108 duplicate_invoice") {
+		t.Fatalf("request %s (%q); want blocked by INV-108's duplicate finding", r.Status, r.BlockedReason)
+	}
+	if _, err := f.s.Override(ctx, "KLEMM-DE", "INV-108", match.Override{By: "carol", Reason: "a second delivery, agreed"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.request(t, 1); r.Status != store.PaymentPlanned {
+		t.Errorf("after overriding INV-108: %s (%q); want planned", r.Status, r.BlockedReason)
+	}
+	f.deliver(t, klemmInvoice("INV-109", "9.00", "GB82WEST12345698765432"))
+	if _, err := f.s.Override(ctx, "KLEMM-DE", "INV-109", match.Override{By: "carol", Reason: "looks fine"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.request(t, 1); r.Status != store.PaymentBlocked || !strings.Contains(r.BlockedReason, "INV-109 bank_account_changed") {
+		t.Errorf("an override of an invoice paying into an unverified account: %s (%q); want still blocked", r.Status, r.BlockedReason)
+	}
+}
+
+func TestAnInvoiceNumberSentAgainWithAnotherTotalRaisesACriticalDuplicate(t *testing.T) {
+	f := newSettlementFixture(t)
+	f.deliver(t, klemmInvoice("INV-110", "10.00", klemmIBAN))
+	f.deliver(t, klemmInvoice("INV-110", "10.20", klemmIBAN))
+	var dup *Alert
+	for _, a := range f.alerts(t) {
+		if a.Kind == string(risk.DuplicateInvoice) {
+			dup = &a
+		}
+	}
+	if dup == nil || dup.Severity != risk.SeverityCritical || !strings.Contains(dup.Message, "1220.00") {
+		t.Fatalf("alerts %+v; want a critical duplicate_invoice naming the new total 1220.00", f.alerts(t))
+	}
+}

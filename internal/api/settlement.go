@@ -38,7 +38,7 @@ func (s *server) settlementRoutes() []Route {
 			Enabled: on, Handler: s.listInvoices},
 		{Method: http.MethodGet, Pattern: "/invoices/{supplier}/{invoice_number}", Summary: "One invoice: its three-way match per line, overrides and what the bank paid.",
 			Roles: finance, Scope: ScopeNone, Enabled: on, Handler: s.getInvoice},
-		{Method: http.MethodPost, Pattern: "/invoices/{supplier}/{invoice_number}/override", Summary: "Override a mismatch of a line (line) or of the whole invoice (line 0), with a reason; the invoice is matched again.",
+		{Method: http.MethodPost, Pattern: "/invoices/{supplier}/{invoice_number}/override", Summary: "Override a mismatch of a line (line) or the whole invoice (line 0: its risk holds too, but never an unverified bank account), with a reason; the invoice is matched again.",
 			Roles: finance, Write: true, Scope: ScopeNone, Enabled: on, Handler: s.overrideInvoice},
 		{Method: http.MethodGet, Pattern: "/orders/{order_number}/payment-plan", Summary: "The order's payment requests, built from its payment terms and brought up to date.",
 			Roles: financeOrBuyer, Scope: ScopeOrder, Query: []string{"buyer"}, Enabled: on, Handler: s.getPaymentPlan},

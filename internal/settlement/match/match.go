@@ -311,12 +311,19 @@ func newMatcher(in Input) *matcher {
 	for _, s := range in.Shipments {
 		for _, sl := range s.Lines {
 			n := sl.LineNumber
-			if n == 0 && sl.SKU != "" {
-				// A receipt line without a line number counts for the
-				// order's first line with that SKU.
+			if sl.SKU != "" {
+				// A receipt line without a line number, or whose number is
+				// not a line of the order with its SKU (an ASN numbers its
+				// own items 1, 2, ... where SAP orders number 10, 20, ...),
+				// counts for the order's first line with that SKU.
 				if o := m.order(sl.OrderNumber, s.Buyer.ID); o != nil {
-					if i := slices.IndexFunc(o.Lines, func(ol canonical.OrderLine) bool { return ol.SKU == sl.SKU }); i >= 0 {
-						n = o.Lines[i].LineNumber
+					same := func(ol canonical.OrderLine) bool {
+						return ol.LineNumber == n && (ol.SKU == "" || ol.SKU == sl.SKU)
+					}
+					if n == 0 || !slices.ContainsFunc(o.Lines, same) {
+						if i := slices.IndexFunc(o.Lines, func(ol canonical.OrderLine) bool { return ol.SKU == sl.SKU }); i >= 0 {
+							n = o.Lines[i].LineNumber
+						}
 					}
 				}
 			}

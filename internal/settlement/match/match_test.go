@@ -454,3 +454,21 @@ func TestMatchIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+func TestAnASNThatNumbersItsOwnItemsCountsForTheOrderLineOfItsSKU(t *testing.T) {
+	// The order numbers its lines 10 and 20 (SAP); the ASN its items 1 and
+	// 2, in the other order. Each receipt counts for the line of its SKU.
+	o := testOrder()
+	o.Lines[0].LineNumber, o.Lines[1].LineNumber = 10, 20
+	asn := testASN()
+	asn.Lines[0].LineNumber, asn.Lines[0].SKU, asn.Lines[0].Quantity = 1, "SKU-B", dec("50")
+	asn.Lines[1].LineNumber, asn.Lines[1].SKU, asn.Lines[1].Quantity = 2, "SKU-A", dec("100")
+	inv := testInvoice("INV-1", invLine(10, "SKU-A", "100", "10.00"), invLine(20, "SKU-B", "50", "4.20"))
+	res, err := Match(Input{Invoice: inv, Orders: []canonical.Order{o}, Shipments: []canonical.Shipment{asn}}, DefaultTolerances())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != StatusMatched || res.Lines[0].Received.String() != "100" || res.Lines[1].Received.String() != "50" {
+		t.Errorf("status %s, received %s and %s; want matched with 100 and 50 received", res.Status, res.Lines[0].Received, res.Lines[1].Received)
+	}
+}
