@@ -47,6 +47,11 @@ validation:
 ordering:
   buyer_id: ACME-DE
   buyer_name: ACME Maschinenbau GmbH
+settlement:
+  enabled: true
+  home_currency: EUR
+  reconcile_every: 200ms
+  approval: {currency: EUR, single_limit: "1000", dual_limit: "10000", senior: [cfo]}
 amendments:
   documents:
     - supplier: SUP-VN-LAMP
@@ -718,6 +723,54 @@ func exerciseHub(t *testing.T, r *runningHub) {
 		if !found {
 			t.Errorf("rates of 2026-03-02 = %v; want USD among them", rates)
 		}
+	})
+
+	t.Run("an invoice for goods shipped is matched and the bank statement paying it settles it", func(t *testing.T) {
+		edi := filepath.Join(filepath.Dir(r.inbox), "edi")
+		// The invoice may come before the ASN is stored: it is matched
+		// again once the goods are known.
+		dropFile(t, "testdata/invoice_inv-a-1_bills_po-1.x12", edi, "inv-a-1.x12")
+		dropFile(t, "testdata/asn_po-1_ships_both_lines.x12", edi, "asn-po-1.x12")
+		dropFile(t, "testdata/camt053_pays_inv-a-1.xml", filepath.Join(filepath.Dir(r.inbox), "bank"), "pays-inv-a-1.xml")
+		var inv struct {
+			MatchStatus string `json:"match_status"`
+			Settlement  string `json:"settlement"`
+			Paid        string `json:"paid"`
+			PaidAt      string `json:"paid_at"`
+			AutoMatched bool   `json:"auto_matched"`
+		}
+		eventually(t, "INV-A-1 matched and reconciled", func() bool {
+			resp, err := http.Get("http://" + r.hub.HTTPAddr + "/api/v1/invoices/SUP-A/INV-A-1")
+			if err != nil {
+				return false
+			}
+			defer resp.Body.Close()
+			return json.NewDecoder(resp.Body).Decode(&inv) == nil && inv.MatchStatus == "matched" && inv.Settlement == "reconciled"
+		})
+		if inv.Paid != "141.00" || !inv.AutoMatched || !strings.HasPrefix(inv.PaidAt, "2026-03-20") {
+			t.Errorf("invoice %+v; want 141.00 paid automatically on 2026-03-20", inv)
+		}
+		var k pipelines.SettlementKPIs
+		resp, err := http.Get("http://" + r.hub.HTTPAddr + "/api/v1/settlement/kpis")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(&k); err != nil {
+			t.Fatal(err)
+		}
+		if k.Reconciled < 1 || k.AutoReconciled < 1 || k.SettlementCycle.Median == nil || *k.SettlementCycle.Median != 14 {
+			t.Errorf("KPIs %+v; want INV-A-1 reconciled automatically after 14 days (6 to 20 March)", k)
+		}
+		eventually(t, "PO-1's timeline shows the invoice and the payment", func() bool {
+			resp, err := http.Get("http://" + r.hub.HTTPAddr + "/api/v1/orders/PO-1/timeline")
+			if err != nil {
+				return false
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return strings.Contains(string(b), "invoice_received") && strings.Contains(string(b), "payment_received")
+		})
 	})
 
 	t.Run("the hub stops cleanly when asked", func(t *testing.T) {
