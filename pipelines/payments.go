@@ -240,7 +240,10 @@ type PaymentCheck struct {
 // CheckPayment says what holds a request: its invoice's match, the
 // documents its stage needs, and the payment risks (paying before delivery
 // where the terms do not allow it).
-func (s *Settlement) CheckPayment(ctx context.Context, id string) (*PaymentCheck, error) {
+//
+// payNow: someone is requesting or approving it, so the money would leave
+// today whatever its due date says.
+func (s *Settlement) CheckPayment(ctx context.Context, id string, payNow bool) (*PaymentCheck, error) {
 	r, err := s.Store.GetPaymentRequest(ctx, id)
 	if err != nil {
 		return nil, err
@@ -271,7 +274,8 @@ func (s *Settlement) CheckPayment(ctx context.Context, id string) (*PaymentCheck
 	if err != nil {
 		return nil, err
 	}
-	pc.Findings = risk.CheckPayment(risk.PaymentInput{Request: *r, Terms: o.Order.PaymentTerms, Shipped: ev.Shipped, Today: canonical.DateOf(s.now())})
+	pc.Findings = risk.CheckPayment(risk.PaymentInput{Request: *r, Terms: o.Order.PaymentTerms, Shipped: ev.Shipped,
+		Today: canonical.DateOf(s.now()), OrderTotal: orderTotal(&o.Order), PayNow: payNow})
 	for _, f := range pc.Findings {
 		if f.Blocks {
 			pc.Blockers = append(pc.Blockers, string(f.Kind)+": "+f.Subject)
@@ -280,15 +284,33 @@ func (s *Settlement) CheckPayment(ctx context.Context, id string) (*PaymentCheck
 	return pc, nil
 }
 
+// alertPayment sends the blocking findings of a payment someone tried to
+// request or approve as alerts: money about to leave too early is
+// everyone's business. Once per request and finding.
+func (s *Settlement) alertPayment(pc *PaymentCheck) error {
+	var blocking []risk.Finding
+	for _, f := range pc.Findings {
+		if f.Blocks {
+			blocking = append(blocking, f)
+		}
+	}
+	r := pc.Request
+	data := map[string]string{"order_number": r.OrderNumber, "buyer_id": r.BuyerID, "supplier_id": r.SupplierID, "payment_request": r.ID}
+	return s.publishRisk(HubPartner, s.now().UTC(), data, blocking, r.ID)
+}
+
 // RequestPayment asks for a planned request to be paid: by is its creator
 // and can never approve it. A request something holds is refused with
 // ErrPaymentBlocked and its reasons.
 func (s *Settlement) RequestPayment(ctx context.Context, id, by string) (*store.PaymentRequest, error) {
-	pc, err := s.CheckPayment(ctx, id)
+	pc, err := s.CheckPayment(ctx, id, true)
 	if err != nil {
 		return nil, err
 	}
 	if len(pc.Blockers) > 0 {
+		if err := s.alertPayment(pc); err != nil {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%w: %s", ErrPaymentBlocked, strings.Join(pc.Blockers, "; "))
 	}
 	if pc.Request.Status != store.PaymentPlanned {
@@ -310,12 +332,15 @@ func (s *Settlement) RequestPayment(ctx context.Context, id, by string) (*store.
 // dual limit). An approval of a request something holds is refused with
 // ErrPaymentBlocked; a rejection always counts.
 func (s *Settlement) DecidePayment(ctx context.Context, id, by, decision, comment string) (*store.PaymentRequest, approval.Outcome, error) {
-	pc, err := s.CheckPayment(ctx, id)
+	pc, err := s.CheckPayment(ctx, id, decision == approval.DecisionApprove)
 	if err != nil {
 		return nil, approval.Outcome{}, err
 	}
 	r := pc.Request
 	if decision == "approve" && len(pc.Blockers) > 0 {
+		if err := s.alertPayment(pc); err != nil {
+			return nil, approval.Outcome{}, err
+		}
 		return nil, approval.Outcome{}, fmt.Errorf("%w: %s", ErrPaymentBlocked, strings.Join(pc.Blockers, "; "))
 	}
 	amount, err := s.inPolicyCurrency(ctx, r)
@@ -425,4 +450,47 @@ func wholeInvoiceOverridden(si *store.StoredInvoice) (bool, error) {
 		return false, fmt.Errorf("overrides of invoice %s: %w", si.Invoice.InvoiceNumber, err)
 	}
 	return slices.ContainsFunc(os, func(o match.Override) bool { return o.Line == 0 }), nil
+}
+
+// orderTotal is what an order is worth: its total, else the sum of its
+// line amounts (quantity × unit price where a line has none).
+func orderTotal(o *canonical.Order) canonical.Decimal {
+	if o.TotalAmount != nil {
+		return *o.TotalAmount
+	}
+	var sum decimal.Decimal
+	for _, l := range o.Lines {
+		if l.Amount != nil {
+			sum = sum.Add(l.Amount.Decimal)
+		} else {
+			sum = sum.Add(l.Quantity.Mul(l.UnitPrice.Decimal))
+		}
+	}
+	return canonical.NewDecimal(sum)
+}
+
+// SupplierRating is the share of a supplier's invoices that matched the
+// order and the goods received without a person (matched, or within its
+// tolerances), from 0 to 1; -1 until it has sent three invoices that were
+// matched. The pay-date advice reads it: a supplier that bills right is
+// never paid late.
+func (s *Settlement) SupplierRating(ctx context.Context, supplierID string) (float64, error) {
+	invs, err := s.invoices(ctx, store.InvoiceFilter{SupplierID: supplierID})
+	if err != nil {
+		return 0, err
+	}
+	var clean, all int
+	for _, si := range invs {
+		switch si.MatchStatus {
+		case store.InvoiceMatched, store.InvoiceWithinTolerance:
+			clean++
+			all++
+		case store.InvoiceMismatch, store.InvoiceOverridden:
+			all++
+		}
+	}
+	if all < 3 {
+		return -1, nil
+	}
+	return float64(clean) / float64(all), nil
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -321,32 +322,43 @@ func (s *Settlement) invoiceRisks(ctx context.Context, si *store.StoredInvoice, 
 // the finding and the invoice's content: the same invoice alerts once, a
 // changed one again.
 func (s *Settlement) publishFindings(si *store.StoredInvoice, findings []risk.Finding) error {
+	data := map[string]string{"supplier_id": si.Invoice.Supplier.ID, "invoice_number": si.Invoice.InvoiceNumber}
+	if len(si.Invoice.OrderNumbers) > 0 {
+		data["order_number"] = si.Invoice.OrderNumbers[0]
+	}
+	// The invoice's arrival, so that a re-check does not make the alert
+	// look new.
+	return s.publishRisk(si.Partner, si.CreatedAt.UTC(), data, findings,
+		si.Invoice.Supplier.ID, si.Invoice.InvoiceNumber, si.ContentHash)
+}
+
+// publishRisk sends findings as alerts on procurehub.alerts.v1, each with
+// base's data under its own; the alert id derives from the finding and
+// idParts.
+func (s *Settlement) publishRisk(partner string, at time.Time, base map[string]string, findings []risk.Finding, idParts ...string) error {
 	if len(findings) == 0 || s.Pub == nil {
 		return nil
 	}
 	msgs := make([]*message.Message, 0, len(findings))
 	for _, f := range findings {
-		data := map[string]string{"supplier_id": si.Invoice.Supplier.ID, "invoice_number": si.Invoice.InvoiceNumber}
+		data := maps.Clone(base)
 		for k, v := range f.Data {
-			data[k] = v
-		}
-		if data["order_number"] == "" && len(si.Invoice.OrderNumbers) > 0 {
-			data["order_number"] = si.Invoice.OrderNumbers[0]
+			if data[k] == "" {
+				data[k] = v
+			}
 		}
 		if f.Blocks {
 			data["blocks_payment"] = "true"
 		}
 		a := Alert{
-			ID:       settlementID("alert", string(f.Kind), si.Invoice.Supplier.ID, si.Invoice.InvoiceNumber, si.ContentHash, f.Subject),
-			Kind:     string(f.Kind),
-			Severity: f.Severity,
-			Partner:  si.Partner,
-			Subject:  f.Subject,
-			Message:  f.Message,
-			Action:   f.Action,
-			// The invoice's arrival, so that a re-check does not make the
-			// alert look new.
-			OccurredAt: si.CreatedAt.UTC(),
+			ID:         settlementID(append([]string{"alert", string(f.Kind), f.Subject}, idParts...)...),
+			Kind:       string(f.Kind),
+			Severity:   f.Severity,
+			Partner:    partner,
+			Subject:    f.Subject,
+			Message:    f.Message,
+			Action:     f.Action,
+			OccurredAt: at,
 			Data:       data,
 		}
 		m, err := a.ToMessage()

@@ -429,3 +429,36 @@ func TestAnInvoiceNumberSentAgainWithAnotherTotalRaisesACriticalDuplicate(t *tes
 		t.Fatalf("alerts %+v; want a critical duplicate_invoice naming the new total 1220.00", f.alerts(t))
 	}
 }
+
+func TestABalanceDueAtShipmentCannotBeRequestedBeforeTheGoodsShipAndSaysSo(t *testing.T) {
+	f := newSettlementFixture(t)
+	ctx := t.Context()
+	o, err := f.st.GetOrder(ctx, "ACME-DE", "PO-100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Order.OrderNumber, o.Order.PaymentTerms = "PO-102", "T/T 30% deposit 70% against B/L copy" // not shipped
+	if _, err := f.st.UpsertOrders(ctx, []*canonical.Order{&o.Order}); err != nil {
+		t.Fatal(err)
+	}
+	reqs, err := f.s.PaymentPlan(ctx, "ACME-DE", "PO-102")
+	if err != nil || len(reqs) != 2 || reqs[0].Amount.String() != "360.00" || reqs[1].Amount.String() != "840.00" {
+		t.Fatalf("plan %+v %v; want a 360.00 deposit and an 840.00 balance", reqs, err)
+	}
+	if _, err := f.s.RequestPayment(ctx, reqs[0].ID, "alice"); err != nil {
+		t.Errorf("the deposit: %v; want it requested", err)
+	}
+	_, err = f.s.RequestPayment(ctx, reqs[1].ID, "alice")
+	if !errors.Is(err, ErrPaymentBlocked) || !strings.Contains(err.Error(), "bill_of_lading") {
+		t.Errorf("the balance before shipment: %v; want blocked, naming the bill of lading", err)
+	}
+	var early []Alert
+	for _, a := range f.alerts(t) {
+		if a.Kind == string(risk.PaymentBeforeDelivery) {
+			early = append(early, a)
+		}
+	}
+	if len(early) != 1 || early[0].Data["payment_request"] != reqs[1].ID || early[0].Data["order_number"] != "PO-102" {
+		t.Errorf("alerts %+v; want one payment_before_delivery naming the balance", early)
+	}
+}

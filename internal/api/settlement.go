@@ -212,17 +212,18 @@ func (s *server) listPaymentRequests(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"payment_requests": paymentRequests(reqs), "next_cursor": next})
 }
 
-// supplierRating is the supplier's on-time rate when the KPIs know it; -1
-// (unknown) until they do.
-const unknownRating = -1
-
 func (s *server) getPaymentRequest(w http.ResponseWriter, r *http.Request) {
 	ctx, id := r.Context(), chi.URLParam(r, "id")
-	check, err := s.cfg.Settlement.CheckPayment(ctx, id)
+	check, err := s.cfg.Settlement.CheckPayment(ctx, id, false)
 	if !s.settled(w, r, err) {
 		return
 	}
-	rec, err := s.cfg.Settlement.Recommend(ctx, id, unknownRating)
+	rating, err := s.cfg.Settlement.SupplierRating(ctx, check.Request.SupplierID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	rec, err := s.cfg.Settlement.Recommend(ctx, id, rating)
 	if err != nil && !errors.Is(err, store.ErrInvalid) {
 		s.internal(w, r, err)
 		return

@@ -26,6 +26,9 @@ type PaymentInput struct {
 	// unknown. With it a deposit is checked against the terms' prepayment
 	// percent; without it any deposit stage is taken as within the terms.
 	OrderTotal canonical.Decimal
+	// PayNow: someone is asking for the request to be paid or approved
+	// now, so the money would leave today whatever its due date says.
+	PayNow bool
 }
 
 // CheckPayment raises PaymentBeforeDelivery when a payment request would
@@ -67,7 +70,7 @@ func CheckPayment(in PaymentInput) []Finding {
 		return nil
 	}
 	earlyDue := !r.DueDate.IsZero() && (shipped.IsZero() || r.DueDate.Before(shipped))
-	earlyApproval := r.Status == store.PaymentApproved && !in.Today.IsZero() && (shipped.IsZero() || in.Today.Before(shipped))
+	earlyApproval := (r.Status == store.PaymentApproved || in.PayNow) && !in.Today.IsZero() && (shipped.IsZero() || in.Today.Before(shipped))
 	if !earlyDue && !earlyApproval {
 		return nil
 	}
@@ -91,7 +94,11 @@ func CheckPayment(in PaymentInput) []Finding {
 		when = append(when, "it is due on "+r.DueDate.String())
 	}
 	if earlyApproval {
-		when = append(when, "it is approved and payable today, "+in.Today.String())
+		if in.PayNow {
+			when = append(when, "it is asked to be paid today, "+in.Today.String())
+		} else {
+			when = append(when, "it is approved and payable today, "+in.Today.String())
+		}
 	}
 	goods := "nothing has shipped yet"
 	if !shipped.IsZero() {

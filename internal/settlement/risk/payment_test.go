@@ -43,6 +43,18 @@ func TestCheckPayment(t *testing.T) {
 			says: []string{"due on 2026-11-05", "shipped on 2026-11-10", "7000.00 EUR", "30% deposit", "balance stage"},
 		},
 		{
+			name: "a balance waiting for shipment that someone asks to pay now blocks payment",
+			in: risk.PaymentInput{Request: request(2, "balance", "7000.00", "", store.PaymentPlanned), Terms: deposit,
+				Today: day("2026-11-01"), PayNow: true},
+			want: blocked,
+			says: []string{"asked to be paid today, 2026-11-01", "nothing has shipped yet"},
+		},
+		{
+			name: "a balance waiting for shipment is no finding while nobody asks to pay it",
+			in: risk.PaymentInput{Request: request(2, "balance", "7000.00", "", store.PaymentPlanned), Terms: deposit,
+				Today: day("2026-11-01")},
+		},
+		{
 			name: "a deposit within the agreed percent may be paid before shipment",
 			in: risk.PaymentInput{Request: request(1, "deposit", "3000.00", "2026-10-01", store.PaymentApproved), Terms: deposit,
 				Today: day("2026-10-01"), OrderTotal: dec("10000.00")},
