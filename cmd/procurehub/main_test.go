@@ -191,7 +191,7 @@ func TestConfigCheck(t *testing.T) {
 		code       int
 		want       string
 	}{
-		{"the shipped demo config is valid", "../../configs/demo.yaml", 0, "ok (8 partners)"},
+		{"the shipped demo config is valid", "../../configs/demo.yaml", 0, "ok (9 partners)"},
 		{"a misspelt partner setting is named at its line and column", "testdata/partner-settings-typo.yaml", 1,
 			`testdata/partner-settings-typo.yaml:9:7: unknown key "poll_intervall" (did you mean "poll_interval"?)`},
 		{"an unknown connector kind is named at its line and column", "testdata/unknown-kind.yaml", 1,
