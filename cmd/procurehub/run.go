@@ -45,6 +45,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	app.ApplyRuntime(cfg.Runtime, log)
 	log.Info("starting procurehub", "config", cfg.File, "store", cfg.Store.Driver, "partners", len(cfg.Partners))
 	return app.Run(ctx, app.Options{Config: cfg, Registry: reg, Logger: log, Out: stdout})
 }

@@ -157,3 +157,16 @@ func TestCredentialsComeOnlyFromTheEnvironment(t *testing.T) {
 		t.Errorf("no password: %q, %v; want none and no error", v.Password.Reveal(), err)
 	}
 }
+
+func TestRuntimeMemoryLimit(t *testing.T) {
+	for in, want := range map[string]int64{"": 0, "220MiB": 220 << 20, "1GiB": 1 << 30, " 512 KiB ": 512 << 10, "4096B": 4096} {
+		if got, err := (Runtime{MemoryLimit: in}).MemoryLimitBytes(); err != nil || got != want {
+			t.Errorf("%q = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"220MB", "220", "-1MiB", "0MiB", "1.5GiB", "lots"} {
+		if _, err := (Runtime{MemoryLimit: in}).MemoryLimitBytes(); err == nil {
+			t.Errorf("%q was taken; want an error naming it", in)
+		}
+	}
+}

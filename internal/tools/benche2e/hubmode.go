@@ -65,6 +65,7 @@ func runHubMode(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "benche2e hub:", err)
 		return 1
 	}
+	app.ApplyRuntime(cfg.Runtime, log) // as procurehub run does
 	p := &profiler{dir: *profDir, log: log}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return p.run(gctx, sigs) })

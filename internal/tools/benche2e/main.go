@@ -107,6 +107,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.tune.StoreBatchSize, "store-batch", 0, "pipeline.store_batch_size of the hub (0: its default)")
 	fs.IntVar(&o.tune.StoreWriters, "store-writers", 0, "pipeline.store_writers of the hub (0: its default)")
 	fs.IntVar(&o.tune.PublishBatch, "publish-batch", 0, "pipeline.publish_batch of the hub (0: its default)")
+	fs.IntVar(&o.tune.GCPercent, "gc-percent", 400, "runtime.gc_percent of the hub, as configs/production.yaml sets it (0: Go's default, 100)")
+	fs.StringVar(&o.tune.MemoryLimit, "memory-limit", "220MiB", "runtime.memory_limit of the hub, as configs/production.yaml sets it (\"\": none)")
 	fs.BoolVar(&o.gate, "gate", true, "read the hub's /metrics on each poll and count order_lines only once every order is written (false: count on every poll, which costs PostgreSQL CPU)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -170,7 +172,7 @@ func bench(ctx context.Context, o options, progress io.Writer) (res *result, err
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	r := &benchRun{o: o, dir: dir, progress: progress, res: &result{Dir: dir, PollInterval: o.poll}}
+	r := &benchRun{o: o, dir: dir, progress: progress, res: &result{Dir: dir, PollInterval: o.poll, GCPercent: o.tune.GCPercent, MemoryLimit: o.tune.MemoryLimit}}
 
 	csvPath := filepath.Join(dir, "orders.csv")
 	if err := writeExport(csvPath, o, r.res); err != nil {

@@ -52,6 +52,10 @@ type result struct {
 	CopyWAL, HubWAL                      int64
 	CopyTableSize, OrdersSize, LinesSize int64
 
+	// The hub's collector settings (runtime section; 0 and "" Go's defaults).
+	GCPercent   int
+	MemoryLimit string
+
 	PollInterval time.Duration
 	Polls        int
 	PollTime     time.Duration // spent in the counting queries
@@ -101,6 +105,7 @@ func (r *result) print(w io.Writer) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	p("\nprocurehub end to end: CSV file → erp_export → Kafka (embedded kfake) → PostgreSQL, against psql \\copy\n")
 	p("  lines              %12s   (%s orders, %.1f MiB of CSV)\n", thousands(r.Lines), thousands(r.Orders), mib(r.CSVBytes))
+	p("  hub GC             %12s   (runtime.gc_percent, runtime.memory_limit; -gc-percent 0 -memory-limit '' for Go's defaults)\n", gcSettings(r.GCPercent, r.MemoryLimit))
 	p("  hub                %10.2f s   %12s lines/s   (file moved into the inbox → every line in order_lines)\n",
 		r.Hub.Seconds(), thousands(perSecond(r.Lines, r.Hub)))
 	p("  psql \\copy         %10.2f s   %12s lines/s\n", r.Copy.Took.Seconds(), thousands(perSecond(r.Lines, r.Copy.Took)))
@@ -185,4 +190,16 @@ func thousands(n int) string {
 		out = append(out, s[i])
 	}
 	return string(out)
+}
+
+// gcSettings says how the hub's collector was set.
+func gcSettings(percent int, limit string) string {
+	p := "100"
+	if percent > 0 {
+		p = strconv.Itoa(percent)
+	}
+	if limit == "" {
+		limit = "none"
+	}
+	return "GOGC " + p + ", limit " + limit
 }
