@@ -22,8 +22,8 @@ type App struct {
 	Pipeline Pipeline `yaml:"pipeline"`
 	// Runtime sets the Go garbage collector of `procurehub run`.
 	Runtime Runtime `yaml:"runtime"`
-	Demo     Demo     `yaml:"demo"`
-	FX       FX       `yaml:"fx"`
+	Demo    Demo    `yaml:"demo"`
+	FX      FX      `yaml:"fx"`
 	// Validation checks every order before anyone acts on it.
 	Validation Validation `yaml:"validation"`
 	// Ordering plans demand into purchase orders (POST /api/v1/demand).
