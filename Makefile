@@ -8,7 +8,7 @@ FUZZTIME  ?= 30s
 BENCHTIME ?= 1x
 export PROCUREHUB_TEST_POSTGRES_DSN ?= postgres://procurehub:procurehub@127.0.0.1:5432/procurehub?sslmode=disable
 
-.PHONY: run build test test-short services lint fuzz bench bench-xlsx bench-e2e bench-tracking docs docs-check config-lint ci clean
+.PHONY: run build test test-short services lint fuzz bench bench-xlsx bench-e2e bench-tracking docs docs-check schema-check config-lint ci clean
 
 ## run: the hub on embedded defaults (in-process Kafka-protocol broker, SQLite under ./var, demo partner files)
 run: build
@@ -73,6 +73,10 @@ docs:
 docs-check:
 	$(GO) run ./internal/tools/docgen -out docs -check
 
+## schema-check: fail on a breaking change of a canonical topic's JSON Schema against docs/schemas/baseline/
+schema-check:
+	$(GO) run ./internal/tools/schemacompat
+
 ## config-lint: check every hub config in configs/ (warnings.yaml and notifications.yaml through production.yaml)
 config-lint: build
 	@for f in $$(ls configs/*.yaml | grep -v -e configs/warnings.yaml -e configs/notifications.yaml); do \
@@ -83,7 +87,7 @@ config-lint: build
 	done
 
 ## ci: what .ci/run runs after starting services
-ci: lint docs-check config-lint test
+ci: lint docs-check schema-check config-lint test
 
 clean:
 	rm -rf bin var
