@@ -129,6 +129,9 @@ type Store interface {
 	VerifySupplierAccount(ctx context.Context, supplierID, account, by string, at time.Time) error
 	SetSupplierAccountStatus(ctx context.Context, supplierID, account, status string) error
 	SupplierAccounts(ctx context.Context, supplierID string) ([]store.SupplierAccount, error)
+	UpsertOrderFacts(ctx context.Context, facts []store.OrderFact) ([]bool, error)
+	GetOrderFact(ctx context.Context, buyerID, orderNumber string) (*store.OrderFact, error)
+	OrderFacts(ctx context.Context, f store.FactFilter) ([]store.OrderFact, string, error)
 }
 
 //go:embed testdata
@@ -267,6 +270,12 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"a reconciliation naming an entry that is not stored refuses the whole call", reconciliationUnknownEntry},
 		{"a supplier account is on file once, normalised, and verified only by someone other than who added it", supplierAccountFourEyes},
 		{"a revoked supplier account cannot be verified; a missing one is ErrNotFound", supplierAccountRevoked},
+		{"a fact read back equals the fact written", factReadBack},
+		{"a late replay never undoes a newer fact", factLateReplay},
+		{"paging walks every fact once in order-date order", factPaging},
+		{"filters by buyer, supplier and order-date range", factFilters},
+		{"a fact without a key is refused and nothing of its batch is written", factRefused},
+		{"a missing fact is ErrNotFound", factMissing},
 		{"migrating again keeps the data", migrateTwice},
 		{"closing twice is safe", closeTwice},
 	}
