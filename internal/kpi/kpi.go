@@ -32,8 +32,9 @@ type Query struct {
 	// From and To bound the orders' order date, both included; zero leaves
 	// that side open. Invoices are bounded by their invoice date, alerts by
 	// their occurred_at date.
-	From, To canonical.Date `json:"from,omitzero"`
-	GroupBy  Dimension      `json:"group_by,omitempty"`
+	From    canonical.Date `json:"from,omitzero"`
+	To      canonical.Date `json:"to,omitzero"`
+	GroupBy Dimension      `json:"group_by,omitempty"`
 	// Now is the time "open" and "late" are judged at.
 	Now time.Time `json:"now"`
 	// TransparencyHours: an open order is transparent when its last update
