@@ -106,5 +106,8 @@ func generate() (map[string][]byte, error) {
 		}
 	}
 	files["connectors.md"] = []byte(b.String())
+	if files["topics.md"], err = topicsDoc(); err != nil {
+		return nil, err
+	}
 	return files, nil
 }
