@@ -72,7 +72,9 @@ func FactOf(rec lifecycle.Records, tl lifecycle.Timeline, now time.Time) store.O
 		if at.After(f.LastUpdateAt) {
 			f.LastUpdateAt = at
 		}
-		if slices.Contains(correctionKinds, e.Milestone.Kind) && e.Outcome != lifecycle.Refused {
+		// Even a refused amendment (too late, once ready to ship) shows
+		// that the order as sent was not what it should have been.
+		if slices.Contains(correctionKinds, e.Milestone.Kind) {
 			f.NeededCorrection = true
 		}
 		if e.Outcome != lifecycle.Moved {
