@@ -6,6 +6,7 @@
 //	procurehub config check FILE
 //	procurehub migrate [--config FILE]
 //	procurehub connectors
+//	procurehub simulate [--config FILE] [--seed N] [--orders N] [--keep DIR] [-v]
 //
 // main parses flags, loads config and hands over to internal/app; it holds no
 // business logic.
@@ -43,6 +44,8 @@ Usage:
   procurehub config check FILE                        validate a config file
   procurehub migrate [--config FILE]                  apply store migrations
   procurehub connectors                               list connector kinds and formats with their settings
+  procurehub simulate [--config FILE] [--seed N] [--orders N] [--keep DIR] [-v]
+                                                      simulate a procurement year through an in-process hub and print KPIs
 
 Run "procurehub COMMAND -h" for a command's flags.
 `
@@ -85,6 +88,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdMigrate(ctx, rest, stdout, stderr)
 	case "connectors":
 		return cmdConnectors(rest, stdout, stderr)
+	case "simulate":
+		return cmdSimulate(ctx, rest, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
