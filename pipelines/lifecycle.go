@@ -11,6 +11,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/internal/kpi"
 	"github.com/procurehub/procurehub/internal/lifecycle"
 	"github.com/procurehub/procurehub/internal/store"
 )
@@ -135,6 +136,15 @@ type StatusProjector struct {
 	Readers RecordReaders
 	Pub     message.Publisher
 	Logger  *slog.Logger
+	// Facts, when set, keeps each projected order's KPI facts
+	// (kpi.FactOf) in the store; Now stamps them (time.Now when nil).
+	Facts FactWriter
+	Now   func() time.Time
+}
+
+// FactWriter keeps orders' KPI facts.
+type FactWriter interface {
+	UpsertOrderFacts(ctx context.Context, facts []store.OrderFact) ([]bool, error)
 }
 
 // Project brings the status of each order up to date. Order numbers are
@@ -184,6 +194,15 @@ func (p *StatusProjector) project(ctx context.Context, number string) error {
 	tl, err := lifecycle.Replay(rec.Milestones())
 	if err != nil {
 		return fmt.Errorf("lifecycle of order %s: %w", number, err)
+	}
+	if p.Facts != nil {
+		now := time.Now
+		if p.Now != nil {
+			now = p.Now
+		}
+		if _, err := p.Facts.UpsertOrderFacts(ctx, []store.OrderFact{kpi.FactOf(rec, tl, now().UTC())}); err != nil {
+			return fmt.Errorf("KPI facts of order %s: %w", number, err)
+		}
 	}
 	to := string(tl.State)
 	if to == "" || to == string(lifecycle.StateDraft) || to == o.Status {

@@ -127,6 +127,8 @@ type Config struct {
 	// match, payment plans and approvals, bank entries and their
 	// reconciliation, supplier accounts, settlement KPIs.
 	Settlement *pipelines.Settlement
+	// KPIs, when set, serves /kpis and /kpis/scorecards.
+	KPIs KPIStore
 }
 
 // Auditor records who changed what (internal/auth's audit log). The

@@ -369,7 +369,7 @@ func newMatrixHub(t *testing.T) *matrixHub {
 		Demand: matrixPlanner{}, Amendments: amendments, CatalogImport: matrixImporter{st},
 		Admin:     &auth.Handlers{Store: st, Logger: slog.New(slog.DiscardHandler)},
 		Documents: st, Messages: st, Publisher: ps, Actions: &pipelines.Actions{Store: st, Pub: ps},
-		Authenticate: headerAuthenticator, Audit: hub.audit, Settlement: settlement,
+		Authenticate: headerAuthenticator, Audit: hub.audit, Settlement: settlement, KPIs: st,
 	})
 	return hub
 }

@@ -60,6 +60,8 @@ type Store interface {
 	pipelines.StatusStore
 	pipelines.AmendmentStore
 	pipelines.SettlementStore
+	api.KPIStore
+	pipelines.FactWriter
 	notify.Store
 	api.NotificationStore
 	api.DocumentStore
@@ -196,7 +198,7 @@ func Run(ctx context.Context, opts Options) error {
 	sink := pipelines.NewStoreSink(st, sinkCfg, metrics, log)
 	// Open dashboard pages hear of every change the hub publishes.
 	events := &web.Broadcaster{}
-	status := &pipelines.StatusProjector{Store: st, Pub: web.NotifyOnPublish(pub, events), Logger: log,
+	status := &pipelines.StatusProjector{Store: st, Pub: web.NotifyOnPublish(pub, events), Logger: log, Facts: st,
 		Readers: pipelines.RecordReaders{Findings: st, Responses: st, Shipments: st}}
 	sinks := pipelines.Sinks{
 		Orders:         sink,
@@ -274,6 +276,8 @@ func Run(ctx context.Context, opts Options) error {
 		Actions: &pipelines.Actions{Store: st, Pub: pub},
 		// Finance: invoices and their match, payment plans and approvals, bank reconciliation.
 		Settlement: settlement,
+		// KPIs from the order facts the status projector keeps.
+		KPIs: st,
 		// Who is calling (nil: the API is open, for loopback use) and the audit log of every write.
 		Authenticate: authenticate,
 		Audit:        auth.NewAuditor(st),

@@ -191,11 +191,26 @@ func (c *computation) addFact(f store.OrderFact) {
 	})
 }
 
-// sinceCreated is the time from the order reaching the hub to at; a
-// milestone placed before it (a confirmation dated the order's day, history
-// loaded later) took no time as far as the hub can tell.
+// sinceCreated is the time from the order's start to at. The start is
+// when the order reached the hub; for an order whose history was loaded
+// later (a milestone of it happened before it reached the hub: a year's
+// files replayed, a simulation) it is its order date, midnight UTC, so
+// that its cycle is the business's, not the loading's. A milestone before
+// the start took no time as far as the hub can tell.
 func sinceCreated(f store.OrderFact, at time.Time) time.Duration {
-	return max(at.Sub(f.CreatedAt), 0)
+	return max(at.Sub(orderStart(f)), 0)
+}
+
+func orderStart(f store.OrderFact) time.Time {
+	if f.OrderDate.IsZero() {
+		return f.CreatedAt
+	}
+	for _, m := range []*time.Time{f.ConfirmedAt, f.ShippedAt, f.DeliveredAt} {
+		if m != nil && m.Before(f.CreatedAt) {
+			return f.OrderDate.Time()
+		}
+	}
+	return f.CreatedAt
 }
 
 func (c *computation) addInvoice(si *store.StoredInvoice) {

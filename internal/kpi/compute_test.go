@@ -504,3 +504,21 @@ func TestComputeDoesNotDependOnTheOrderOfItsInputs(t *testing.T) {
 		}
 	}
 }
+
+func TestAnOrderLoadedAfterItsHistoryIsTimedFromItsOrderDate(t *testing.T) {
+	// A year's files replayed into a new hub: the order reached the hub on
+	// 5 December, long after it was confirmed (3 March) and delivered (21
+	// March). Its cycle is the business's: 1 March → 21 March.
+	confirmed := time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC)
+	delivered := time.Date(2026, 3, 21, 0, 0, 0, 0, time.UTC)
+	f := store.OrderFact{BuyerID: "B1", OrderNumber: "PO-REPLAYED", SupplierID: "S1", State: "delivered",
+		OrderDate: canonical.NewDate(2026, 3, 1), CreatedAt: time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC),
+		ConfirmedAt: &confirmed, DeliveredAt: &delivered}
+	r := Compute(Inputs{Facts: []store.OrderFact{f}}, Query{Now: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)})
+	if r.Total.CycleDays.Median == nil || *r.Total.CycleDays.Median != 20 {
+		t.Errorf("cycle %+v; want 20 days", r.Total.CycleDays)
+	}
+	if r.Total.ConfirmationHours.Median == nil || *r.Total.ConfirmationHours.Median != 60 {
+		t.Errorf("confirmation %+v; want 60 hours", r.Total.ConfirmationHours)
+	}
+}

@@ -42,7 +42,19 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
 	"orderURL": orderURL,
-	"formKey":  randomID, // an Idempotency-Key per rendered form: a form sent twice acts once
+	"rate": func(r *float64) string {
+		if r == nil {
+			return "–"
+		}
+		return strconv.FormatFloat(*r*100, 'f', 1, 64) + "%"
+	},
+	"days": func(d *float64) string {
+		if d == nil {
+			return "–"
+		}
+		return strconv.FormatFloat(*d, 'f', 1, 64)
+	},
+	"formKey": randomID, // an Idempotency-Key per rendered form: a form sent twice acts once
 	"docURL": func(number, buyer string, id int64) string {
 		u := "/ui/orders/" + url.PathEscape(number) + "/documents/" + strconv.FormatInt(id, 10)
 		if buyer != "" {
@@ -67,7 +79,7 @@ var funcs = template.FuncMap{
 
 // pageNames are the templates under templates/, each rendered inside
 // layout.html.
-var pageNames = []string{"login", "orders", "order", "alerts", "error"}
+var pageNames = []string{"login", "orders", "order", "alerts", "kpis", "error"}
 
 func parseTemplates() (map[string]*template.Template, error) {
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")

@@ -137,6 +137,8 @@ func Handler(cfg Config) (http.Handler, error) {
 	mux.HandleFunc("POST /ui/orders/{number}/messages", s.user(s.postMessage))
 	mux.HandleFunc("GET /ui/orders/{number}/documents/{id}", s.user(s.document))
 	mux.HandleFunc("GET /ui/alerts", s.user(s.live(s.alertsPage)))
+	mux.HandleFunc("GET /ui/kpis", s.user(s.kpisPage))
+	mux.HandleFunc("GET /ui/kpis/export/{format}", s.user(s.kpisExport))
 	mux.HandleFunc("POST /ui/alerts/{id}/{action}", s.user(s.alertAction))
 	mux.HandleFunc("GET /ui/events", s.user(s.events))
 	mux.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {

@@ -738,3 +738,50 @@ func TestThePagesLoadNothingFromElsewhere(t *testing.T) {
 		}
 	})
 }
+
+func TestTheKPIPageChartsTheAPIsFiguresAndExportsThem(t *testing.T) {
+	var asked []string
+	fake := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v1/kpis" {
+			http.NotFound(w, r)
+			return
+		}
+		asked = append(asked, r.URL.RawQuery)
+		if r.URL.Query().Get("format") == "csv" {
+			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+			w.Header().Set("Content-Disposition", `attachment; filename="procurehub-kpis.csv"`)
+			_, _ = io.WriteString(w, "key,orders\nTOTAL,3\n")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"query":{"group_by":"supplier"},"total":{"key":"","orders":3,"open":1,"on_time_rate":0.5,"error_rate":0.3333,
+			"cycle_days":{"count":2,"median":19.5},"confirmation_hours":{"count":0},"settlement_days":{"count":0}},
+			"groups":[{"key":"SUP-<A>","orders":2,"on_time_rate":1,"cycle_days":{"count":1,"median":18},"confirmation_hours":{"count":0},"settlement_days":{"count":0}},
+			{"key":"SUP-B","orders":1,"on_time_rate":0,"cycle_days":{"count":1,"median":21},"confirmation_hours":{"count":0},"settlement_days":{"count":0}}]}`)
+	})
+	d, err := Handler(Config{API: fake, Verify: verify})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(d)
+	defer srv.Close()
+	b := newBrowser(t, srv)
+	b.login(tokenS1)
+	body := mustBody(t, b, "/ui/kpis?group_by=supplier&from=2026-01-01")
+	for _, want := range []string{"50.0%", "33.3%", "19.5", `<svg class="chart"`, "SUP-&lt;A&gt;", "100.0%", "21.0 d",
+		`href="/ui/kpis/export/csv?from=2026-01-01&amp;group_by=supplier"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "SUP-<A>") {
+		t.Error("a group key is not escaped")
+	}
+	if len(asked) != 1 || asked[0] != "from=2026-01-01&group_by=supplier" {
+		t.Errorf("API asked %q; want the page's filters", asked)
+	}
+	code, csv, res := b.do(http.MethodGet, "/ui/kpis/export/csv?group_by=supplier", nil)
+	if code != http.StatusOK || csv != "key,orders\nTOTAL,3\n" || !strings.Contains(res.Header.Get("Content-Disposition"), "procurehub-kpis.csv") {
+		t.Errorf("export: %d %q %q", code, csv, res.Header.Get("Content-Disposition"))
+	}
+}
