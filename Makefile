@@ -8,11 +8,15 @@ FUZZTIME  ?= 30s
 BENCHTIME ?= 1x
 export PROCUREHUB_TEST_POSTGRES_DSN ?= postgres://procurehub:procurehub@127.0.0.1:5432/procurehub?sslmode=disable
 
-.PHONY: run build test test-short services lint fuzz bench bench-xlsx bench-e2e bench-tracking docs docs-check schema-check config-lint ci clean
+.PHONY: run demo build test test-short services lint fuzz bench bench-xlsx bench-e2e bench-tracking docs docs-check schema-check config-lint ci clean
 
 ## run: the hub on embedded defaults (in-process Kafka-protocol broker, SQLite under ./var, demo partner files)
 run: build
 	./$(BIN) run
+
+## demo: a simulated procurement year (200 orders) through an in-process hub, KPIs beside a manual-process baseline
+demo:
+	$(GO) run ./cmd/procurehub simulate --orders 200 --seed 1
 
 ## build: the one binary, into bin/
 build:

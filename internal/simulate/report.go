@@ -129,14 +129,12 @@ func Collect(ctx context.Context, h *Hub, w *World) (*Result, error) {
 
 // simulatedTime places an alert in the simulated year. The hub stamps
 // alerts with the wall clock at which it raised them, which in a
-// simulation is minutes after the start, not a day of 2026; what matters
-// is the simulated moment of the input that raised it: the order for a
-// validation finding, the invoice for an invoice risk. An alert already
-// stamped inside the simulated year keeps its time.
+// simulation is seconds after the start, not a day of the simulated year
+// (and would make the table depend on when it ran); what matters is the
+// simulated moment of the input that raised it: the order for a
+// validation finding, the invoice for an invoice risk. Alerts of other
+// inputs are not placed.
 func (w *World) simulatedTime(a apiAlert, o *Order, inv *Invoice) (time.Time, bool) {
-	if !a.OccurredAt.Before(w.Config.FirstOrder.AddDate(0, 0, -31)) && !a.OccurredAt.After(w.Config.YearEnd.Add(dayDur)) {
-		return a.OccurredAt, true
-	}
 	switch {
 	case a.Kind == "order_needs_review":
 		return o.OrderDate, true
@@ -192,10 +190,6 @@ func (w *World) manualBaseline() baseline {
 	for _, inv := range w.Invoices {
 		if len(inv.Payments) == 0 {
 			continue
-		}
-		paid := int64(0)
-		for _, p := range inv.Payments {
-			paid += p.Cents - p.FeeCents
 		}
 		if inv.Payments[0].Partial && len(inv.Payments) < 2 {
 			continue // still open at the year's end
@@ -292,8 +286,8 @@ func Print(out io.Writer, w *World, r *Result) {
 	fmt.Fprintf(tw, "  invoices auto-matched to bank entries\t0.0%%\t%s\n", ptrPct(r.Settlement.AutoMatchRate))
 	fmt.Fprintf(tw, "  invoices passing the three-way match\tn/a\t%s\n", ptrPct(r.Settlement.MatchRate))
 	fmt.Fprintf(tw, "  alerts raised before the promised date\t0\t%d (on %d orders)\n", r.AlertsEarly, r.OrdersWarned)
-	fmt.Fprintf(tw, "  duplicate invoices flagged\t0 of %d\t%d alerts\n", c.Duplicates, r.AlertsByKind["duplicate_invoice"])
-	fmt.Fprintf(tw, "  bank-account-change fraud flagged\t0 of %d\t%d alerts\n", c.Fraud, r.AlertsByKind["bank_account_changed"])
+	fmt.Fprintf(tw, "  duplicate invoices flagged\t0 of %d\t%d alert(s)\n", c.Duplicates, r.AlertsByKind["duplicate_invoice"])
+	fmt.Fprintf(tw, "  bank-account-change fraud flagged\t0 of %d\t%d alert(s)\n", c.Fraud, r.AlertsByKind["bank_account_changed"])
 	tw.Flush()
 
 	fmt.Fprintf(out, "\nStore: %d orders (%d held for review), %d invoices, %d bank entries (%d matched, %d waiting for finance), %d invoices reconciled, %d partially\n",
