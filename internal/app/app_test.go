@@ -22,6 +22,7 @@ import (
 	"github.com/procurehub/procurehub/internal/config"
 	"github.com/procurehub/procurehub/internal/embedded"
 	"github.com/procurehub/procurehub/internal/kafka"
+	"github.com/procurehub/procurehub/internal/kpi"
 	"github.com/procurehub/procurehub/internal/store"
 	"github.com/procurehub/procurehub/internal/store/postgres/pgtest"
 	"github.com/procurehub/procurehub/pipelines"
@@ -771,6 +772,24 @@ func exerciseHub(t *testing.T, r *runningHub) {
 			b, _ := io.ReadAll(resp.Body)
 			return strings.Contains(string(b), "invoice_received") && strings.Contains(string(b), "payment_received")
 		})
+	})
+
+	t.Run("the KPIs count every stored order, the settled invoice and the alerts", func(t *testing.T) {
+		var rep kpi.Report
+		resp, err := http.Get("http://" + r.hub.HTTPAddr + "/api/v1/kpis?group_by=supplier")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(r.orders(t)); rep.Total.Orders != n {
+			t.Errorf("KPIs count %d orders; the API lists %d", rep.Total.Orders, n)
+		}
+		if rep.Total.SettlementDays.Count < 1 || len(rep.Groups) < 2 || rep.Total.Alerts["balance_mismatch"] != 1 || rep.Total.ErrorRate == nil || *rep.Total.ErrorRate == 0 {
+			t.Errorf("total %+v, %d groups; want INV-A-1's settlement, several suppliers, the balance mismatch alert and the order held for review", rep.Total, len(rep.Groups))
+		}
 	})
 
 	t.Run("the hub stops cleanly when asked", func(t *testing.T) {
