@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -193,7 +192,9 @@ func Feed(ctx context.Context, h *Hub, w *World, opt Options) error {
 		progress = io.Discard
 	}
 	c := &client{base: h.URL}
-	for _, ph := range w.Phases() {
+	phases := w.Phases()
+	files := 0
+	for i, ph := range phases {
 		for _, f := range ph.Files {
 			if err := drop(h.Dir, f); err != nil {
 				return err
@@ -215,7 +216,7 @@ func Feed(ctx context.Context, h *Hub, w *World, opt Options) error {
 				return err
 			}
 		case "invoices":
-			if err := c.waitInvoices(ctx, w, timeout); err != nil {
+			if err := c.waitInvoices(ctx, ph.Invoices, timeout); err != nil {
 				return err
 			}
 		case "bank statements":
@@ -223,7 +224,11 @@ func Feed(ctx context.Context, h *Hub, w *World, opt Options) error {
 				return err
 			}
 		}
-		fmt.Fprintf(progress, "fed %-16s %5d files\n", ph.Name, len(ph.Files))
+		files += len(ph.Files)
+		if i == len(phases)-1 || phases[i+1].Name != ph.Name {
+			fmt.Fprintf(progress, "fed %-16s %5d files\n", ph.Name, files)
+			files = 0
+		}
 	}
 	return nil
 }
@@ -316,7 +321,7 @@ func poll(ctx context.Context, timeout time.Duration, cond func() (bool, string)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
@@ -496,7 +501,8 @@ type apiInvoice struct {
 	AutoMatched bool       `json:"auto_matched"`
 }
 
-func (c *client) waitInvoices(ctx context.Context, w *World, timeout time.Duration) error {
+// waitInvoices waits until the store holds every invoice of numbers.
+func (c *client) waitInvoices(ctx context.Context, numbers []string, timeout time.Duration) error {
 	return poll(ctx, timeout, func() (bool, string) {
 		got, err := pages[apiInvoice](ctx, c, "/api/v1/invoices", "invoices")
 		if err != nil {
@@ -507,14 +513,13 @@ func (c *client) waitInvoices(ctx context.Context, w *World, timeout time.Durati
 			have[inv.Invoice.InvoiceNumber] = true
 		}
 		var missing []string
-		for _, inv := range w.Invoices {
-			if !have[inv.Number] {
-				missing = append(missing, inv.Number)
+		for _, n := range numbers {
+			if !have[n] {
+				missing = append(missing, n)
 			}
 		}
-		sort.Strings(missing)
 		if len(missing) > 0 {
-			return false, fmt.Sprintf("invoices: %d of %d not in the store (first %s)", len(missing), len(w.Invoices), missing[0])
+			return false, fmt.Sprintf("invoices: %d of %d not in the store (first %s)", len(missing), len(numbers), missing[0])
 		}
 		return true, ""
 	})

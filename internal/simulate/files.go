@@ -23,6 +23,9 @@ type File struct {
 type Phase struct {
 	Name  string
 	Files []File
+	// Invoices are the invoice numbers of the phase's files: the phase is
+	// taken once the store holds them.
+	Invoices []string
 }
 
 // Inboxes of the generated hub config, relative to the work directory.
@@ -50,13 +53,13 @@ func (w *World) SetupFiles() []File {
 
 // Phases are the partner files in the order they are fed.
 func (w *World) Phases() []Phase {
-	return []Phase{
-		{"orders", w.orderFiles()},
-		{"confirmations", w.confirmationFiles()},
-		{"asns", w.asnFiles()},
-		{"invoices", w.invoiceFiles()},
-		{"bank statements", w.bankFiles()},
+	out := []Phase{
+		{Name: "orders", Files: w.orderFiles()},
+		{Name: "confirmations", Files: w.confirmationFiles()},
+		{Name: "asns", Files: w.asnFiles()},
 	}
+	out = append(out, w.invoicePhases()...)
+	return append(out, Phase{Name: "bank statements", Files: w.bankFiles()})
 }
 
 // week names the ISO week of t: "2026-W07".
@@ -265,50 +268,78 @@ columns:
   payee_account: Bank Account
 `
 
-func (w *World) invoiceFiles() []File {
-	groups := map[string]*x12Group{}
-	csvRows := map[string][][]string{}
-	for _, inv := range w.Invoices {
-		o := inv.Order
-		ccy := o.Supplier.Currency
-		if inv.Fraud {
-			name := "invoice-" + inv.Number + ".csv"
-			for _, l := range inv.Lines {
-				csvRows[name] = append(csvRows[name], []string{inv.Number, inv.Date.Format(time.DateOnly), inv.Due.Format(time.DateOnly),
-					ccy, o.Supplier.ID, o.Buyer.ID, o.Number, fmt.Sprint(l.No), l.SKU, fmt.Sprint(l.Qty), "EA",
-					money(l.Cents), money(l.Qty * l.Cents), money(inv.TotalCents), money(inv.TotalCents), inv.PayeeIBAN})
-			}
-			continue
-		}
-		// A resent duplicate arrives in the next week's file.
-		sent := inv.Date
-		if inv.Duplicate {
-			sent = sent.AddDate(0, 0, 7)
-		}
-		key := o.Supplier.Sender + "-" + week(sent)
-		g := groups[key]
-		if g == nil {
-			g = &x12Group{sender: o.Supplier.Sender, at: sent}
-			groups[key] = g
-		}
-		g.at = maxTime(g.at, sent)
-		segs := []string{
-			fmt.Sprintf("BIG*%s*%s*%s*%s", inv.Date.Format("20060102"), inv.Number, o.OrderDate.Format("20060102"), o.Number),
-			"CUR*SE*" + ccy,
-			fmt.Sprintf("N1*BY*%s*92*%s", strings.ToUpper(o.Buyer.Name), o.Buyer.ID),
-			fmt.Sprintf("N1*SE*%s*92*%s", strings.ToUpper(o.Supplier.Name), o.Supplier.ID),
-			fmt.Sprintf("ITD*01*3*****%s", inv.Due.Format("20060102")),
-		}
-		for _, l := range inv.Lines {
-			segs = append(segs, fmt.Sprintf("IT1*%d*%d*EA*%s**VP*%s", l.No, l.Qty, money(l.Cents), l.SKU))
-		}
-		segs = append(segs, fmt.Sprintf("TDS*%d", inv.TotalCents), fmt.Sprintf("CTT*%d", len(inv.Lines)))
-		g.sets = append(g.sets, segs)
+// invoicePhases sends the invoices in rounds: the n-th invoice of every
+// supplier (by the day it is sent) in round n, one 810 per file, and each
+// round is fed once the one before is stored. The hub's risk checks read a
+// supplier's earlier invoices (duplicates, outliers, split invoices); fed
+// all at once, what counts as "earlier" would depend on which partition
+// the hub happened to process first, and the same seed could give another
+// table.
+func (w *World) invoicePhases() []Phase {
+	type sent struct {
+		inv *Invoice
+		at  time.Time
 	}
-	out := x12Files("invoices-", "IN", "810", groups, 200000)
+	bySupplier := map[string][]sent{}
+	for _, inv := range w.Invoices {
+		at := inv.Date
+		if inv.Duplicate {
+			at = at.AddDate(0, 0, 7) // a resend comes a week later
+		}
+		id := inv.Order.Supplier.ID
+		bySupplier[id] = append(bySupplier[id], sent{inv, at})
+	}
+	var rounds []Phase
 	header := []string{"Invoice No.", "Invoice Date", "Due Date", "Currency", "Supplier", "Customer", "PO No.", "Item", "Part No.",
 		"Qty", "Unit", "Unit Price", "Amount", "Total", "Balance Due", "Bank Account"}
-	return append(out, grouped(inboxInvoices, header, csvRows)...)
+	ctrl := 200000
+	for _, id := range sortedKeys(bySupplier) {
+		list := bySupplier[id]
+		sort.SliceStable(list, func(i, j int) bool {
+			if !list[i].at.Equal(list[j].at) {
+				return list[i].at.Before(list[j].at)
+			}
+			return list[i].inv.Number < list[j].inv.Number
+		})
+		for n, x := range list {
+			for len(rounds) <= n {
+				rounds = append(rounds, Phase{Name: "invoices"})
+			}
+			inv, o := x.inv, x.inv.Order
+			ccy := o.Supplier.Currency
+			ph := &rounds[n]
+			ph.Invoices = append(ph.Invoices, inv.Number)
+			if inv.Fraud {
+				var rows [][]string
+				for _, l := range inv.Lines {
+					rows = append(rows, []string{inv.Number, inv.Date.Format(time.DateOnly), inv.Due.Format(time.DateOnly),
+						ccy, o.Supplier.ID, o.Buyer.ID, o.Number, fmt.Sprint(l.No), l.SKU, fmt.Sprint(l.Qty), "EA",
+						money(l.Cents), money(l.Qty * l.Cents), money(inv.TotalCents), money(inv.TotalCents), inv.PayeeIBAN})
+				}
+				ph.Files = append(ph.Files, grouped(inboxInvoices, header, map[string][][]string{"invoice-" + inv.Number + ".csv": rows})...)
+				continue
+			}
+			segs := []string{
+				fmt.Sprintf("BIG*%s*%s*%s*%s", inv.Date.Format("20060102"), inv.Number, o.OrderDate.Format("20060102"), o.Number),
+				"CUR*SE*" + ccy,
+				fmt.Sprintf("N1*BY*%s*92*%s", strings.ToUpper(o.Buyer.Name), o.Buyer.ID),
+				fmt.Sprintf("N1*SE*%s*92*%s", strings.ToUpper(o.Supplier.Name), o.Supplier.ID),
+				fmt.Sprintf("ITD*01*3*****%s", inv.Due.Format("20060102")),
+			}
+			for _, l := range inv.Lines {
+				segs = append(segs, fmt.Sprintf("IT1*%d*%d*EA*%s**VP*%s", l.No, l.Qty, money(l.Cents), l.SKU))
+			}
+			segs = append(segs, fmt.Sprintf("TDS*%d", inv.TotalCents), fmt.Sprintf("CTT*%d", len(inv.Lines)))
+			ctrl++
+			name := fmt.Sprintf("%s/invoice-%s-%s.x12", inboxEDI, o.Supplier.Sender, inv.Number)
+			ph.Files = append(ph.Files, File{name, x12(o.Supplier.Sender, "IN", x.at, ctrl, [][]string{segs}, "810")})
+		}
+	}
+	for i := range rounds {
+		sort.Slice(rounds[i].Files, func(a, b int) bool { return rounds[i].Files[a].Path < rounds[i].Files[b].Path })
+		sort.Strings(rounds[i].Invoices)
+	}
+	return rounds
 }
 
 func maxTime(a, b time.Time) time.Time {
