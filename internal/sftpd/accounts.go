@@ -1,0 +1,239 @@
+package sftpd
+
+import (
+	"bytes"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"gopkg.in/yaml.v3"
+)
+
+// MinRSABits is the smallest RSA key an account may hold: keys below 3072
+// bits fall short of today's guidance (NIST SP 800-57, BSI TR-02102).
+const MinRSABits = 3072
+
+// Account is one partner's login.
+type Account struct {
+	// Partner is the login name and the partner whose inbox is served.
+	Partner string
+	// Root is the partner's local inbox directory.
+	Root string
+	// Keys are the accepted public keys, by their wire form.
+	Keys map[string]ssh.PublicKey
+	// PasswordHash is an argon2id PHC string (internal/auth.HashPassword);
+	// empty: no password login.
+	PasswordHash string
+	Disabled     bool
+}
+
+// accountsFile is the YAML of the accounts file.
+type accountsFile struct {
+	Accounts []yaml.Node `yaml:"accounts"`
+}
+
+type accountYAML struct {
+	Partner      string   `yaml:"partner"`
+	PublicKeys   []string `yaml:"public_keys"`
+	PasswordHash string   `yaml:"password_hash"`
+	Disabled     bool     `yaml:"disabled"`
+}
+
+// ParseAccounts reads an accounts file. roots maps each partner that may
+// have an account to its local inbox directory; an account of any other
+// partner is an error. Every problem is reported with its line.
+func ParseAccounts(file string, b []byte, roots map[string]string) (map[string]*Account, error) {
+	var f accountsFile
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	var errs []error
+	bad := func(line int, msg string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s:%d: %s", file, line, fmt.Sprintf(msg, args...)))
+	}
+	out := map[string]*Account{}
+	for i := range f.Accounts {
+		n := &f.Accounts[i]
+		var a accountYAML
+		if err := decodeStrict(n, &a); err != nil {
+			bad(n.Line, "accounts[%d]: %v", i, err)
+			continue
+		}
+		root, ok := roots[a.Partner]
+		switch {
+		case a.Partner == "":
+			bad(n.Line, "accounts[%d].partner: required", i)
+			continue
+		case !ok:
+			bad(n.Line, "accounts[%d].partner: %q is not a configured partner with a local inbox", i, a.Partner)
+			continue
+		case out[a.Partner] != nil:
+			bad(n.Line, "accounts[%d].partner: %q has two accounts", i, a.Partner)
+			continue
+		}
+		acc := &Account{Partner: a.Partner, Root: root, Keys: map[string]ssh.PublicKey{},
+			PasswordHash: a.PasswordHash, Disabled: a.Disabled}
+		for j, line := range a.PublicKeys {
+			key, err := parseAuthorizedKey(line)
+			if err != nil {
+				bad(n.Line, "accounts[%d].public_keys[%d] (%s): %v", i, j, a.Partner, err)
+				continue
+			}
+			acc.Keys[string(key.Marshal())] = key
+		}
+		if h := a.PasswordHash; h != "" && !strings.HasPrefix(h, "$argon2id$") {
+			bad(n.Line, "accounts[%d].password_hash (%s): not an argon2id hash (make one with `procurehub sftp-hash`)", i, a.Partner)
+		}
+		if len(acc.Keys) == 0 && acc.PasswordHash == "" && !acc.Disabled {
+			bad(n.Line, "accounts[%d] (%s): no public_keys and no password_hash: nobody could log in", i, a.Partner)
+		}
+		out[a.Partner] = acc
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+func decodeStrict(n *yaml.Node, v any) error {
+	// yaml.Node.Decode has no strict mode; re-encode and decode strictly.
+	b, err := yaml.Marshal(n)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	return dec.Decode(v)
+}
+
+// parseAuthorizedKey reads one authorized_keys line and refuses key types
+// and sizes the server does not accept.
+func parseAuthorizedKey(line string) (ssh.PublicKey, error) {
+	key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(line))
+	if err != nil {
+		return nil, fmt.Errorf("not an authorized_keys line: %v", err)
+	}
+	switch key.Type() {
+	case ssh.KeyAlgoED25519:
+	case ssh.KeyAlgoRSA:
+		ck, ok := key.(ssh.CryptoPublicKey)
+		if !ok {
+			return nil, errors.New("unreadable RSA key")
+		}
+		pub, ok := ck.CryptoPublicKey().(*rsa.PublicKey)
+		if !ok {
+			return nil, errors.New("unreadable RSA key")
+		}
+		if bits := pub.N.BitLen(); bits < MinRSABits {
+			return nil, fmt.Errorf("RSA key of %d bits (%s) is too small: at least %d bits are required; make one with ssh-keygen -t ed25519 or -t rsa -b 4096",
+				bits, ssh.FingerprintSHA256(key), MinRSABits)
+		}
+	default:
+		return nil, fmt.Errorf("key type %s is not accepted: use ssh-ed25519 or ssh-rsa of at least %d bits", key.Type(), MinRSABits)
+	}
+	return key, nil
+}
+
+// Accounts is the accounts file, read again when it changes so that keys
+// rotate and accounts are disabled without a restart.
+type Accounts struct {
+	file  string
+	roots map[string]string
+	// OnReloadError is told when a changed file cannot be read; the
+	// accounts read before stay in force.
+	onReloadError func(error)
+
+	mu       sync.Mutex
+	modTime  time.Time
+	size     int64
+	accounts map[string]*Account
+	lastErr  string
+}
+
+// LoadAccounts reads the accounts file; an error is fatal at start.
+// roots maps partners to their local inbox directories.
+func LoadAccounts(file string, roots map[string]string, onReloadError func(error)) (*Accounts, error) {
+	a := &Accounts{file: file, roots: roots, onReloadError: onReloadError}
+	fi, err := os.Stat(file)
+	if err != nil {
+		return nil, fmt.Errorf("sftp accounts: %w", err)
+	}
+	if err := a.load(fi); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// StaticAccounts serves a fixed set of accounts (tests, embedding).
+func StaticAccounts(accounts ...*Account) *Accounts {
+	m := map[string]*Account{}
+	for _, acc := range accounts {
+		m[acc.Partner] = acc
+	}
+	return &Accounts{accounts: m}
+}
+
+func (a *Accounts) load(fi os.FileInfo) error {
+	b, err := os.ReadFile(a.file)
+	if err != nil {
+		return fmt.Errorf("sftp accounts: %w", err)
+	}
+	m, err := ParseAccounts(a.file, b, a.roots)
+	if err != nil {
+		return fmt.Errorf("sftp accounts: %w", err)
+	}
+	a.accounts, a.modTime, a.size = m, fi.ModTime(), fi.Size()
+	return nil
+}
+
+// Lookup returns the current account of a partner, reading the file again
+// first when its modification time or size changed.
+func (a *Accounts) Lookup(partner string) (*Account, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.refresh()
+	acc, ok := a.accounts[partner]
+	return acc, ok
+}
+
+// refresh rereads a changed file; a file that does not parse keeps the
+// accounts in force and is reported once per distinct error.
+func (a *Accounts) refresh() {
+	if a.file == "" {
+		return
+	}
+	fi, err := os.Stat(a.file)
+	if err == nil && fi.ModTime().Equal(a.modTime) && fi.Size() == a.size {
+		return
+	}
+	if err == nil {
+		err = a.load(fi)
+	}
+	if err != nil && err.Error() != a.lastErr {
+		a.lastErr = err.Error()
+		if a.onReloadError != nil {
+			a.onReloadError(err)
+		}
+	}
+	if err == nil {
+		a.lastErr = ""
+	}
+}
+
+// Roots returns the root directory of every account, for housekeeping.
+func (a *Accounts) Roots() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []string
+	for _, acc := range a.accounts {
+		out = append(out, acc.Root)
+	}
+	return out
+}
