@@ -87,6 +87,24 @@ type Ingestor struct {
 	Now func() time.Time
 
 	failing map[string]string // input name → error last logged for it, to log a repeating failure once
+
+	kickOnce sync.Once
+	kick     chan struct{} // a poll is wanted now; see Kick
+}
+
+// Kick makes Run poll now instead of at the next interval: the hosted SFTP
+// inbox calls it when an upload is complete, so the file is taken without a
+// polling delay. It never blocks; kicks while a poll is pending are one.
+func (g *Ingestor) Kick() {
+	select {
+	case g.kicks() <- struct{}{}:
+	default:
+	}
+}
+
+func (g *Ingestor) kicks() chan struct{} {
+	g.kickOnce.Do(func() { g.kick = make(chan struct{}, 1) })
+	return g.kick
 }
 
 // DefaultOutageAlertAfter is Ingestor.OutageAlertAfter by default.
@@ -127,6 +145,7 @@ func (g *Ingestor) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-time.After(interval):
+		case <-g.kicks():
 		}
 	}
 }

@@ -101,6 +101,10 @@ type Hub struct {
 	HTTPAddr string
 	Brokers  []string
 	Store    Store
+	// SFTPAddr is the hosted SFTP inbox's address ("" when it is off),
+	// SFTPHostKeys its host key fingerprints.
+	SFTPAddr     string
+	SFTPHostKeys []string
 }
 
 // Run starts the hub and blocks until ctx is cancelled, then shuts down:
@@ -315,7 +319,15 @@ func Run(ctx context.Context, opts Options) error {
 			Records: pipelines.RecordReaders{Findings: st, Responses: st, Shipments: st}}
 	}
 
+	sftp, err := startSFTPServer(cfg, ingestors, st, reg, log)
+	if err != nil {
+		return fmt.Errorf("sftp server: %w", err)
+	}
+
 	g, gctx := errgroup.WithContext(ctx)
+	if sftp != nil {
+		g.Go(func() error { return sftp.srv.Serve(gctx, sftp.ln) })
+	}
 	sinkCtx, stopSink := context.WithCancel(context.WithoutCancel(gctx))
 	g.Go(func() error { return sink.Run(sinkCtx) })
 	g.Go(func() error { return sinks.Tracking.Run(sinkCtx) })
@@ -360,6 +372,9 @@ func Run(ctx context.Context, opts Options) error {
 	})
 
 	hub := &Hub{HTTPAddr: ln.Addr().String(), Brokers: brokers, Store: st}
+	if sftp != nil {
+		hub.SFTPAddr, hub.SFTPHostKeys = sftp.ln.Addr().String(), sftp.srv.Fingerprints()
+	}
 	select {
 	case <-router.Running():
 	case <-gctx.Done():
@@ -495,6 +510,13 @@ procurehub is running.
 		if p.Kind == "tracking" {
 			fmt.Fprintf(w, "  tracking    %s/api/v1/orders/<order_number>/tracking   webhooks %s/webhooks/tracking/<partner>\n", base, base)
 			break
+		}
+	}
+	if h.SFTPAddr != "" {
+		_, port, _ := net.SplitHostPort(h.SFTPAddr)
+		fmt.Fprintf(w, "  sftp inbox  %s   e.g. sftp -P %s <partner>@<host>\n", h.SFTPAddr, port)
+		for _, fp := range h.SFTPHostKeys {
+			fmt.Fprintf(w, "  host key    %s\n", fp)
 		}
 	}
 	if c := cfg.Demo.Carrier; cfg.Demo.Enabled && c.Addr != "" {

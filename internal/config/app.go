@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -42,6 +43,10 @@ type App struct {
 	// reconciles bank entries and raises fraud and anomaly alerts.
 	Settlement Settlement `yaml:"settlement"`
 	Partners   []Partner  `yaml:"partners"`
+
+	// SFTPServer is the hosted SFTP inbox: partners without a server of
+	// their own log in and drop files into their local inbox.
+	SFTPServer SFTPServer `yaml:"sftp_server"`
 
 	// Auth turns on authentication of the API and the dashboard: API
 	// tokens, sessions, optional OIDC bearer tokens, rate limits.
@@ -307,6 +312,65 @@ type DemoCarrier struct {
 	Every   time.Duration `yaml:"every"` // default 2s
 }
 
+// SFTPServer is the hosted SFTP inbox (internal/sftpd): one account per
+// partner, rooted at that partner's local inbox, listed in Accounts.
+type SFTPServer struct {
+	Enabled bool `yaml:"enabled"`
+	// Addr is the listen address; default 127.0.0.1:2222.
+	Addr string `yaml:"addr"`
+	// HostKeyDir keeps the host keys, made on first start; default ./var/sftp.
+	HostKeyDir string `yaml:"host_key_dir"`
+	// Accounts is the accounts YAML (see configs/sftp-server.yaml),
+	// relative to the config file; read again when it changes.
+	Accounts string `yaml:"accounts"`
+	// MaxFileSize bounds one upload ("100MiB" or bytes); default 100MiB.
+	MaxFileSize ByteSize `yaml:"max_file_size"`
+	// FilesPerHour bounds each partner's uploads an hour; default 1000.
+	FilesPerHour int `yaml:"files_per_hour"`
+	// QuotaBytes bounds what each partner's folders hold (inbox, outbox,
+	// archive, quarantine: the archive grows, so size it for the
+	// retention kept); 0, the default, is no quota.
+	QuotaBytes ByteSize `yaml:"quota_bytes"`
+	// IdleTimeout closes a silent connection; default 10m.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// MaxAuthFailures failed logins of an account or from an address
+	// within Lockout lock it out for Lockout; defaults 5 and 15m.
+	MaxAuthFailures int           `yaml:"max_auth_failures"`
+	Lockout         time.Duration `yaml:"lockout"`
+}
+
+// ByteSize is a size in bytes, written as a whole number of bytes or with
+// a unit: 500KiB, 100MiB, 2GiB (also KB, MB, GB as powers of 1000).
+type ByteSize int64
+
+// UnmarshalYAML reads a number or a number with a unit.
+func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
+	v, err := parseByteSize(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is not a size such as 100MiB or 1048576", n.Line, n.Value)}}
+	}
+	*b = ByteSize(v)
+	return nil
+}
+
+func parseByteSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1}, {"", 1}}
+	for _, u := range units {
+		if num, ok := strings.CutSuffix(s, u.suffix); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+			if err != nil || n < 0 || n > (1<<62)/u.mult {
+				return 0, fmt.Errorf("%q is not a size", s)
+			}
+			return n * u.mult, nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not a size", s)
+}
+
 // Partner is one configured partner connection; Settings are decoded by the
 // connector kind's own settings struct (see `procurehub connectors`).
 type Partner struct {
@@ -441,6 +505,29 @@ func (a *App) defaults() {
 	if a.Auth.SessionTTL == 0 {
 		a.Auth.SessionTTL = 12 * time.Hour
 	}
+	if sf := &a.SFTPServer; sf.Enabled {
+		if sf.Addr == "" {
+			sf.Addr = "127.0.0.1:2222"
+		}
+		if sf.HostKeyDir == "" {
+			sf.HostKeyDir = "./var/sftp"
+		}
+		if sf.MaxFileSize == 0 {
+			sf.MaxFileSize = 100 << 20
+		}
+		if sf.FilesPerHour == 0 {
+			sf.FilesPerHour = 1000
+		}
+		if sf.IdleTimeout == 0 {
+			sf.IdleTimeout = 10 * time.Minute
+		}
+		if sf.MaxAuthFailures == 0 {
+			sf.MaxAuthFailures = 5
+		}
+		if sf.Lockout == 0 {
+			sf.Lockout = 15 * time.Minute
+		}
+	}
 }
 
 // Validate reports every problem with its position in the file.
@@ -483,6 +570,9 @@ func (a *App) Validate() error {
 	}
 	if st := a.Settlement; st.Enabled {
 		a.validateSettlement(at)
+	}
+	if a.SFTPServer.Enabled {
+		a.validateSFTPServer(at)
 	}
 	if a.Runtime.GCPercent < 0 {
 		at([]string{"runtime", "gc_percent"}, "runtime.gc_percent: %d is negative", a.Runtime.GCPercent)
@@ -597,6 +687,35 @@ func (a *App) PartnerPosition(i int, key string) (int, int) {
 		path = append(path, key)
 	}
 	return a.position(path)
+}
+
+func (a *App) validateSFTPServer(at func(path []string, msg string, args ...any)) {
+	sf := a.SFTPServer
+	key := func(k string) []string { return []string{"sftp_server", k} }
+	if sf.Accounts == "" {
+		at([]string{"sftp_server"}, "sftp_server.accounts: required (the accounts YAML, see configs/sftp-server.yaml)")
+	}
+	if _, port, err := net.SplitHostPort(sf.Addr); err != nil || port == "" {
+		at(key("addr"), "sftp_server.addr: %q is not host:port", sf.Addr)
+	}
+	if sf.MaxFileSize < 0 || sf.QuotaBytes < 0 {
+		at([]string{"sftp_server"}, "sftp_server: max_file_size and quota_bytes must not be negative")
+	}
+	if sf.QuotaBytes > 0 && sf.MaxFileSize > sf.QuotaBytes {
+		at(key("quota_bytes"), "sftp_server.quota_bytes: %d is below max_file_size %d", sf.QuotaBytes, sf.MaxFileSize)
+	}
+	if sf.FilesPerHour < 0 {
+		at(key("files_per_hour"), "sftp_server.files_per_hour: %d is negative", sf.FilesPerHour)
+	}
+	if sf.IdleTimeout < 0 {
+		at(key("idle_timeout"), "sftp_server.idle_timeout: %s is negative", sf.IdleTimeout)
+	}
+	if sf.MaxAuthFailures < 0 {
+		at(key("max_auth_failures"), "sftp_server.max_auth_failures: %d is negative", sf.MaxAuthFailures)
+	}
+	if sf.Lockout < 0 {
+		at(key("lockout"), "sftp_server.lockout: %s is negative", sf.Lockout)
+	}
 }
 
 func (a *App) validateSettlement(at func(path []string, msg string, args ...any)) {

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -229,6 +228,9 @@ func TestAPartnerSeesOnlyItsOwnFolders(t *testing.T) {
 	}
 
 	dst := t.TempDir()
+	name := func(cmd string) string {
+		return strings.NewReplacer(secret, "<b's receipt on disk>", bOutbox, "<b's outbox on disk>", dst, "dst").Replace(cmd)
+	}
 	for _, cmd := range []string{
 		"get " + secret + " " + dst + "/x",                           // b's file by its path on disk
 		"get ../supplier-b/outbox/b-only.receipt.json " + dst + "/x", // relative from /inbox
@@ -236,7 +238,7 @@ func TestAPartnerSeesOnlyItsOwnFolders(t *testing.T) {
 		"ls " + bOutbox,
 		"cd " + bOutbox,
 	} {
-		t.Run(cmd, func(t *testing.T) {
+		t.Run(name(cmd), func(t *testing.T) {
 			out, err := s.Run(s.keys["supplier-a"], "supplier-a", cmd+"\n")
 			if err == nil {
 				t.Fatalf("worked:\n%s", out)
@@ -257,6 +259,7 @@ func TestPathsOutsideTheTreeAndLinksAreRefused(t *testing.T) {
 	root := s.roots["supplier-a"]
 	local := filepath.Join(t.TempDir(), "f.csv")
 	writeFile(t, local, "x\n")
+	dst := t.TempDir()
 	os.MkdirAll(filepath.Join(root, "outbox"), 0o755)
 	// A link planted in the outbox (by anyone) must not lead out of it.
 	if err := os.Symlink("/etc/passwd", filepath.Join(root, "outbox", "passwd.receipt.json")); err != nil {
@@ -265,7 +268,7 @@ func TestPathsOutsideTheTreeAndLinksAreRefused(t *testing.T) {
 	if err := os.Symlink("/etc", filepath.Join(root, "archive")); err != nil {
 		t.Fatal(err)
 	}
-	dst := t.TempDir()
+	name := func(cmd string) string { return strings.NewReplacer(local, "f.csv", dst, "dst").Replace(cmd) }
 	for _, cmd := range []string{
 		"put " + local + " ../f.csv",
 		"put " + local + " ../../../../tmp/f.csv",
@@ -282,7 +285,7 @@ func TestPathsOutsideTheTreeAndLinksAreRefused(t *testing.T) {
 		"symlink /etc/passwd /inbox/p",
 		"rename /outbox/passwd.receipt.json /inbox/p",
 	} {
-		t.Run(cmd, func(t *testing.T) {
+		t.Run(name(cmd), func(t *testing.T) {
 			out, err := s.Run(s.keys["supplier-a"], "supplier-a", cmd+"\n")
 			if err == nil {
 				t.Fatalf("worked:\n%s", out)
@@ -400,12 +403,12 @@ func TestADroppedUploadLeavesNothingAndTheRetryWorks(t *testing.T) {
 		t.Fatal(err)
 	}
 	line := []byte("PO-1,2026-03-01,SUP-A,EUR,1,A-100,10,EA,12.50\n")
-	for range (256 << 20) / len(line) { // 256 MiB: long enough to be cut
+	for range (8 << 20) / len(line) { // 8 MiB at 2 Mbit/s: half a minute, long enough to be cut
 		f.Write(line)
 	}
 	f.Close()
 
-	cmd := s.Command(s.keys["supplier-a"], "supplier-a", "put "+big+" /inbox/big.csv\n", "-l", "20000") // 20 Mbit/s
+	cmd := s.Command(s.keys["supplier-a"], "supplier-a", "put "+big+" /inbox/big.csv\n", "-l", "2000")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -414,7 +417,7 @@ func TestADroppedUploadLeavesNothingAndTheRetryWorks(t *testing.T) {
 	for {
 		parts, _ := filepath.Glob(filepath.Join(root, ".big.csv*.part"))
 		if len(parts) == 1 {
-			if fi, err := os.Stat(parts[0]); err == nil && fi.Size() > 1<<20 {
+			if fi, err := os.Stat(parts[0]); err == nil && fi.Size() > 64<<10 {
 				break
 			}
 		}
@@ -597,5 +600,3 @@ func TestIdleConnectionsAreClosed(t *testing.T) {
 		t.Fatalf("idle connection closed after %s", took)
 	}
 }
-
-var _ = exec.Command
