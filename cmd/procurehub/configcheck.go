@@ -65,6 +65,10 @@ func cmdConfigCheck(ctx context.Context, args []string, stdout, stderr io.Writer
 		printConfigErrors(stderr, err)
 		bad = true
 	}
+	if err := app.CheckSFTPAccounts(cfg); err != nil {
+		fmt.Fprintln(stderr, err)
+		bad = true
+	}
 	if cfg.Settlement.Enabled {
 		if _, err := app.SettlementConfig(cfg.Settlement); err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", path, err)

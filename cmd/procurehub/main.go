@@ -7,6 +7,7 @@
 //	procurehub migrate [--config FILE]
 //	procurehub connectors
 //	procurehub simulate [--config FILE] [--seed N] [--orders N] [--keep DIR] [-v]
+//	procurehub sftp-hash < password
 //
 // main parses flags, loads config and hands over to internal/app; it holds no
 // business logic.
@@ -46,6 +47,7 @@ Usage:
   procurehub connectors                               list connector kinds and formats with their settings
   procurehub simulate [--config FILE] [--seed N] [--orders N] [--keep DIR] [-v]
                                                       simulate a procurement year through an in-process hub and print KPIs
+  procurehub sftp-hash                                hash a password (read from stdin) for the SFTP inbox's accounts file
 
 Run "procurehub COMMAND -h" for a command's flags.
 `
@@ -90,6 +92,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdConnectors(rest, stdout, stderr)
 	case "simulate":
 		return cmdSimulate(ctx, rest, stdout, stderr)
+	case "sftp-hash":
+		return cmdSFTPHash(rest, os.Stdin, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

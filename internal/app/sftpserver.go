@@ -51,6 +51,26 @@ func sftpInboxes(cfg *config.App) map[string]localInbox {
 	return out
 }
 
+func loadSFTPAccounts(cfg *config.App, inboxes map[string]localInbox, onReloadError func(error)) (*sftpd.Accounts, error) {
+	roots := map[string]string{}
+	for name, in := range inboxes {
+		roots[name] = in.Inbox
+	}
+	return sftpd.LoadAccounts(configPath(cfg, cfg.SFTPServer.Accounts), roots, onReloadError)
+}
+
+// CheckSFTPAccounts reads the hosted SFTP inbox's accounts file, when the
+// server is enabled, as `procurehub run` would: every account of a
+// configured partner with a local inbox, keys ed25519 or RSA of at least
+// 3072 bits, passwords hashed. Errors name the file and line.
+func CheckSFTPAccounts(cfg *config.App) error {
+	if !cfg.SFTPServer.Enabled {
+		return nil
+	}
+	_, err := loadSFTPAccounts(cfg, sftpInboxes(cfg), nil)
+	return err
+}
+
 // sftpServer is the hosted SFTP inbox of a running hub.
 type sftpServer struct {
 	srv *sftpd.Server
@@ -67,11 +87,7 @@ func startSFTPServer(cfg *config.App, ingestors []*pipelines.Ingestor, audit aut
 		return nil, nil
 	}
 	inboxes := sftpInboxes(cfg)
-	roots := map[string]string{}
-	for name, in := range inboxes {
-		roots[name] = in.Inbox
-	}
-	accounts, err := sftpd.LoadAccounts(configPath(cfg, sc.Accounts), roots, func(err error) {
+	accounts, err := loadSFTPAccounts(cfg, inboxes, func(err error) {
 		log.Error("sftp accounts file changed but cannot be read; the accounts read before stay in force", "err", err)
 	})
 	if err != nil {

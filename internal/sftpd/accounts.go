@@ -37,11 +37,12 @@ type accountsFile struct {
 	Accounts []yaml.Node `yaml:"accounts"`
 }
 
+// accountYAML keeps the nodes of keys and hashes, for their line numbers.
 type accountYAML struct {
-	Partner      string   `yaml:"partner"`
-	PublicKeys   []string `yaml:"public_keys"`
-	PasswordHash string   `yaml:"password_hash"`
-	Disabled     bool     `yaml:"disabled"`
+	Partner      string      `yaml:"partner"`
+	PublicKeys   []yaml.Node `yaml:"public_keys"`
+	PasswordHash yaml.Node   `yaml:"password_hash"`
+	Disabled     bool        `yaml:"disabled"`
 }
 
 // ParseAccounts reads an accounts file. roots maps each partner that may
@@ -62,7 +63,7 @@ func ParseAccounts(file string, b []byte, roots map[string]string) (map[string]*
 	for i := range f.Accounts {
 		n := &f.Accounts[i]
 		var a accountYAML
-		if err := decodeStrict(n, &a); err != nil {
+		if err := decodeAccount(n, &a); err != nil {
 			bad(n.Line, "accounts[%d]: %v", i, err)
 			continue
 		}
@@ -79,19 +80,21 @@ func ParseAccounts(file string, b []byte, roots map[string]string) (map[string]*
 			continue
 		}
 		acc := &Account{Partner: a.Partner, Root: root, Keys: map[string]ssh.PublicKey{},
-			PasswordHash: a.PasswordHash, Disabled: a.Disabled}
-		for j, line := range a.PublicKeys {
-			key, err := parseAuthorizedKey(line)
+			PasswordHash: a.PasswordHash.Value, Disabled: a.Disabled}
+		keyErrs := false
+		for j, kn := range a.PublicKeys {
+			key, err := parseAuthorizedKey(kn.Value)
 			if err != nil {
-				bad(n.Line, "accounts[%d].public_keys[%d] (%s): %v", i, j, a.Partner, err)
+				bad(kn.Line, "accounts[%d].public_keys[%d] (%s): %v", i, j, a.Partner, err)
+				keyErrs = true
 				continue
 			}
 			acc.Keys[string(key.Marshal())] = key
 		}
-		if h := a.PasswordHash; h != "" && !strings.HasPrefix(h, "$argon2id$") {
-			bad(n.Line, "accounts[%d].password_hash (%s): not an argon2id hash (make one with `procurehub sftp-hash`)", i, a.Partner)
+		if h := acc.PasswordHash; h != "" && !strings.HasPrefix(h, "$argon2id$") {
+			bad(a.PasswordHash.Line, "accounts[%d].password_hash (%s): not an argon2id hash (make one with `procurehub sftp-hash`)", i, a.Partner)
 		}
-		if len(acc.Keys) == 0 && acc.PasswordHash == "" && !acc.Disabled {
+		if len(a.PublicKeys) == 0 && acc.PasswordHash == "" && !acc.Disabled && !keyErrs {
 			bad(n.Line, "accounts[%d] (%s): no public_keys and no password_hash: nobody could log in", i, a.Partner)
 		}
 		out[a.Partner] = acc
@@ -102,15 +105,28 @@ func ParseAccounts(file string, b []byte, roots map[string]string) (map[string]*
 	return out, nil
 }
 
-func decodeStrict(n *yaml.Node, v any) error {
-	// yaml.Node.Decode has no strict mode; re-encode and decode strictly.
-	b, err := yaml.Marshal(n)
-	if err != nil {
+// decodeAccount decodes one account, refusing unknown keys (yaml.Node's
+// Decode has no strict mode) so that a misspelt "disabled" is not ignored.
+func decodeAccount(n *yaml.Node, a *accountYAML) error {
+	if n.Kind != yaml.MappingNode {
+		return errors.New("not a mapping of partner, public_keys, password_hash, disabled")
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch k := n.Content[i].Value; k {
+		case "partner", "public_keys", "password_hash", "disabled":
+		default:
+			return fmt.Errorf("line %d: unknown key %q (partner, public_keys, password_hash, disabled)", n.Content[i].Line, k)
+		}
+	}
+	if err := n.Decode(a); err != nil {
 		return err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	return dec.Decode(v)
+	for _, k := range a.PublicKeys {
+		if k.Kind != yaml.ScalarNode {
+			return fmt.Errorf("line %d: public_keys lists authorized_keys lines (strings)", k.Line)
+		}
+	}
+	return nil
 }
 
 // parseAuthorizedKey reads one authorized_keys line and refuses key types

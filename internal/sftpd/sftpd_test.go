@@ -522,7 +522,7 @@ func TestAccountsFileRefusesSmallRSAKeysAndUnknownPartners(t *testing.T) {
 			"RSA key of 2048 bits"},
 		{"a partner not configured", fmt.Sprintf("accounts:\n  - partner: nobody\n    public_keys: [%q]\n", ssh.MarshalAuthorizedKey(pubEd)),
 			`"nobody" is not a configured partner`},
-		{"an unknown key", "accounts:\n  - partner: supplier-a\n    pubkeys: []\n", "field pubkeys not found"},
+		{"an unknown key", "accounts:\n  - partner: supplier-a\n    pubkeys: []\n", `unknown key "pubkeys"`},
 		{"no way to log in", "accounts:\n  - partner: supplier-a\n", "nobody could log in"},
 		{"a password in clear", "accounts:\n  - partner: supplier-a\n    password_hash: hunter2\n", "not an argon2id hash"},
 	} {
