@@ -43,11 +43,28 @@ func (s *server) uploaded() []string {
 	return append([]string(nil), s.uploads...)
 }
 
-func (s *server) audited(action, outcome string) []sftpd.Event {
+func (s *server) allEvents() []sftpd.Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return append([]sftpd.Event(nil), s.events...)
+}
+
+// waitAudited waits a moment for n events of a kind: a refused login is
+// audited by the server after the client has already gone.
+func (s *server) waitAudited(action, outcome string, n int) []sftpd.Event {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := s.audited(action, outcome)
+		if len(got) >= n || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (s *server) audited(action, outcome string) []sftpd.Event {
 	var out []sftpd.Event
-	for _, e := range s.events {
+	for _, e := range s.allEvents() {
 		if e.Action == action && e.Outcome == outcome {
 			out = append(out, e)
 		}
@@ -171,7 +188,7 @@ func TestUploadLandsInTheInboxUnderItsNameAndTellsTheHub(t *testing.T) {
 		t.Fatalf("OnUpload got %v", got)
 	}
 	if len(s.audited(sftpd.ActionLogin, sftpd.OutcomeOK)) != 1 || len(s.audited(sftpd.ActionUpload, sftpd.OutcomeOK)) != 1 {
-		t.Fatalf("audit: %+v", s.events)
+		t.Fatalf("audit: %+v", s.allEvents())
 	}
 
 	t.Run("scp -s uploads the same way", func(t *testing.T) {
@@ -305,7 +322,7 @@ func TestPathsOutsideTheTreeAndLinksAreRefused(t *testing.T) {
 		t.Fatalf("the link is listed:\n%s", out)
 	}
 	var reasons []string
-	for _, e := range s.events {
+	for _, e := range s.allEvents() {
 		if e.Outcome == sftpd.OutcomeDenied {
 			reasons = append(reasons, e.Reason)
 		}
@@ -328,7 +345,7 @@ func TestWrongKeyIsRefusedAndRepeatedFailuresLockTheAccount(t *testing.T) {
 	if out, err := s.Run(s.keys["supplier-b"], "supplier-a", "ls /\n"); err == nil {
 		t.Fatalf("supplier-b's key logged in as supplier-a:\n%s", out)
 	}
-	if got := s.audited(sftpd.ActionLogin, sftpd.OutcomeDenied); len(got) != 2 || got[0].Partner != "supplier-a" {
+	if got := s.waitAudited(sftpd.ActionLogin, sftpd.OutcomeDenied, 2); len(got) != 2 || got[0].Partner != "supplier-a" {
 		t.Fatalf("denied logins audited: %+v", got)
 	}
 	if out, err := s.Run(stranger, "supplier-a", "ls /\n"); err == nil {
@@ -338,7 +355,7 @@ func TestWrongKeyIsRefusedAndRepeatedFailuresLockTheAccount(t *testing.T) {
 	if out, err := s.Run(s.keys["supplier-a"], "supplier-a", "ls /\n"); err == nil {
 		t.Fatalf("the locked account logged in:\n%s", out)
 	}
-	if got := s.audited(sftpd.ActionLogin, sftpd.OutcomeDenied); got[len(got)-1].Reason != "locked_out" {
+	if got := s.waitAudited(sftpd.ActionLogin, sftpd.OutcomeDenied, 4); got[len(got)-1].Reason != "locked_out" {
 		t.Fatalf("last denied login: %+v", got[len(got)-1])
 	}
 }
@@ -499,7 +516,8 @@ func TestPasswordLogin(t *testing.T) {
 		c.Close()
 		t.Fatal("a wrong password logged in")
 	}
-	for _, e := range s.events {
+	s.waitAudited(sftpd.ActionLogin, sftpd.OutcomeDenied, 1)
+	for _, e := range s.allEvents() {
 		if strings.Contains(fmt.Sprintf("%+v", e), "horse") || strings.Contains(fmt.Sprintf("%+v", e), "wrong") {
 			t.Fatalf("a password is in the audit: %+v", e)
 		}
