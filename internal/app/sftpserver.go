@@ -23,6 +23,8 @@ import (
 // settings: where its local inbox is and when a file there is complete.
 type localInbox struct {
 	Inbox      string         `yaml:"inbox"`
+	Outbox     string         `yaml:"outbox"`
+	Archive    string         `yaml:"archive"`
 	Completion string         `yaml:"completion"`
 	SettleTime *time.Duration `yaml:"settle_time"`
 	DoneMarker string         `yaml:"done_marker"`
@@ -52,11 +54,11 @@ func sftpInboxes(cfg *config.App) map[string]localInbox {
 }
 
 func loadSFTPAccounts(cfg *config.App, inboxes map[string]localInbox, onReloadError func(error)) (*sftpd.Accounts, error) {
-	roots := map[string]string{}
+	folders := map[string]sftpd.Folders{}
 	for name, in := range inboxes {
-		roots[name] = in.Inbox
+		folders[name] = sftpd.Folders{Inbox: in.Inbox, Outbox: in.Outbox, Archive: in.Archive}
 	}
-	return sftpd.LoadAccounts(configPath(cfg, cfg.SFTPServer.Accounts), roots, onReloadError)
+	return sftpd.LoadAccounts(configPath(cfg, cfg.SFTPServer.Accounts), folders, onReloadError)
 }
 
 // CheckSFTPAccounts reads the hosted SFTP inbox's accounts file, when the

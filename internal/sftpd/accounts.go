@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -22,8 +23,9 @@ const MinRSABits = 3072
 type Account struct {
 	// Partner is the login name and the partner whose inbox is served.
 	Partner string
-	// Root is the partner's local inbox directory.
-	Root string
+	// Root is the partner's local inbox directory; Outbox and Archive are
+	// its outbox and archive (by default <Root>/outbox and <Root>/archive).
+	Root, Outbox, Archive string
 	// Keys are the accepted public keys, by their wire form.
 	Keys map[string]ssh.PublicKey
 	// PasswordHash is an argon2id PHC string (internal/auth.HashPassword);
@@ -45,10 +47,17 @@ type accountYAML struct {
 	Disabled     bool        `yaml:"disabled"`
 }
 
-// ParseAccounts reads an accounts file. roots maps each partner that may
-// have an account to its local inbox directory; an account of any other
+// Folders are the local directories of a partner's file drop.
+type Folders struct {
+	Inbox   string
+	Outbox  string // default <Inbox>/outbox
+	Archive string // default <Inbox>/archive
+}
+
+// ParseAccounts reads an accounts file. folders maps each partner that may
+// have an account to its local inbox directories; an account of any other
 // partner is an error. Every problem is reported with its line.
-func ParseAccounts(file string, b []byte, roots map[string]string) (map[string]*Account, error) {
+func ParseAccounts(file string, b []byte, folders map[string]Folders) (map[string]*Account, error) {
 	var f accountsFile
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
@@ -67,7 +76,7 @@ func ParseAccounts(file string, b []byte, roots map[string]string) (map[string]*
 			bad(n.Line, "accounts[%d]: %v", i, err)
 			continue
 		}
-		root, ok := roots[a.Partner]
+		dirs, ok := folders[a.Partner]
 		switch {
 		case a.Partner == "":
 			bad(n.Line, "accounts[%d].partner: required", i)
@@ -79,7 +88,7 @@ func ParseAccounts(file string, b []byte, roots map[string]string) (map[string]*
 			bad(n.Line, "accounts[%d].partner: %q has two accounts", i, a.Partner)
 			continue
 		}
-		acc := &Account{Partner: a.Partner, Root: root, Keys: map[string]ssh.PublicKey{},
+		acc := &Account{Partner: a.Partner, Root: dirs.Inbox, Outbox: dirs.Outbox, Archive: dirs.Archive, Keys: map[string]ssh.PublicKey{},
 			PasswordHash: a.PasswordHash.Value, Disabled: a.Disabled}
 		keyErrs := false
 		for j, kn := range a.PublicKeys {
@@ -96,6 +105,12 @@ func ParseAccounts(file string, b []byte, roots map[string]string) (map[string]*
 		}
 		if len(a.PublicKeys) == 0 && acc.PasswordHash == "" && !acc.Disabled && !keyErrs {
 			bad(n.Line, "accounts[%d] (%s): no public_keys and no password_hash: nobody could log in", i, a.Partner)
+		}
+		if acc.Outbox == "" {
+			acc.Outbox = filepath.Join(acc.Root, dirOutbox)
+		}
+		if acc.Archive == "" {
+			acc.Archive = filepath.Join(acc.Root, dirArchive)
 		}
 		out[a.Partner] = acc
 	}
@@ -160,8 +175,8 @@ func parseAuthorizedKey(line string) (ssh.PublicKey, error) {
 // Accounts is the accounts file, read again when it changes so that keys
 // rotate and accounts are disabled without a restart.
 type Accounts struct {
-	file  string
-	roots map[string]string
+	file    string
+	folders map[string]Folders
 	// OnReloadError is told when a changed file cannot be read; the
 	// accounts read before stay in force.
 	onReloadError func(error)
@@ -174,9 +189,9 @@ type Accounts struct {
 }
 
 // LoadAccounts reads the accounts file; an error is fatal at start.
-// roots maps partners to their local inbox directories.
-func LoadAccounts(file string, roots map[string]string, onReloadError func(error)) (*Accounts, error) {
-	a := &Accounts{file: file, roots: roots, onReloadError: onReloadError}
+// folders maps partners to their local inbox directories.
+func LoadAccounts(file string, folders map[string]Folders, onReloadError func(error)) (*Accounts, error) {
+	a := &Accounts{file: file, folders: folders, onReloadError: onReloadError}
 	fi, err := os.Stat(file)
 	if err != nil {
 		return nil, fmt.Errorf("sftp accounts: %w", err)
@@ -191,6 +206,12 @@ func LoadAccounts(file string, roots map[string]string, onReloadError func(error
 func StaticAccounts(accounts ...*Account) *Accounts {
 	m := map[string]*Account{}
 	for _, acc := range accounts {
+		if acc.Outbox == "" {
+			acc.Outbox = filepath.Join(acc.Root, dirOutbox)
+		}
+		if acc.Archive == "" {
+			acc.Archive = filepath.Join(acc.Root, dirArchive)
+		}
 		m[acc.Partner] = acc
 	}
 	return &Accounts{accounts: m}
@@ -201,7 +222,7 @@ func (a *Accounts) load(fi os.FileInfo) error {
 	if err != nil {
 		return fmt.Errorf("sftp accounts: %w", err)
 	}
-	m, err := ParseAccounts(a.file, b, a.roots)
+	m, err := ParseAccounts(a.file, b, a.folders)
 	if err != nil {
 		return fmt.Errorf("sftp accounts: %w", err)
 	}

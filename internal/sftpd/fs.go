@@ -108,31 +108,43 @@ func (s *session) resolve(p string) (target, error) {
 	return target{virtual: clean, top: parts[0], rest: parts[1:]}, nil
 }
 
-// disk is the path of t on disk ("" for the virtual root).
-func (s *session) disk(t target) string {
-	switch t.top {
-	case "":
-		return ""
+// base is the directory on disk of a top folder, as configured.
+func (s *session) base(top string) string {
+	switch top {
 	case dirInbox:
-		return filepath.Join(append([]string{s.acc.Root}, t.rest...)...)
+		return s.acc.Root
+	case dirOutbox:
+		return s.acc.Outbox
+	case dirArchive:
+		return s.acc.Archive
 	}
-	return filepath.Join(append([]string{s.acc.Root, t.top}, t.rest...)...)
+	return ""
 }
 
-// lstatChain checks every component from the root down without following
-// links: a symbolic link anywhere is refused, so a link dropped into the
-// tree by anyone can never lead out of it.
+// disk is the path of t on disk ("" for the virtual root).
+func (s *session) disk(t target) string {
+	if t.top == "" {
+		return ""
+	}
+	return filepath.Join(append([]string{s.base(t.top)}, t.rest...)...)
+}
+
+// lstatChain checks every component below the folder's configured
+// directory without following links: a symbolic link anywhere is refused,
+// so a link dropped into the tree by anyone can never lead out of it. The
+// folder itself comes from the config (an operator may have made it a
+// link); under the inbox, outbox and archive are checked too, so the
+// default <inbox>/archive cannot be a link.
 func (s *session) lstatChain(t target) (os.FileInfo, error) {
-	cur := s.acc.Root
-	fi, err := os.Lstat(cur)
+	cur := s.base(t.top)
+	fi, err := os.Stat(cur)
+	if t.top != dirInbox && isBelow(cur, s.acc.Root) {
+		fi, err = s.lstatBelow(s.acc.Root, cur, t.virtual)
+	}
 	if err != nil {
 		return nil, err
 	}
-	comps := t.rest
-	if t.top != dirInbox {
-		comps = append([]string{t.top}, t.rest...)
-	}
-	for _, c := range comps {
+	for _, c := range t.rest {
 		cur = filepath.Join(cur, c)
 		fi, err = os.Lstat(cur)
 		if err != nil {
@@ -140,6 +152,32 @@ func (s *session) lstatChain(t target) (os.FileInfo, error) {
 		}
 		if fi.Mode()&fs.ModeSymlink != 0 {
 			return nil, refuse("symlink", errPermission, "%s: symbolic links are not served", t.virtual)
+		}
+	}
+	return fi, nil
+}
+
+// isBelow reports whether dir is inside root.
+func isBelow(dir, root string) bool {
+	rel, err := filepath.Rel(root, dir)
+	return err == nil && rel != "." && !strings.HasPrefix(rel, "..")
+}
+
+// lstatBelow checks the components from root down to dir with Lstat.
+func (s *session) lstatBelow(root, dir, virtual string) (os.FileInfo, error) {
+	rel, _ := filepath.Rel(root, dir)
+	cur := root
+	fi, err := os.Stat(cur)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range strings.Split(rel, string(filepath.Separator)) {
+		cur = filepath.Join(cur, c)
+		if fi, err = os.Lstat(cur); err != nil {
+			return nil, err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return nil, refuse("symlink", errPermission, "%s: symbolic links are not served", virtual)
 		}
 	}
 	return fi, nil

@@ -92,7 +92,11 @@ func start(t *testing.T, opts ...option) *server {
 	}
 	s.accounts = filepath.Join(dir, "accounts.yaml")
 	writeFile(t, s.accounts, "accounts:\n"+strings.Join(lines, "\n")+"\n")
-	accounts, err := sftpd.LoadAccounts(s.accounts, s.roots, func(err error) { t.Logf("accounts reload: %v", err) })
+	folders := map[string]sftpd.Folders{}
+	for p, root := range s.roots {
+		folders[p] = sftpd.Folders{Inbox: root}
+	}
+	accounts, err := sftpd.LoadAccounts(s.accounts, folders, func(err error) { t.Logf("accounts reload: %v", err) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -532,7 +536,7 @@ func TestAccountsFileRefusesSmallRSAKeysAndUnknownPartners(t *testing.T) {
 	pub2048, _ := ssh.NewPublicKey(&rsaKey.PublicKey)
 	edPub, _, _ := ed25519.GenerateKey(rand.Reader)
 	pubEd, _ := ssh.NewPublicKey(edPub)
-	roots := map[string]string{"supplier-a": "/srv/a"}
+	roots := map[string]sftpd.Folders{"supplier-a": {Inbox: "/srv/a"}}
 	for _, tc := range []struct {
 		name, yaml, want string
 	}{
