@@ -100,16 +100,16 @@ const (
 // Event is one audited happening. It never holds a password or key
 // material: a key appears as its SHA256 fingerprint.
 type Event struct {
-	Action  string
-	Outcome string
-	Partner string // the login name (an unknown one on a failed login)
-	Remote  string // client address
-	Method  string `json:",omitempty"` // login: publickey or password
-	Key     string `json:",omitempty"` // login: key fingerprint
-	File    string `json:",omitempty"` // virtual path
-	Bytes   int64  `json:",omitempty"`
-	Reason  string `json:",omitempty"` // refusal reason, as in the metrics
-	Detail  string `json:",omitempty"`
+	Action  string `json:"action"`
+	Outcome string `json:"outcome"`
+	Partner string `json:"partner"`          // the login name (an unknown one on a failed login)
+	Remote  string `json:"remote"`           // client address
+	Method  string `json:"method,omitempty"` // login: publickey or password
+	Key     string `json:"key,omitempty"`    // login: key type and SHA256 fingerprint
+	File    string `json:"file,omitempty"`   // virtual path
+	Bytes   int64  `json:"bytes,omitempty"`
+	Reason  string `json:"reason,omitempty"` // refusal reason, as in the metrics
+	Detail  string `json:"detail,omitempty"`
 }
 
 // Server is the SFTP server. Create it with New, then Listen and Serve.
