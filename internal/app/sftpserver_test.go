@@ -398,3 +398,36 @@ func TestHostedSFTPInboxRefusesSmallRSAKeysAtStart(t *testing.T) {
 		t.Fatalf("start: %v", err)
 	}
 }
+
+func TestSFTPServerConfigIsCheckedWithPositions(t *testing.T) {
+	doc := `broker: {embedded: true}
+sftp_server:
+  enabled: true
+  addr: nowhere
+  max_file_size: 10MiB
+  quota_bytes: 1MiB
+  lockout: -1m
+`
+	_, err := config.LoadBytes("hub.yaml", t.TempDir(), []byte(doc), func(string) (string, bool) { return "", false })
+	if err == nil {
+		t.Fatal("a bad sftp_server section was accepted")
+	}
+	for _, want := range []string{
+		"hub.yaml:2:1: sftp_server.accounts: required",
+		`hub.yaml:4:3: sftp_server.addr: "nowhere" is not host:port`,
+		"hub.yaml:6:3: sftp_server.quota_bytes: 1048576 is below max_file_size 10485760",
+		"hub.yaml:7:3: sftp_server.lockout: -1m0s is negative",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+	cfg, err := config.LoadBytes("hub.yaml", t.TempDir(), []byte("broker: {embedded: true}\nsftp_server: {enabled: true, accounts: a.yaml, max_file_size: 2GiB}\n"),
+		func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sf := cfg.SFTPServer; sf.Addr != "127.0.0.1:2222" || sf.HostKeyDir != "./var/sftp" || sf.MaxFileSize != 2<<30 || sf.Lockout != 15*time.Minute {
+		t.Fatalf("defaults: %+v", sf)
+	}
+}
