@@ -106,6 +106,17 @@ func StartHub(ctx context.Context, w *World, dir string, log *slog.Logger) (*Hub
 	if err != nil {
 		return nil, err
 	}
+	// Every inbox exists before the hub polls it: partners drop into
+	// folders that are there.
+	inboxes := []string{inboxOrders, inboxConfirmations, inboxInvoices, inboxEDI}
+	for _, b := range w.Banks {
+		inboxes = append(inboxes, inboxBankPrefix+b.Code)
+	}
+	for _, in := range inboxes {
+		if err := os.MkdirAll(filepath.Join(dir, in), 0o755); err != nil {
+			return nil, err
+		}
+	}
 	for _, f := range append(w.SetupFiles(), File{"hub.yaml", []byte(w.hubConfig(dir))}) {
 		if err := writeFile(filepath.Join(dir, f.Path), f.Data); err != nil {
 			return nil, err

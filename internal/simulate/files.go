@@ -375,7 +375,7 @@ func (w *World) bankFiles() []File {
 		accounts[a.IBAN] = a
 	}
 	var out []File
-	seq := 0
+	seq, ref := 0, 0
 	for _, key := range sortedKeys(byWeek) {
 		bankCode, wk, _ := strings.Cut(key, "|")
 		var b strings.Builder
@@ -408,7 +408,8 @@ func (w *World) bankFiles() []File {
 				a.Currency, money(open), first.AddDate(0, 0, -1).Format(time.DateOnly))
 			fmt.Fprintf(&b, "      <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"%s\">%s</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>%s</Dt></Dt></Bal>\n",
 				a.Currency, money(closing), last.Format(time.DateOnly))
-			for i, e := range es {
+			for _, e := range es {
+				ref++ // the bank's reference is unique across its accounts
 				d := e.p.ValueDate.Format(time.DateOnly)
 				fmt.Fprintf(&b, `      <Ntry>
         <Amt Ccy="%s">%s</Amt>
@@ -416,14 +417,14 @@ func (w *World) bankFiles() []File {
         <Sts>BOOK</Sts>
         <BookgDt><Dt>%s</Dt></BookgDt>
         <ValDt><Dt>%s</Dt></ValDt>
-        <AcctSvcrRef>%s-%s-%04d</AcctSvcrRef>
+        <AcctSvcrRef>%s-%s-%05d</AcctSvcrRef>
         <NtryDtls><TxDtls>
           <Refs><EndToEndId>%s</EndToEndId></Refs>
           <RltdPties><Cdtr><Nm>%s</Nm></Cdtr></RltdPties>
           <RmtInf><Ustrd>%s</Ustrd></RmtInf>
         </TxDtls></NtryDtls>
       </Ntry>
-`, a.Currency, money(e.p.Cents), d, d, strings.ToUpper(bankCode), wk, i+1, e.p.E2E, xmlEscape(e.inv.Order.Supplier.Name), e.inv.Number)
+`, a.Currency, money(e.p.Cents), d, d, strings.ToUpper(bankCode), wk, ref, e.p.E2E, xmlEscape(e.inv.Order.Supplier.Name), e.inv.Number)
 			}
 			b.WriteString("    </Stmt>\n")
 		}

@@ -87,7 +87,7 @@ type Invoice struct {
 type Payment struct {
 	ValueDate time.Time
 	Account   *Account
-	Cents     int64 // in the account's currency, bank charges included
+	Cents     int64 // in the account's currency, less bank charges
 	FeeCents  int64
 	Partial   bool
 	FX        bool
@@ -456,9 +456,12 @@ func (w *World) pay(rng *rand.Rand, inv *Invoice, partial, fee, fx bool, end tim
 		if p.FX {
 			p.Cents = w.convert(cents, ccy, acctCcy, at)
 		}
-		if fee {
-			p.FeeCents = 2500 // bank charges of 25.00 borne by the buyer (OUR)
-			p.Cents += p.FeeCents
+		if fee && p.Cents >= 50000 {
+			// Shared charges (SHA): a bank on the way keeps 15.00, and the
+			// entry the hub reconciles shows that much less than billed.
+			// Banks charge transfers of some size; a small one goes whole.
+			p.FeeCents = 1500
+			p.Cents -= p.FeeCents
 		}
 		inv.Payments = append(inv.Payments, p)
 	}
