@@ -129,6 +129,10 @@ type Config struct {
 	Settlement *pipelines.Settlement
 	// KPIs, when set, serves /kpis and /kpis/scorecards.
 	KPIs KPIStore
+	// SFTP, when set, serves /sftp: the hosted SFTP inbox's address and
+	// host keys. The hub fills it in once the server listens, before the
+	// API serves its first request.
+	SFTP *SFTPInfo
 }
 
 // Auditor records who changed what (internal/auth's audit log). The

@@ -14,6 +14,7 @@ func init() {
 	matrixProbes["GET /api/v1/kpis"] = func(_ auth.Role, _ int) (string, string) {
 		return "/api/v1/kpis?group_by=supplier&from=2026-01-01&to=2026-12-31", ""
 	}
+	matrixProbes["GET /api/v1/sftp"] = func(_ auth.Role, _ int) (string, string) { return "/api/v1/sftp", "" }
 	matrixProbes["GET /api/v1/kpis/scorecards"] = func(_ auth.Role, _ int) (string, string) {
 		return "/api/v1/kpis/scorecards?of=carrier", ""
 	}

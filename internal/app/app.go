@@ -258,6 +258,10 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
+	var sftpInfo *api.SFTPInfo
+	if cfg.SFTPServer.Enabled {
+		sftpInfo = &api.SFTPInfo{}
+	}
 	apiHandler := api.Handler(api.Config{
 		Orders:   st,
 		Tracking: st,
@@ -282,6 +286,8 @@ func Run(ctx context.Context, opts Options) error {
 		Settlement: settlement,
 		// KPIs from the order facts the status projector keeps.
 		KPIs: st,
+		// The hosted SFTP inbox, filled in once it listens.
+		SFTP: sftpInfo,
 		// Who is calling (nil: the API is open, for loopback use) and the audit log of every write.
 		Authenticate: authenticate,
 		Audit:        auth.NewAuditor(st),
@@ -322,6 +328,10 @@ func Run(ctx context.Context, opts Options) error {
 	sftp, err := startSFTPServer(cfg, ingestors, st, reg, log)
 	if err != nil {
 		return fmt.Errorf("sftp server: %w", err)
+	}
+	if sftp != nil {
+		// Before the API serves: the portal shows partners where to connect.
+		*sftpInfo = api.SFTPInfo{Addr: sftp.ln.Addr().String(), HostKeys: sftp.srv.Fingerprints()}
 	}
 
 	g, gctx := errgroup.WithContext(ctx)

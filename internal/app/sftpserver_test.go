@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,6 +137,20 @@ func startSFTPHub(t *testing.T, accounts string) (*sftpHub, error) {
 	})
 	if h.hub.SFTPAddr == "" || !strings.Contains(banner.String(), "host key    ssh-ed25519 SHA256:") {
 		t.Fatalf("the banner does not show the SFTP inbox and its host keys:\n%s", banner.String())
+	}
+	// The portal shows partners the same address and fingerprints.
+	resp, err := http.Get("http://" + h.hub.HTTPAddr + "/api/v1/sftp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info struct {
+		Addr     string   `json:"addr"`
+		HostKeys []string `json:"host_keys"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&info)
+	resp.Body.Close()
+	if err != nil || info.Addr != h.hub.SFTPAddr || !slices.Equal(info.HostKeys, h.hub.SFTPHostKeys) || len(info.HostKeys) != 2 {
+		t.Fatalf("GET /api/v1/sftp = %+v, %v; want %s and %q", info, err, h.hub.SFTPAddr, h.hub.SFTPHostKeys)
 	}
 	var keys []ssh.PublicKey
 	for _, name := range []string{"ssh_host_ed25519_key", "ssh_host_rsa_key"} {

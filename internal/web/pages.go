@@ -247,6 +247,9 @@ type ordersView struct {
 	Orders   []orderRow
 	Next     string // the next page's URL
 	KPI      kpis
+	// SFTP is the hosted SFTP inbox partners drop files on, when the hub
+	// runs one: its address and host key fingerprints to check.
+	SFTP *api.SFTPInfo
 }
 
 // ordersPage is /ui/: KPI tiles and the orders table, filtered by status,
@@ -286,6 +289,10 @@ func (s *server) ordersPage(w http.ResponseWriter, r *http.Request) {
 		v.Next = "/ui/?" + nq.Encode()
 	}
 	v.KPI = s.kpisOf(ctx, sess)
+	var info api.SFTPInfo
+	if res, err := s.getJSON(ctx, sess, "/api/v1/sftp", nil, &info); err == nil && res.Status == http.StatusOK {
+		v.SFTP = &info
+	}
 	s.render(w, r, sess, http.StatusOK, "orders", "Orders", v)
 }
 

@@ -785,3 +785,36 @@ func TestTheKPIPageChartsTheAPIsFiguresAndExportsThem(t *testing.T) {
 		t.Errorf("export: %d %q %q", code, csv, res.Header.Get("Content-Disposition"))
 	}
 }
+
+func TestTheHomePageShowsTheHostedSFTPInboxAndItsHostKeys(t *testing.T) {
+	sftpOn := true
+	fake := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.URL.Path == "/api/v1/orders":
+			_, _ = io.WriteString(w, `{"orders":[]}`)
+		case r.URL.Path == "/api/v1/alerts":
+			_, _ = io.WriteString(w, `{"alerts":[]}`)
+		case r.URL.Path == "/api/v1/sftp" && sftpOn:
+			_, _ = io.WriteString(w, `{"addr":"hub.example:2222","host_keys":["ssh-ed25519 SHA256:abc<def>"]}`)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	d, err := Handler(Config{API: fake, Verify: verify})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(d)
+	defer srv.Close()
+	b := newBrowser(t, srv)
+	b.login(tokenS1)
+	body := mustBody(t, b, "/ui/")
+	if !strings.Contains(body, "hub.example:2222") || !strings.Contains(body, "ssh-ed25519 SHA256:abc&lt;def&gt;") {
+		t.Errorf("the home page does not show the SFTP inbox and its escaped fingerprint")
+	}
+	sftpOn = false
+	if body := mustBody(t, b, "/ui/"); strings.Contains(body, `id="sftp-inbox"`) {
+		t.Error("the home page shows an SFTP inbox the hub does not run")
+	}
+}
