@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -138,8 +139,15 @@ type StatusProjector struct {
 	Logger  *slog.Logger
 	// Facts, when set, keeps each projected order's KPI facts
 	// (kpi.FactOf) in the store; Now stamps them (time.Now when nil).
+	// Facts are gathered and written by RunFacts in one transaction every
+	// interval, not one write per event: a burst of carrier events costs
+	// the store one write per order and interval, and the event's own path
+	// waits for none.
 	Facts FactWriter
 	Now   func() time.Time
+
+	factsMu sync.Mutex
+	pending map[[2]string]store.OrderFact
 }
 
 // FactWriter keeps orders' KPI facts.
@@ -200,9 +208,7 @@ func (p *StatusProjector) project(ctx context.Context, number string) error {
 		if p.Now != nil {
 			now = p.Now
 		}
-		if _, err := p.Facts.UpsertOrderFacts(ctx, []store.OrderFact{kpi.FactOf(rec, tl, now().UTC())}); err != nil {
-			return fmt.Errorf("KPI facts of order %s: %w", number, err)
-		}
+		p.keepFact(kpi.FactOf(rec, tl, now().UTC()))
 	}
 	to := string(tl.State)
 	if to == "" || to == string(lifecycle.StateDraft) || to == o.Status {
@@ -243,4 +249,70 @@ func (p *StatusProjector) publish(o *store.StoredOrder, to string, since time.Ti
 		return fmt.Errorf("status of order %s: %w", o.Order.OrderNumber, err)
 	}
 	return nil
+}
+
+// keepFact queues an order's fact for the next flush; a newer projection
+// of the same order replaces it.
+func (p *StatusProjector) keepFact(f store.OrderFact) {
+	p.factsMu.Lock()
+	defer p.factsMu.Unlock()
+	if p.pending == nil {
+		p.pending = map[[2]string]store.OrderFact{}
+	}
+	k := [2]string{f.BuyerID, f.OrderNumber}
+	if old, ok := p.pending[k]; !ok || !f.ProjectedAt.Before(old.ProjectedAt) {
+		p.pending[k] = f
+	}
+}
+
+// FlushFacts writes the queued facts in one call. Facts that fail stay
+// queued (unless a newer one came meanwhile) for the next flush.
+func (p *StatusProjector) FlushFacts(ctx context.Context) error {
+	if p.Facts == nil {
+		return nil
+	}
+	p.factsMu.Lock()
+	batch := make([]store.OrderFact, 0, len(p.pending))
+	for _, f := range p.pending {
+		batch = append(batch, f)
+	}
+	p.pending = nil
+	p.factsMu.Unlock()
+	// In chunks: the embedded store has one writer at a time, and a short
+	// transaction keeps the event sinks' writes from waiting long.
+	const chunk = 100
+	for len(batch) > 0 {
+		n := min(chunk, len(batch))
+		if _, err := p.Facts.UpsertOrderFacts(ctx, batch[:n]); err != nil {
+			for _, f := range batch {
+				p.keepFact(f)
+			}
+			return fmt.Errorf("KPI facts of %d orders: %w", len(batch), err)
+		}
+		batch = batch[n:]
+	}
+	return nil
+}
+
+// RunFacts flushes the queued facts every interval (default 5s) until ctx
+// is cancelled, and once more then. A projection queued after the last
+// flush of a stopping hub is made again by the order's next event.
+func (p *StatusProjector) RunFacts(ctx context.Context, every time.Duration) error {
+	if every <= 0 {
+		every = 5 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			return p.FlushFacts(fctx)
+		case <-t.C:
+			if err := p.FlushFacts(ctx); err != nil && ctx.Err() == nil && p.Logger != nil {
+				p.Logger.Error("writing KPI facts failed; retrying", "err", err)
+			}
+		}
+	}
 }

@@ -350,6 +350,7 @@ func Run(ctx context.Context, opts Options) error {
 			return settlement.RunReconciler(gctx, cmp.Or(cfg.Settlement.ReconcileEvery, time.Minute))
 		})
 	}
+	g.Go(func() error { return status.RunFacts(gctx, 0) }) // KPI facts, every 5s
 	if cfg.FX.Source != "" {
 		fx := &pipelines.FXRefresher{Source: cfg.FX.Source, Store: st, Every: cfg.FX.Refresh, Logger: log}
 		g.Go(func() error { return fx.Run(gctx) })
