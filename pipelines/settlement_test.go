@@ -1,8 +1,10 @@
 package pipelines
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -460,5 +462,50 @@ func TestABalanceDueAtShipmentCannotBeRequestedBeforeTheGoodsShipAndSaysSo(t *te
 	}
 	if len(early) != 1 || early[0].Data["payment_request"] != reqs[1].ID || early[0].Data["order_number"] != "PO-102" {
 		t.Errorf("alerts %+v; want one payment_before_delivery naming the balance", early)
+	}
+}
+
+// factRecorder keeps the facts written, failing the first write when fail is set.
+type factRecorder struct {
+	calls [][]store.OrderFact
+	fail  bool
+}
+
+func (r *factRecorder) UpsertOrderFacts(_ context.Context, facts []store.OrderFact) ([]bool, error) {
+	if r.fail {
+		r.fail = false
+		return nil, errors.New("database is locked")
+	}
+	r.calls = append(r.calls, slices.Clone(facts))
+	return make([]bool, len(facts)), nil
+}
+
+func TestKPIFactsAreWrittenOncePerOrderAndFlushAndKeptWhenTheWriteFails(t *testing.T) {
+	f := newSettlementFixture(t)
+	ctx := t.Context()
+	rec := &factRecorder{fail: true}
+	at := time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC)
+	p := &StatusProjector{Store: f.st, Readers: RecordReaders{Findings: f.st, Responses: f.st, Shipments: f.st},
+		Facts: rec, Now: func() time.Time { at = at.Add(time.Second); return at }}
+	for range 3 { // three events of one order before a flush
+		if err := p.Project(ctx, "PO-100"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.FlushFacts(ctx); err == nil {
+		t.Fatal("a failed write was not reported")
+	}
+	if err := p.FlushFacts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.calls) != 1 || len(rec.calls[0]) != 1 {
+		t.Fatalf("writes %v; want the one order's fact, once, after the failed flush", rec.calls)
+	}
+	got := rec.calls[0][0]
+	if got.OrderNumber != "PO-100" || got.SupplierID != "KLEMM-DE" || !got.ProjectedAt.Equal(time.Date(2026, 3, 20, 9, 0, 3, 0, time.UTC)) || got.ShippedAt == nil {
+		t.Errorf("fact %+v; want PO-100's latest projection, shipped", got)
+	}
+	if err := p.FlushFacts(ctx); err != nil || len(rec.calls) != 1 {
+		t.Errorf("an empty flush wrote %v, %v", rec.calls, err)
 	}
 }
