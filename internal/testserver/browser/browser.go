@@ -120,7 +120,21 @@ func Start(ctx context.Context, t testing.TB) *Page {
 			t.Fatalf("browser: artifacts: %v", err)
 		}
 	}
-	profile := t.TempDir()
+	// The profile is removed after Chromium stopped (cleanups run last
+	// registered first), retrying while its last helper processes exit.
+	profile, err := os.MkdirTemp("", "procurehub-chromium-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 40 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Logf("browser: profile %s not removed", profile)
+	})
 	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
 		"--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
 		"--user-data-dir="+profile, "--remote-debugging-port=0", "--remote-allow-origins=*",
@@ -158,7 +172,7 @@ func Start(ctx context.Context, t testing.TB) *Page {
 			if p.ws != nil {
 				p.ws.Close()
 			}
-			_ = cmd.Process.Kill()
+			kill(cmd)
 			_ = cmd.Wait()
 		})
 	}

@@ -2,6 +2,11 @@
 
 package browser
 
-import "syscall"
+import (
+	"os/exec"
+	"syscall"
+)
 
 func procAttr() *syscall.SysProcAttr { return nil }
+
+func kill(cmd *exec.Cmd) { _ = cmd.Process.Kill() }
