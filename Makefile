@@ -42,13 +42,10 @@ lint:
 	$(GO) vet $(PKGS)
 	$(GO) run $(STATICCHECK) $(PKGS)
 
-## fuzz: run every fuzz target for FUZZTIME each
+## fuzz: run every fuzz target for FUZZTIME each; prints package, target, time and result
+## (ok, or FAIL with the crasher under testdata/fuzz) per target and a summary; fails on a finding
 fuzz:
-	@for pkg in $$($(GO) list $(PKGS)); do \
-	  for t in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
-	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 3s $$pkg || exit 1; \
-	  done; \
-	done
+	$(GO) run ./internal/tools/fuzzall -go $(GO) -fuzztime $(FUZZTIME) -fuzzminimizetime 3s $(PKGS)
 
 ## bench: Go benchmarks of the parts, the XLSX report, then the end-to-end benchmark against psql \copy
 bench: services
