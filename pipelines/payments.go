@@ -37,18 +37,13 @@ func (s *Settlement) PaymentPlan(ctx context.Context, buyerID, orderNumber strin
 }
 
 func (s *Settlement) requestsOf(ctx context.Context, buyerID, orderNumber string) ([]store.PaymentRequest, error) {
-	var out []store.PaymentRequest
 	f := store.PaymentRequestFilter{BuyerID: buyerID, OrderNumber: orderNumber, Limit: store.MaxLimit}
-	for {
-		page, next, err := s.Store.ListPaymentRequests(ctx, f)
-		if err != nil {
-			return nil, fmt.Errorf("payment requests of order %s: %w", orderNumber, err)
-		}
-		out = append(out, page...)
-		if next == "" {
-			break
-		}
-		f.Cursor = next
+	out, _, err := store.ReadPages(0, func(cursor string) ([]store.PaymentRequest, string, error) {
+		f.Cursor = cursor
+		return s.Store.ListPaymentRequests(ctx, f)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("payment requests of order %s: %w", orderNumber, err)
 	}
 	slices.SortFunc(out, func(a, b store.PaymentRequest) int { return a.Sequence - b.Sequence })
 	return out, nil

@@ -176,19 +176,15 @@ func (s *Settlement) Reconcile(ctx context.Context) (ReconcileSummary, error) {
 }
 
 func (s *Settlement) allEntries(ctx context.Context) ([]store.BankEntry, error) {
-	var out []store.BankEntry
 	f := store.BankEntryFilter{Limit: store.MaxLimit}
-	for {
-		page, next, err := s.Store.BankEntries(ctx, f)
-		if err != nil {
-			return nil, fmt.Errorf("bank entries: %w", err)
-		}
-		out = append(out, page...)
-		if next == "" {
-			return out, nil
-		}
-		f.Cursor = next
+	out, _, err := store.ReadPages(0, func(cursor string) ([]store.BankEntry, string, error) {
+		f.Cursor = cursor
+		return s.Store.BankEntries(ctx, f)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bank entries: %w", err)
 	}
+	return out, nil
 }
 
 func entryDates(entries []reconcile.Entry) (from, to canonical.Date) {

@@ -266,19 +266,21 @@ const maxHistory = 2000
 
 // invoices reads every invoice of a filter, up to maxHistory.
 func (s *Settlement) invoices(ctx context.Context, f store.InvoiceFilter) ([]store.StoredInvoice, error) {
-	var out []store.StoredInvoice
+	out, _, err := s.listInvoices(ctx, f, maxHistory)
+	return out, err
+}
+
+// listInvoices reads the invoices of a filter, at most max (0: all).
+func (s *Settlement) listInvoices(ctx context.Context, f store.InvoiceFilter, max int) ([]store.StoredInvoice, bool, error) {
 	f.Limit = store.MaxLimit
-	for {
-		page, next, err := s.Store.ListInvoices(ctx, f)
-		if err != nil {
-			return nil, fmt.Errorf("list invoices: %w", err)
-		}
-		out = append(out, page...)
-		if next == "" || len(out) >= maxHistory {
-			return out, nil
-		}
-		f.Cursor = next
+	out, more, err := store.ReadPages(max, func(cursor string) ([]store.StoredInvoice, string, error) {
+		f.Cursor = cursor
+		return s.Store.ListInvoices(ctx, f)
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("list invoices: %w", err)
 	}
+	return out, more, nil
 }
 
 func orderNumbersOf(inv *canonical.Invoice) []string {

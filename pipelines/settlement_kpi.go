@@ -110,19 +110,8 @@ func (s *Settlement) KPIs(ctx context.Context, from, to time.Time) (*SettlementK
 
 // allInvoices reads every invoice of a filter.
 func (s *Settlement) allInvoices(ctx context.Context, f store.InvoiceFilter) ([]store.StoredInvoice, error) {
-	var out []store.StoredInvoice
-	f.Limit = store.MaxLimit
-	for {
-		page, next, err := s.Store.ListInvoices(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if next == "" {
-			return out, nil
-		}
-		f.Cursor = next
-	}
+	out, _, err := s.listInvoices(ctx, f, 0)
+	return out, err
 }
 
 func ratio(n, d int) *float64 {

@@ -108,114 +108,91 @@ func kpiScopeOf(r *http.Request) kpiScope {
 func (s *server) kpiInputs(ctx context.Context, sc kpiScope, q kpi.Query) (kpi.Inputs, error) {
 	var in kpi.Inputs
 	st := s.cfg.KPIs
-	rows := 0
-	more := func(n int) error {
-		rows += n
-		if rows > maxKPIRows {
-			return fmt.Errorf("%w: more than %d records; ask for a shorter period (from, to)", store.ErrInvalid, maxKPIRows)
-		}
-		return nil
-	}
+	b := &kpiBudget{left: maxKPIRows}
 	// Facts first: the projector's. An order it has not seen yet (nothing
 	// happened to it since it arrived) is read from the order itself.
-	have := map[[2]string]bool{}
 	ff := store.FactFilter{BuyerID: sc.buyer, SupplierID: sc.supplier, From: q.From, To: q.To, Limit: store.MaxLimit}
-	for {
-		page, next, err := st.OrderFacts(ctx, ff)
-		if err != nil {
-			return in, fmt.Errorf("order facts: %w", err)
-		}
-		for _, f := range page {
-			have[[2]string{f.BuyerID, f.OrderNumber}] = true
-		}
-		in.Facts = append(in.Facts, page...)
-		if err := more(len(page)); err != nil {
-			return in, err
-		}
-		if next == "" {
-			break
-		}
-		ff.Cursor = next
+	facts, err := readKPI(b, "order facts", func(cursor string) ([]store.OrderFact, string, error) {
+		ff.Cursor = cursor
+		return st.OrderFacts(ctx, ff)
+	})
+	if err != nil {
+		return in, err
+	}
+	in.Facts = facts
+	have := map[[2]string]bool{}
+	for _, f := range facts {
+		have[[2]string{f.BuyerID, f.OrderNumber}] = true
+	}
+	of := store.OrderFilter{BuyerID: sc.buyer, SupplierID: sc.supplier, Limit: store.MaxLimit}
+	stored, err := readKPI(b, "orders", func(cursor string) ([]store.StoredOrder, string, error) {
+		of.Cursor = cursor
+		return st.ListOrders(ctx, of)
+	})
+	if err != nil {
+		return in, err
 	}
 	orders := map[string]bool{}
-	of := store.OrderFilter{BuyerID: sc.buyer, SupplierID: sc.supplier, Limit: store.MaxLimit}
-	for {
-		page, next, err := st.ListOrders(ctx, of)
-		if err != nil {
-			return in, fmt.Errorf("orders: %w", err)
-		}
-		for _, o := range page {
-			orders[o.Order.OrderNumber] = true
-			if have[[2]string{o.Order.Buyer.ID, o.Order.OrderNumber}] || !inPeriod(o.Order.OrderDate, q) {
-				continue
-			}
+	for _, o := range stored {
+		orders[o.Order.OrderNumber] = true
+		if !have[[2]string{o.Order.Buyer.ID, o.Order.OrderNumber}] && inPeriod(o.Order.OrderDate, q) {
 			in.Facts = append(in.Facts, kpi.FactFromOrder(o))
 		}
-		if err := more(len(page)); err != nil {
-			return in, err
-		}
-		if next == "" {
-			break
-		}
-		of.Cursor = next
 	}
 	inf := store.InvoiceFilter{BuyerID: sc.buyer, SupplierID: sc.supplier, Limit: store.MaxLimit}
-	for {
-		page, next, err := st.ListInvoices(ctx, inf)
-		if err != nil {
-			return in, fmt.Errorf("invoices: %w", err)
-		}
-		in.Invoices = append(in.Invoices, page...)
-		if err := more(len(page)); err != nil {
-			return in, err
-		}
-		if next == "" {
-			break
-		}
-		inf.Cursor = next
+	if in.Invoices, err = readKPI(b, "invoices", func(cursor string) ([]store.StoredInvoice, string, error) {
+		inf.Cursor = cursor
+		return st.ListInvoices(ctx, inf)
+	}); err != nil {
+		return in, err
 	}
 	// Bank entries are the hub's accounts, not a party's: only a caller who
 	// sees everything gets the FX result of the payments.
 	if sc.all {
 		for _, status := range []string{store.EntryMatched, store.EntryManual} {
 			bf := store.BankEntryFilter{Status: status, Limit: store.MaxLimit}
-			for {
-				page, next, err := st.BankEntries(ctx, bf)
-				if err != nil {
-					return in, fmt.Errorf("bank entries: %w", err)
-				}
-				in.Entries = append(in.Entries, page...)
-				if err := more(len(page)); err != nil {
-					return in, err
-				}
-				if next == "" {
-					break
-				}
-				bf.Cursor = next
+			entries, err := readKPI(b, "bank entries", func(cursor string) ([]store.BankEntry, string, error) {
+				bf.Cursor = cursor
+				return st.BankEntries(ctx, bf)
+			})
+			if err != nil {
+				return in, err
 			}
+			in.Entries = append(in.Entries, entries...)
 		}
 	}
 	af := store.AlertFilter{Limit: store.MaxLimit}
-	for {
-		page, next, err := st.ListAlerts(ctx, af)
-		if err != nil {
-			return in, fmt.Errorf("alerts: %w", err)
+	alerts, err := readKPI(b, "alerts", func(cursor string) ([]store.Alert, string, error) {
+		af.Cursor = cursor
+		return st.ListAlerts(ctx, af)
+	})
+	if err != nil {
+		return in, err
+	}
+	for _, a := range alerts {
+		// A party counts the alerts about its own orders only.
+		if sc.all || orders[a.OrderNumber] {
+			in.Alerts = append(in.Alerts, a)
 		}
-		for _, a := range page {
-			// A party counts the alerts about its own orders only.
-			if sc.all || orders[a.OrderNumber] {
-				in.Alerts = append(in.Alerts, a)
-			}
-		}
-		if err := more(len(page)); err != nil {
-			return in, err
-		}
-		if next == "" {
-			break
-		}
-		af.Cursor = next
 	}
 	return in, nil
+}
+
+// kpiBudget is what is left of maxKPIRows for one request.
+type kpiBudget struct{ left int }
+
+// readKPI reads one list within what is left of the budget: a list that
+// would take more is an ErrInvalid asking for a shorter period.
+func readKPI[T any](b *kpiBudget, what string, page func(cursor string) ([]T, string, error)) ([]T, error) {
+	items, more, err := store.ReadPages(b.left+1, page)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	b.left -= len(items)
+	if more || b.left < 0 {
+		return nil, fmt.Errorf("%w: more than %d records; ask for a shorter period (from, to)", store.ErrInvalid, maxKPIRows)
+	}
+	return items, nil
 }
 
 func inPeriod(d canonical.Date, q kpi.Query) bool {

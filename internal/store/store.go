@@ -381,3 +381,25 @@ func readableDecimal(d canonical.Decimal) bool {
 func printable(s string) string {
 	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 }
+
+// ReadPages reads a list page after page, MaxLimit at a time: page is
+// called with the cursor of the next page ("" first) and returns the page
+// and the next cursor ("" after the last). It stops after max items when
+// max > 0, and then reports more when the list went on.
+func ReadPages[T any](max int, page func(cursor string) ([]T, string, error)) (items []T, more bool, err error) {
+	cursor := ""
+	for {
+		p, next, err := page(cursor)
+		if err != nil {
+			return nil, false, err
+		}
+		items = append(items, p...)
+		if next == "" {
+			return items, false, nil
+		}
+		if max > 0 && len(items) >= max {
+			return items, true, nil
+		}
+		cursor = next
+	}
+}
