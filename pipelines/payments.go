@@ -119,6 +119,9 @@ func (s *Settlement) orderState(ctx context.Context, o *canonical.Order) (blocke
 	if err != nil {
 		return nil, paid, "", err
 	}
+	// The order's invoices are all its supplier's: its file is read once,
+	// when an open invoice needs the risk checks.
+	var sup *supplierFile
 	for i := range invs {
 		si := &invs[i]
 		inv := si.Invoice
@@ -141,10 +144,14 @@ func (s *Settlement) orderState(ctx context.Context, o *canonical.Order) (blocke
 				blockers = append(blockers, "invoice "+inv.InvoiceNumber+" "+b)
 			}
 		}
-		findings, err := s.invoiceRisks(ctx, si, []canonical.Order{*o})
-		if err != nil {
-			return nil, paid, "", err
+		if sup == nil {
+			f, err := s.supplierOf(ctx, o.Supplier.ID)
+			if err != nil {
+				return nil, paid, "", err
+			}
+			sup = &f
 		}
+		findings := s.risksOf(si, *sup, []canonical.Order{*o})
 		released, err := wholeInvoiceOverridden(si)
 		if err != nil {
 			return nil, paid, "", err

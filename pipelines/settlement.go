@@ -294,18 +294,42 @@ func orderNumbersOf(inv *canonical.Invoice) []string {
 }
 
 func (s *Settlement) invoiceRisks(ctx context.Context, si *store.StoredInvoice, orders []canonical.Order) ([]risk.Finding, error) {
-	inv := si.Invoice
-	history, err := s.invoices(ctx, store.InvoiceFilter{SupplierID: inv.Supplier.ID})
+	sup, err := s.supplierOf(ctx, si.Invoice.Supplier.ID)
 	if err != nil {
 		return nil, err
 	}
-	in := risk.InvoiceInput{Invoice: *inv, SupplierCountry: inv.Supplier.Country}
+	return s.risksOf(si, sup, orders), nil
+}
+
+// supplierFile is what the risk checks read of a supplier: its invoices in
+// the order they arrived and its bank accounts on file.
+type supplierFile struct {
+	invoices []store.StoredInvoice
+	accounts []store.SupplierAccount
+}
+
+func (s *Settlement) supplierOf(ctx context.Context, supplierID string) (supplierFile, error) {
+	var sf supplierFile
+	var err error
+	if sf.invoices, err = s.invoices(ctx, store.InvoiceFilter{SupplierID: supplierID}); err != nil {
+		return sf, err
+	}
+	if sf.accounts, err = s.Store.SupplierAccounts(ctx, supplierID); err != nil {
+		return sf, fmt.Errorf("accounts of supplier %s: %w", supplierID, err)
+	}
+	return sf, nil
+}
+
+// risksOf checks one of the supplier's invoices against its file.
+func (s *Settlement) risksOf(si *store.StoredInvoice, sup supplierFile, orders []canonical.Order) []risk.Finding {
+	inv := si.Invoice
+	in := risk.InvoiceInput{Invoice: *inv, SupplierCountry: inv.Supplier.Country, Accounts: sup.accounts}
 	// The history is what the supplier sent before this invoice (the list
 	// is in the order of arrival): a later invoice repeating this one is
 	// the duplicate, not this one. The invoice itself is not its own
 	// history; an earlier content under its number is gone (the store
 	// keeps the latest).
-	for _, h := range history {
+	for _, h := range sup.invoices {
 		if h.Invoice.InvoiceNumber == inv.InvoiceNumber {
 			break
 		}
@@ -314,10 +338,7 @@ func (s *Settlement) invoiceRisks(ctx context.Context, si *store.StoredInvoice, 
 	if in.SupplierCountry == "" && len(orders) > 0 {
 		in.SupplierCountry = orders[0].Supplier.Country
 	}
-	if in.Accounts, err = s.Store.SupplierAccounts(ctx, inv.Supplier.ID); err != nil {
-		return nil, fmt.Errorf("accounts of supplier %s: %w", inv.Supplier.ID, err)
-	}
-	return risk.CheckInvoice(in, s.Config.Risk), nil
+	return risk.CheckInvoice(in, s.Config.Risk)
 }
 
 // publishFindings sends risk findings as alerts. An alert's id derives from
