@@ -1,5 +1,7 @@
 package canonical
 
+import "github.com/shopspring/decimal"
+
 // Party is an organization taking part in an order: buyer, supplier, forwarder,
 // customs broker or bank. ID is the identifier the hub knows the party by.
 type Party struct {
@@ -160,4 +162,21 @@ var orderResponseLineDoc = typeDoc{
 		"unit_price":    "Confirmed unit price, when it differs or is stated.",
 		"delivery_date": "Confirmed delivery date.",
 	},
+}
+
+// Total is what the order is worth: total_amount when given, else the sum
+// of its lines, each its amount or else quantity × unit price (not rounded).
+func (o *Order) Total() Decimal {
+	if o.TotalAmount != nil {
+		return *o.TotalAmount
+	}
+	var sum decimal.Decimal
+	for _, l := range o.Lines {
+		if l.Amount != nil {
+			sum = sum.Add(l.Amount.Decimal)
+		} else {
+			sum = sum.Add(l.Quantity.Mul(l.UnitPrice.Decimal))
+		}
+	}
+	return NewDecimal(sum)
 }

@@ -277,7 +277,7 @@ func (s *Settlement) CheckPayment(ctx context.Context, id string, payNow bool) (
 		return nil, err
 	}
 	pc.Findings = risk.CheckPayment(risk.PaymentInput{Request: *r, Terms: o.Order.PaymentTerms, Shipped: ev.Shipped,
-		Today: canonical.DateOf(s.now()), OrderTotal: orderTotal(&o.Order), PayNow: payNow})
+		Today: canonical.DateOf(s.now()), OrderTotal: o.Order.Total(), PayNow: payNow})
 	for _, f := range pc.Findings {
 		if f.Blocks {
 			pc.Blockers = append(pc.Blockers, string(f.Kind)+": "+f.Subject)
@@ -452,23 +452,6 @@ func wholeInvoiceOverridden(si *store.StoredInvoice) (bool, error) {
 		return false, fmt.Errorf("overrides of invoice %s: %w", si.Invoice.InvoiceNumber, err)
 	}
 	return slices.ContainsFunc(os, func(o match.Override) bool { return o.Line == 0 }), nil
-}
-
-// orderTotal is what an order is worth: its total, else the sum of its
-// line amounts (quantity × unit price where a line has none).
-func orderTotal(o *canonical.Order) canonical.Decimal {
-	if o.TotalAmount != nil {
-		return *o.TotalAmount
-	}
-	var sum decimal.Decimal
-	for _, l := range o.Lines {
-		if l.Amount != nil {
-			sum = sum.Add(l.Amount.Decimal)
-		} else {
-			sum = sum.Add(l.Quantity.Mul(l.UnitPrice.Decimal))
-		}
-	}
-	return canonical.NewDecimal(sum)
 }
 
 // SupplierRating is the share of a supplier's invoices that matched the

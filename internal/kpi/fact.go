@@ -42,7 +42,7 @@ func FactOf(rec lifecycle.Records, tl lifecycle.Timeline, now time.Time) store.O
 		Carrier:       carrierOf(rec),
 		Origin:        originOf(o),
 		Currency:      o.Currency,
-		TotalAmount:   totalOf(o),
+		TotalAmount:   o.Total(),
 		OrderDate:     o.OrderDate,
 		RequestedDate: o.RequestedDeliveryDate,
 		State:         string(tl.State),
@@ -161,23 +161,6 @@ func originOf(o *canonical.Order) canonical.Country {
 		}
 	}
 	return origin
-}
-
-// totalOf is the order's total amount; without one, the sum of its lines,
-// each its amount or else quantity × unit price.
-func totalOf(o *canonical.Order) canonical.Decimal {
-	if o.TotalAmount != nil {
-		return *o.TotalAmount
-	}
-	var sum canonical.Decimal
-	for _, l := range o.Lines {
-		if l.Amount != nil {
-			sum = canonical.NewDecimal(sum.Add(l.Amount.Decimal))
-		} else {
-			sum = canonical.NewDecimal(sum.Add(l.Quantity.Mul(l.UnitPrice.Decimal)))
-		}
-	}
-	return sum
 }
 
 // etaOf is the latest estimated arrival of the order's shipments: carrier

@@ -193,18 +193,7 @@ var hundred = decimal.NewFromInt(100)
 // orderTotal is what the order is worth: total_amount when given, else the
 // sum of its lines.
 func orderTotal(o *canonical.Order) (decimal.Decimal, error) {
-	var total decimal.Decimal
-	if o.TotalAmount != nil {
-		total = o.TotalAmount.Decimal
-	} else {
-		for _, l := range o.Lines {
-			if l.Amount != nil {
-				total = total.Add(l.Amount.Decimal)
-			} else {
-				total = total.Add(l.Quantity.Decimal.Mul(l.UnitPrice.Decimal))
-			}
-		}
-	}
+	total := o.Total().Decimal
 	if !total.IsPositive() {
 		return decimal.Zero, fmt.Errorf("plan: order %s has no amount to pay: no total_amount and no line amounts, quantities or prices", o.OrderNumber)
 	}
