@@ -162,6 +162,10 @@ type LedgerEntry struct {
 	// SettledAt is when the input left the inbox (archive or quarantine,
 	// receipt written); zero while it has not.
 	SettledAt time.Time
+	// MappingVersion is the version of the partner's mapping the input was
+	// read with (see MappingStore); 0 when its connector has no mapping.
+	// Set by the claim that takes the input (again).
+	MappingVersion int
 }
 
 // Lease is a claim on an input for a while: instances polling the same

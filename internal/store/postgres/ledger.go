@@ -14,7 +14,7 @@ import (
 )
 
 const ledgerColumns = `id, partner, connector, source, name, sha256, size, status,
-	records, rejects, receipt, created_at, updated_at, lease_owner, lease_until, settled_at`
+	records, rejects, receipt, created_at, updated_at, lease_owner, lease_until, settled_at, mapping_version`
 
 // LedgerClaim records that a source is taking the input e (Partner, SHA256,
 // and Connector, Source, Name, Size as known) and leases it to lease.Owner
@@ -34,12 +34,12 @@ func (s *Store) LedgerClaim(ctx context.Context, e store.LedgerEntry, lease stor
 		return store.LedgerEntry{}, false, fmt.Errorf("postgres: ledger claim %s: %w", e.Name, err)
 	}
 	row := s.pool.QueryRow(ctx, `
-		INSERT INTO file_ledger (partner, connector, source, name, sha256, size, status, lease_owner, lease_until)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + $9 * interval '1 microsecond')
+		INSERT INTO file_ledger (partner, connector, source, name, sha256, size, status, lease_owner, lease_until, mapping_version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + $9 * interval '1 microsecond', $10)
 		ON CONFLICT (partner, sha256) DO NOTHING
 		RETURNING `+ledgerColumns,
 		e.Partner, e.Connector, e.Source, e.Name, e.SHA256, e.Size, store.LedgerProcessing,
-		lease.Owner, lease.TTL.Microseconds())
+		lease.Owner, lease.TTL.Microseconds(), e.MappingVersion)
 	claimed, err := scanLedger(row)
 	if err == nil {
 		return *claimed, true, nil
@@ -53,11 +53,12 @@ func (s *Store) LedgerClaim(ctx context.Context, e store.LedgerEntry, lease stor
 	// and the second sees the first one's lease.
 	row = s.pool.QueryRow(ctx, `
 		UPDATE file_ledger
-		SET lease_owner = $3, lease_until = now() + $4 * interval '1 microsecond'
+		SET lease_owner = $3, lease_until = now() + $4 * interval '1 microsecond',
+		    mapping_version = CASE WHEN status = $6 THEN $5 ELSE mapping_version END
 		WHERE partner = $1 AND sha256 = $2
 		  AND (lease_owner IS NULL OR lease_owner = $3 OR lease_until < now())
 		RETURNING `+ledgerColumns,
-		e.Partner, e.SHA256, lease.Owner, lease.TTL.Microseconds())
+		e.Partner, e.SHA256, lease.Owner, lease.TTL.Microseconds(), e.MappingVersion, store.LedgerProcessing)
 	existing, err := scanLedger(row)
 	if err == nil {
 		return *existing, false, nil
@@ -202,7 +203,7 @@ func scanLedger(row pgx.Row) (*store.LedgerEntry, error) {
 	)
 	err := row.Scan(&e.ID, &e.Partner, &e.Connector, &e.Source, &e.Name, &e.SHA256, &e.Size,
 		&e.Status, &e.Records, &e.Rejects, &receipt, &e.CreatedAt, &e.UpdatedAt,
-		&owner, &leaseUntil, &settledAt)
+		&owner, &leaseUntil, &settledAt, &e.MappingVersion)
 	if err != nil {
 		return nil, err
 	}

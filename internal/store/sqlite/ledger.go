@@ -13,7 +13,7 @@ import (
 )
 
 const ledgerColumns = `id, partner, connector, source, name, sha256, size, status,
-	records, rejects, receipt, created_at, updated_at, lease_owner, lease_until, settled_at`
+	records, rejects, receipt, created_at, updated_at, lease_owner, lease_until, settled_at, mapping_version`
 
 // LedgerClaim records that a source is taking the input e and leases it
 // to lease.Owner for lease.TTL, as the PostgreSQL store does: a new entry
@@ -31,11 +31,11 @@ func (s *Store) LedgerClaim(ctx context.Context, e store.LedgerEntry, lease stor
 	t := time.Now().UTC()
 	ts, until := t.Format(timeLayout), t.Add(lease.TTL).Format(timeLayout)
 	row := s.db.QueryRowContext(ctx, `
-		INSERT INTO file_ledger (partner, connector, source, name, sha256, size, status, created_at, updated_at, lease_owner, lease_until)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		INSERT INTO file_ledger (partner, connector, source, name, sha256, size, status, created_at, updated_at, lease_owner, lease_until, mapping_version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (partner, sha256) DO NOTHING
 		RETURNING `+ledgerColumns,
-		e.Partner, e.Connector, e.Source, e.Name, e.SHA256, e.Size, store.LedgerProcessing, ts, ts, lease.Owner, until)
+		e.Partner, e.Connector, e.Source, e.Name, e.SHA256, e.Size, store.LedgerProcessing, ts, ts, lease.Owner, until, e.MappingVersion)
 	claimed, err := scanLedger(row)
 	if err == nil {
 		return *claimed, true, nil
@@ -44,11 +44,12 @@ func (s *Store) LedgerClaim(ctx context.Context, e store.LedgerEntry, lease stor
 		return store.LedgerEntry{}, false, fmt.Errorf("sqlite: ledger claim %s: %w", e.Name, translate(err))
 	}
 	row = s.db.QueryRowContext(ctx, `
-		UPDATE file_ledger SET lease_owner = ?, lease_until = ?
+		UPDATE file_ledger SET lease_owner = ?, lease_until = ?,
+		    mapping_version = CASE WHEN status = ? THEN ? ELSE mapping_version END
 		WHERE partner = ? AND sha256 = ?
 		  AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)
 		RETURNING `+ledgerColumns,
-		lease.Owner, until, e.Partner, e.SHA256, lease.Owner, ts)
+		lease.Owner, until, store.LedgerProcessing, e.MappingVersion, e.Partner, e.SHA256, lease.Owner, ts)
 	existing, err := scanLedger(row)
 	if err == nil {
 		return *existing, false, nil
@@ -196,7 +197,7 @@ func scanLedger(row scanner) (*store.LedgerEntry, error) {
 		owner, until, settled sql.NullString
 	)
 	err := row.Scan(&e.ID, &e.Partner, &e.Connector, &e.Source, &e.Name, &e.SHA256, &e.Size,
-		&e.Status, &e.Records, &e.Rejects, &receipt, &created, &updated, &owner, &until, &settled)
+		&e.Status, &e.Records, &e.Rejects, &receipt, &created, &updated, &owner, &until, &settled, &e.MappingVersion)
 	if err != nil {
 		return nil, err
 	}

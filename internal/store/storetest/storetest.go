@@ -132,6 +132,8 @@ type Store interface {
 	UpsertOrderFacts(ctx context.Context, facts []store.OrderFact) ([]bool, error)
 	GetOrderFact(ctx context.Context, buyerID, orderNumber string) (*store.OrderFact, error)
 	OrderFacts(ctx context.Context, f store.FactFilter) ([]store.OrderFact, string, error)
+	store.JobLeases
+	store.MappingStore
 }
 
 //go:embed testdata
@@ -276,6 +278,11 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"filters by buyer, supplier and order-date range", factFilters},
 		{"a fact without a key is refused and nothing of its batch is written", factRefused},
 		{"a missing fact is ErrNotFound", factMissing},
+		{"a job lease has one holder, renewed by it and free once released", jobLeaseOneHolder},
+		{"the job lease of an instance that stopped runs out and another takes it", jobLeaseRunsOut},
+		{"concurrent acquires of one job lease: exactly one instance gets it", jobLeaseConcurrent},
+		{"each distinct content of a partner's mapping is the next version, the same content the same version", mappingVersions},
+		{"an input records the mapping version it was read with; replays are recorded beside it", ledgerMappingVersionAndReplays},
 		{"migrating again keeps the data", migrateTwice},
 		{"closing twice is safe", closeTwice},
 	}
