@@ -27,6 +27,13 @@
 //   - A file that is not XML, not an ISO 20022 Document, or another message
 //     than the decoder's format (a camt.054 given to the camt053 decoder) is
 //     a *connectors.FileError before anything is published.
+//   - XML that crosses a bound (see maxInputBytes and the xmlbound
+//     defaults: elements nested deeper than 256, a text, tag or comment
+//     longer than 1 MiB, more than 256 attributes on an element, an input
+//     larger than 256 MiB) or that declares a DTD or an entity is refused
+//     with code xml_limit where it crosses it, like XML that breaks off: a
+//     file error before the message, else a row error after the statements
+//     before it.
 //
 // Batched entries: an Ntry with several TxDtls becomes one canonical entry
 // per TxDtls, each with its own amount (TxDtls/Amt, else
@@ -53,6 +60,7 @@ import (
 
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/connectors"
+	"github.com/procurehub/procurehub/connectors/internal/xmlbound"
 )
 
 // Format names (`procurehub parse --format camt053`).
@@ -76,7 +84,12 @@ const (
 	CodeInvalidCode       = "invalid_code"       // row: CdtDbtInd, Sts or a balance type not known
 	CodeBatchMismatch     = "batch_mismatch"     // row: the TxDtls amounts do not add up to their Ntry
 	CodeUnexpectedElement = "unexpected_element" // row: an element the message does not have, left out
+	CodeXMLLimit          = "xml_limit"          // row (file, before the message): the XML crosses a bound or declares a DTD
 )
+
+// maxInputBytes bounds a camt file: a year of end-of-day statements of a
+// busy account is far less; the other bounds are xmlbound's defaults.
+const maxInputBytes = 256 << 20
 
 // message is one camt message kind.
 type message struct {
@@ -97,7 +110,8 @@ var messages = []message{
 // Decoder reads one camt message kind. It holds no state between inputs:
 // one Decoder may decode several inputs at once.
 type Decoder struct {
-	msg message
+	msg    message
+	limits xmlbound.Limits
 }
 
 var _ connectors.Decoder = (*Decoder)(nil)
@@ -107,7 +121,7 @@ var _ connectors.Decoder = (*Decoder)(nil)
 func NewDecoder(format string) (*Decoder, error) {
 	for _, m := range messages {
 		if m.format == format {
-			return &Decoder{msg: m}, nil
+			return &Decoder{msg: m, limits: xmlbound.Limits{MaxBytes: maxInputBytes}}, nil
 		}
 	}
 	return nil, fmt.Errorf("camt: unknown format %q (want %s, %s or %s)", format, FormatCAMT053, FormatCAMT052, FormatCAMT054)
@@ -123,7 +137,7 @@ func (d *Decoder) Decode(ctx context.Context, in connectors.Input, r io.Reader, 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	xd := xml.NewDecoder(bufio.NewReaderSize(r, 64<<10))
+	xd := xml.NewDecoder(bufio.NewReaderSize(xmlbound.NewReader(r, d.limits), 64<<10))
 	xd.CharsetReader = charsetReader
 	s := &session{d: d, in: in, xd: xd, out: out, seen: map[string]seenAt{}}
 	s.connector = in.Connector
@@ -176,6 +190,9 @@ func (s *session) root() error {
 	for {
 		tok, err := s.xd.Token()
 		if err != nil {
+			if be := xmlbound.AsError(err); be != nil {
+				return s.fileError(be.Line, CodeXMLLimit, "the %s file is refused: %s", want.name, be.Detail())
+			}
 			if errors.Is(err, io.EOF) {
 				if doc == nil {
 					return s.fileError(0, CodeNotXML, "the file has no XML element: it is not a %s file", want.name)
@@ -306,6 +323,9 @@ func (s *session) trailer(ctx context.Context) error {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
+		if be := xmlbound.AsError(err); be != nil {
+			return s.refused(ctx, "Document", be)
+		}
 		if err != nil {
 			var se *xml.SyntaxError
 			line := s.line()
@@ -322,6 +342,9 @@ func (s *session) trailer(ctx context.Context) error {
 
 // broken reports XML that cannot be read on as a row error at path.
 func (s *session) broken(ctx context.Context, path string, err error) error {
+	if be := xmlbound.AsError(err); be != nil {
+		return s.refused(ctx, path, be)
+	}
 	var se *xml.SyntaxError
 	line := s.line()
 	if errors.As(err, &se) && se.Line > 0 {
@@ -330,6 +353,15 @@ func (s *session) broken(ctx context.Context, path string, err error) error {
 	return s.out.RowError(ctx, connectors.RowError{
 		File: s.in.Name, Line: line, Field: path, Code: CodeMalformedXML,
 		Message: fmt.Sprintf("the XML breaks off in %s (%s): the statements before it were read, nothing after it can be", path, xmlReason(err)),
+	})
+}
+
+// refused reports XML that crosses a bound as a row error at path: reading
+// stops there, as for XML that breaks off.
+func (s *session) refused(ctx context.Context, path string, be *xmlbound.Error) error {
+	return s.out.RowError(ctx, connectors.RowError{
+		File: s.in.Name, Line: be.Line, Field: path, Code: CodeXMLLimit,
+		Message: fmt.Sprintf("the XML is refused in %s: %s; the statements before it were read, nothing after it is", path, be.Detail()),
 	})
 }
 
