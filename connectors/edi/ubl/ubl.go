@@ -25,6 +25,12 @@
 //     element ("Invoice/cac:InvoiceLine[2]/cbc:LineExtensionAmount", 1-based
 //     positions, the usual cac/cbc prefixes whatever the file binds); the
 //     record is not published.
+//   - XML that crosses a bound (an input larger than 64 MiB, elements
+//     nested deeper than 256, a text, tag or comment longer than 1 MiB,
+//     more than 256 attributes on an element) or that declares a DTD or an
+//     entity: reading stops there, with code xml_limit, the line and the
+//     path of the open elements; a file error before the root element, else
+//     a row error, and the record is not published.
 //   - A record that does not pass canonical validation: one row error that
 //     names the XML path of the first problem and lists all of them.
 //   - An OrderResponse with OrderResponseCode AB (received, no decision yet)
@@ -155,6 +161,7 @@ import (
 
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/connectors"
+	"github.com/procurehub/procurehub/connectors/internal/xmlbound"
 )
 
 // Format is the format name (`procurehub parse --format ubl`).
@@ -184,7 +191,12 @@ const (
 	CodeNotCarried          = "not_carried"          // warning: content the canonical record cannot hold
 	CodeNoDecision          = "no_decision"          // warning: an order response that only acknowledges receipt
 	CodeTooManyProblems     = "too_many_problems"    // row: further problems of the document are not listed
+	CodeXMLLimit            = "xml_limit"            // row (file, before the root): the XML crosses a bound or declares a DTD
 )
+
+// maxInputBytes bounds a UBL document: an invoice of 100,000 lines is
+// about 40 MB; the other bounds are xmlbound's defaults.
+const maxInputBytes = 64 << 20
 
 // Options configure a Decoder.
 type Options struct {
@@ -196,13 +208,16 @@ type Options struct {
 // Decoder reads UBL documents. It holds no state between inputs: one
 // Decoder may decode several inputs at once.
 type Decoder struct {
-	opt Options
+	opt    Options
+	limits xmlbound.Limits
 }
 
 var _ connectors.Decoder = (*Decoder)(nil)
 
 // NewDecoder returns a UBL decoder.
-func NewDecoder(opt Options) *Decoder { return &Decoder{opt: opt} }
+func NewDecoder(opt Options) *Decoder {
+	return &Decoder{opt: opt, limits: xmlbound.Limits{MaxBytes: maxInputBytes}}
+}
 
 // docType is one UBL document type the decoder reads.
 type docType struct {
@@ -243,7 +258,7 @@ func (d *Decoder) Decode(ctx context.Context, in connectors.Input, r io.Reader, 
 	default:
 		return fmt.Errorf("ubl: unknown variant %q (want %s, %s or %s)", d.opt.Variant, VariantPEPPOL, VariantXRechnung, VariantOIOUBL)
 	}
-	xd := xml.NewDecoder(bufio.NewReaderSize(r, 64<<10))
+	xd := xml.NewDecoder(bufio.NewReaderSize(xmlbound.NewReader(r, d.limits), 64<<10))
 	xd.CharsetReader = charsetReader
 	s := &session{ctx: ctx, d: d, in: in, xd: xd, out: out, hdrLine: map[string]int{}}
 	s.connector = in.Connector
@@ -351,6 +366,9 @@ func (s *session) root() error {
 	for {
 		tok, err := s.xd.Token()
 		if err != nil {
+			if be := xmlbound.AsError(err); be != nil {
+				return s.fileError(be.Line, CodeXMLLimit, "the UBL document is refused: %s", be.Detail())
+			}
 			if errors.Is(err, io.EOF) {
 				return s.fileError(0, CodeNotXML, "the file has no XML element: it is not a UBL document")
 			}
@@ -420,6 +438,10 @@ func (s *session) broken(err error, in string) {
 		field += fmt.Sprintf("/cac:%s[%d]", in, s.b.n)
 	case in != "":
 		field += "/" + prefixed(in)
+	}
+	if be := xmlbound.AsError(err); be != nil {
+		s.add(be.Line, field, CodeXMLLimit, "the XML is refused: %s; the document is not read", be.Detail())
+		return
 	}
 	var se *xml.SyntaxError
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &se) && se.Msg == "unexpected EOF" {
