@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/procurehub/procurehub/canonical"
+	"github.com/procurehub/procurehub/connectors/internal/xmlbound"
 )
 
 // Rate is one reference rate: how many units of Currency one euro buys on
@@ -39,7 +40,14 @@ const (
 	CodeInvalidRate       = "invalid_rate"       // rate is missing, not a plain decimal, or not positive
 	CodeInvalidCurrency   = "invalid_currency"   // currency is missing or not an ISO 4217 code
 	CodeDuplicateCurrency = "duplicate_currency" // one currency twice on one date
+	CodeXMLLimit          = "xml_limit"          // the XML crosses a bound (size, nesting, token, attributes) or declares a DTD
 )
+
+// maxInputBytes bounds a reference rate file: the full history since 1999
+// is about 10 MB and grows by some 300 KB a year. The other bounds are
+// xmlbound's defaults: elements nested deeper than 256, a text, tag or
+// comment longer than 1 MiB, more than 256 attributes on an element.
+const maxInputBytes = 16 << 20
 
 // ParseError is a problem in a reference rate file, with the 1-based line
 // and the XML path where it was found. It prints as
@@ -97,7 +105,9 @@ const ctxCheckEvery = 1024
 //
 // The first problem stops parsing and is returned as a *ParseError naming
 // the line and XML path: malformed or truncated XML, a root that is not
-// gesmes:Envelope, no dated Cube at all, a date that is not a calendar date
+// gesmes:Envelope, no dated Cube at all, XML that crosses a bound (an input
+// larger than 16 MiB, elements nested deeper than 256, a token longer than
+// 1 MiB, more than 256 attributes on an element) or declares a DTD, a date that is not a calendar date
 // or that appears twice, a rate that is not a plain positive decimal, a
 // currency that is not an ISO 4217 code in upper case, a currency twice on
 // one date. Rates already handed to fn stay handed: callers that want all
@@ -109,10 +119,15 @@ const ctxCheckEvery = 1024
 // An error from fn stops parsing and is returned as it is; so is ctx.Err()
 // once ctx is cancelled. A failing read of r is returned wrapped.
 func Parse(ctx context.Context, r io.Reader, fn func(Rate) error) error {
+	return parse(ctx, r, fn, xmlbound.Limits{MaxBytes: maxInputBytes})
+}
+
+// parse is Parse with the bounds lim (tests lower them).
+func parse(ctx context.Context, r io.Reader, fn func(Rate) error, lim xmlbound.Limits) error {
 	src := &sourceReader{r: r}
 	p := parser{
 		src:    src,
-		d:      xml.NewDecoder(src),
+		d:      xml.NewDecoder(xmlbound.NewReader(src, lim)),
 		seenCc: make(map[canonical.Currency]int, 32),
 		dates:  make(map[canonical.Date]int, 64),
 	}
@@ -152,6 +167,9 @@ func (p *parser) run(ctx context.Context, fn func(Rate) error) error {
 			}
 			if p.src.err != nil {
 				return fmt.Errorf("fxrates: read: %w", p.src.err)
+			}
+			if be := xmlbound.AsError(err); be != nil {
+				return &ParseError{Line: be.Line, Path: p.path(), Code: CodeXMLLimit, Message: be.Msg, Err: err}
 			}
 			// Everything else is the decoder's complaint about the XML:
 			// a *xml.SyntaxError, or an unsupported version or encoding.
@@ -387,10 +405,17 @@ func (p *parser) line() int {
 	return l
 }
 
-// path prints the open elements: gesmes:Envelope/Cube/Cube[@time='2026-03-02'].
+// path prints the open elements: gesmes:Envelope/Cube/Cube[@time='2026-03-02'];
+// past 8 elements only the first 4 and the last 3 are shown.
 func (p *parser) path() string {
 	var b strings.Builder
 	for i, f := range p.stack {
+		if n := len(p.stack); n > 8 && i >= 4 && i < n-3 {
+			if i == 4 {
+				b.WriteString("/…")
+			}
+			continue
+		}
 		if i > 0 {
 			b.WriteByte('/')
 		}
