@@ -33,6 +33,9 @@ type Metrics struct {
 	// Alerts counts alerts kept by the alert sink, by kind and whether they
 	// were new (added) or seen before (duplicate).
 	Alerts *prometheus.CounterVec
+	// LeaseHeld is 1 for each job lease (scheduled job, polled source) this
+	// instance holds, 0 for those another instance runs.
+	LeaseHeld *prometheus.GaugeVec
 }
 
 // NewMetrics creates the series and registers them on reg.
@@ -87,6 +90,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "procurehub_alerts_total", Help: "Alerts stored by the alert sink, by kind and result (added, duplicate).",
 		}, []string{"kind", "result"}),
+		LeaseHeld: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "procurehub_lease_held", Help: "1 for each job lease (scheduled job, polled source) this instance holds and runs, 0 for those another instance runs.",
+		}, []string{"lease"}),
 		StoreBatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "procurehub_store_batch_size", Help: "Orders per store write batch.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
@@ -94,7 +100,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.InputsTaken, m.SettleFailures, m.StatementWrites, m.ShipmentWrites, m.TrackingEvents, m.OrderResponseWrites, m.OrderEvents, m.OrdersNeedingReview, m.Alerts, m.Records, m.Rejects, m.Published, m.Consumed,
-			m.HandlerLatency, m.Poisoned, m.StoreWrites, m.StoreBatchSize)
+			m.HandlerLatency, m.Poisoned, m.StoreWrites, m.StoreBatchSize, m.LeaseHeld)
 	}
 	return m
 }

@@ -68,6 +68,8 @@ type Store interface {
 	api.MessageStore
 	api.AssignmentStore
 	auth.Store
+	store.JobLeases
+	store.MappingStore
 	TrackedNumbers(ctx context.Context, carrier string) ([]store.TrackedNumber, error)
 	Migrate(ctx context.Context) error
 	Ping(ctx context.Context) error
@@ -123,6 +125,10 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	brokers := cfg.Broker.Brokers
+	sec, err := BrokerSecurity(cfg.Broker)
+	if err != nil {
+		return err
+	}
 	if cfg.Broker.Embedded {
 		b, err := embedded.Start(ctx, embedded.Config{Addr: cfg.Broker.Addr, DataDir: cfg.Broker.DataDir,
 			Partitions: cfg.Broker.Partitions, Logger: log})
@@ -133,7 +139,7 @@ func Run(ctx context.Context, opts Options) error {
 		brokers = b.Addrs()
 		log.Info("embedded Kafka-protocol broker listening", "addr", brokers[0])
 	}
-	if err := kafka.EnsureTopics(ctx, brokers, cfg.Broker.Partitions, pipelines.AllTopics()...); err != nil {
+	if err := sec.EnsureTopics(ctx, brokers, cfg.Broker.Partitions, pipelines.AllTopics()...); err != nil {
 		return fmt.Errorf("create topics: %w", err)
 	}
 
@@ -152,13 +158,13 @@ func Run(ctx context.Context, opts Options) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := pipelines.NewMetrics(reg)
 
-	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Brokers: brokers, Source: "procurehub", Logger: log})
+	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Brokers: brokers, Source: "procurehub", Logger: log, Security: sec})
 	if err != nil {
 		return err
 	}
 	defer pub.Close()
 	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{Brokers: brokers, ConsumerGroup: cfg.Broker.ConsumerGroup,
-		MaxInFlight: cfg.Broker.MaxInFlight, Logger: log})
+		MaxInFlight: cfg.Broker.MaxInFlight, Logger: log, Security: sec})
 	if err != nil {
 		return err
 	}
@@ -228,7 +234,7 @@ func Run(ctx context.Context, opts Options) error {
 			return err
 		}
 		nsub, err := kafka.NewSubscriber(kafka.SubscriberConfig{Brokers: brokers,
-			ConsumerGroup: cfg.Broker.ConsumerGroup + ".notify", MaxInFlight: cfg.Broker.MaxInFlight, Logger: log})
+			ConsumerGroup: cfg.Broker.ConsumerGroup + ".notify", MaxInFlight: cfg.Broker.MaxInFlight, Logger: log, Security: sec})
 		if err != nil {
 			return err
 		}
@@ -300,7 +306,7 @@ func Run(ctx context.Context, opts Options) error {
 		Logger:        log,
 		Ready: []api.Check{
 			{Name: "store", Fn: st.Ping},
-			{Name: "broker", Fn: func(ctx context.Context) error { return kafka.Ping(ctx, brokers) }},
+			{Name: "broker", Fn: func(ctx context.Context) error { return sec.Ping(ctx, brokers) }},
 			{Name: "pipelines", Fn: func(context.Context) error {
 				if !router.IsRunning() {
 					return errors.New("router not running")
@@ -342,18 +348,24 @@ func Run(ctx context.Context, opts Options) error {
 	g.Go(func() error { return sink.Run(sinkCtx) })
 	g.Go(func() error { return sinks.Tracking.Run(sinkCtx) })
 	g.Go(func() error { return sinks.Catalog.Run(sinkCtx) })
+	// Scheduled jobs and polled sources run on one instance at a time among
+	// those sharing the store: the one holding the job's lease.
+	leased := func(name string, job func(context.Context) error) {
+		l := &pipelines.Leased{Name: name, Leases: st, Held: metrics.LeaseHeld, Logger: log}
+		g.Go(func() error { return l.Run(gctx, job) })
+	}
 	if scanner != nil {
-		g.Go(func() error { return scanner.Run(gctx, cmp.Or(cfg.Warnings.Every, time.Minute)) })
+		leased("warnings", func(ctx context.Context) error { return scanner.Run(ctx, cmp.Or(cfg.Warnings.Every, time.Minute)) })
 	}
 	if settlement != nil {
-		g.Go(func() error {
-			return settlement.RunReconciler(gctx, cmp.Or(cfg.Settlement.ReconcileEvery, time.Minute))
+		leased("reconciler", func(ctx context.Context) error {
+			return settlement.RunReconciler(ctx, cmp.Or(cfg.Settlement.ReconcileEvery, time.Minute))
 		})
 	}
 	g.Go(func() error { return status.RunFacts(gctx, 0) }) // KPI facts, every 5s
 	if cfg.FX.Source != "" {
 		fx := &pipelines.FXRefresher{Source: cfg.FX.Source, Store: st, Every: cfg.FX.Refresh, Logger: log}
-		g.Go(func() error { return fx.Run(gctx) })
+		leased("fx", fx.Run)
 	}
 	g.Go(func() error {
 		// The router drains in-flight handlers on Close; the sink keeps
@@ -362,7 +374,7 @@ func Run(ctx context.Context, opts Options) error {
 		return router.Run(gctx)
 	})
 	for _, in := range ingestors {
-		g.Go(func() error { return in.Run(gctx) })
+		leased("poll/"+in.Partner, in.Run)
 	}
 	if c := cfg.Demo.Carrier; cfg.Demo.Enabled && c.Addr != "" {
 		carrier := &demo.Carrier{Addr: c.Addr, WebhookURL: "http://" + ln.Addr().String() + "/webhooks/tracking/" + c.Partner,

@@ -76,6 +76,43 @@ type Broker struct {
 	// MaxInFlight is how many messages per partition a handler works on at
 	// once (never two of the same key); default 256.
 	MaxInFlight int `yaml:"max_in_flight"`
+	// TLS connects to the brokers over TLS (external brokers only).
+	TLS BrokerTLS `yaml:"tls"`
+	// SASL authenticates to the brokers (external brokers only).
+	SASL BrokerSASL `yaml:"sasl"`
+}
+
+// BrokerTLS is how the hub checks the brokers' certificates and, for
+// mutual TLS, which certificate it shows them.
+type BrokerTLS struct {
+	Enabled bool `yaml:"enabled"`
+	// CAFile is a PEM file of the CAs to trust; default the system's roots.
+	CAFile string `yaml:"ca_file"`
+	// CertFile and KeyFile are the hub's client certificate and key (PEM),
+	// both or neither.
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// ServerName overrides the name checked in the brokers' certificates.
+	ServerName string `yaml:"server_name"`
+	// InsecureSkipVerify turns the certificate check off: for a test
+	// cluster only; config check warns about it.
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
+}
+
+// SASL mechanisms the hub speaks.
+const (
+	SASLPlain       = "plain"
+	SASLScramSHA256 = "scram-sha-256"
+	SASLScramSHA512 = "scram-sha-512"
+)
+
+// BrokerSASL is the hub's broker login.
+type BrokerSASL struct {
+	// Mechanism is plain, scram-sha-256 or scram-sha-512; "" turns SASL off.
+	Mechanism string `yaml:"mechanism"`
+	Username  string `yaml:"username"`
+	// Password comes from ${ENV}; it is never logged.
+	Password Secret `yaml:"password"`
 }
 
 // Store says where the consolidated store is.
@@ -540,6 +577,7 @@ func (a *App) Validate() error {
 	if !a.Broker.Embedded && len(a.Broker.Brokers) == 0 {
 		at([]string{"broker"}, "broker: set embedded: true or list brokers")
 	}
+	a.validateBrokerSecurity(at)
 	switch a.Store.Driver {
 	case "sqlite", "postgres":
 	default:
@@ -687,6 +725,34 @@ func (a *App) PartnerPosition(i int, key string) (int, int) {
 		path = append(path, key)
 	}
 	return a.position(path)
+}
+
+func (a *App) validateBrokerSecurity(at func(path []string, msg string, args ...any)) {
+	t, sa := a.Broker.TLS, a.Broker.SASL
+	if a.Broker.Embedded && (t.Enabled || sa.Mechanism != "") {
+		at([]string{"broker"}, "broker: tls and sasl are for external brokers; the embedded broker speaks plaintext on loopback")
+	}
+	if !t.Enabled && t != (BrokerTLS{}) {
+		at([]string{"broker", "tls"}, "broker.tls: settings given but enabled is false")
+	}
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		at([]string{"broker", "tls"}, "broker.tls: cert_file and key_file go together")
+	}
+	switch sa.Mechanism {
+	case "":
+		if sa.Username != "" || sa.Password != "" {
+			at([]string{"broker", "sasl"}, "broker.sasl: username or password given without a mechanism (plain, scram-sha-256, scram-sha-512)")
+		}
+	case SASLPlain, SASLScramSHA256, SASLScramSHA512:
+		if sa.Username == "" || sa.Password == "" {
+			at([]string{"broker", "sasl"}, "broker.sasl: %s needs username and password (use ${ENV} for the password)", sa.Mechanism)
+		}
+		if sa.Mechanism == SASLPlain && !t.Enabled {
+			at([]string{"broker", "sasl", "mechanism"}, "broker.sasl.mechanism: plain sends the password in clear text; enable broker.tls with it")
+		}
+	default:
+		at([]string{"broker", "sasl", "mechanism"}, "broker.sasl.mechanism: %q is not plain, scram-sha-256 or scram-sha-512", sa.Mechanism)
+	}
 }
 
 func (a *App) validateSFTPServer(at func(path []string, msg string, args ...any)) {

@@ -35,6 +35,12 @@ func TestLoadReportsProblemsWithTheirPosition(t *testing.T) {
 		{"settlement limits in the wrong order and a negative tolerance are named where they are written", "testdata/settlement-approval-limits-reversed.yaml",
 			[]string{"testdata/settlement-approval-limits-reversed.yaml:8:5: settlement.approval.dual_limit: 10000 is below single_limit 50000",
 				"testdata/settlement-approval-limits-reversed.yaml:12:7: settlement.tolerances.by_supplier.SUP-CN-SZP: tolerances must not be negative"}},
+		{"broker tls without its key and an unknown sasl mechanism are named where they are written", "testdata/broker-security-mistakes.yaml",
+			[]string{"testdata/broker-security-mistakes.yaml:3:3: broker.tls: cert_file and key_file go together",
+				`testdata/broker-security-mistakes.yaml:7:5: broker.sasl.mechanism: "scram-sha-1" is not plain, scram-sha-256 or scram-sha-512`}},
+		{"sasl plain without tls and without a password is refused", "testdata/broker-plain-sasl-without-tls.yaml",
+			[]string{"testdata/broker-plain-sasl-without-tls.yaml:3:3: broker.sasl: plain needs username and password (use ${ENV} for the password)",
+				"testdata/broker-plain-sasl-without-tls.yaml:4:5: broker.sasl.mechanism: plain sends the password in clear text; enable broker.tls with it"}},
 		{"a value of the wrong type is named at the value", "testdata/wrong-type.yaml",
 			[]string{"testdata/wrong-type.yaml:3:15: cannot unmarshal !!str `many` into int"}},
 	}

@@ -103,6 +103,7 @@ func (pc *partitionConsumer) run(ctx context.Context, revoked <-chan struct{}, o
 	cfg := pc.sub.cfg
 	reader := kafkago.NewReader(kafkago.ReaderConfig{
 		Brokers:         cfg.Brokers,
+		Dialer:          cfg.Security.dialer(),
 		Topic:           pc.sub.topic,
 		Partition:       pc.partition,
 		MinBytes:        cfg.MinBytes,

@@ -44,6 +44,8 @@ type PublisherConfig struct {
 	Source string
 	// Logger receives the client's diagnostics; default slog.Default().
 	Logger *slog.Logger
+	// Security sets TLS and SASL; the zero value is plaintext.
+	Security Security
 }
 
 // WithDefaults returns the config with every zero value replaced by its default.
@@ -114,7 +116,7 @@ func NewPublisher(cfg PublisherConfig) (*Publisher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	transport := &kafkago.Transport{ClientID: "procurehub"}
+	transport := cfg.Security.transport()
 	w := &kafkago.Writer{
 		Addr:      kafkago.TCP(cfg.Brokers...),
 		Transport: transport,

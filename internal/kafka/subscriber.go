@@ -64,13 +64,13 @@ func NewSubscriber(cfg SubscriberConfig) (*Subscriber, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	transport := &kafkago.Transport{ClientID: "procurehub"}
+	client, transport := cfg.Security.client(cfg.Brokers)
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Subscriber{
 		cfg:       cfg,
 		log:       cfg.Logger,
 		transport: transport,
-		client:    &kafkago.Client{Addr: kafkago.TCP(cfg.Brokers...), Timeout: adminTimeout, Transport: transport},
+		client:    client,
 		ctx:       ctx,
 		cancel:    cancel,
 	}, nil
@@ -136,6 +136,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 		cg, err := kafkago.NewConsumerGroup(kafkago.ConsumerGroupConfig{
 			ID:                     s.cfg.ConsumerGroup,
 			Brokers:                s.cfg.Brokers,
+			Dialer:                 s.cfg.Security.dialer(),
 			Topics:                 []string{topic},
 			HeartbeatInterval:      s.cfg.HeartbeatInterval,
 			SessionTimeout:         s.cfg.SessionTimeout,

@@ -91,6 +91,8 @@ type SubscriberConfig struct {
 	RebalanceTimeout  time.Duration
 	// Logger receives the subscriber's diagnostics; default slog.Default().
 	Logger *slog.Logger
+	// Security sets TLS and SASL; the zero value is plaintext.
+	Security Security
 }
 
 // WithDefaults returns the config with every zero value replaced by its default.

@@ -18,15 +18,19 @@ const adminTimeout = 10 * time.Second
 // broker's default replication factor. Topics that exist are left as they are,
 // whatever their partition count, so calling it again is harmless.
 func EnsureTopics(ctx context.Context, brokers []string, partitions int, topics ...string) error {
+	return Security{}.EnsureTopics(ctx, brokers, partitions, topics...)
+}
+
+// EnsureTopics is EnsureTopics over connections with s's settings.
+func (s Security) EnsureTopics(ctx context.Context, brokers []string, partitions int, topics ...string) error {
 	if err := validateBrokers(brokers); err != nil {
 		return fmt.Errorf("kafka ensure topics: %w", err)
 	}
 	if len(topics) == 0 {
 		return nil
 	}
-	transport := &kafkago.Transport{ClientID: "procurehub"}
+	client, transport := s.client(brokers)
 	defer transport.CloseIdleConnections()
-	client := &kafkago.Client{Addr: kafkago.TCP(brokers...), Timeout: adminTimeout, Transport: transport}
 	return ensureTopics(ctx, client, partitions, topics...)
 }
 
@@ -110,12 +114,16 @@ func partitionsOf(ctx context.Context, client *kafkago.Client, topic string) ([]
 // Ping checks that the cluster answers a metadata request. It is meant for
 // readiness checks.
 func Ping(ctx context.Context, brokers []string) error {
+	return Security{}.Ping(ctx, brokers)
+}
+
+// Ping is Ping over connections with s's settings.
+func (s Security) Ping(ctx context.Context, brokers []string) error {
 	if err := validateBrokers(brokers); err != nil {
 		return fmt.Errorf("kafka ping: %w", err)
 	}
-	transport := &kafkago.Transport{ClientID: "procurehub"}
+	client, transport := s.client(brokers)
 	defer transport.CloseIdleConnections()
-	client := &kafkago.Client{Addr: kafkago.TCP(brokers...), Timeout: adminTimeout, Transport: transport}
 	if _, err := client.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{}}); err != nil {
 		return fmt.Errorf("kafka ping %v: %w", brokers, err)
 	}
