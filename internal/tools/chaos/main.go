@@ -1,0 +1,213 @@
+// Command chaos is procurehub's crash and outage test (`make chaos`): does
+// the hub lose or double anything when it is killed, or when the broker or
+// PostgreSQL goes away, in the middle of an ingest?
+//
+//	go run ./internal/tools/chaos -orders 100000 -kills 20
+//	go run ./internal/tools/chaos -scenario broker-outage -outage 20s
+//
+// For each scenario it generates a dataset (three partners, each with its
+// own export format and mapping, -files CSV exports each, -orders orders of
+// 1–5 lines in all, deterministic by -seed), creates a fresh schema in the
+// PostgreSQL database of -dsn, builds cmd/procurehub and
+// internal/tools/brokerd once, and starts brokerd (the embedded broker as a
+// process of its own, with a data dir) and `procurehub run --config FILE`
+// (the store in the schema, migrated on start; the partners' inboxes local
+// directories; broker, pipeline and runtime settings of
+// configs/production.yaml). It drops the files into the inboxes one every
+// -drop-every, and:
+//
+//   - crash: kills the hub with SIGKILL -kills times, each after a random
+//     delay (-min-delay … -max-delay, from -seed) once it is ready, and
+//     restarts it; for each kill it records what the hub was doing (from
+//     the change of its /metrics counters over the last ~200 ms and the
+//     ledger) and how many orders were stored;
+//   - broker-outage: kills brokerd (-broker-signal) once a quarter of the
+//     orders is stored, drops the remaining files during the outage, starts
+//     it again after -outage on the same data dir and port, and measures
+//     how long until the store grows again (at most 30 s);
+//   - postgres-outage: the same with `pg_ctlcluster 15 main stop`, start
+//     after -pg-outage (needs root; never run by `go test`, since other
+//     test packages share that server).
+//
+// Each scenario then waits until the hub is quiescent and checks that the
+// store holds exactly the dataset (every order once with its line count,
+// no new version, no line without its order), that the ledger has one row
+// per file with status done, and that every file was archived exactly once
+// (none left in an inbox or quarantine). It prints a report per scenario
+// and exits 1 when anything was lost or doubled.
+//
+// A killed hub's leases on its files would run out after 2 minutes
+// (pipelines.DefaultLeaseTTL) before a restarted hub takes them again; with
+// -fast-lease (the default) the tool ends them at once after each kill, as
+// that wait would, so that a run takes minutes, not kills × 2 minutes.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// defaultDSN is the local test database `sh .ci/services.sh` creates.
+const defaultDSN = "postgres://procurehub:procurehub@127.0.0.1:5432/procurehub?sslmode=disable"
+
+// options are the command-line flags.
+type options struct {
+	scenario             string
+	orders, files, kills int
+	partitions           int
+	seed                 uint64
+	dsn                  string
+	dir                  string
+	keep                 bool
+	minDelay, maxDelay   time.Duration
+	dropEvery            time.Duration
+	outage, pgOutage     time.Duration
+	brokerSignal         string
+	pgCluster            string
+	fastLease            bool
+	restartDelay         time.Duration
+	timeout              time.Duration
+}
+
+func parseOptions(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("chaos", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.scenario, "scenario", "all", "all, crash, broker-outage or postgres-outage")
+	fs.IntVar(&o.orders, "orders", 100_000, "orders in the dataset (1–5 lines each)")
+	fs.IntVar(&o.files, "files", 4, "CSV exports per partner (3 partners)")
+	fs.IntVar(&o.kills, "kills", 20, "crash: how often the hub is killed")
+	fs.IntVar(&o.partitions, "partitions", 12, "partitions of the broker's topics")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of the dataset, the drop order and the kill delays")
+	fs.StringVar(&o.dsn, "dsn", "", "PostgreSQL `DSN` (default $PROCUREHUB_TEST_POSTGRES_DSN, else the local test database); a schema is created in it per scenario")
+	fs.StringVar(&o.dir, "dir", "", "where work directories are made (default the system's temporary directory)")
+	fs.BoolVar(&o.keep, "keep", false, "keep the work directories (logs, inboxes, broker data) and the schemas")
+	fs.DurationVar(&o.minDelay, "min-delay", 300*time.Millisecond, "crash: shortest time from the hub's readiness to its kill")
+	fs.DurationVar(&o.maxDelay, "max-delay", 3*time.Second, "crash: longest time from the hub's readiness to its kill")
+	fs.DurationVar(&o.dropEvery, "drop-every", 500*time.Millisecond, "time between two files dropped into the inboxes")
+	fs.DurationVar(&o.outage, "outage", 20*time.Second, "broker-outage: how long the broker is down")
+	fs.DurationVar(&o.pgOutage, "pg-outage", 10*time.Second, "postgres-outage: how long PostgreSQL is down")
+	fs.StringVar(&o.brokerSignal, "broker-signal", "kill", "broker-outage: how brokerd is stopped: kill (SIGKILL) or term (SIGTERM)")
+	fs.StringVar(&o.pgCluster, "pg-cluster", "15 main", "postgres-outage: `version name` of the cluster for pg_ctlcluster")
+	fs.BoolVar(&o.fastLease, "fast-lease", true, "crash: end a killed hub's leases at once instead of waiting 2 minutes for them to run out")
+	fs.DurationVar(&o.restartDelay, "restart-delay", 11*time.Second, "crash: how long a killed hub stays down before it is restarted; "+
+		"above the hub's consumer session timeout (10 s), so that the broker has dropped the dead hub's group members (see the package doc)")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long a scenario may take to become quiescent after its last fault")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.dsn == "" {
+		o.dsn = os.Getenv("PROCUREHUB_TEST_POSTGRES_DSN")
+	}
+	if o.dsn == "" {
+		o.dsn = defaultDSN
+	}
+	switch {
+	case o.scenario != "all" && o.scenario != "crash" && o.scenario != "broker-outage" && o.scenario != "postgres-outage":
+		return o, fmt.Errorf("-scenario %q: not all, crash, broker-outage or postgres-outage", o.scenario)
+	case o.orders < len(partners)*o.files || o.files < 1:
+		return o, fmt.Errorf("-orders %d, -files %d: need at least one order per file", o.orders, o.files)
+	case o.kills < 0 || o.minDelay <= 0 || o.maxDelay < o.minDelay:
+		return o, errors.New("-kills must not be negative, 0 < -min-delay <= -max-delay")
+	case o.brokerSignal != "kill" && o.brokerSignal != "term":
+		return o, fmt.Errorf("-broker-signal %q: not kill or term", o.brokerSignal)
+	}
+	return o, nil
+}
+
+// report is what a scenario prints; Problems empty means it passed.
+type report struct {
+	Scenario string
+	Lines    []string // the figures, printed as they are
+	Problems []string
+	Skipped  string
+}
+
+func (r *report) print(w io.Writer) {
+	fmt.Fprintf(w, "\n=== %s ===\n", r.Scenario)
+	if r.Skipped != "" {
+		fmt.Fprintf(w, "SKIPPED: %s\n", r.Skipped)
+		return
+	}
+	for _, l := range r.Lines {
+		fmt.Fprintln(w, l)
+	}
+	if len(r.Problems) == 0 {
+		fmt.Fprintln(w, "VERDICT: PASS — nothing lost, nothing doubled")
+		return
+	}
+	fmt.Fprintf(w, "VERDICT: FAIL — %d problem(s):\n", len(r.Problems))
+	for _, p := range r.Problems {
+		fmt.Fprintf(w, "  - %s\n", p)
+	}
+}
+
+func (r *report) addf(format string, args ...any) {
+	r.Lines = append(r.Lines, fmt.Sprintf(format, args...))
+}
+
+func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parseOptions(args, stderr)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "chaos:", err)
+		}
+		return 2
+	}
+	binDir, err := os.MkdirTemp(o.dir, "chaos-bin-")
+	if err != nil {
+		fmt.Fprintln(stderr, "chaos:", err)
+		return 1
+	}
+	defer os.RemoveAll(binDir)
+	fmt.Fprintln(stderr, "building cmd/procurehub and internal/tools/brokerd ...")
+	var bins binaries
+	if bins.hub, bins.broker, err = build(ctx, binDir); err != nil {
+		fmt.Fprintln(stderr, "chaos:", err)
+		return 1
+	}
+	var reports []*report
+	for _, s := range []struct {
+		name string
+		fn   func(context.Context, options, binaries, io.Writer) *report
+	}{{"crash", crashScenario}, {"broker-outage", brokerOutage}, {"postgres-outage", postgresOutage}} {
+		if o.scenario == "all" || o.scenario == s.name {
+			rep := s.fn(ctx, o, bins, stderr)
+			rep.print(stdout)
+			reports = append(reports, rep)
+		}
+	}
+	code := 0
+	fmt.Fprintln(stdout, "\n=== summary ===")
+	for _, r := range reports {
+		verdict := "PASS"
+		switch {
+		case r.Skipped != "":
+			verdict = "SKIPPED"
+		case len(r.Problems) > 0:
+			verdict, code = "FAIL", 1
+		}
+		fmt.Fprintf(stdout, "%-16s %s\n", r.Scenario, verdict)
+	}
+	return code
+}
+
+func newHTTPClient() *http.Client { return &http.Client{Timeout: 5 * time.Second} }
