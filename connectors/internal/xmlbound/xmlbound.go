@@ -257,8 +257,9 @@ func (r *Reader) step(c byte) bool {
 			if kw == "[CDATA[" {
 				r.state, r.tail = sCDATA, [2]byte{}
 			}
-		case strings.HasPrefix("DOCTYPE", kw):
-			if kw == "DOCTYPE" {
+		case strings.HasPrefix("DOCTYPE", strings.ToUpper(kw)):
+			// Any case, as encoding/xml takes it (HTML's <!doctype html>).
+			if len(kw) == len("DOCTYPE") {
 				r.state, r.quote = sDoctype, 0
 			}
 		default:

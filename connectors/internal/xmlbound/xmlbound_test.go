@@ -99,6 +99,7 @@ func TestReaderPassesWhatStaysWithinTheBounds(t *testing.T) {
 	}{
 		{"a document with every kind of markup", doc, Limits{}},
 		{"a document read a byte at a time", doc, Limits{MaxBytes: int64(len(doc))}},
+		{"an HTML page with a lower-case doctype", "<!doctype html>\n<html><body>down</body></html>", Limits{}},
 		{"elements nested exactly as deep as the bound", nested(256), Limits{}},
 		{"a text exactly as long as the bound", "<r>" + strings.Repeat("x", 1<<20) + "</r>", Limits{}},
 		{"an element with exactly the attributes allowed", "<r" + strings.Repeat(" a=''", 3) + "/>", Limits{MaxAttrs: 3}},
