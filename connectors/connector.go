@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // Input is one unit of partner data: a file, a webhook body, an API page.
@@ -161,4 +162,12 @@ type Source interface {
 	Settle(ctx context.Context, in Input, o Outcome) error
 	// Close releases connections; calling it twice is safe.
 	Close() error
+}
+
+// SettledFinder is a Source that can find an input it settled before (in
+// its archive or quarantine), so that it can be read again: a replay.
+type SettledFinder interface {
+	// Settled returns the input first received as name with content of the
+	// hex sha256, settled on one of days; an error when it is not there.
+	Settled(ctx context.Context, name, sha256 string, days []time.Time) (Input, error)
 }

@@ -85,6 +85,10 @@ type Ingestor struct {
 	OutageAlertAfter time.Duration
 	// Now tells time for outage alerts; time.Now by default.
 	Now func() time.Time
+	// MappingVersion is the version of the partner's mapping the connector
+	// reads with (store.MappingStore), recorded with every input it takes;
+	// 0 when the connector has no mapping.
+	MappingVersion int
 
 	failing map[string]string // input name → error last logged for it, to log a repeating failure once
 
@@ -267,7 +271,7 @@ func (g *Ingestor) Take(ctx context.Context, in connectors.Input) (connectors.Ou
 	lease := g.lease()
 	entry, isNew, err := g.Ledger.LedgerClaim(ctx, store.LedgerEntry{
 		Partner: g.Partner, Connector: g.Kind, Source: in.Origin, Name: in.Name,
-		SHA256: in.SHA256, Size: in.Size,
+		SHA256: in.SHA256, Size: in.Size, MappingVersion: g.MappingVersion,
 	}, lease)
 	if errors.Is(err, store.ErrLeased) {
 		return connectors.Outcome{}, fmt.Errorf("%s: %w", in.Name, ErrLeasedElsewhere)

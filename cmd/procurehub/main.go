@@ -6,6 +6,7 @@
 //	procurehub config check FILE
 //	procurehub migrate [--config FILE]
 //	procurehub connectors
+//	procurehub replay [--config FILE] --poison [--handler NAME] | --file ID [--mapping-version N] | --list [--dry-run]
 //	procurehub simulate [--config FILE] [--seed N] [--orders N] [--keep DIR] [-v]
 //	procurehub sftp-hash < password
 //
@@ -45,6 +46,8 @@ Usage:
   procurehub config check FILE                        validate a config file
   procurehub migrate [--config FILE]                  apply store migrations
   procurehub connectors                               list connector kinds and formats with their settings
+  procurehub replay [--config FILE] --poison [--handler NAME] | --file ID [--mapping-version N] | --list [--dry-run]
+                                                      re-drive poison messages, or re-ingest an archived file
   procurehub simulate [--config FILE] [--seed N] [--orders N] [--keep DIR] [-v]
                                                       simulate a procurement year through an in-process hub and print KPIs
   procurehub sftp-hash                                hash a password (read from stdin) for the SFTP inbox's accounts file
@@ -92,6 +95,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdConnectors(rest, stdout, stderr)
 	case "simulate":
 		return cmdSimulate(ctx, rest, stdout, stderr)
+	case "replay":
+		return cmdReplay(ctx, rest, stdout, stderr)
 	case "sftp-hash":
 		return cmdSFTPHash(rest, os.Stdin, stdout, stderr)
 	case "-h", "--help", "help":

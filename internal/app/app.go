@@ -192,6 +192,9 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	ingestors := built.ingestors
+	if err := recordMappings(ctx, cfg, st, ingestors, log); err != nil {
+		return err
+	}
 
 	validate, err := buildValidator(cfg, currentCatalog, st)
 	if err != nil {
