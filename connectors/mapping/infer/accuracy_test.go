@@ -69,9 +69,9 @@ func xlsxSamples(t *testing.T) []expectation {
 	t.Helper()
 	order := [][]any{
 		{"PO Number", "Order Date", "Supplier", "SKU", "Description", "Qty", "Unit", "Unit Price", "Currency"},
-		{"PO-1", "2026-03-01", "SUP-1", "A-1", "Hinge steel", 100, "EA", 1.25, "EUR"},
-		{"PO-1", "2026-03-01", "SUP-1", "A-2", "Handle alu", 50, "EA", 3.5, "EUR"},
-		{"PO-2", "2026-03-02", "SUP-2", "B-7", "Lock set", 10, "SET", 12.75, "EUR"},
+		{"PO-1", day(1), "SUP-1", "A-1", "Hinge steel", 100, "EA", 1.25, "EUR"},
+		{"PO-1", day(1), "SUP-1", "A-2", "Handle alu", 50, "EA", 3.5, "EUR"},
+		{"PO-2", day(2), "SUP-2", "B-7", "Lock set", 10, "SET", 12.75, "EUR"},
 	}
 	invoice := [][]any{
 		{"Rechnungsliste März 2026"},
@@ -93,6 +93,9 @@ func xlsxSamples(t *testing.T) []expectation {
 				"lines.unit_price": "Einzelpreis", "total_amount": "Gesamtbetrag"}},
 	}
 }
+
+// day is a date cell of March 2026.
+func day(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC) }
 
 func writeXLSX(t *testing.T, sheet string, rows [][]any) []byte {
 	t.Helper()

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -287,10 +288,12 @@ func readXLSX(b []byte) (t *table, err error) {
 	if len(sheets) == 0 {
 		return nil, errors.New("infer: the spreadsheet has no sheets")
 	}
-	rows, err := f.GetRows(sheets[0])
+	rows, err := f.GetRows(sheets[0], excelize.Options{RawCellValue: true})
 	if err != nil {
 		return nil, fmt.Errorf("infer: read sheet %q: %w", sheets[0], err)
 	}
+	rows = rows[:min(len(rows), maxRows+50)]
+	datesAsText(f, sheets[0], rows)
 	rows = rows[:min(len(rows), maxRows+50)]
 	head := rows[:min(len(rows), 10)]
 	h, ok := detectHeader(head)
@@ -306,6 +309,68 @@ func readXLSX(b []byte) (t *table, err error) {
 	}
 	t.settings = Settings{Format: formatXLS, Sheet: sheets[0], HeaderRow: h + 1}
 	return t, nil
+}
+
+// datesAsText writes the cells that a date format shows as dates (their
+// value is a serial number) as YYYY-MM-DD, the way the XLSX decoder reads
+// a date cell whatever the mapping's date_formats; other cells keep their
+// stored value, so numbers have a decimal point.
+func datesAsText(f *excelize.File, sheet string, rows [][]string) {
+	isDate := map[int]bool{}
+	for r, row := range rows {
+		for c, v := range row {
+			if v == "" || !looksNumeric(v) {
+				continue
+			}
+			ref, err := excelize.CoordinatesToCellName(c+1, r+1)
+			if err != nil {
+				continue
+			}
+			style, err := f.GetCellStyle(sheet, ref)
+			if err != nil || style == 0 {
+				continue
+			}
+			date, seen := isDate[style]
+			if !seen {
+				date = dateStyle(f, style)
+				isDate[style] = date
+			}
+			if !date {
+				continue
+			}
+			serial, err := strconv.ParseFloat(v, 64)
+			if err != nil || serial < 1 || serial > 2958465 {
+				continue
+			}
+			if t, err := excelize.ExcelDateToTime(serial, false); err == nil {
+				rows[r][c] = t.Format("2006-01-02")
+			}
+		}
+	}
+}
+
+// dateStyle reports whether a cell style shows numbers as dates: a
+// built-in date format or a custom one with days or years.
+func dateStyle(f *excelize.File, idx int) bool {
+	st, err := f.GetStyle(idx)
+	if err != nil || st == nil {
+		return false
+	}
+	if st.CustomNumFmt != nil {
+		code := strings.ToLower(*st.CustomNumFmt)
+		inQuote := false
+		for _, r := range code {
+			switch {
+			case r == '"':
+				inQuote = !inQuote
+			case !inQuote && (r == 'd' || r == 'y'):
+				return true
+			}
+		}
+		return false
+	}
+	n := st.NumFmt
+	return (n >= 14 && n <= 17) || n == 22 || (n >= 27 && n <= 36) || (n >= 50 && n <= 58)
 }
 
 func trimAll(fields []string) []string {
