@@ -68,6 +68,9 @@ var documents = withFields([]*document{
 			fUnit, fUnitPrice, fAmount, fHSCode, fOriginCountry},
 		key: fOrderNumber, keyWhy: "groups rows into orders", group: noField,
 		lines: true, linesAlways: true, autoNumber: true, uniqueLines: true,
+		// What canonical.Order.Validate requires of every order: a mapping
+		// that cannot fill them would reject every row.
+		needs:     []fieldID{fBuyerID, fCurrency, fQuantity, fUnit},
 		newRecord: func() record { return &orderRecord{} },
 	},
 	{
