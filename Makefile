@@ -8,7 +8,7 @@ FUZZTIME  ?= 30s
 BENCHTIME ?= 1x
 export PROCUREHUB_TEST_POSTGRES_DSN ?= postgres://procurehub:procurehub@127.0.0.1:5432/procurehub?sslmode=disable
 
-.PHONY: run demo build test test-short services lint fuzz bench bench-xlsx bench-e2e bench-tracking docs docs-check schema-check config-lint ci clean
+.PHONY: run demo build test test-short services lint fuzz bench bench-xlsx bench-e2e bench-tracking chaos docs docs-check schema-check config-lint ci clean
 
 ## run: the hub on embedded defaults (in-process Kafka-protocol broker, SQLite under ./var, demo partner files)
 run: build
@@ -61,6 +61,10 @@ bench-xlsx:
 ## bench-tracking: carrier webhook → event visible on GET /api/v1/orders/{n}, p50/p99 at 500 events/s (embedded)
 bench-tracking:
 	$(GO) run ./internal/tools/benchtracking -rate $${BENCH_RATE:-500} -duration $${BENCH_DURATION:-10s}
+
+## chaos: kill -9 the hub mid-ingest (CHAOS_KILLS times), then take the broker and PostgreSQL down; fails on any order lost or doubled
+chaos: services
+	$(GO) run ./internal/tools/chaos -orders $${CHAOS_ORDERS:-100000} -kills $${CHAOS_KILLS:-20}
 
 ## bench-e2e: 1,000,000 order lines CSV → parse → Kafka (kfake) → PostgreSQL, compared with psql \copy
 bench-e2e: services

@@ -32,11 +32,11 @@ func crashScenario(ctx context.Context, o options, bins binaries, progress io.Wr
 	}
 	rng := rand.New(rand.NewPCG(o.seed, 0xc0ffee))
 	start := time.Now()
-	// Each run of the hub gets its share of the files, dropped once it is
-	// ready, so that every kill finds work in progress.
+	// Each run of the hub gets its share of the files, dropped as soon as
+	// it is ready, so that every kill finds work in progress.
 	files := r.shuffled()
 	share := func(i int) []file { return files[i*len(files)/(o.kills+1) : (i+1)*len(files)/(o.kills+1)] }
-	r.drop(ctx, share(0), o.dropEvery)
+	r.drop(ctx, share(0), 50*time.Millisecond)
 	var kills []kill
 	early := false
 	for len(kills) < o.kills && ctx.Err() == nil {
@@ -53,7 +53,7 @@ func crashScenario(ctx context.Context, o options, bins binaries, progress io.Wr
 		kills = append(kills, k)
 		r.logf("kill %d at %.1f s (%s after ready): %s; %d orders stored, %d files done; %d leases ended; ready again in %.1f s",
 			len(kills), k.At.Seconds(), k.Delay.Round(time.Millisecond), k.Doing, k.Stored, k.Files, k.Leases, k.Recovery.Seconds())
-		r.drop(ctx, share(len(kills)), o.dropEvery)
+		r.drop(ctx, share(len(kills)), 50*time.Millisecond)
 	}
 	took, problems := r.quiesce(ctx, o.timeout)
 	rep.Problems = append(rep.Problems, problems...)
@@ -71,12 +71,14 @@ func crashScenario(ctx context.Context, o options, bins binaries, progress io.Wr
 	if early {
 		rep.addf("the ingest was complete after %d of %d kills; no more kills", len(kills), o.kills)
 	}
+	rep.Faults = len(kills)
 	rep.addf("a killed hub was restarted after %s", o.restartDelay)
 	rep.addf("kills: %d; quiescent %.1f s after the last restart; %.1f s in all", len(kills), took.Seconds(), total.Seconds())
 	if !o.fastLease {
 		rep.addf("leases of killed hubs ran out by themselves (-fast-lease=false)")
 	}
 	c, _ := r.db.counts(ctx)
+	rep.WantOrders, rep.WantLines, rep.StoredOrders, rep.StoredLines = r.ds.Orders, r.ds.Total, c.Orders, c.Lines
 	rep.addf("store: %d of %d orders, %d of %d lines; ledger %d rows, %d done", c.Orders, r.ds.Orders, c.Lines, r.ds.Total, c.Ledger, c.FilesDone)
 	rep.Problems = append(rep.Problems, r.verify(ctx)...)
 	if len(rep.Problems) > 0 {
@@ -92,15 +94,19 @@ func crashScenario(ctx context.Context, o options, bins binaries, progress io.Wr
 func (r *run) killAfter(ctx context.Context, delay time.Duration, start time.Time) (k kill, done bool, err error) {
 	k.Delay = delay
 	killAt := time.Now().Add(delay)
-	var prev, cur samples
+	type timed struct {
+		at time.Time
+		m  samples
+	}
+	var history []timed // the hub's metrics every 100 ms
 	for time.Now().Before(killAt) {
 		select {
 		case <-ctx.Done():
 			return k, false, ctx.Err()
-		case <-time.After(min(200*time.Millisecond, time.Until(killAt))):
+		case <-time.After(min(100*time.Millisecond, time.Until(killAt))):
 		}
 		if m := r.hub.metrics(ctx); m != nil {
-			prev, cur = cur, m
+			history = append(history, timed{time.Now(), m})
 		}
 		if left, _ := r.inboxLeft(); left == 0 {
 			if c, err := r.db.counts(ctx); err == nil && c.Orders == r.ds.Orders && c.FilesDone == len(r.ds.Files) {
@@ -108,8 +114,12 @@ func (r *run) killAfter(ctx context.Context, delay time.Duration, start time.Tim
 			}
 		}
 	}
-	if m := r.hub.metrics(ctx); m != nil {
-		prev, cur = cur, m
+	cur := r.hub.metrics(ctx)
+	var prev samples // the latest sample at least 150 ms before the kill
+	for _, h := range history {
+		if time.Since(h.at) >= 150*time.Millisecond {
+			prev = h.m
+		}
 	}
 	r.hub.kill()
 	k.At = time.Since(start)

@@ -13,21 +13,24 @@
 // process of its own, with a data dir) and `procurehub run --config FILE`
 // (the store in the schema, migrated on start; the partners' inboxes local
 // directories; broker, pipeline and runtime settings of
-// configs/production.yaml). It drops the files into the inboxes one every
-// -drop-every, and:
+// configs/production.yaml). Then:
 //
-//   - crash: kills the hub with SIGKILL -kills times, each after a random
-//     delay (-min-delay … -max-delay, from -seed) once it is ready, and
-//     restarts it; for each kill it records what the hub was doing (from
-//     the change of its /metrics counters over the last ~200 ms and the
-//     ledger) and how many orders were stored;
-//   - broker-outage: kills brokerd (-broker-signal) once a quarter of the
-//     orders is stored, drops the remaining files during the outage, starts
-//     it again after -outage on the same data dir and port, and measures
-//     how long until the store grows again (at most 30 s);
-//   - postgres-outage: the same with `pg_ctlcluster 15 main stop`, start
-//     after -pg-outage (needs root; never run by `go test`, since other
-//     test packages share that server).
+//   - crash: each run of the hub gets its share of the files (at least one
+//     file per run), dropped into the inboxes once it is ready; the hub is
+//     killed with SIGKILL after a random delay (-min-delay … -max-delay,
+//     from -seed), -kills times, and started again after -restart-delay.
+//     For each kill it records what the hub was doing (the stages whose
+//     /metrics counters moved in the last ~200 ms, and the files it had
+//     claimed in the ledger) and how many orders were stored;
+//   - broker-outage: drops half of the files (one every -drop-every), kills
+//     brokerd (-broker-signal) once a quarter of the orders is stored, drops
+//     the other half during the outage, starts brokerd again after -outage
+//     on the same data dir and port, and measures how long until the store
+//     grows again (at most 30 s); it reports /readyz, the counters that
+//     moved and the hub's warnings during the outage;
+//   - postgres-outage: the same with `pg_ctlcluster 15 main stop -m fast`,
+//     start after -pg-outage (needs root; never run by `go test`, since
+//     other test packages share that server).
 //
 // Each scenario then waits until the hub is quiescent and checks that the
 // store holds exactly the dataset (every order once with its line count,
@@ -36,10 +39,18 @@
 // (none left in an inbox or quarantine). It prints a report per scenario
 // and exits 1 when anything was lost or doubled.
 //
-// A killed hub's leases on its files would run out after 2 minutes
-// (pipelines.DefaultLeaseTTL) before a restarted hub takes them again; with
-// -fast-lease (the default) the tool ends them at once after each kill, as
-// that wait would, so that a run takes minutes, not kills × 2 minutes.
+// Two waits of the hub after a crash are shortened or kept on purpose:
+//
+//   - A killed hub's leases (its files in the ledger, its sources' poll
+//     leases) would run out after 2 minutes (pipelines.DefaultLeaseTTL)
+//     before a restarted hub takes them; with -fast-lease (the default) the
+//     tool ends them after each kill, as that wait would.
+//   - A hub restarted within the consumer session timeout (10 s) of a kill
+//     finds the dead hub's members still in its consumer group: its
+//     JoinGroup requests time out (about every 30 s) and nothing is
+//     consumed for one to three minutes. -restart-delay (default 11 s)
+//     keeps a killed hub down until the broker has dropped them;
+//     -restart-delay 0 shows the stall.
 package main
 
 import (
@@ -81,6 +92,7 @@ type options struct {
 	pgCluster            string
 	fastLease            bool
 	restartDelay         time.Duration
+	hubBin               string
 	timeout              time.Duration
 }
 
@@ -90,7 +102,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.scenario, "scenario", "all", "all, crash, broker-outage or postgres-outage")
 	fs.IntVar(&o.orders, "orders", 100_000, "orders in the dataset (1–5 lines each)")
-	fs.IntVar(&o.files, "files", 4, "CSV exports per partner (3 partners)")
+	fs.IntVar(&o.files, "files", 4, "CSV exports per partner (3 partners); crash makes at least one per run of the hub")
 	fs.IntVar(&o.kills, "kills", 20, "crash: how often the hub is killed")
 	fs.IntVar(&o.partitions, "partitions", 12, "partitions of the broker's topics")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the dataset, the drop order and the kill delays")
@@ -98,8 +110,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.dir, "dir", "", "where work directories are made (default the system's temporary directory)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work directories (logs, inboxes, broker data) and the schemas")
 	fs.DurationVar(&o.minDelay, "min-delay", 300*time.Millisecond, "crash: shortest time from the hub's readiness to its kill")
-	fs.DurationVar(&o.maxDelay, "max-delay", 3*time.Second, "crash: longest time from the hub's readiness to its kill")
-	fs.DurationVar(&o.dropEvery, "drop-every", 500*time.Millisecond, "time between two files dropped into the inboxes")
+	fs.DurationVar(&o.maxDelay, "max-delay", 2*time.Second, "crash: longest time from the hub's readiness to its kill")
+	fs.DurationVar(&o.dropEvery, "drop-every", 500*time.Millisecond, "outages: time between two files dropped into the inboxes (crash drops each run's files at once)")
 	fs.DurationVar(&o.outage, "outage", 20*time.Second, "broker-outage: how long the broker is down")
 	fs.DurationVar(&o.pgOutage, "pg-outage", 10*time.Second, "postgres-outage: how long PostgreSQL is down")
 	fs.StringVar(&o.brokerSignal, "broker-signal", "kill", "broker-outage: how brokerd is stopped: kill (SIGKILL) or term (SIGTERM)")
@@ -107,6 +119,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.fastLease, "fast-lease", true, "crash: end a killed hub's leases at once instead of waiting 2 minutes for them to run out")
 	fs.DurationVar(&o.restartDelay, "restart-delay", 11*time.Second, "crash: how long a killed hub stays down before it is restarted; "+
 		"above the hub's consumer session timeout (10 s), so that the broker has dropped the dead hub's group members (see the package doc)")
+	fs.StringVar(&o.hubBin, "hub", "", "a procurehub `binary` to test instead of building ./cmd/procurehub")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long a scenario may take to become quiescent after its last fault")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -123,8 +136,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	switch {
 	case o.scenario != "all" && o.scenario != "crash" && o.scenario != "broker-outage" && o.scenario != "postgres-outage":
 		return o, fmt.Errorf("-scenario %q: not all, crash, broker-outage or postgres-outage", o.scenario)
-	case o.orders < len(partners)*o.files || o.files < 1:
-		return o, fmt.Errorf("-orders %d, -files %d: need at least one order per file", o.orders, o.files)
+	case o.orders < len(partners)*max(o.files, o.kills+1) || o.files < 1:
+		return o, fmt.Errorf("-orders %d, -files %d, -kills %d: need at least one order per file", o.orders, o.files, o.kills)
 	case o.kills < 0 || o.minDelay <= 0 || o.maxDelay < o.minDelay:
 		return o, errors.New("-kills must not be negative, 0 < -min-delay <= -max-delay")
 	case o.brokerSignal != "kill" && o.brokerSignal != "term":
@@ -139,6 +152,10 @@ type report struct {
 	Lines    []string // the figures, printed as they are
 	Problems []string
 	Skipped  string
+
+	Faults                    int // kills or outages done
+	WantOrders, WantLines     int // in the dataset
+	StoredOrders, StoredLines int // in the store at the end
 }
 
 func (r *report) print(w io.Writer) {
@@ -180,9 +197,12 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer os.RemoveAll(binDir)
 	fmt.Fprintln(stderr, "building cmd/procurehub and internal/tools/brokerd ...")
 	var bins binaries
-	if bins.hub, bins.broker, err = build(ctx, binDir); err != nil {
+	if bins.hub, bins.broker, err = build(ctx, binDir, o.hubBin == ""); err != nil {
 		fmt.Fprintln(stderr, "chaos:", err)
 		return 1
+	}
+	if o.hubBin != "" {
+		bins.hub = o.hubBin
 	}
 	var reports []*report
 	for _, s := range []struct {

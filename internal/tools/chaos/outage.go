@@ -109,6 +109,7 @@ func outageScenario(ctx context.Context, o options, bins binaries, progress io.W
 		return rep
 	}
 	downAt := time.Now()
+	rep.Faults++
 	cDown, _ := r.db.counts(ctx)
 	r.logf("%s down at %.1f s: %d orders stored", what, downAt.Sub(start).Seconds(), cDown.Orders)
 	r.drop(ctx, files[half:], min(o.dropEvery, d/time.Duration(len(files)-half+1)))
@@ -185,6 +186,7 @@ func outageScenario(ctx context.Context, o options, bins binaries, progress io.W
 	}
 	rep.addf("hub log during the outage: %s", logSummary(r.hubLog, logFrom, logTo))
 	c, _ := r.db.counts(ctx)
+	rep.WantOrders, rep.WantLines, rep.StoredOrders, rep.StoredLines = r.ds.Orders, r.ds.Total, c.Orders, c.Lines
 	rep.addf("store: %d of %d orders, %d of %d lines; ledger %d rows, %d done", c.Orders, r.ds.Orders, c.Lines, r.ds.Total, c.Ledger, c.FilesDone)
 	rep.Problems = append(rep.Problems, r.verify(ctx)...)
 	if len(rep.Problems) > 0 {

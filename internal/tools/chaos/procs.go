@@ -215,8 +215,8 @@ func freeLoopbackAddr() (string, error) {
 	return addr, ln.Close()
 }
 
-// build builds the hub and brokerd from the module at root into dir.
-func build(ctx context.Context, dir string) (hubBin, brokerBin string, err error) {
+// build builds brokerd and, with hub, the hub from the module into dir.
+func build(ctx context.Context, dir string, hub bool) (hubBin, brokerBin string, err error) {
 	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil {
 		return "", "", fmt.Errorf("go env GOMOD: %w", err)
@@ -227,7 +227,11 @@ func build(ctx context.Context, dir string) (hubBin, brokerBin string, err error
 	}
 	root := strings.TrimSuffix(gomod, "/go.mod")
 	hubBin, brokerBin = dir+"/procurehub", dir+"/brokerd"
-	for bin, pkg := range map[string]string{hubBin: "./cmd/procurehub", brokerBin: "./internal/tools/brokerd"} {
+	pkgs := map[string]string{brokerBin: "./internal/tools/brokerd"}
+	if hub {
+		pkgs[hubBin] = "./cmd/procurehub"
+	}
+	for bin, pkg := range pkgs {
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
 		cmd.Dir = root
 		if b, err := cmd.CombinedOutput(); err != nil {

@@ -56,7 +56,12 @@ func setup(ctx context.Context, o options, name string, bins binaries, out io.Wr
 	r := &run{o: o, name: name, dir: dir, bins: bins, out: out,
 		cfgPath: filepath.Join(dir, "hub.yaml"), hubLog: filepath.Join(dir, "hub.log"), brokerLog: filepath.Join(dir, "broker.log")}
 	start := time.Now()
-	if r.ds, err = generate(filepath.Join(dir, "staging"), o.orders, o.files, o.seed); err != nil {
+	filesPer := o.files
+	if name == "crash" {
+		// At least one file for each run of the hub: every kill finds work.
+		filesPer = max(filesPer, (o.kills+len(partners))/len(partners))
+	}
+	if r.ds, err = generate(filepath.Join(dir, "staging"), o.orders, filesPer, o.seed); err != nil {
 		return r, fmt.Errorf("generate: %w", err)
 	}
 	r.logf("generated %d orders, %d lines in %d files of %d partners (%.1f s); work dir %s",
