@@ -2,6 +2,9 @@ package infer
 
 import (
 	"fmt"
+	"sync"
+
+	"github.com/procurehub/procurehub/connectors/mapping"
 
 	"github.com/procurehub/procurehub/canonical"
 	"math"
@@ -355,18 +358,26 @@ func keyField(doc string) string {
 	return "order_number"
 }
 
-// missing lists what a document needs that no column feeds, as package
-// mapping checks it: the key, the fields every record needs, one of each
-// set of alternatives, and the line number of documents whose lines refer
-// to an order line.
-func missing(doc string, fields []Field) []string {
+// missing lists what a mapping of the document needs that neither a
+// column nor a constant feeds, as package mapping checks it: the key, the
+// fields it refuses a mapping without (mappingNeeds), one of each set of
+// alternatives, and the line number of documents whose lines refer to an
+// order line.
+func missing(doc string, docFields []string, fields []Field, constants map[string]string) []string {
 	has := map[string]bool{}
 	lines := false
 	for _, f := range fields {
 		has[f.Field] = true
 		lines = lines || isLineField(f.Field)
 	}
+	key := keyField(doc)
 	out := []string{}
+	if !has[key] {
+		out = append(out, key)
+	}
+	for f := range constants {
+		has[f] = true
+	}
 	need := func(names ...string) {
 		for _, n := range names {
 			if has[n] {
@@ -375,33 +386,68 @@ func missing(doc string, fields []Field) []string {
 		}
 		out = append(out, strings.Join(names, " or "))
 	}
-	need(keyField(doc))
+	for _, f := range mappingNeeds(doc, docFields) {
+		need(f)
+	}
 	switch doc {
-	case "invoice":
-		need("total_amount")
 	case "production_progress":
-		need("buyer.id")
-		need("report_date")
 		need("percent_complete", "expected_ready_date")
-	case "catalog_item":
-		need("supplier.id")
-		need("unit")
 	case "order_response":
 		need("status", "lines.status")
 	case "shipment":
 		need("order_numbers", "lines.order_number")
 	}
-	if (doc == "order_response" || doc == "shipment") && lines {
-		need("lines.line_number")
+	if (doc == "order_response" || doc == "shipment") && lines && !has["lines.line_number"] {
+		out = append(out, "lines.line_number")
 	}
+	return out
+}
+
+// needsCache holds mappingNeeds per document.
+var needsCache sync.Map
+
+// mappingNeeds returns the fields other than the key that package mapping
+// refuses a mapping of doc without, found by asking it (its rules change
+// as canonical records require more): a mapping that gives every field a
+// column loads, one that leaves out a needed field does not.
+func mappingNeeds(doc string, fields []string) []string {
+	if v, ok := needsCache.Load(doc); ok {
+		return v.([]string)
+	}
+	key := keyField(doc)
+	probe := func(skip string) error {
+		var b strings.Builder
+		fmt.Fprintf(&b, "document: %s\ncolumns:\n", doc)
+		for i, f := range fields {
+			if f != skip {
+				fmt.Fprintf(&b, "  %s: c%d\n", f, i)
+			}
+		}
+		_, err := mapping.Parse("probe.mapping.yaml", []byte(b.String()))
+		return err
+	}
+	out := []string{}
+	if probe("") == nil {
+		for _, f := range fields {
+			// The line number is needed only with other line fields; missing
+			// checks that itself.
+			if f != key && f != "lines.line_number" && probe(f) != nil {
+				out = append(out, f)
+			}
+		}
+	}
+	needsCache.Store(doc, out)
 	return out
 }
 
 // needConstants lists the fields the canonical record of a document
 // requires that no column and no constant feeds: they cannot be in the
 // mapping's Missing (it loads without them), but every record is rejected.
-func needConstants(doc string, fields []Field, constants map[string]string) []string {
+func needConstants(doc string, fields []Field, constants map[string]string, missing []string) []string {
 	has := map[string]bool{}
+	for _, m := range missing {
+		has[m] = true
+	}
 	for _, f := range fields {
 		has[f.Field] = true
 	}

@@ -57,9 +57,10 @@ type Proposal struct {
 	Fields []Field `json:"fields"`
 	// Unplaced lists the columns no field was proposed for, in file order.
 	Unplaced []Unplaced `json:"unplaced"`
-	// Missing lists what the document needs but no column was found for
-	// (its key field first): the mapping does not load until a person adds
-	// them. "a or b" means either will do.
+	// Missing lists what a mapping of the document needs but neither a
+	// column nor a constant was found for (its key field first): the mapping
+	// does not load until a person adds them (the key as a column, the
+	// others as a column or a constant). "a or b" means either will do.
 	Missing []string `json:"missing"`
 	// Constants are Options.Constants, written under constants.
 	Constants map[string]string `json:"constants,omitempty"`
@@ -175,8 +176,8 @@ func Infer(sample []byte, opts Options) (*Proposal, error) {
 	p.Settings.Notes = append(p.Settings.Notes, notes...)
 
 	assign(p, doc, fields, t, cols)
-	p.Missing = missing(doc, p.Fields)
-	p.NeedConstants = needConstants(doc, p.Fields, p.Constants)
+	p.Missing = missing(doc, fields, p.Fields, p.Constants)
+	p.NeedConstants = needConstants(doc, p.Fields, p.Constants, p.Missing)
 	return p, nil
 }
 

@@ -26,8 +26,8 @@ func (p *Proposal) YAML() []byte {
 	b.WriteString("# It is a guess from a sample and MUST be reviewed before use: check each\n")
 	b.WriteString("# column below against its confidence (0..1) and reason, and the settings.\n")
 	if len(p.Missing) > 0 {
-		fmt.Fprintf(&b, "# NOT READY: no column was found for %s, which %s needs;\n", strings.Join(p.Missing, ", "), p.Document)
-		b.WriteString("# the mapping does not load until a column (or a constant) is added.\n")
+		fmt.Fprintf(&b, "# NOT READY: no column was found for %s, which a mapping of %s\n", strings.Join(p.Missing, ", "), p.Document)
+		b.WriteString("# needs; it does not load until each has a column (or, but for the key, a\n# constant).\n")
 	}
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "document: %s\n", p.Document)
@@ -73,9 +73,13 @@ func (p *Proposal) YAML() []byte {
 		}
 	}
 	if len(p.Missing) > 0 {
-		b.WriteString("# Not found, needed by the document:\n")
+		b.WriteString("# Not found, needed by the document (a column above, or a constant):\n")
 		for _, m := range p.Missing {
-			fmt.Fprintf(&b, "#   %s: ???\n", m)
+			fmt.Fprintf(&b, "#   %s: ???", m)
+			if h := constantHint[m]; h != "" {
+				fmt.Fprintf(&b, "  # %s", h)
+			}
+			b.WriteString("\n")
 		}
 	}
 
@@ -140,6 +144,9 @@ var constantHint = map[string]string{
 	"buyer.id":          "the buyer's id (for example ACME-DE)",
 	"currency":          "ISO 4217 code (for example EUR)",
 	"lines.unit":        "UN/ECE Rec 20 unit code (for example H87 for pieces)",
+	"unit":              "UN/ECE Rec 20 unit code (for example H87 for pieces)",
+	"lines.quantity":    "the quantity of every line",
+	"supplier.id":       "the supplier's id",
 	"gross_weight.unit": "unit of mass (KGM, LBR)",
 }
 
