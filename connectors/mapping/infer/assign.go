@@ -156,8 +156,19 @@ type candidate struct {
 	reason string
 }
 
-// score rates column c for field f.
+// score rates column c for field f. A field of the document (not of its
+// lines) whose values change within one record (varies) scores less: an
+// order has one total_amount, its lines each their own amount.
 func score(c *column, f string) (float64, string) {
+	s, reason := baseScore(c, f)
+	if s > 0 && c.varies && !isLineField(f) {
+		s *= 0.5
+		reason += "; but values change within one record"
+	}
+	return s, reason
+}
+
+func baseScore(c *column, f string) (float64, string) {
 	k := fieldKinds[f]
 	m := matchHeader(normHeader(c.header), f)
 	v, why := fit(k, c)
@@ -195,6 +206,7 @@ func assign(p *Proposal, doc string, fields []string, t *table, cols []*column) 
 	for _, c := range cols {
 		headerCount[strings.ToLower(c.header)]++
 	}
+	markVarying(doc, t, cols)
 	var cands []candidate
 	for _, c := range cols {
 		if c.header == "" || headerCount[strings.ToLower(c.header)] > 1 {
@@ -262,6 +274,44 @@ func assign(p *Proposal, doc string, fields []string, t *table, cols []*column) 
 			}
 		}
 		p.Unplaced = append(p.Unplaced, u)
+	}
+}
+
+// markVarying finds the column that most likely holds the document's key
+// and marks the columns whose values change between rows of one key
+// (column.varies). A document of one record per row has no such columns.
+func markVarying(doc string, t *table, cols []*column) {
+	if doc == "production_progress" {
+		return
+	}
+	key := keyField(doc)
+	var keyCol *column
+	best := minScore
+	for _, c := range cols {
+		if s, _ := baseScore(c, key); s >= best {
+			keyCol, best = c, s
+		}
+	}
+	if keyCol == nil {
+		return
+	}
+	for _, c := range cols {
+		if c == keyCol {
+			continue
+		}
+		first := map[string]string{}
+		for _, r := range t.rows {
+			k, v := cell(r, keyCol.index), cell(r, c.index)
+			if k == "" || v == "" {
+				continue
+			}
+			if prev, ok := first[k]; !ok {
+				first[k] = v
+			} else if prev != v {
+				c.varies = true
+				break
+			}
+		}
 	}
 }
 

@@ -30,6 +30,7 @@ type column struct {
 	words      int // text with letters and a space or more than 3 letters
 	distinct   int
 	lineSeq    bool // whole numbers that restart or rise, like 10, 20, 30 or 1, 2, 1
+	varies     bool // values differ between rows of one record (see markVarying)
 
 	shapes     []numberShape
 	dateShapes []*dateShape

@@ -310,7 +310,7 @@ var synonymTable = map[string][]string{
 		"zh:未税单价", "zh:价格", "vi:Đơn giá", "vi:Giá", "ja:単価",
 	},
 	"lines.amount": {
-		"en:Amount", "en:Line Amount", "en:Line Total", "en:Net Value", "en:Extended Price", "en:Ext Price", "en:Value", "en:Net Amount",
+		"en:Amount", "en:Line Amount", "en:Line Total", "en:Total Price", "en:Net Value", "en:Extended Price", "en:Ext Price", "en:Value", "en:Net Amount",
 		"de:Nettowert", "de:NETWR", "de:Betrag", "de:Positionswert", "de:Gesamtpreis", "de:Wert", "fr:Montant", "fr:Montant ligne", "fr:Total ligne",
 		"es:Importe", "es:Importe línea", "es:Valor", "it:Importo", "it:Valore", "nl:Bedrag", "nl:Regelbedrag", "pt:Valor", "pt:Valor da linha",
 		"zh:金额", "zh:总价", "zh:小计金额", "vi:Thành tiền", "vi:Giá trị", "ja:金額",
