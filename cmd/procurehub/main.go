@@ -6,6 +6,7 @@
 //	procurehub config check FILE
 //	procurehub migrate [--config FILE]
 //	procurehub connectors
+//	procurehub partner init --kind erp_export --sample FILE [--name NAME] | test [--config FILE] [--golden FILE] NAME FILE
 //	procurehub replay [--config FILE] --poison [--handler NAME] | --file ID [--mapping-version N] | --list [--dry-run]
 //	procurehub simulate [--config FILE] [--seed N] [--orders N] [--keep DIR] [-v]
 //	procurehub sftp-hash < password
@@ -46,6 +47,10 @@ Usage:
   procurehub config check FILE                        validate a config file
   procurehub migrate [--config FILE]                  apply store migrations
   procurehub connectors                               list connector kinds and formats with their settings
+  procurehub partner init --kind erp_export --sample FILE [--name NAME] [--constant FIELD=VALUE]...
+                                                      propose a partner's mapping from a sample file
+  procurehub partner test [--config FILE] [--mapping FILE] [--golden FILE [--update]] NAME FILE
+                                                      dry run a partner's file: records, rejected rows, findings
   procurehub replay [--config FILE] --poison [--handler NAME] | --file ID [--mapping-version N] | --list [--dry-run]
                                                       re-drive poison messages, or re-ingest an archived file
   procurehub simulate [--config FILE] [--seed N] [--orders N] [--keep DIR] [-v]
@@ -97,6 +102,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdSimulate(ctx, rest, stdout, stderr)
 	case "replay":
 		return cmdReplay(ctx, rest, stdout, stderr)
+	case "partner":
+		return cmdPartner(ctx, rest, stdout, stderr)
 	case "sftp-hash":
 		return cmdSFTPHash(rest, os.Stdin, stdout, stderr)
 	case "-h", "--help", "help":
