@@ -170,7 +170,7 @@ func score(c *column, f string) (float64, string) {
 
 func baseScore(c *column, f string) (float64, string) {
 	k := fieldKinds[f]
-	m := matchHeader(normHeader(c.header), f)
+	m := matchHeader(c.norm, f)
 	v, why := fit(k, c)
 	if m.score == 0 {
 		base, ok := valueOnly[k]

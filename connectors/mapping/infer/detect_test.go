@@ -24,6 +24,7 @@ func TestDetectEncoding(t *testing.T) {
 		{"NUL bytes after ASCII without a byte order mark are UTF-16", utf16noBOM, "utf-16", "Menge;Währung\n"},
 		{"valid UTF-8 without a byte order mark is UTF-8", "Menge;Währung\n", "utf-8", "Menge;Währung\n"},
 		{"plain ASCII is UTF-8", "Qty,Price\n", "utf-8", "Qty,Price\n"},
+		{"a sample cut inside a UTF-8 character is UTF-8 without it", "Menge;Währung\nStück;\xE2\x82", "utf-8", "Menge;Währung\nStück;"},
 		{"invalid UTF-8 is Windows-1252 with umlauts and the euro sign", cp1252, "windows-1252", "Menge;Währung;Preis €\n"},
 	}
 	for _, tt := range tests {

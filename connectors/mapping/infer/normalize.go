@@ -76,15 +76,3 @@ func isCJKString(s string) bool {
 	}
 	return false
 }
-
-// contains reports whether syn occurs in header as whole words, or, when
-// syn has CJK text, anywhere in it.
-func contains(header, syn string) bool {
-	if syn == "" {
-		return false
-	}
-	if isCJKString(syn) {
-		return strings.Contains(header, syn)
-	}
-	return strings.Contains(" "+header+" ", " "+syn+" ")
-}

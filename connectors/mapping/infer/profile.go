@@ -11,6 +11,7 @@ import (
 // non-empty cells are of each kind.
 type column struct {
 	header string
+	norm   string // normHeader(header)
 	index  int
 	values []string // the non-empty cells
 	n      int      // len(values)
@@ -45,6 +46,7 @@ func profileColumns(t *table) []*column {
 	cols := make([]*column, width)
 	for i := range cols {
 		c := &column{header: cell(t.header, i), index: i}
+		c.norm = normHeader(c.header)
 		for _, r := range t.rows {
 			if v := cell(r, i); v != "" {
 				c.values = append(c.values, v)

@@ -60,9 +60,30 @@ func detectEncoding(b []byte) (enc string, text string, err error) {
 		return encUTF16, string(s), err
 	case utf8.Valid(b):
 		return encUTF8, string(b), nil
+	case utf8.Valid(b[:cutRune(b)]):
+		// a sample cut inside a character: the character is dropped
+		return encUTF8, string(b[:cutRune(b)]), nil
 	}
 	s, err := charmap.Windows1252.NewDecoder().Bytes(b)
 	return enc1252, string(s), err
+}
+
+// cutRune returns the length of b without an incomplete UTF-8 sequence at
+// its end (a sample cut at a byte count), or len(b).
+func cutRune(b []byte) int {
+	for k := 1; k <= 3 && k <= len(b); k++ {
+		c := b[len(b)-k]
+		if c < 0x80 {
+			return len(b) // ASCII: nothing cut
+		}
+		if utf8.RuneStart(c) {
+			if !utf8.FullRune(b[len(b)-k:]) {
+				return len(b) - k
+			}
+			return len(b)
+		}
+	}
+	return len(b)
 }
 
 // delimiters are the candidates, in the order that breaks a tie.

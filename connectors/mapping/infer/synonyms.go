@@ -363,6 +363,8 @@ type alias struct {
 type synonym struct {
 	text   string // as written in the table
 	norm   string // normHeader(text)
+	padded string // norm between spaces, to find it as whole words
+	cjk    bool   // norm has CJK text, found anywhere in a header
 	lang   string
 	weight float64
 }
@@ -391,7 +393,7 @@ var synonyms = func() map[string][]synonym {
 					continue entry
 				}
 			}
-			out[field] = append(out[field], synonym{text: text, norm: n, lang: lang, weight: w})
+			out[field] = append(out[field], synonym{text: text, norm: n, padded: " " + n + " ", cjk: isCJKString(n), lang: lang, weight: w})
 		}
 	}
 	return out
@@ -409,13 +411,19 @@ type headerMatch struct {
 // header (more when the name covers more of it), times the synonym's weight.
 func matchHeader(norm, field string) headerMatch {
 	var best headerMatch
+	if norm == "" {
+		return best
+	}
+	padded := " " + norm + " "
+	cjk := isCJKString(norm)
 	try := func(syns []synonym, w float64) {
 		for _, s := range syns {
 			var m headerMatch
 			switch {
 			case norm == s.norm:
 				m = headerMatch{score: s.weight * w, syn: s, exact: true}
-			case contains(norm, s.norm):
+			case s.cjk && cjk && strings.Contains(norm, s.norm),
+				!s.cjk && len(s.norm) < len(norm) && strings.Contains(padded, s.padded):
 				cover := float64(len([]rune(s.norm))) / float64(len([]rune(norm)))
 				m = headerMatch{score: (0.5 + 0.35*cover) * s.weight * w, syn: s}
 			default:

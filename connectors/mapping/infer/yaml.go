@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"golang.org/x/text/width"
 )
 
 // YAML writes the proposal as a mapping file in the style of the partner
@@ -62,14 +64,15 @@ func (p *Proposal) YAML() []byte {
 		b.WriteString("columns: {}\n")
 	} else {
 		b.WriteString("columns:\n")
+		lines := make([]string, len(p.Fields))
 		width := 0
-		for _, f := range p.Fields {
-			width = max(width, len(f.Field)+len(scalar(f.Column)))
+		for i, f := range p.Fields {
+			lines[i] = fmt.Sprintf("  %s: %s", f.Field, scalar(f.Column))
+			width = max(width, displayWidth(lines[i]))
 		}
-		for _, f := range p.Fields {
-			line := fmt.Sprintf("  %s: %s", f.Field, scalar(f.Column))
-			pad := strings.Repeat(" ", width+4-len(line)+2)
-			fmt.Fprintf(&b, "%s%s # %.2f %s\n", line, pad, f.Confidence, comment(f.Reason))
+		for i, f := range p.Fields {
+			pad := strings.Repeat(" ", width-displayWidth(lines[i])+2)
+			fmt.Fprintf(&b, "%s%s# %.2f %s\n", lines[i], pad, f.Confidence, comment(f.Reason))
 		}
 	}
 	if len(p.Missing) > 0 {
@@ -186,6 +189,21 @@ func scalar(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// displayWidth is how many columns s takes in a terminal or editor: East
+// Asian wide characters take two.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // comment makes s safe inside a YAML comment: one line.
