@@ -250,7 +250,10 @@ func TestInferRefusesWhatIsNotATable(t *testing.T) {
 		{"binary data named .csv", "PK\x03\x04\x00\x00bin", Options{}, nil, "not a text file"},
 		{"not a spreadsheet named .xlsx", "Order;Qty\n", Options{FileName: "orders.xlsx"}, nil, "not an XLSX spreadsheet"},
 		{"an unknown document type", "Order;Qty\nA;1\n", Options{Document: "quote"}, nil, `"quote" is not a document type`},
-		{"a constant of a field the document lacks", "Order;Qty\nA;1\n", Options{Constants: map[string]string{"shipment_id": "X"}}, nil, "not a field of document order"},
+		{"a constant of a field the document lacks", "Order;Qty\nA;1\n", Options{Constants: map[string]string{"shipment_id": "X"}}, nil, `"shipment_id" is not a field of document order`},
+		{"a constant for the key", "Order;Qty\nA;1\n", Options{Constants: map[string]string{"order_number": "X"}}, nil, "order_number cannot be a constant"},
+		{"a constant that is not a currency", "Order;Qty\nA;1\n", Options{Constants: map[string]string{"currency": "EURO"}}, nil, "currency"},
+		{"an empty constant", "Order;Qty\nA;1\n", Options{Constants: map[string]string{"buyer.id": " "}}, nil, "empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

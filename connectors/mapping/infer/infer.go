@@ -136,13 +136,8 @@ func Infer(sample []byte, opts Options) (*Proposal, error) {
 	if fields == nil {
 		return nil, fmt.Errorf("infer: %q is not a document type (use %s)", opts.Document, strings.Join(mapping.Documents(), ", "))
 	}
-	for f, v := range opts.Constants {
-		if !slices.Contains(fields, f) {
-			return nil, fmt.Errorf("infer: constant %s: not a field of document %s", f, doc)
-		}
-		if strings.TrimSpace(v) == "" {
-			return nil, fmt.Errorf("infer: constant %s is empty", f)
-		}
+	if err := checkConstants(doc, fields, opts.Constants); err != nil {
+		return nil, err
 	}
 	if len(sample) == 0 {
 		return nil, ErrEmpty
@@ -179,6 +174,31 @@ func Infer(sample []byte, opts Options) (*Proposal, error) {
 	p.Missing = missing(doc, fields, p.Fields, p.Constants)
 	p.NeedConstants = needConstants(doc, p.Fields, p.Constants, p.Missing)
 	return p, nil
+}
+
+// checkConstants checks given constants as package mapping reads them:
+// fields of the document, values it accepts (a currency code for
+// currency), not the key. The check loads a mapping that gives every other
+// field a column, so that only the constants can be wrong.
+func checkConstants(doc string, fields []string, constants map[string]string) error {
+	if len(constants) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "document: %s\ncolumns:\n", doc)
+	for i, f := range fields {
+		if _, ok := constants[f]; !ok || f == keyField(doc) {
+			fmt.Fprintf(&b, "  %s: c%d\n", f, i)
+		}
+	}
+	b.WriteString("constants:\n")
+	for _, f := range slices.Sorted(maps.Keys(constants)) {
+		fmt.Fprintf(&b, "  %s: %s\n", scalar(f), scalar(constants[f]))
+	}
+	if _, err := mapping.Parse("constants", []byte(b.String())); err != nil {
+		return fmt.Errorf("infer: %w", err)
+	}
+	return nil
 }
 
 // Field returns the proposed column of a canonical field, and whether there
