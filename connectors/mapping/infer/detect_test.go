@@ -245,6 +245,7 @@ func TestInferRefusesWhatIsNotATable(t *testing.T) {
 		inMsg  string
 	}{
 		{"an empty sample", "", Options{}, ErrEmpty, ""},
+		{"a sample above the size limit", strings.Repeat("a;b\n", MaxSampleSize/4+1), Options{}, ErrTooLarge, "larger than"},
 		{"only spaces and line breaks", " \n\r\n ", Options{}, ErrEmpty, ""},
 		{"numbers only", "1;2\n3;4\n", Options{}, ErrNoHeader, "column names"},
 		{"binary data named .csv", "PK\x03\x04\x00\x00bin", Options{}, nil, "not a text file"},

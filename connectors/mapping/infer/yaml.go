@@ -28,8 +28,9 @@ func (p *Proposal) YAML() []byte {
 	b.WriteString("# It is a guess from a sample and MUST be reviewed before use: check each\n")
 	b.WriteString("# column below against its confidence (0..1) and reason, and the settings.\n")
 	if len(p.Missing) > 0 {
-		fmt.Fprintf(&b, "# NOT READY: no column was found for %s, which a mapping of %s\n", strings.Join(p.Missing, ", "), p.Document)
-		b.WriteString("# needs; it does not load until each has a column (or, but for the key, a\n# constant).\n")
+		fmt.Fprintf(&b, "# NOT READY: a mapping of %s needs these, and no column was found:\n", p.Document)
+		fmt.Fprintf(&b, "#   %s\n", strings.Join(p.Missing, ", "))
+		b.WriteString("# It does not load until each has a column (or, but for the key, a constant).\n")
 	}
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "document: %s\n", p.Document)
