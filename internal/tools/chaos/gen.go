@@ -161,17 +161,17 @@ func writeExport(path string, p partner, rng *rand.Rand, first, n int, ds *datas
 			it := rng.IntN(len(skus))
 			row[4] = strconv.Itoa(ln * 10)
 			row[5], row[6], row[8] = skus[it], descs[it], units[it]
-			row[7] = p.decimal(1+rng.Int64N(50_000), 2)
-			row[9] = p.decimal(5+rng.Int64N(200_000), 2)
+			row[7] = p.cents(1 + rng.Int64N(50_000))
+			row[9] = p.cents(5 + rng.Int64N(200_000))
 			put()
 		}
 	}
 	return w.Flush()
 }
 
-// decimal formats v/10^places with the partner's decimal mark.
-func (p partner) decimal(v int64, places int) string {
-	s := fmt.Sprintf("%d.%0*d", v/100, places, v%100)
+// cents formats v/100 with two decimals and the partner's decimal mark.
+func (p partner) cents(v int64) string {
+	s := fmt.Sprintf("%d.%02d", v/100, v%100)
 	if p.Comma {
 		s = strings.Replace(s, ".", ",", 1)
 	}

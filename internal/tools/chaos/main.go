@@ -15,8 +15,8 @@
 // directories; broker, pipeline and runtime settings of
 // configs/production.yaml). Then:
 //
-//   - crash: each run of the hub gets its share of the files (at least one
-//     file per run), dropped into the inboxes once it is ready; the hub is
+//   - crash: each run of the hub gets its share of the files (two files
+//     per run at least), dropped into the inboxes once it is ready; the hub is
 //     killed with SIGKILL after a random delay (-min-delay … -max-delay,
 //     from -seed), -kills times, and started again after -restart-delay.
 //     For each kill it records what the hub was doing (the stages whose
@@ -102,15 +102,15 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.scenario, "scenario", "all", "all, crash, broker-outage or postgres-outage")
 	fs.IntVar(&o.orders, "orders", 100_000, "orders in the dataset (1–5 lines each)")
-	fs.IntVar(&o.files, "files", 4, "CSV exports per partner (3 partners); crash makes at least one per run of the hub")
+	fs.IntVar(&o.files, "files", 4, "CSV exports per partner (3 partners); crash makes at least two per run of the hub")
 	fs.IntVar(&o.kills, "kills", 20, "crash: how often the hub is killed")
 	fs.IntVar(&o.partitions, "partitions", 12, "partitions of the broker's topics")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the dataset, the drop order and the kill delays")
 	fs.StringVar(&o.dsn, "dsn", "", "PostgreSQL `DSN` (default $PROCUREHUB_TEST_POSTGRES_DSN, else the local test database); a schema is created in it per scenario")
 	fs.StringVar(&o.dir, "dir", "", "where work directories are made (default the system's temporary directory)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work directories (logs, inboxes, broker data) and the schemas")
-	fs.DurationVar(&o.minDelay, "min-delay", 300*time.Millisecond, "crash: shortest time from the hub's readiness to its kill")
-	fs.DurationVar(&o.maxDelay, "max-delay", 2*time.Second, "crash: longest time from the hub's readiness to its kill")
+	fs.DurationVar(&o.minDelay, "min-delay", 200*time.Millisecond, "crash: shortest time from the hub's readiness to its kill")
+	fs.DurationVar(&o.maxDelay, "max-delay", 1500*time.Millisecond, "crash: longest time from the hub's readiness to its kill")
 	fs.DurationVar(&o.dropEvery, "drop-every", 500*time.Millisecond, "outages: time between two files dropped into the inboxes (crash drops each run's files at once)")
 	fs.DurationVar(&o.outage, "outage", 20*time.Second, "broker-outage: how long the broker is down")
 	fs.DurationVar(&o.pgOutage, "pg-outage", 10*time.Second, "postgres-outage: how long PostgreSQL is down")
@@ -136,7 +136,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	switch {
 	case o.scenario != "all" && o.scenario != "crash" && o.scenario != "broker-outage" && o.scenario != "postgres-outage":
 		return o, fmt.Errorf("-scenario %q: not all, crash, broker-outage or postgres-outage", o.scenario)
-	case o.orders < len(partners)*max(o.files, o.kills+1) || o.files < 1:
+	case o.orders < len(partners)*max(o.files, 2*(o.kills+1)) || o.files < 1:
 		return o, fmt.Errorf("-orders %d, -files %d, -kills %d: need at least one order per file", o.orders, o.files, o.kills)
 	case o.kills < 0 || o.minDelay <= 0 || o.maxDelay < o.minDelay:
 		return o, errors.New("-kills must not be negative, 0 < -min-delay <= -max-delay")

@@ -104,13 +104,13 @@ func outageScenario(ctx context.Context, o options, bins binaries, progress io.W
 	}
 	m0 := r.hub.metrics(ctx)
 	logFrom := fileSize(r.hubLog)
+	cDown, _ := r.db.counts(ctx)
 	if err := down(); err != nil {
 		rep.Problems = append(rep.Problems, "take down: "+err.Error())
 		return rep
 	}
 	downAt := time.Now()
 	rep.Faults++
-	cDown, _ := r.db.counts(ctx)
 	r.logf("%s down at %.1f s: %d orders stored", what, downAt.Sub(start).Seconds(), cDown.Orders)
 	r.drop(ctx, files[half:], min(o.dropEvery, d/time.Duration(len(files)-half+1)))
 
@@ -133,7 +133,10 @@ func outageScenario(ctx context.Context, o options, bins binaries, progress io.W
 	if r.hub.exited() {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("the hub exited during the outage: %v", r.hub.waitErr))
 	}
-	cOut, _ := r.db.counts(ctx)
+	during := "unknown (the store is down)"
+	if c, err := r.db.counts(ctx); err == nil {
+		during = fmt.Sprintf("%d (%d written during the outage)", c.Orders, c.Orders-cDown.Orders)
+	}
 	if err := up(); err != nil {
 		rep.Problems = append(rep.Problems, "bring back: "+err.Error())
 		return rep
@@ -141,6 +144,10 @@ func outageScenario(ctx context.Context, o options, bins binaries, progress io.W
 	upAt := time.Now()
 	logTo := fileSize(r.hubLog)
 	cUp, err := r.db.counts(ctx)
+	for err != nil && time.Since(upAt) < resumeLimit {
+		time.Sleep(100 * time.Millisecond)
+		cUp, err = r.db.counts(ctx)
+	}
 	if err != nil {
 		rep.Problems = append(rep.Problems, "count after the outage: "+err.Error())
 	}
@@ -159,7 +166,7 @@ func outageScenario(ctx context.Context, o options, bins binaries, progress io.W
 
 	rep.addf("dataset: %d orders, %d lines, %d files of %d partners; seed %d", r.ds.Orders, r.ds.Total, len(r.ds.Files), len(partners), o.seed)
 	rep.addf("%s down at %.1f s, for %.1f s; %d files dropped before, %d during the outage", what, downAt.Sub(start).Seconds(), upAt.Sub(downAt).Seconds(), half, len(files)-half)
-	rep.addf("orders stored: %d when it went down, %d at its end (%d written during the outage), %d when it was back", cDown.Orders, cOut.Orders, cOut.Orders-cDown.Orders, cUp.Orders)
+	rep.addf("orders stored: %d when it went down, %s at its end, %d when it was back", cDown.Orders, during, cUp.Orders)
 	switch {
 	case resumed == 0:
 		rep.Problems = append(rep.Problems, "the store did not grow again after the outage")

@@ -58,8 +58,8 @@ func setup(ctx context.Context, o options, name string, bins binaries, out io.Wr
 	start := time.Now()
 	filesPer := o.files
 	if name == "crash" {
-		// At least one file for each run of the hub: every kill finds work.
-		filesPer = max(filesPer, (o.kills+len(partners))/len(partners))
+		// Two files for each run of the hub: every kill finds work.
+		filesPer = max(filesPer, (2*(o.kills+1)+len(partners)-1)/len(partners))
 	}
 	if r.ds, err = generate(filepath.Join(dir, "staging"), o.orders, filesPer, o.seed); err != nil {
 		return r, fmt.Errorf("generate: %w", err)
