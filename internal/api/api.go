@@ -133,6 +133,9 @@ type Config struct {
 	// host keys. The hub fills it in once the server listens, before the
 	// API serves its first request.
 	SFTP *SFTPInfo
+	// Onboarding, when set, serves /onboarding/...: mappings proposed from
+	// a sample, dry runs and mapping versions, for admins.
+	Onboarding Onboarding
 }
 
 // Auditor records who changed what (internal/auth's audit log). The

@@ -370,7 +370,8 @@ func newMatrixHub(t *testing.T) *matrixHub {
 		Admin:     &auth.Handlers{Store: st, Logger: slog.New(slog.DiscardHandler)},
 		Documents: st, Messages: st, Publisher: ps, Actions: &pipelines.Actions{Store: st, Pub: ps},
 		Authenticate: headerAuthenticator, Audit: hub.audit, Settlement: settlement, KPIs: st,
-		SFTP: &SFTPInfo{Addr: "127.0.0.1:2222", HostKeys: []string{"ssh-ed25519 SHA256:test"}},
+		SFTP:       &SFTPInfo{Addr: "127.0.0.1:2222", HostKeys: []string{"ssh-ed25519 SHA256:test"}},
+		Onboarding: fakeOnboarding{},
 	})
 	return hub
 }

@@ -158,6 +158,7 @@ func (s *server) table() []Route {
 	rs = append(rs, s.settlementRoutes()...)
 	rs = append(rs, s.kpiRoutes()...)
 	rs = append(rs, s.sftpRoutes()...)
+	rs = append(rs, s.onboardingRoutes()...)
 	rs = append(rs, s.adminRoutes()...)
 	return rs
 }

@@ -297,6 +297,8 @@ func Run(ctx context.Context, opts Options) error {
 		KPIs: st,
 		// The hosted SFTP inbox, filled in once it listens.
 		SFTP: sftpInfo,
+		// Partner onboarding for admins: proposals, dry runs, mapping versions.
+		Onboarding: &onboarding{cfg: cfg, st: st, log: log},
 		// Who is calling (nil: the API is open, for loopback use) and the audit log of every write.
 		Authenticate: authenticate,
 		Audit:        auth.NewAuditor(st),
