@@ -66,13 +66,22 @@ const apiBase = "http://procurehub.internal"
 // a write); its principal on the context. path is escaped
 // by the caller (orderPath); body, when not nil, is sent as JSON.
 func (s *server) call(ctx context.Context, sess *session, method, path string, query url.Values, body any) (apiResponse, error) {
+	if body == nil {
+		return s.callRaw(ctx, sess, method, path, query, "", nil)
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return apiResponse{}, fmt.Errorf("web: encode %s %s: %w", method, path, err)
+	}
+	return s.callRaw(ctx, sess, method, path, query, "application/json", b)
+}
+
+// callRaw is call with a body sent as it is, of the given content type
+// (none when body is nil): a file, a form.
+func (s *server) callRaw(ctx context.Context, sess *session, method, path string, query url.Values, contentType string, body []byte) (apiResponse, error) {
 	var rd io.Reader = http.NoBody
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return apiResponse{}, fmt.Errorf("web: encode %s %s: %w", method, path, err)
-		}
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(body)
 	}
 	target := apiBase + path
 	if len(query) > 0 {
@@ -93,8 +102,8 @@ func (s *server) call(ctx context.Context, sess *session, method, path string, q
 		}
 	}
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if key, ok := ctx.Value(idempotencyKey{}).(string); ok {
 		req.Header.Set("Idempotency-Key", key)

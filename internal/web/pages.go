@@ -79,7 +79,7 @@ var funcs = template.FuncMap{
 
 // pageNames are the templates under templates/, each rendered inside
 // layout.html.
-var pageNames = []string{"login", "orders", "order", "alerts", "kpis", "error"}
+var pageNames = []string{"login", "orders", "order", "alerts", "kpis", "onboarding", "error"}
 
 func parseTemplates() (map[string]*template.Template, error) {
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")

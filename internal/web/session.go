@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"strings"
 	"sync"
@@ -208,15 +209,26 @@ func (s *server) user(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// maxForm bounds a posted form.
-const maxForm = 64 << 10
+// maxForm bounds a posted form; maxUploadForm one that uploads a file
+// (multipart: the onboarding page's sample file).
+const (
+	maxForm       = 64 << 10
+	maxUploadForm = 3 << 20
+)
 
 // csrfOK checks the form's csrf field against the session's token; it
 // answered 403 when it reports false.
 func (s *server) csrfOK(w http.ResponseWriter, r *http.Request, sess *session) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, nil, http.StatusBadRequest, "The form could not be read.")
+	var err error
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, maxUploadForm)
+		err = r.ParseMultipartForm(maxUploadForm)
+	} else {
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		err = r.ParseForm()
+	}
+	if err != nil {
+		s.fail(w, r, nil, http.StatusBadRequest, "The form could not be read (too large, or cut short).")
 		return false
 	}
 	got := r.PostForm.Get("csrf")

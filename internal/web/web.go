@@ -139,6 +139,8 @@ func Handler(cfg Config) (http.Handler, error) {
 	mux.HandleFunc("GET /ui/alerts", s.user(s.live(s.alertsPage)))
 	mux.HandleFunc("GET /ui/kpis", s.user(s.kpisPage))
 	mux.HandleFunc("GET /ui/kpis/export/{format}", s.user(s.kpisExport))
+	mux.HandleFunc("GET /ui/onboarding", s.user(s.onboardingPage))
+	mux.HandleFunc("POST /ui/onboarding/{step}", s.user(s.onboardingPost))
 	mux.HandleFunc("POST /ui/alerts/{id}/{action}", s.user(s.alertAction))
 	mux.HandleFunc("GET /ui/events", s.user(s.events))
 	mux.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {
