@@ -102,6 +102,9 @@ func infer(p *Proposal, doc any) {
 			desc = d.col
 		}
 		statuses(p, evs, ships, pr.col, desc)
+		if len(p.Statuses) == 0 && slices.IndexFunc(p.UnplacedStatuses, writable) < 0 {
+			p.Missing = append(p.Missing, "statuses")
+		}
 	}
 }
 
@@ -180,7 +183,7 @@ func statuses(p *Proposal, evs, ships []map[string]any, status, desc *column) {
 	byKey := map[string]*seen{}
 	for i, ev := range evs {
 		code := valueAt(ev, ships[i], status)
-		if code == "" || strings.Contains(code, "${") {
+		if code == "" {
 			continue
 		}
 		k := strings.ToLower(code)
@@ -202,6 +205,9 @@ func statuses(p *Proposal, evs, ships []map[string]any, status, desc *column) {
 	}
 	for _, s := range order {
 		st, conf, why := guessStatus(s.code)
+		if strings.Contains(s.code, "${") {
+			conf = 0 // configuration would interpolate it: a person writes it
+		}
 		if conf == 0 {
 			st, conf, why = guessFromDescriptions(s.descs)
 		}
@@ -238,6 +244,10 @@ func guessFromDescriptions(descs []string) (canonical.TrackingStatus, float64, s
 	conf := 0.5 * float64(votes[best]) / float64(len(descs))
 	return best, max(conf, 0.3), fmt.Sprintf("from the description of its events, such as %q", clip(first[best]))
 }
+
+// writable reports whether a status code can be a key of the profile's
+// status table as it is (configuration interpolates ${VARS}).
+func writable(code string) bool { return !strings.Contains(code, "${") }
 
 // valueAt is the text of a column's value for one event.
 func valueAt(ev, ship map[string]any, c *column) string {

@@ -77,8 +77,9 @@ type Proposal struct {
 	// a person gives each its normalized status.
 	UnplacedStatuses []string `json:"unplaced_statuses"`
 	// Missing lists the fields a profile requires (tracking_number, status,
-	// occurred_at) that were not found: the profile does not load until a
-	// person adds them.
+	// occurred_at) that were not found, and "statuses" when a status field
+	// was found but no code of it can be written in the status table: the
+	// profile does not load until a person adds them.
 	Missing []string `json:"missing"`
 	// NotFound lists the optional fields that were not found.
 	NotFound []string `json:"not_found"`

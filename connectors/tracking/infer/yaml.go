@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/procurehub/procurehub/canonical"
 )
@@ -69,15 +70,19 @@ func (p *Proposal) YAML() []byte {
 		for _, s := range p.Statuses {
 			line(&b, "  "+scalar(s.Code)+": "+string(s.Status), fmt.Sprintf("%.2f: %s (%s)", s.Confidence, s.Reason, events(s.Count)))
 		}
-	case len(p.UnplacedStatuses) > 0:
+	case slices.IndexFunc(p.UnplacedStatuses, writable) >= 0:
 		b.WriteString("  # no code could be placed: each is written as unknown for the profile to load\n")
 		for _, c := range p.UnplacedStatuses {
+			if !writable(c) {
+				fmt.Fprintf(&b, "  # %s: ?\n", comment(scalar(c)))
+				continue
+			}
 			line(&b, "  "+scalar(c)+": "+string(canonical.TrackingUnknown), "NOT PLACED: give its normalized status")
 		}
 	default:
 		b.WriteString(" {}  # none found: add carrier code: normalized status\n")
 	}
-	if len(p.UnplacedStatuses) > 0 && len(p.Statuses) > 0 {
+	if len(p.UnplacedStatuses) > 0 && (len(p.Statuses) > 0 || slices.IndexFunc(p.UnplacedStatuses, writable) < 0) {
 		b.WriteString("# Status codes found that no guess was made for; add each with its\n# normalized status (events of these codes get status unknown):\n")
 		for _, c := range p.UnplacedStatuses {
 			fmt.Fprintf(&b, "#   %s: ?\n", comment(scalar(c)))
@@ -113,7 +118,7 @@ func events(n int) string {
 func line(b *strings.Builder, entry, note string) {
 	b.WriteString(entry)
 	if note != "" {
-		b.WriteString(strings.Repeat(" ", max(2, 40-len(entry))))
+		b.WriteString(strings.Repeat(" ", max(2, 40-utf8.RuneCountInString(entry))))
 		b.WriteString("# " + comment(note))
 	}
 	b.WriteString("\n")
