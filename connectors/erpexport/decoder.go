@@ -20,6 +20,41 @@ const Format = "erp_csv"
 // ctxCheckEvery is how many rows are read between two looks at the context.
 const ctxCheckEvery = 256
 
+// maxRow bounds one row (with its quoted line breaks): ERP rows are a few
+// hundred bytes, and a quote left open would otherwise read the rest of the
+// file into one field. A longer row stops the file there with a file error
+// (the rows before it are kept).
+const maxRow = 1 << 20
+
+// CodeRowTooLong is the file error of a row longer than maxRow.
+const CodeRowTooLong = "row_too_long"
+
+// rowBudget is the reader under the CSV reader: it refuses to hand out
+// more than maxRow bytes (plus the CSV reader's read-ahead) past where the
+// current row began.
+type rowBudget struct {
+	r     io.Reader
+	read  int64 // bytes handed out
+	limit int64 // read may not pass it
+}
+
+var errRowTooLong = errors.New("row too long")
+
+func (b *rowBudget) Read(p []byte) (int, error) {
+	if b.read >= b.limit {
+		return 0, errRowTooLong
+	}
+	if room := b.limit - b.read; int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := b.r.Read(p)
+	b.read += int64(n)
+	return n, err
+}
+
+// readAhead is how far the CSV reader's own buffer may read ahead of the row.
+const readAhead = 64 << 10
+
 // Decoder reads ERP export CSV files into canonical orders through a
 // mapping. It streams: memory stays flat however long the file is (it grows
 // only with the number of orders, to catch an order whose rows are split).
@@ -70,13 +105,18 @@ func (d *Decoder) Decode(ctx context.Context, in connectors.Input, r io.Reader, 
 	if detected {
 		delim = detectDelimiter(br)
 	}
-	cr := csv.NewReader(br)
+	budget := &rowBudget{r: br, limit: maxRow + readAhead}
+	cr := csv.NewReader(budget)
 	cr.Comma = delim
 	cr.LazyQuotes = true    // `Schraube 1/2"` is text, as spreadsheets write it
 	cr.FieldsPerRecord = -1 // field counts are checked here, with a row error
 	cr.ReuseRecord = true
 
 	header, err := cr.Read()
+	if errors.Is(err, errRowTooLong) {
+		return &connectors.FileError{File: in.Name, Line: d.rules.HeaderRow(), Code: CodeRowTooLong,
+			Message: fmt.Sprintf("the header is longer than %d KiB: this is not a CSV export", maxRow>>10)}
+	}
 	if errors.Is(err, io.EOF) {
 		msg := "the file is empty: there is no header"
 		if skipped > 0 {
@@ -107,21 +147,31 @@ func (d *Decoder) Decode(ctx context.Context, in connectors.Input, r io.Reader, 
 		return err
 	}
 	cols := b.Columns()
+	lastLine := headerLine // the last line of the last row read
 	for n := 1; ; n++ {
 		if n%ctxCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
+		budget.limit = cr.InputOffset() + maxRow + readAhead
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if errors.Is(err, errRowTooLong) {
+			// The order being gathered is left out: its rows may go on
+			// after the bad row. The partner sends the file again.
+			return &connectors.FileError{File: in.Name, Line: lastLine + 1, Code: CodeRowTooLong,
+				Message: fmt.Sprintf("the row after line %d is longer than %d KiB (is a quote not closed?); the file is read up to the order before it", lastLine, maxRow>>10)}
 		}
 		if err != nil {
 			return wrap(err)
 		}
 		line, _ := cr.FieldPos(0)
 		line += skipped
+		lastLine, _ = cr.FieldPos(len(rec) - 1)
+		lastLine += skipped
 		if blank(rec) {
 			continue
 		}

@@ -371,3 +371,33 @@ func TestExplicitSettingsOverrideDetection(t *testing.T) {
 		})
 	}
 }
+
+func TestARowLeftOpenByAQuoteStopsTheFileWithoutReadingItAll(t *testing.T) {
+	d := decoderFor(t, simpleMapping)
+	var b bytes.Buffer
+	b.WriteString("Order No,SKU,Qty,Unit,Unit Price,Description\n")
+	b.WriteString("PO-1,A-1,2,EA,1.50,Bolt\n")
+	b.WriteString("PO-2,B-1,1,EA,2.00,Nut\n")
+	b.WriteString(`PO-3,C-1,1,EA,3.00,"Washer 1/2` + "\n") // the quote is never closed
+	for b.Len() < 3<<20 {
+		b.WriteString("PO-4,D-1,1,EA,4.00,Spring\n")
+	}
+	rec, err := connectortest.DecodeBytes(d, "open-quote.csv", b.Bytes())
+	var fe *connectors.FileError
+	if !errors.As(err, &fe) || fe.Code != erpexport.CodeRowTooLong || fe.Line != 4 || !strings.Contains(fe.Message, "quote") {
+		t.Fatalf("Decode = %v; want a row_too_long file error at line 4 asking about a quote", err)
+	}
+	// PO-1 is complete; PO-2 was still being gathered when the row broke.
+	if got := keys(rec); fmt.Sprint(got) != "[PO-1]" {
+		t.Errorf("records %v; want [PO-1]: the orders before the broken row", got)
+	}
+}
+
+func TestAHeaderOfMegabytesIsNotACSVExport(t *testing.T) {
+	d := decoderFor(t, simpleMapping)
+	_, err := connectortest.DecodeBytes(d, "blob.csv", bytes.Repeat([]byte("x"), 2<<20))
+	var fe *connectors.FileError
+	if !errors.As(err, &fe) || fe.Code != erpexport.CodeRowTooLong || fe.Line != 1 {
+		t.Fatalf("Decode = %v; want a row_too_long file error at line 1", err)
+	}
+}
