@@ -58,6 +58,7 @@ type column struct {
 // columns gathers the leaves of objs by path, in first-seen order. A key
 // equal to except (at the top) is left out: it leads to the events.
 func columns(objs []map[string]any, depth int, except string) []*column {
+	objs = objs[:min(len(objs), maxLook)]
 	byPath := map[string]*column{}
 	var order []*column
 	for _, o := range objs {

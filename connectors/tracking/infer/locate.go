@@ -19,6 +19,10 @@ type jpath []seg
 // maxDepth bounds how deep Infer looks into a payload.
 const maxDepth = 24
 
+// maxLook bounds the objects of one place that are looked at to score it
+// and to find its fields: a sample's first events tell as much as all.
+const maxLook = 500
+
 // String writes the path in the profile's notation; the empty path is "$".
 // ok is false for a key the notation cannot hold (one with both quote
 // characters, or a ${ that configuration would interpolate).
@@ -213,10 +217,11 @@ func locate(p *Proposal, doc any) (evs []map[string]any, ships []map[string]any,
 	cands := findCandidates(doc)
 	for _, c := range cands {
 		sum := 0.0
-		for _, o := range c.objs {
+		look := c.objs[:min(len(c.objs), maxLook)]
+		for _, o := range look {
 			sum += eventLikeness(o)
 		}
-		c.score = sum / float64(len(c.objs))
+		c.score = sum / float64(len(look))
 		if !c.single && len(c.path) > 0 && !c.path[len(c.path)-1].all {
 			k := normKey(c.path[len(c.path)-1].key)
 			switch {
