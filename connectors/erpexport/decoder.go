@@ -21,10 +21,10 @@ const Format = "erp_csv"
 const ctxCheckEvery = 256
 
 // maxRow bounds one row (with its quoted line breaks): ERP rows are a few
-// hundred bytes, and a quote left open would otherwise read the rest of the
-// file into one field. A longer row stops the file there with a file error
-// (the rows before it are kept).
-const maxRow = 1 << 20
+// hundred bytes (a long free-text description some megabytes), and a quote
+// left open would otherwise read the rest of the file into one field. A
+// longer row stops the file there with a file error.
+const maxRow = 16 << 20
 
 // CodeRowTooLong is the file error of a row longer than maxRow.
 const CodeRowTooLong = "row_too_long"
