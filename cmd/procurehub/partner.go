@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/procurehub/procurehub/connectors/mapping/infer"
+	trackinfer "github.com/procurehub/procurehub/connectors/tracking/infer"
 	"github.com/procurehub/procurehub/internal/app"
 )
 
@@ -18,6 +19,9 @@ const partnerUsage = `usage:
   procurehub partner init --kind erp_export --sample FILE [--name NAME] [--document DOC] [--constant FIELD=VALUE]... [--out DIR] [--force]
       propose a mapping from a sample export (CSV or XLSX): writes DIR/NAME.mapping.yaml with a
       confidence per column and the columns it could not place, and prints the partner's config entry
+  procurehub partner init --kind tracking --sample PAYLOAD.json [--name NAME] [--out DIR] [--force]
+      propose a carrier profile from a sample JSON payload (webhook body or API page): writes
+      DIR/NAME.profile.yaml with the events' path, a confidence per field and the status codes mapped
   procurehub partner test [--config FILE] [--mapping FILE] [--golden FILE [--update]] NAME FILE
       dry run: decode FILE as partner NAME sends it, validate it, print the canonical records, rejected
       rows and validation findings; publish nothing. --golden compares with (or, new or --update, writes)
@@ -58,7 +62,7 @@ func (c constants) Set(s string) error {
 
 func cmdPartnerInit(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("partner init", stderr)
-	kind := fs.String("kind", "erp_export", "connector `KIND`: erp_export (CSV or XLSX exports and supplier documents)")
+	kind := fs.String("kind", "erp_export", "connector `KIND`: erp_export (CSV or XLSX exports and supplier documents) or tracking (a carrier's JSON)")
 	sample := fs.String("sample", "", "a sample `FILE` as the partner sends it")
 	name := fs.String("name", "", "partner `NAME` (default: the sample's name without extension)")
 	document := fs.String("document", "", "what the rows are: order (default), order_response, shipment, invoice, production_progress, catalog_item")
@@ -73,8 +77,8 @@ func cmdPartnerInit(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, partnerUsage)
 		return errUsage
 	}
-	if *kind != "erp_export" {
-		return fmt.Errorf("--kind %s: mappings are inferred for erp_export partners (CSV/XLSX)", *kind)
+	if *kind != "erp_export" && *kind != "tracking" {
+		return fmt.Errorf("--kind %s: proposals are made for erp_export partners (CSV/XLSX) and tracking partners (JSON)", *kind)
 	}
 	b, err := os.ReadFile(*sample)
 	if err != nil {
@@ -84,27 +88,36 @@ func cmdPartnerInit(args []string, stdout, stderr io.Writer) error {
 		base := filepath.Base(*sample)
 		*name = strings.TrimSuffix(base, filepath.Ext(base))
 	}
+	if *kind == "tracking" {
+		p, err := trackinfer.Infer(b, trackinfer.Options{Name: *name, FileName: filepath.Base(*sample)})
+		if err != nil {
+			return fmt.Errorf("%s: %w", *sample, err)
+		}
+		target := filepath.Join(*out, *name+".profile.yaml")
+		if err := writeNew(target, p.YAML(), *force); err != nil {
+			return err
+		}
+		printProfile(stdout, p)
+		fmt.Fprintf(stdout, `
+wrote %s — review it. The partner's entry in the hub's config:
+
+  - name: %s
+    kind: tracking
+    settings:
+      profile_file: %s
+      webhook: {secret: "${%s_WEBHOOK_SECRET}"}    # or poll: {url: ..., interval: ...}
+
+try the sample through it:
+  procurehub parse --format tracking --profile %s %s
+`, target, *name, target, envName(*name), target, *sample)
+		return nil
+	}
 	p, err := infer.Infer(b, infer.Options{Document: *document, FileName: filepath.Base(*sample), Constants: consts})
 	if err != nil {
 		return fmt.Errorf("%s: %w", *sample, err)
 	}
 	target := filepath.Join(*out, *name+".mapping.yaml")
-	flag := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if *force {
-		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	}
-	f, err := os.OpenFile(target, flag, 0o644)
-	if errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("%s exists; review it, or write again with --force", target)
-	}
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(p.YAML()); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := writeNew(target, p.YAML(), *force); err != nil {
 		return err
 	}
 	printProposal(stdout, p)
@@ -125,6 +138,70 @@ then try it without publishing anything:
   procurehub partner test --config CONFIG %s %s
 `, target, *name, *name, format, target, *name, *sample)
 	return nil
+}
+
+// writeNew writes a proposal to path, refusing to replace a file (a
+// reviewed one, maybe) unless force.
+func writeNew(path string, content []byte, force bool) error {
+	flag := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if force {
+		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flag, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("%s exists; review it, or write again with --force", path)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(content); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// envName makes a partner name an environment variable prefix.
+func envName(name string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return r
+		}
+		return '_'
+	}, name)
+}
+
+func printProfile(w io.Writer, p *trackinfer.Proposal) {
+	fmt.Fprintf(w, "%d events at %s (%s)", p.EventCount, p.Events, p.EventsReason)
+	if p.Shipments != "" {
+		fmt.Fprintf(w, ", in shipments at %s", p.Shipments)
+	}
+	fmt.Fprintln(w)
+	if p.TimeFormat != "" {
+		fmt.Fprintf(w, "times: %s (%s)\n", p.TimeFormat, p.TimeFormatReason)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nFIELD\tPATH\tCONFIDENCE\tWHY")
+	for _, f := range p.Fields {
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\n", f.Field, f.Path, f.Confidence, f.Reason)
+	}
+	fmt.Fprintln(tw, "\nSTATUS CODE\tCANONICAL\tCONFIDENCE\tWHY")
+	for _, st := range p.Statuses {
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\n", st.Code, st.Status, st.Confidence, st.Reason)
+	}
+	tw.Flush()
+	if len(p.UnplacedStatuses) > 0 {
+		fmt.Fprintf(w, "status codes not placed (map them by hand): %s\n", strings.Join(p.UnplacedStatuses, ", "))
+	}
+	for _, n := range p.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	if len(p.Missing) > 0 {
+		fmt.Fprintf(w, "MISSING (the profile does not load until added): %s\n", strings.Join(p.Missing, ", "))
+	}
 }
 
 func printProposal(w io.Writer, p *infer.Proposal) {

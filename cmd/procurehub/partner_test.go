@@ -128,3 +128,30 @@ func TestPartnerTestShowsRejectedRowsAndTheWrongPartner(t *testing.T) {
 		t.Errorf("an unknown partner: exit %d, %s", code, errOut)
 	}
 }
+
+func TestPartnerInitProposesACarrierProfileThatReadsItsPayload(t *testing.T) {
+	dir := t.TempDir()
+	sample, _ := filepath.Abs("testdata/onboarding/forwarder-webhook-milestones.json")
+	out, errOut, code := runCLI(t, "partner", "init", "--kind", "tracking", "--sample", sample, "--name", "sea-forwarder", "--out", dir)
+	if code != 0 {
+		t.Fatalf("partner init --kind tracking: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"4 events at milestones", "tracking_number", "$.container", "DELIVERED", "delivered", "profile_file:", "SEA_FORWARDER_WEBHOOK_SECRET"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	profile := filepath.Join(dir, "sea-forwarder.profile.yaml")
+	out, errOut, code = runCLI(t, "parse", "--format", "tracking", "--profile", profile, sample)
+	if code != 0 {
+		t.Fatalf("parse with the proposed profile: exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 || !strings.Contains(lines[3], `"status":"delivered"`) || !strings.Contains(lines[0], `"tracking_number":"MSKU1234565"`) ||
+		!strings.Contains(lines[0], `"occurred_at":"2026-03-02T08:15:00+08:00"`) {
+		t.Errorf("the payload through the proposed profile:\n%s", out)
+	}
+	if _, errOut, code := runCLI(t, "partner", "init", "--kind", "tracking", "--sample", filepath.Join(dir, "sea-forwarder.profile.yaml"), "--out", dir); code == 0 || !strings.Contains(errOut, "JSON") {
+		t.Errorf("a sample that is not JSON: exit %d, %s", code, errOut)
+	}
+}
