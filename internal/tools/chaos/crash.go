@@ -37,6 +37,7 @@ func crashScenario(ctx context.Context, o options, bins binaries, progress io.Wr
 	files := r.shuffled()
 	share := func(i int) []file { return files[i*len(files)/(o.kills+1) : (i+1)*len(files)/(o.kills+1)] }
 	r.drop(ctx, share(0), 50*time.Millisecond)
+	stalls := r.watchStalls(ctx)
 	var kills []kill
 	early := false
 	for len(kills) < o.kills && ctx.Err() == nil {
@@ -58,6 +59,7 @@ func crashScenario(ctx context.Context, o options, bins binaries, progress io.Wr
 	took, problems := r.quiesce(ctx, o.timeout)
 	rep.Problems = append(rep.Problems, problems...)
 	total := time.Since(start)
+	longest := stalls()
 
 	rep.addf("dataset: %d orders, %d lines, %d files of %d partners; seed %d", r.ds.Orders, r.ds.Total, len(r.ds.Files), len(partners), o.seed)
 	var b strings.Builder
@@ -72,6 +74,10 @@ func crashScenario(ctx context.Context, o options, bins binaries, progress io.Wr
 		rep.addf("the ingest was complete after %d of %d kills; no more kills", len(kills), o.kills)
 	}
 	rep.Faults = len(kills)
+	rep.addf("longest time the store did not grow while orders were missing: %.1f s (a kill, %s down, the restart, the group join)", longest.Seconds(), o.restartDelay)
+	if longest > 2*(o.restartDelay+o.maxDelay)+30*time.Second {
+		rep.addf("WARNING: the ingest stalled for %.1f s: look for consumers stuck joining their group in the hub's log (see the package doc)", longest.Seconds())
+	}
 	rep.addf("a killed hub was restarted after %s", o.restartDelay)
 	rep.addf("kills: %d; quiescent %.1f s after the last restart; %.1f s in all", len(kills), took.Seconds(), total.Seconds())
 	if !o.fastLease {
@@ -176,4 +182,39 @@ func activity(prev, cur samples, processing int) string {
 		return fmt.Sprintf("%s (%d file(s) claimed)", strings.Join(s, "+"), processing)
 	}
 	return strings.Join(s, "+")
+}
+
+// watchStalls counts the stored orders every 250 ms until the returned
+// function is called, which returns the longest time the count did not
+// grow while orders were missing.
+func (r *run) watchStalls(ctx context.Context) func() time.Duration {
+	stop := make(chan struct{})
+	result := make(chan time.Duration, 1)
+	go func() {
+		var longest time.Duration
+		last, since := -1, time.Now()
+		for {
+			select {
+			case <-stop:
+				result <- longest
+				return
+			case <-ctx.Done():
+				result <- longest
+				return
+			case <-time.After(250 * time.Millisecond):
+			}
+			c, err := r.db.counts(ctx)
+			switch {
+			case err != nil:
+			case c.Orders != last:
+				last, since = c.Orders, time.Now()
+			case c.Orders < r.ds.Orders:
+				longest = max(longest, time.Since(since))
+			}
+		}
+	}()
+	return func() time.Duration {
+		close(stop)
+		return <-result
+	}
 }
