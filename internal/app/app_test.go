@@ -143,6 +143,18 @@ func startHub(t *testing.T, brokerYAML, storeYAML string, env map[string]string)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var logw io.Writer = io.Discard
+	if os.Getenv("PROCUREHUB_TEST_LOG") != "" {
+		logw = os.Stderr
+	}
+	h, stop := runInProcess(t, cfg, slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	return &runningHub{hub: h, inbox: inbox, stop: stop}
+}
+
+// runInProcess runs a hub of cfg until the test ends (or stop is called)
+// and returns it once it serves.
+func runInProcess(t *testing.T, cfg *config.App, log *slog.Logger) (*Hub, func() error) {
+	t.Helper()
 	reg, err := Builtins()
 	if err != nil {
 		t.Fatal(err)
@@ -150,11 +162,6 @@ func startHub(t *testing.T, brokerYAML, storeYAML string, env map[string]string)
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan *Hub, 1)
 	done := make(chan error, 1)
-	var logw io.Writer = io.Discard
-	if os.Getenv("PROCUREHUB_TEST_LOG") != "" {
-		logw = os.Stderr
-	}
-	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	go func() {
 		done <- Run(ctx, Options{Config: cfg, Registry: reg, Logger: log, Started: func(h *Hub) { started <- h }})
 	}()
@@ -162,8 +169,10 @@ func startHub(t *testing.T, brokerYAML, storeYAML string, env map[string]string)
 	select {
 	case h = <-started:
 	case err := <-done:
+		cancel()
 		t.Fatalf("hub stopped before it started: %v", err)
 	case <-time.After(60 * time.Second):
+		cancel()
 		t.Fatal("hub did not start within 60s")
 	}
 	stopped := false
@@ -185,7 +194,7 @@ func startHub(t *testing.T, brokerYAML, storeYAML string, env map[string]string)
 			t.Error(err)
 		}
 	})
-	return &runningHub{hub: h, inbox: inbox, stop: stop}
+	return h, stop
 }
 
 // drop puts a testdata file into the inbox the way a partner would.
@@ -219,14 +228,18 @@ type apiOrder struct {
 	Status      string `json:"status"`
 	Version     int    `json:"version"`
 	Lines       []struct {
-		SKU       string `json:"sku"`
-		UnitPrice string `json:"unit_price"`
+		SKU         string `json:"sku"`
+		UnitPrice   string `json:"unit_price"`
+		Description string `json:"description"`
 	} `json:"lines"`
 }
 
-func (r *runningHub) orders(t *testing.T) map[string]apiOrder {
+func (r *runningHub) orders(t *testing.T) map[string]apiOrder { return ordersOf(t, r.hub) }
+
+// ordersOf lists a hub's orders (up to 500) through its API, by number.
+func ordersOf(t *testing.T, h *Hub) map[string]apiOrder {
 	t.Helper()
-	resp, err := http.Get("http://" + r.hub.HTTPAddr + "/api/v1/orders?limit=500")
+	resp, err := http.Get("http://" + h.HTTPAddr + "/api/v1/orders?limit=500")
 	if err != nil {
 		t.Fatal(err)
 	}

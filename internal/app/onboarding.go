@@ -28,15 +28,14 @@ var _ api.Onboarding = (*onboarding)(nil)
 
 // partner returns the configured partner that reads through a mapping.
 func (o *onboarding) partner(name string) (int, error) {
-	for i := range o.cfg.Partners {
-		if p := &o.cfg.Partners[i]; p.Name == name {
-			if mappingNode(p) == nil {
-				return i, fmt.Errorf("partner %s (%s) reads without a mapping: %w", name, p.Kind, api.ErrUnknownPartner)
-			}
-			return i, nil
-		}
+	i := partnerIndex(o.cfg, name)
+	if i < 0 {
+		return -1, fmt.Errorf("partner %q: %w", name, api.ErrUnknownPartner)
 	}
-	return -1, fmt.Errorf("partner %q: %w", name, api.ErrUnknownPartner)
+	if p := &o.cfg.Partners[i]; mappingNode(p) == nil {
+		return i, fmt.Errorf("partner %s (%s) reads without a mapping: %w", name, p.Kind, api.ErrUnknownPartner)
+	}
+	return i, nil
 }
 
 func (o *onboarding) Partners(ctx context.Context) ([]api.OnboardingPartner, error) {

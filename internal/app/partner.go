@@ -65,12 +65,7 @@ type DryRunOptions struct {
 // the partner's source is never polled.
 func PartnerDryRun(ctx context.Context, o DryRunOptions) (*DryRun, error) {
 	cfg := o.Config
-	i := -1
-	for k := range cfg.Partners {
-		if cfg.Partners[k].Name == o.Partner {
-			i = k
-		}
-	}
+	i := partnerIndex(cfg, o.Partner)
 	if i < 0 {
 		return nil, fmt.Errorf("partner %q is not in %s", o.Partner, cfg.File)
 	}

@@ -63,27 +63,39 @@ func PartnerMapping(cfg *config.App, p *config.Partner) ([]byte, error) {
 	}
 }
 
+// partnerIndex is the index of the partner named name in cfg, -1 when
+// there is none.
+func partnerIndex(cfg *config.App, name string) int {
+	for i := range cfg.Partners {
+		if cfg.Partners[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
 // recordMappings gives each ingestor the version of its partner's mapping,
 // adding the mapping as a new version when its content changed.
 func recordMappings(ctx context.Context, cfg *config.App, st store.MappingStore, ingestors []*pipelines.Ingestor, log *slog.Logger) error {
 	for _, g := range ingestors {
-		for i := range cfg.Partners {
-			p := &cfg.Partners[i]
-			if p.Name != g.Partner {
-				continue
-			}
-			content, err := PartnerMapping(cfg, p)
-			if err != nil || content == nil {
-				return err
-			}
-			v, added, err := st.RecordMapping(ctx, p.Name, content)
-			if err != nil {
-				return fmt.Errorf("partner %s: record mapping version: %w", p.Name, err)
-			}
-			g.MappingVersion = v.Version
-			if added {
-				log.Info("new mapping version", "partner", p.Name, "version", v.Version, "sha256", v.SHA256[:12])
-			}
+		i := partnerIndex(cfg, g.Partner)
+		if i < 0 {
+			continue
+		}
+		content, err := PartnerMapping(cfg, &cfg.Partners[i])
+		if err != nil {
+			return err
+		}
+		if content == nil {
+			continue
+		}
+		v, added, err := st.RecordMapping(ctx, g.Partner, content)
+		if err != nil {
+			return fmt.Errorf("partner %s: record mapping version: %w", g.Partner, err)
+		}
+		g.MappingVersion = v.Version
+		if added {
+			log.Info("new mapping version", "partner", g.Partner, "version", v.Version, "sha256", v.SHA256[:12])
 		}
 	}
 	return nil
@@ -244,12 +256,7 @@ func ReplayFile(ctx context.Context, o ReplayOptions, id int64, version int) err
 		return err
 	}
 	cfg := o.Config
-	i := -1
-	for k := range cfg.Partners {
-		if cfg.Partners[k].Name == e.Partner {
-			i = k
-		}
-	}
+	i := partnerIndex(cfg, e.Partner)
 	if i < 0 {
 		return fmt.Errorf("ledger entry %d is partner %s's, which the config does not have", id, e.Partner)
 	}

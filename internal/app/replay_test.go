@@ -2,8 +2,6 @@ package app
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -55,29 +53,7 @@ partners:
 		t.Fatal(err)
 	}
 	r.cfg = cfg
-	reg, err := Builtins()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	started, done := make(chan *Hub, 1), make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Options{Config: cfg, Registry: reg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-			Started: func(h *Hub) { started <- h }})
-	}()
-	select {
-	case r.hub = <-started:
-	case err := <-done:
-		t.Fatalf("hub stopped before it started: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("hub did not start within 60s")
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("hub: %v", err)
-		}
-	})
+	r.hub, _ = runInProcess(t, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return r
 }
 
@@ -97,33 +73,7 @@ func (r *replayHub) options(out io.Writer, dryRun bool) ReplayOptions {
 		By: "ops-anna", DryRun: dryRun, Brokers: r.hub.Brokers}
 }
 
-// order is an order as the API gives it, with what this test looks at.
-type replayedOrder struct {
-	OrderNumber string `json:"order_number"`
-	Version     int    `json:"version"`
-	Lines       []struct {
-		SKU         string `json:"sku"`
-		Description string `json:"description"`
-	} `json:"lines"`
-}
-
-func (r *replayHub) orders(t *testing.T) map[string]replayedOrder {
-	t.Helper()
-	resp, err := http.Get("http://" + r.hub.HTTPAddr + "/api/v1/orders?limit=500")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body struct{ Orders []replayedOrder }
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]replayedOrder{}
-	for _, o := range body.Orders {
-		out[o.OrderNumber] = o
-	}
-	return out
-}
+func (r *replayHub) orders(t *testing.T) map[string]apiOrder { return ordersOf(t, r.hub) }
 
 // descriptions says what the orders' first lines are called, and how many orders there are.
 func (r *replayHub) descriptions(t *testing.T) string {
@@ -135,7 +85,7 @@ func (r *replayHub) descriptions(t *testing.T) string {
 		first(os["PO-R1"]), os["PO-R1"].Version, first(os["PO-R2"]), os["PO-R2"].Version)
 }
 
-func first(o replayedOrder) string {
+func first(o apiOrder) string {
 	if len(o.Lines) == 0 {
 		return "-"
 	}
