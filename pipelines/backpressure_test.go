@@ -11,6 +11,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/procurehub/procurehub/canonical"
 	"github.com/procurehub/procurehub/internal/embedded"
@@ -216,4 +217,89 @@ func TestShutdownDrainsInFlightWorkAndCommitsNothingUnstored(t *testing.T) {
 	st.mu.Unlock()
 	t.Logf("stopped with %d of %d stored (drain %s); after the restart all %d stored, %d written twice (at-least-once, idempotent upserts)",
 		atStop, n, took.Round(time.Millisecond), n, again)
+}
+
+// downStore is a store that cannot be reached for its first failing
+// calls: every batch fails alike, and none is split into single writes.
+type downStore struct {
+	mu      sync.Mutex
+	failing int
+	calls   []int // batch sizes asked for
+	stored  map[string]bool
+}
+
+func (s *downStore) UpsertOrders(_ context.Context, orders []*canonical.Order) ([]store.Change, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, len(orders))
+	if s.failing > 0 {
+		s.failing--
+		return nil, fmt.Errorf("%w: dial tcp 127.0.0.1:5432: connect: connection refused", store.ErrUnavailable)
+	}
+	changes := make([]store.Change, len(orders))
+	for i, o := range orders {
+		s.stored[o.OrderNumber] = true
+		changes[i] = store.ChangeInserted
+	}
+	return changes, nil
+}
+
+func TestAStoreOutageIsRetriedAndCountedWithoutSplittingBatches(t *testing.T) {
+	brokers := backlog(t, 200, 10)
+	st := &downStore{failing: 6, stored: map[string]bool{}}
+	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{Brokers: brokers, ConsumerGroup: "procurehub", MaxInFlight: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Brokers: brokers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	m := NewMetrics(prometheus.NewRegistry())
+	sink := NewStoreSink(st, StoreSinkConfig{BatchSize: 50, Writers: 1, Linger: 20 * time.Millisecond}, m, nil)
+	r, err := NewRouter(RouterConfig{Retries: 10, RetryInitial: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond}, sub, pub, Sinks{Orders: sink}, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go sink.Run(ctx)
+	go r.Run(ctx)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		st.mu.Lock()
+		n := len(st.stored)
+		st.mu.Unlock()
+		if n == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 200 orders stored after the outage", n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := testutil.ToFloat64(m.StoreFailures.WithLabelValues("orders", "unavailable")); got != 6 {
+		t.Errorf("store failures counted: %v; want the 6 failed writes", got)
+	}
+	if got := testutil.ToFloat64(m.HandlerRetries.WithLabelValues(HandlerStoreOrders)); got < 6 {
+		t.Errorf("handler retries counted: %v; want at least one per failed write", got)
+	}
+	if got := testutil.ToFloat64(m.Poisoned.WithLabelValues(HandlerStoreOrders)); got != 0 {
+		t.Errorf("%v orders poisoned by an outage the retries outlasted", got)
+	}
+	// A failed batch is not written again item by item: the first write
+	// after the outage is a batch, not a run of single orders.
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	singles := 0
+	for _, c := range st.calls[6:] {
+		if c == 1 {
+			singles++
+		}
+	}
+	if singles > len(st.calls[6:])/2 {
+		t.Errorf("writes after the outage %v: mostly single orders, as if failed batches were split", st.calls)
+	}
 }

@@ -2,9 +2,14 @@ package pipelines
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/procurehub/procurehub/internal/store"
 )
 
 // batcher gathers the items of concurrent handlers into batches, so that
@@ -22,6 +27,8 @@ type batcher[T any] struct {
 	write func(ctx context.Context, items []T) error
 	// fail turns the error of one item written alone into its handler's.
 	fail func(item T, err error) error
+	// failures counts failed writes by what and reason, when set.
+	failures *prometheus.CounterVec
 }
 
 type batchReq[T any] struct {
@@ -111,6 +118,21 @@ func (b *batcher[T]) loop(ctx context.Context) {
 	}
 }
 
+// failureReason classifies a failed store write for the metric.
+func failureReason(err error) string {
+	switch {
+	case errors.Is(err, store.ErrUnavailable):
+		return "unavailable"
+	case errors.Is(err, store.ErrInvalid):
+		return "invalid"
+	case errors.Is(err, store.ErrConflict):
+		return "conflict"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	}
+	return "other"
+}
+
 // commit writes one batch; on failure it writes each item alone so the
 // error lands on the item that caused it.
 func (b *batcher[T]) commit(ctx context.Context, batch []*batchReq[T]) {
@@ -129,8 +151,16 @@ func (b *batcher[T]) commit(ctx context.Context, batch []*batchReq[T]) {
 		}
 		return
 	}
-	if len(batch) == 1 {
-		batch[0].done <- b.fail(batch[0].item, err)
+	if b.failures != nil {
+		b.failures.WithLabelValues(b.what, failureReason(err)).Inc()
+	}
+	if len(batch) == 1 || errors.Is(err, store.ErrUnavailable) {
+		// A store that cannot be reached fails every item alike: the
+		// handlers retry (and the outage shows in the metric), rather than
+		// each item hammering the store alone.
+		for _, r := range batch {
+			r.done <- b.fail(r.item, err)
+		}
 		return
 	}
 	b.logger.Warn("store batch failed; writing its items one by one", "what", b.what, "items", len(batch), "err", err)

@@ -127,6 +127,14 @@ func (g *Ingestor) Run(ctx context.Context) error {
 	var out outage
 	for {
 		inputs, err := g.Connector.Source.Poll(ctx)
+		if g.Metrics != nil && ctx.Err() == nil {
+			up := 1.0
+			if err != nil {
+				up = 0
+				g.Metrics.PollFailures.WithLabelValues(g.Partner).Inc()
+			}
+			g.Metrics.SourceUp.WithLabelValues(g.Partner).Set(up)
+		}
 		switch {
 		case err != nil && ctx.Err() == nil && err.Error() != lastErr:
 			lastErr = err.Error()
@@ -236,6 +244,12 @@ func (g *Ingestor) noteFailure(name string, err error, stopping bool) {
 	case stopping:
 	case errors.Is(err, ErrLeasedElsewhere):
 		g.logger().Debug("input skipped: another instance is taking it", "file", name)
+	case err != nil && g.Metrics != nil && g.failing[name] != err.Error():
+		g.Metrics.InputFailures.WithLabelValues(g.Partner).Inc()
+		g.failing[name] = err.Error()
+		g.logger().Error("input not taken; retrying every poll", "file", name, "err", err)
+	case err != nil && g.Metrics != nil:
+		g.Metrics.InputFailures.WithLabelValues(g.Partner).Inc()
 	case err != nil && g.failing[name] != err.Error():
 		g.failing[name] = err.Error()
 		g.logger().Error("input not taken; retrying every poll", "file", name, "err", err)

@@ -36,6 +36,19 @@ type Metrics struct {
 	// LeaseHeld is 1 for each job lease (scheduled job, polled source) this
 	// instance holds, 0 for those another instance runs.
 	LeaseHeld *prometheus.GaugeVec
+	// StoreFailures counts failed store writes of the batching sinks, by
+	// what (orders, tracking events) and reason (unavailable, invalid,
+	// conflict, timeout, other): a store outage shows here.
+	StoreFailures *prometheus.CounterVec
+	// HandlerRetries counts handler attempts that failed and are retried.
+	HandlerRetries *prometheus.CounterVec
+	// PollFailures counts failed polls of a partner's source, InputFailures
+	// inputs that were not taken (a broker that refuses the records, a
+	// store that cannot record them) and are tried again; SourceUp is 1
+	// while a source's polls work, 0 while they fail.
+	PollFailures  *prometheus.CounterVec
+	InputFailures *prometheus.CounterVec
+	SourceUp      *prometheus.GaugeVec
 }
 
 // NewMetrics creates the series and registers them on reg.
@@ -93,6 +106,21 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		LeaseHeld: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "procurehub_lease_held", Help: "1 for each job lease (scheduled job, polled source) this instance holds and runs, 0 for those another instance runs.",
 		}, []string{"lease"}),
+		StoreFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_store_failures_total", Help: "Failed store writes of the batching sinks, by what and reason (unavailable, invalid, conflict, timeout, other).",
+		}, []string{"what", "reason"}),
+		HandlerRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_handler_retries_total", Help: "Handler attempts that failed and are retried.",
+		}, []string{"handler"}),
+		PollFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_poll_failures_total", Help: "Failed polls of a partner's source (server down, refused login).",
+		}, []string{"partner"}),
+		InputFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procurehub_input_failures_total", Help: "Inputs not taken (broker or store refused) and tried again at the next poll.",
+		}, []string{"partner"}),
+		SourceUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "procurehub_source_up", Help: "1 while a partner source's polls work, 0 while they fail.",
+		}, []string{"partner"}),
 		StoreBatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "procurehub_store_batch_size", Help: "Orders per store write batch.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
@@ -100,7 +128,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.InputsTaken, m.SettleFailures, m.StatementWrites, m.ShipmentWrites, m.TrackingEvents, m.OrderResponseWrites, m.OrderEvents, m.OrdersNeedingReview, m.Alerts, m.Records, m.Rejects, m.Published, m.Consumed,
-			m.HandlerLatency, m.Poisoned, m.StoreWrites, m.StoreBatchSize, m.LeaseHeld)
+			m.HandlerLatency, m.Poisoned, m.StoreWrites, m.StoreBatchSize, m.LeaseHeld,
+			m.StoreFailures, m.HandlerRetries, m.PollFailures, m.InputFailures, m.SourceUp)
 	}
 	return m
 }

@@ -879,7 +879,8 @@ func TestASourceDownForLongRaisesOneAlertAndOneWhenItRecovers(t *testing.T) {
 		now = now.Add(time.Minute)
 		return now
 	}
-	g := &Ingestor{Partner: "sftp-supplier", Kind: "erp_export", Publisher: ps, Ledger: newLedger(t),
+	m := NewMetrics(prometheus.NewRegistry())
+	g := &Ingestor{Partner: "sftp-supplier", Kind: "erp_export", Publisher: ps, Ledger: newLedger(t), Metrics: m,
 		Connector: &connectors.Connector{Source: src, Decoder: scriptDecoder{}}, PollInterval: time.Millisecond,
 		OutageAlertAfter: 10 * time.Minute, Now: clock}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -896,6 +897,12 @@ func TestASourceDownForLongRaisesOneAlertAndOneWhenItRecovers(t *testing.T) {
 	}
 	polls := src.polls()
 	waitFor(t, func() bool { return src.polls() > polls+20 })
+	if failed := testutil.ToFloat64(m.PollFailures.WithLabelValues("sftp-supplier")); failed < 20 {
+		t.Errorf("failed polls counted: %v; want every one", failed)
+	}
+	if up := testutil.ToFloat64(m.SourceUp.WithLabelValues("sftp-supplier")); up != 0 {
+		t.Errorf("procurehub_source_up = %v during the outage; want 0", up)
+	}
 	src.mu.Lock()
 	src.up = true
 	src.mu.Unlock()
@@ -903,6 +910,7 @@ func TestASourceDownForLongRaisesOneAlertAndOneWhenItRecovers(t *testing.T) {
 	if err := json.Unmarshal(up.Payload, &a); err != nil || a.Kind != AlertSourceRecovered {
 		t.Errorf("then %s; want source_recovered", up.Payload)
 	}
+	waitFor(t, func() bool { return testutil.ToFloat64(m.SourceUp.WithLabelValues("sftp-supplier")) == 1 })
 	cancel()
 	<-done
 	select {

@@ -3,6 +3,7 @@ package pipelines
 import (
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -87,19 +88,29 @@ func NewRouter(cfg RouterConfig, sub message.Subscriber, pub message.Publisher, 
 	if err != nil {
 		return nil, fmt.Errorf("router: poison queue: %w", err)
 	}
+	retries := &retryLog{m: m, logger: logger, every: 10 * time.Second}
 	retry := middleware.Retry{
 		MaxRetries:          cfg.Retries,
 		InitialInterval:     cfg.RetryInitial,
 		MaxInterval:         cfg.RetryMax,
 		Multiplier:          2,
 		RandomizationFactor: 0.2,
-		ShouldRetry:         func(p middleware.RetryParams) bool { return !IsPermanent(p.Err) },
 		// Each attempt gets a fresh context: the timeout middleware cancels
 		// the previous attempt's context when it returns.
 		ResetContextOnRetry: true,
-		Logger:              wlog,
+		// Not Watermill's logger: an outage fails every message at once, and
+		// a line per retry is a flood. retries counts them and logs a line
+		// per handler every 10 s.
 	}
 	guard := func(h *message.Handler, name string) {
+		retry := retry // each handler's own, to count its retries
+		retry.ShouldRetry = func(p middleware.RetryParams) bool {
+			if IsPermanent(p.Err) {
+				return false
+			}
+			retries.note(name, p.Err)
+			return true
+		}
 		h.AddMiddleware(
 			poisonCounter(m, name, poison),
 			measure(m, name),
@@ -168,6 +179,45 @@ func poisonCounter(m *Metrics, handler string, poison message.HandlerMiddleware)
 			return out, err
 		}
 		return poison(failed)
+	}
+}
+
+// retryLog counts retried handler attempts and logs them, at most a line
+// per handler every interval, with how many there were since the last.
+type retryLog struct {
+	m      *Metrics
+	logger *slog.Logger
+	every  time.Duration
+
+	mu   sync.Mutex
+	last map[string]retryCount
+}
+
+type retryCount struct {
+	at time.Time
+	n  int
+}
+
+func (r *retryLog) note(handler string, err error) {
+	if r.m != nil {
+		r.m.HandlerRetries.WithLabelValues(handler).Inc()
+	}
+	r.mu.Lock()
+	if r.last == nil {
+		r.last = map[string]retryCount{}
+	}
+	c := r.last[handler]
+	c.n++
+	now := time.Now()
+	log := now.Sub(c.at) >= r.every
+	n := c.n
+	if log {
+		c = retryCount{at: now}
+	}
+	r.last[handler] = c
+	r.mu.Unlock()
+	if log {
+		r.logger.Warn("handler failed; retrying", "handler", handler, "retries", n, "err", err)
 	}
 }
 

@@ -65,6 +65,9 @@ type StoreSinkConfig struct {
 func NewStoreSink(w OrderWriter, cfg StoreSinkConfig, m *Metrics, logger *slog.Logger) *StoreSink {
 	s := &StoreSink{w: w, metrics: m, review: cfg.Review}
 	s.b = newBatcher(cfg, logger, "orders", s.write, storeError)
+	if m != nil {
+		s.b.failures = m.StoreFailures
+	}
 	return s
 }
 

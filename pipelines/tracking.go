@@ -80,6 +80,9 @@ func NewTrackingSink(w TrackingWriter, cfg StoreSinkConfig, m *Metrics, logger *
 	s.b = newBatcher(cfg, logger, "tracking events", s.write, func(pe partnerEvent, err error) error {
 		return permanentIfInvalid(fmt.Errorf("store tracking event %s of %s: %w", pe.event.EventID, pe.event.TrackingNumber, err))
 	})
+	if m != nil {
+		s.b.failures = m.StoreFailures
+	}
 	return s
 }
 

@@ -163,8 +163,14 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	defer pub.Close()
+	// A group per topic (procurehub.procurehub.orders.v1, ...): a restarted
+	// instance rejoins each group once instead of a shared group
+	// rebalancing for minutes (see kafka.SubscriberConfig.GroupPerTopic).
+	// A rebalance waits for a member that died (kill -9, a lost node) up to
+	// the rebalance timeout; 10 s keeps that stall short, and handlers whose
+	// partition moves get 5 s to finish (what they do not is redelivered).
 	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{Brokers: brokers, ConsumerGroup: cfg.Broker.ConsumerGroup,
-		MaxInFlight: cfg.Broker.MaxInFlight, Logger: log, Security: sec})
+		GroupPerTopic: true, RebalanceTimeout: rebalanceTimeout, MaxInFlight: cfg.Broker.MaxInFlight, Logger: log, Security: sec})
 	if err != nil {
 		return err
 	}
@@ -237,7 +243,7 @@ func Run(ctx context.Context, opts Options) error {
 			return err
 		}
 		nsub, err := kafka.NewSubscriber(kafka.SubscriberConfig{Brokers: brokers,
-			ConsumerGroup: cfg.Broker.ConsumerGroup + ".notify", MaxInFlight: cfg.Broker.MaxInFlight, Logger: log, Security: sec})
+			ConsumerGroup: cfg.Broker.ConsumerGroup + ".notify", GroupPerTopic: true, RebalanceTimeout: rebalanceTimeout, MaxInFlight: cfg.Broker.MaxInFlight, Logger: log, Security: sec})
 		if err != nil {
 			return err
 		}
@@ -356,7 +362,7 @@ func Run(ctx context.Context, opts Options) error {
 	// Scheduled jobs and polled sources run on one instance at a time among
 	// those sharing the store: the one holding the job's lease.
 	leased := func(name string, job func(context.Context) error) {
-		l := &pipelines.Leased{Name: name, Leases: st, Held: metrics.LeaseHeld, Logger: log}
+		l := &pipelines.Leased{Name: name, Leases: st, Held: metrics.LeaseHeld, Logger: log, TTL: cfg.Pipeline.JobLeaseTTL}
 		g.Go(func() error { return l.Run(gctx, job) })
 	}
 	if scanner != nil {
@@ -418,6 +424,9 @@ func Run(ctx context.Context, opts Options) error {
 	return err
 }
 
+// rebalanceTimeout is the pipelines' consumer-group rebalance timeout.
+const rebalanceTimeout = 10 * time.Second
+
 // built is what the configured partners give the runtime: an ingestor per
 // polled source, and the webhook endpoints and decoders of the partners
 // that push.
@@ -449,6 +458,7 @@ func buildIngestors(ctx context.Context, cfg *config.App, reg *connectors.Regist
 		out.ingestors = append(out.ingestors, &pipelines.Ingestor{
 			Partner: p.Name, Kind: p.Kind, Connector: c, Publisher: pub, Ledger: st,
 			Metrics: m, Logger: log, BatchSize: cfg.Pipeline.PublishBatch, PollInterval: c.PollInterval,
+			LeaseTTL: cfg.Pipeline.LeaseTTL,
 		})
 	}
 	return out, nil

@@ -69,7 +69,9 @@ type Broker struct {
 	DataDir string `yaml:"data_dir"`
 	// Brokers are the bootstrap addresses of an external cluster.
 	Brokers []string `yaml:"brokers"`
-	// ConsumerGroup of the pipelines; default procurehub.
+	// ConsumerGroup names the pipelines' consumer groups, one per topic:
+	// <consumer_group>.<topic> (procurehub.procurehub.orders.v1); default
+	// procurehub.
 	ConsumerGroup string `yaml:"consumer_group"`
 	// Partitions of the topics the hub creates; default 4.
 	Partitions int `yaml:"partitions"`
@@ -177,6 +179,14 @@ type Pipeline struct {
 	StoreBatchSize int           `yaml:"store_batch_size"` // default 256
 	StoreWriters   int           `yaml:"store_writers"`    // batches written at once; default 2
 	PublishBatch   int           `yaml:"publish_batch"`    // records per publish; default 500
+	// LeaseTTL is how long an input (a file) stays leased to the instance
+	// taking it without renewal: after a crash, another instance takes the
+	// file again once it ran out. Default 2m.
+	LeaseTTL time.Duration `yaml:"lease_ttl"`
+	// JobLeaseTTL is the same for a polled source or scheduled job: the
+	// time another instance waits before it takes over the work of one
+	// that died. Default 30s.
+	JobLeaseTTL time.Duration `yaml:"job_lease_ttl"`
 }
 
 // Validation turns order validation on, with its rules and catalog.
@@ -620,6 +630,14 @@ func (a *App) Validate() error {
 	}
 	if a.Warnings.Every < 0 {
 		at([]string{"warnings", "every"}, "warnings.every: %s is negative", a.Warnings.Every)
+	}
+	for _, l := range []struct {
+		key string
+		d   time.Duration
+	}{{"lease_ttl", a.Pipeline.LeaseTTL}, {"job_lease_ttl", a.Pipeline.JobLeaseTTL}} {
+		if l.d != 0 && l.d < 3*time.Second {
+			at([]string{"pipeline", l.key}, "pipeline.%s: %s is too short: a lease is renewed every third of it (at least 3s)", l.key, l.d)
+		}
 	}
 	if a.FX.Refresh < 0 {
 		at([]string{"fx", "refresh"}, "fx.refresh: %s is negative", a.FX.Refresh)

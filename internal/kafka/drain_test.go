@@ -76,3 +76,47 @@ func TestDrainReadsOnceUpToTheEndAndResumesAfterAFailure(t *testing.T) {
 		t.Errorf("after the fix: %v then %v, err %v; want every new message once, msg-07 included", got, again, err)
 	}
 }
+
+func TestGroupPerTopicCommitsEachTopicUnderAGroupOfItsOwn(t *testing.T) {
+	brokers := startBroker(t, 1)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	a, b := nameFor(t, "a"), nameFor(t, "b")
+	pub := newTestPublisher(t, brokers)
+	publish(t, pub, a, keyed("00000000-0000-4000-8000-0000000000a1", "k"))
+	publish(t, pub, b, keyed("00000000-0000-4000-8000-0000000000b1", "k"), keyed("00000000-0000-4000-8000-0000000000b2", "k"))
+	cfg := testSubscriberConfig(brokers, "hub")
+	cfg.GroupPerTopic = true
+	sub := newTestSubscriber(t, cfg)
+	for topic, n := range map[string]int{a: 1, b: 2} {
+		msgs, err := sub.Subscribe(ctx, topic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range n {
+			receive(t, msgs).Ack()
+		}
+	}
+	// Drain with each per-topic group finds nothing left: the acks were
+	// committed there, not under "hub".
+	for _, topic := range []string{a, b} {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			res, err := Drain(ctx, DrainConfig{Brokers: brokers, Topic: topic, Group: "hub." + topic}, func(*message.Message) error { return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Read == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("group hub.%s still has %d messages to read: the acks were not committed under it", topic, res.Read)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		res, err := Drain(ctx, DrainConfig{Brokers: brokers, Topic: topic, Group: "hub"}, func(*message.Message) error { return nil })
+		if err != nil || res.Read == 0 {
+			t.Errorf("group hub on %s: %d to read, err %v; want everything (nothing committed there)", topic, res.Read, err)
+		}
+	}
+}

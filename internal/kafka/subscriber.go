@@ -76,6 +76,14 @@ func NewSubscriber(cfg SubscriberConfig) (*Subscriber, error) {
 	}, nil
 }
 
+// groupOf is the consumer group a subscription to topic joins.
+func (s *Subscriber) groupOf(topic string) string {
+	if s.cfg.GroupPerTopic && s.cfg.ConsumerGroup != "" {
+		return s.cfg.ConsumerGroup + "." + topic
+	}
+	return s.cfg.ConsumerGroup
+}
+
 // SubscribeInitialize creates topic with the broker's default partition count
 // if it does not exist.
 func (s *Subscriber) SubscribeInitialize(topic string) error {
@@ -110,7 +118,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 	stopOnClose := context.AfterFunc(s.ctx, cancel)
 	sub := &subscription{
 		cfg:   s.cfg,
-		log:   s.log.With("topic", topic, "group", s.cfg.ConsumerGroup),
+		log:   s.log.With("topic", topic, "group", s.groupOf(topic)),
 		topic: topic,
 		out:   make(chan *message.Message),
 	}
@@ -134,7 +142,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 		run = func(ctx context.Context) { sub.runPartitions(ctx, partitions) }
 	} else {
 		cg, err := kafkago.NewConsumerGroup(kafkago.ConsumerGroupConfig{
-			ID:                     s.cfg.ConsumerGroup,
+			ID:                     s.groupOf(topic),
 			Brokers:                s.cfg.Brokers,
 			Dialer:                 s.cfg.Security.dialer(),
 			Topics:                 []string{topic},

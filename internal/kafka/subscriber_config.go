@@ -44,6 +44,15 @@ type SubscriberConfig struct {
 	// reads every partition from StartOffset and commits nothing (for
 	// tailing a topic; partitions added later are not seen).
 	ConsumerGroup string
+	// GroupPerTopic makes each subscribed topic a group of its own,
+	// ConsumerGroup + "." + topic, instead of one group for every topic.
+	// A group's rebalance waits for all its members, and a member that
+	// died is only dropped once the rebalance timeout passed: with one
+	// group for many topics, the members of a restarted instance join one
+	// after the other, each join starting that wait again, and the group
+	// can take minutes to settle. A group per topic has one member per
+	// instance, so a restart waits for the dead member once.
+	GroupPerTopic bool
 	// MaxInFlight is how many messages of one partition may be handed out
 	// and not yet acked or nacked at once; default 1, which keeps the
 	// partition's strict order. Above 1, two messages with the same Kafka

@@ -37,6 +37,10 @@ var (
 	// ErrConflict: a concurrent transaction got in the way (deadlock,
 	// serialization failure, database busy). Retrying the call may succeed.
 	ErrConflict = errors.New("conflict with a concurrent change")
+	// ErrUnavailable: the database cannot be reached or is shutting down
+	// (connection refused or lost, the server restarting). Nothing about
+	// the input is wrong: retry the call once it is back.
+	ErrUnavailable = errors.New("store unavailable")
 )
 
 // InvalidOrderError names the order of an UpsertOrders batch that the store

@@ -11,8 +11,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -138,11 +141,22 @@ func (t migrationTx) Record(ctx context.Context, m migrate.Migration) error {
 // translate maps PostgreSQL errors onto the store's domain errors, keeping
 // the original in the chain. Other errors pass through unchanged.
 func translate(err error) error {
+	if err == nil {
+		return nil
+	}
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
+		if unavailable(err) {
+			return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+		}
 		return err
 	}
 	switch {
+	case strings.HasPrefix(pgErr.Code, "08"), // connection exception
+		pgErr.Code == "57P01", // admin_shutdown
+		pgErr.Code == "57P02", // crash_shutdown
+		pgErr.Code == "57P03": // cannot_connect_now (starting up)
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 	case pgErr.Code == "40001", // serialization_failure
 		pgErr.Code == "40P01", // deadlock_detected
 		pgErr.Code == "55P03": // lock_not_available
@@ -152,6 +166,22 @@ func translate(err error) error {
 		return fmt.Errorf("%w: %w", store.ErrInvalid, err)
 	}
 	return err
+}
+
+// unavailable reports whether err says the server could not be reached or
+// the connection was lost, rather than anything about the statement.
+func unavailable(err error) bool {
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return false // the caller gave up; not the server's doing
+	case errors.As(err, &connectErr), errors.As(err, &netErr),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, net.ErrClosed):
+		return true
+	}
+	return pgconn.SafeToRetry(err) || strings.Contains(err.Error(), "conn closed")
 }
 
 // rollback ends tx if it is still open. It runs even when ctx is cancelled,
