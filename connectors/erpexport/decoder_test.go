@@ -379,7 +379,8 @@ func TestARowLeftOpenByAQuoteStopsTheFileWithoutReadingItAll(t *testing.T) {
 	b.WriteString("PO-1,A-1,2,EA,1.50,Bolt\n")
 	b.WriteString("PO-2,B-1,1,EA,2.00,Nut\n")
 	b.WriteString(`PO-3,C-1,1,EA,3.00,"Washer 1/2` + "\n") // the quote is never closed
-	for b.Len() < 17<<20 {                                 // over the 16 MiB a row may have
+	// The rest of the file, over the 16 MiB a row may have.
+	for b.Len() < 17<<20 {
 		b.WriteString("PO-4,D-1,1,EA,4.00,Spring\n")
 	}
 	rec, err := connectortest.DecodeBytes(d, "open-quote.csv", b.Bytes())
