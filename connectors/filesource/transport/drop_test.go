@@ -47,6 +47,7 @@ type dropServer struct {
 	remote   string // the inbox's parent directory as the transport names it
 	local    string // the same directory on this machine
 	restart  func() // restart the server (same address); nil for a directory
+	stop     func() // stop the server until restart; nil for a directory
 	drop     func() // cut every open connection; nil for a directory
 	// denyWrites makes a directory unwritable for the transport's user, or
 	// says why it cannot.
@@ -79,22 +80,37 @@ func ordersCSV(first, n int) string {
 
 // recorder is a publisher that acknowledges everything and remembers it.
 type recorder struct {
-	mu   sync.Mutex
-	keys []string // partition key of every message, in order
-	ids  map[string]int
+	mu     sync.Mutex
+	keys   []string // partition key of every record message, in order
+	ids    map[string]int
+	alerts []string // the kinds of the alerts published
 }
 
-func (r *recorder) Publish(_ string, msgs ...*message.Message) error {
+func (r *recorder) Publish(topic string, msgs ...*message.Message) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.ids == nil {
 		r.ids = map[string]int{}
 	}
 	for _, m := range msgs {
+		if topic == pipelines.TopicAlerts {
+			var a pipelines.Alert
+			if err := json.Unmarshal(m.Payload, &a); err != nil {
+				return err
+			}
+			r.alerts = append(r.alerts, a.Kind)
+			continue
+		}
 		r.keys = append(r.keys, m.Metadata.Get(pipelines.MetaPartitionKey))
 		r.ids[m.UUID]++
 	}
 	return nil
+}
+
+func (r *recorder) alertKinds() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.alerts...)
 }
 func (r *recorder) Close() error { return nil }
 
@@ -526,6 +542,41 @@ func runScenarios(t *testing.T, start func(t *testing.T) dropServer) {
 			}
 		})
 
+		t.Run("a server gone for a while: polls fail, the outage is counted and alerted, and its files are taken once it is back", func(t *testing.T) {
+			h := newHub(t, srv, hubOptions{})
+			h.ing.PollInterval, h.ing.OutageAlertAfter = 100*time.Millisecond, time.Second
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan struct{})
+			go func() { defer close(done); h.ing.Run(ctx) }()
+			defer func() { cancel(); <-done }()
+			up := func() float64 { return testutil.ToFloat64(h.metrics.SourceUp.WithLabelValues("shenzhen-parts")) }
+			published := func() int { return len(h.pub.published()) }
+
+			drop(t, srv, "before.csv", ordersCSV(1, 2))
+			eventually(t, "before.csv taken", func() bool { return published() == 2 && up() == 1 })
+			srv.stop()
+			drop(t, srv, "during.csv", ordersCSV(20, 3)) // into the server's directory while it is down
+			eventually(t, "the outage counted and alerted", func() bool {
+				return up() == 0 && testutil.ToFloat64(h.metrics.PollFailures.WithLabelValues("shenzhen-parts")) >= 3 &&
+					slices.Contains(h.pub.alertKinds(), pipelines.AlertSourceUnreachable)
+			})
+			back := time.Now()
+			srv.restart()
+			eventually(t, "during.csv taken after the restart", func() bool { return published() == 5 && up() == 1 })
+			t.Logf("%s: files taken %.1f s after the server came back", srv.name, time.Since(back).Seconds())
+			for order, n := range h.pub.published() {
+				if n != 1 {
+					t.Errorf("%s published %d times", order, n)
+				}
+			}
+			if !archived(t, srv, "during.csv") {
+				t.Error("during.csv not archived")
+			}
+			eventually(t, "source_recovered alerted", func() bool {
+				return slices.Contains(h.pub.alertKinds(), pipelines.AlertSourceRecovered)
+			})
+		})
+
 		t.Run("a connection dropped mid-download is retried without a duplicate", func(t *testing.T) {
 			fsys, err := srv.settings.Open(t.TempDir())
 			if err != nil {
@@ -640,4 +691,17 @@ func TestDropsInALocalDirectory(t *testing.T) {
 		dir := t.TempDir()
 		return dropServer{name: "dir", remote: dir, local: dir}
 	})
+}
+
+// eventually waits up to 30 s for cond; the hub must resume within that
+// of a service coming back.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within 30 s: %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -35,7 +35,7 @@ func TestDropsOnVsftpd(t *testing.T) {
 			settings: transport.Settings{Type: transport.FTP, Address: srv.Addr, User: srv.User,
 				Password: credential(srv.Password)},
 			remote: "/", local: srv.Root,
-			restart: srv.Restart, drop: srv.DropConnections,
+			restart: srv.Restart, stop: srv.Stop, drop: srv.DropConnections,
 			denyWrites: func(t *testing.T, dir string) {
 				if err := os.Chmod(dir, 0o555); err != nil {
 					t.Fatal(err)
@@ -56,7 +56,7 @@ func TestDropsOnOpenSSH(t *testing.T) {
 			settings: transport.Settings{Type: transport.SFTP, Address: srv.Addr, User: srv.User,
 				PrivateKey: credential(string(srv.PrivateKey)), KnownHosts: srv.KnownHostsFile},
 			remote: srv.Root, local: srv.Root,
-			restart: srv.Restart, drop: srv.DropConnections,
+			restart: srv.Restart, stop: srv.Stop, drop: srv.DropConnections,
 		}
 	})
 }
