@@ -255,6 +255,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	router, err := pipelines.NewRouter(pipelines.RouterConfig{
 		Retries: cfg.Pipeline.Retries, RetryInitial: cfg.Pipeline.RetryInitial, HandlerTimeout: cfg.Pipeline.HandlerTimeout,
+		CloseTimeout: cfg.Pipeline.ShutdownTimeout,
 	}, sub, pub, sinks, metrics, log)
 	if err != nil {
 		return err
@@ -400,7 +401,7 @@ func Run(ctx context.Context, opts Options) error {
 	})
 	g.Go(func() error {
 		<-gctx.Done()
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), 10*time.Second)
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), cmp.Or(cfg.Pipeline.ShutdownTimeout, 15*time.Second))
 		defer cancel()
 		return srv.Shutdown(sctx)
 	})

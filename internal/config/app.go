@@ -187,6 +187,11 @@ type Pipeline struct {
 	// time another instance waits before it takes over the work of one
 	// that died. Default 30s.
 	JobLeaseTTL time.Duration `yaml:"job_lease_ttl"`
+	// ShutdownTimeout bounds how long a SIGTERM waits for in-flight
+	// messages to be handled and committed (what is not is redelivered to
+	// another instance) and for HTTP requests to finish. Default 15s; keep
+	// it under the orchestrator's grace period (Kubernetes: 30s).
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 }
 
 // Validation turns order validation on, with its rules and catalog.
@@ -638,6 +643,9 @@ func (a *App) Validate() error {
 		if l.d != 0 && l.d < 3*time.Second {
 			at([]string{"pipeline", l.key}, "pipeline.%s: %s is too short: a lease is renewed every third of it (at least 3s)", l.key, l.d)
 		}
+	}
+	if a.Pipeline.ShutdownTimeout < 0 {
+		at([]string{"pipeline", "shutdown_timeout"}, "pipeline.shutdown_timeout: %s is negative", a.Pipeline.ShutdownTimeout)
 	}
 	if a.FX.Refresh < 0 {
 		at([]string{"fx", "refresh"}, "fx.refresh: %s is negative", a.FX.Refresh)
