@@ -62,7 +62,7 @@ bench-xlsx:
 bench-tracking:
 	$(GO) run ./internal/tools/benchtracking -rate $${BENCH_RATE:-500} -duration $${BENCH_DURATION:-10s}
 
-## chaos: kill -9 the hub mid-ingest (CHAOS_KILLS times), then take the broker and PostgreSQL down; fails on any order lost or doubled
+## chaos: kill -9 the hub mid-ingest (CHAOS_KILLS times), take the broker and PostgreSQL down, run three hubs and kill one; fails on any order lost or doubled
 chaos: services
 	$(GO) run ./internal/tools/chaos -orders $${CHAOS_ORDERS:-100000} -kills $${CHAOS_KILLS:-20}
 

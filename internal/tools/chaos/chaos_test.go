@@ -4,16 +4,17 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// The crash and broker-outage scenarios, small: real PostgreSQL (from
-// PROCUREHUB_TEST_POSTGRES_DSN), brokerd and the hub as processes. The
-// postgres-outage scenario never runs here: other test packages share the
-// server. `make chaos` runs all three at full size.
+// The crash, broker-outage and instances scenarios, small: real
+// PostgreSQL (from PROCUREHUB_TEST_POSTGRES_DSN), brokerd and the hubs as
+// processes. The postgres-outage scenario never runs here: other test
+// packages share the server. `make chaos` runs all four at full size.
 
 var (
 	buildOnce sync.Once
@@ -60,7 +61,7 @@ func integration(t *testing.T) options {
 
 // check fails t unless the scenario did its faults and the store holds
 // exactly the dataset, with no other problem.
-func check(t *testing.T, rep *report, faults int) {
+func check(t *testing.T, rep *report, o options, faults int) {
 	t.Helper()
 	var b bytes.Buffer
 	rep.print(&b)
@@ -68,7 +69,7 @@ func check(t *testing.T, rep *report, faults int) {
 	if rep.Faults != faults {
 		t.Errorf("%d faults injected, want %d", rep.Faults, faults)
 	}
-	if rep.StoredOrders != rep.WantOrders || rep.StoredLines != rep.WantLines || rep.WantOrders != 2000 {
+	if rep.StoredOrders != rep.WantOrders || rep.StoredLines != rep.WantLines || rep.WantOrders != o.orders {
 		t.Errorf("the store holds %d orders and %d lines, want exactly %d and %d", rep.StoredOrders, rep.StoredLines, rep.WantOrders, rep.WantLines)
 	}
 	if len(rep.Problems) > 0 {
@@ -78,12 +79,24 @@ func check(t *testing.T, rep *report, faults int) {
 
 func TestAHubKilledMidIngestLosesAndDoublesNothing(t *testing.T) {
 	o := integration(t)
-	check(t, crashScenario(t.Context(), o, bins, testWriter{t}), o.kills)
+	check(t, crashScenario(t.Context(), o, bins, testWriter{t}), o, o.kills)
 }
 
 func TestABrokerOutageLosesNothingAndTheIngestResumes(t *testing.T) {
 	o := integration(t)
-	check(t, brokerOutage(t.Context(), o, bins, testWriter{t}), 1)
+	check(t, brokerOutage(t.Context(), o, bins, testWriter{t}), o, 1)
+}
+
+func TestInstancesShareTheWorkAndTakeOverTheLeasesOfAKilledOne(t *testing.T) {
+	o := integration(t)
+	o.orders, o.partitions = 1500, 6
+	rep := instancesScenario(t.Context(), o, bins, testWriter{t})
+	// check fails on loss, doubling, a lease held twice for two samples,
+	// a takeover missing after 60 s, or fewer than two hubs consuming.
+	check(t, rep, o, 1)
+	if !slices.ContainsFunc(rep.Lines, func(l string) bool { return strings.Contains(l, "taken over by hub") }) {
+		t.Errorf("the report names no takeover")
+	}
 }
 
 // testWriter sends a scenario's progress to the test log.

@@ -24,7 +24,7 @@ type kill struct {
 // crashScenario kills the hub o.kills times during the ingest.
 func crashScenario(ctx context.Context, o options, bins binaries, progress io.Writer) *report {
 	rep := &report{Scenario: "crash"}
-	r, err := setup(ctx, o, "crash", bins, progress)
+	r, err := setup(ctx, o, "crash", 1, bins, progress)
 	defer r.teardown()
 	if err != nil {
 		rep.Problems = append(rep.Problems, "setup: "+err.Error())

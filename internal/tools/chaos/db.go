@@ -210,3 +210,47 @@ func (d *db) verify(ctx context.Context, ds *dataset) ([]string, error) {
 	}
 	return problems, nil
 }
+
+// claimed lists the files the hub with process id pid has claimed in the
+// ledger and not settled (the owner of a lease is host/pid/random).
+func (d *db) claimed(ctx context.Context, pid int) ([]string, error) {
+	rows, err := d.pool.Query(ctx, `SELECT partner || '/' || name FROM file_ledger
+		WHERE status = 'processing' AND split_part(lease_owner, '/', 2) = $1 ORDER BY 1`, fmt.Sprint(pid))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: claimed files: %w", err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("postgres: claimed files: %w", err)
+	}
+	return names, nil
+}
+
+// fileOwners returns the status and the lease owner's process id (0 for
+// none) of the ledger rows of files (partner/name).
+func (d *db) fileOwners(ctx context.Context, files []string) (map[string]fileOwner, error) {
+	rows, err := d.pool.Query(ctx, `SELECT partner || '/' || name, status, coalesce(split_part(lease_owner, '/', 2), '')
+		FROM file_ledger WHERE partner || '/' || name = ANY($1)`, files)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: file owners: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]fileOwner{}
+	for rows.Next() {
+		var key, status, pid string
+		if err := rows.Scan(&key, &status, &pid); err != nil {
+			return nil, err
+		}
+		var f fileOwner
+		f.Status = status
+		fmt.Sscan(pid, &f.PID)
+		out[key] = f
+	}
+	return out, rows.Err()
+}
+
+// fileOwner is a ledger row's status and lease owner.
+type fileOwner struct {
+	Status string
+	PID    int
+}

@@ -1,9 +1,11 @@
 // Command chaos is procurehub's crash and outage test (`make chaos`): does
 // the hub lose or double anything when it is killed, or when the broker or
-// PostgreSQL goes away, in the middle of an ingest?
+// PostgreSQL goes away, in the middle of an ingest? And do several hubs
+// share the work, and take over the work of one that dies?
 //
 //	go run ./internal/tools/chaos -orders 100000 -kills 20
 //	go run ./internal/tools/chaos -scenario broker-outage -outage 20s
+//	go run ./internal/tools/chaos -scenario instances -orders 20000
 //
 // For each scenario it generates a dataset (three partners, each with its
 // own export format and mapping, -files CSV exports each, -orders orders of
@@ -30,7 +32,25 @@
 //     moved and the hub's warnings during the outage;
 //   - postgres-outage: the same with `pg_ctlcluster 15 main stop -m fast`,
 //     start after -pg-outage (needs root; never run by `go test`, since
-//     other test packages share that server).
+//     other test packages share that server);
+//   - instances: three hubs instead of one (the same config, each with its
+//     own --http-addr; pipeline.lease_ttl 10s, job_lease_ttl 9s and the
+//     warnings job on) share brokerd, the schema and the inboxes, with at
+//     least 6 partitions per topic. It drops half of the files (one every
+//     -drop-every) and samples every hub's /metrics every ~250 ms: the
+//     orders each consumed (procurehub_messages_consumed_total of
+//     store_orders; at least two must have consumed some) and the job
+//     leases each holds (procurehub_lease_held). Once a quarter of the
+//     orders is stored it kills the hub holding the most poll/ leases with
+//     SIGKILL (while it has a file claimed, if that comes within 5 s; for
+//     good, and without -fast-lease: the short leases run out by
+//     themselves), drops the other half, and measures how long until
+//     another hub holds each of the killed hub's leases and has claimed
+//     again each file it had claimed (at most 60 s). A
+//     lease that two hubs say they hold in two consecutive samples is a
+//     fault; in one sample only it is a transition (the three /metrics are
+//     fetched at once, not at one instant, and a holder learns that it lost
+//     a lease only at its next renewal), reported but tolerated.
 //
 // Each scenario then waits until the hub is quiescent and checks that the
 // store holds exactly the dataset (every order once with its line count,
@@ -62,6 +82,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 )
@@ -100,18 +121,18 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("chaos", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.scenario, "scenario", "all", "all, crash, broker-outage or postgres-outage")
+	fs.StringVar(&o.scenario, "scenario", "all", "all, crash, broker-outage, postgres-outage or instances")
 	fs.IntVar(&o.orders, "orders", 100_000, "orders in the dataset (1–5 lines each)")
 	fs.IntVar(&o.files, "files", 4, "CSV exports per partner (3 partners); crash makes at least two per run of the hub")
 	fs.IntVar(&o.kills, "kills", 20, "crash: how often the hub is killed")
-	fs.IntVar(&o.partitions, "partitions", 12, "partitions of the broker's topics")
+	fs.IntVar(&o.partitions, "partitions", 12, "partitions of the broker's topics (instances: at least 6)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the dataset, the drop order and the kill delays")
 	fs.StringVar(&o.dsn, "dsn", "", "PostgreSQL `DSN` (default $PROCUREHUB_TEST_POSTGRES_DSN, else the local test database); a schema is created in it per scenario")
 	fs.StringVar(&o.dir, "dir", "", "where work directories are made (default the system's temporary directory)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work directories (logs, inboxes, broker data) and the schemas")
 	fs.DurationVar(&o.minDelay, "min-delay", 200*time.Millisecond, "crash: shortest time from the hub's readiness to its kill")
 	fs.DurationVar(&o.maxDelay, "max-delay", 1500*time.Millisecond, "crash: longest time from the hub's readiness to its kill")
-	fs.DurationVar(&o.dropEvery, "drop-every", 500*time.Millisecond, "outages: time between two files dropped into the inboxes (crash drops each run's files at once)")
+	fs.DurationVar(&o.dropEvery, "drop-every", 500*time.Millisecond, "outages, instances: time between two files dropped into the inboxes (crash drops each run's files at once)")
 	fs.DurationVar(&o.outage, "outage", 20*time.Second, "broker-outage: how long the broker is down")
 	fs.DurationVar(&o.pgOutage, "pg-outage", 10*time.Second, "postgres-outage: how long PostgreSQL is down")
 	fs.StringVar(&o.brokerSignal, "broker-signal", "kill", "broker-outage: how brokerd is stopped: kill (SIGKILL) or term (SIGTERM)")
@@ -134,8 +155,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		o.dsn = defaultDSN
 	}
 	switch {
-	case o.scenario != "all" && o.scenario != "crash" && o.scenario != "broker-outage" && o.scenario != "postgres-outage":
-		return o, fmt.Errorf("-scenario %q: not all, crash, broker-outage or postgres-outage", o.scenario)
+	case !slices.Contains([]string{"all", "crash", "broker-outage", "postgres-outage", "instances"}, o.scenario):
+		return o, fmt.Errorf("-scenario %q: not all, crash, broker-outage, postgres-outage or instances", o.scenario)
 	case o.orders < len(partners)*max(o.files, 2*(o.kills+1)) || o.files < 1:
 		return o, fmt.Errorf("-orders %d, -files %d, -kills %d: need at least one order per file", o.orders, o.files, o.kills)
 	case o.kills < 0 || o.minDelay <= 0 || o.maxDelay < o.minDelay:
@@ -208,7 +229,7 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, s := range []struct {
 		name string
 		fn   func(context.Context, options, binaries, io.Writer) *report
-	}{{"crash", crashScenario}, {"broker-outage", brokerOutage}, {"postgres-outage", postgresOutage}} {
+	}{{"crash", crashScenario}, {"broker-outage", brokerOutage}, {"postgres-outage", postgresOutage}, {"instances", instancesScenario}} {
 		if o.scenario == "all" || o.scenario == s.name {
 			rep := s.fn(ctx, o, bins, stderr)
 			rep.print(stdout)

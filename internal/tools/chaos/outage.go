@@ -67,7 +67,7 @@ func postgresOutage(ctx context.Context, o options, bins binaries, progress io.W
 func outageScenario(ctx context.Context, o options, bins binaries, progress io.Writer, name, what string, d time.Duration,
 	rp **run, down, up func() error) *report {
 	rep := &report{Scenario: name}
-	r, err := setup(ctx, o, name, bins, progress)
+	r, err := setup(ctx, o, name, 1, bins, progress)
 	*rp = r
 	defer r.teardown()
 	if err != nil {

@@ -87,8 +87,10 @@ func (p *proc) stop(grace time.Duration) error {
 // hub is a running `procurehub run`.
 type hub struct {
 	*proc
+	n      int // 1-based, among the run's instances
 	base   string
 	client *http.Client
+	killed bool // on purpose, for good: quiesce does not restart it
 }
 
 // get fetches path and returns the status code and body.
