@@ -2,7 +2,9 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +23,15 @@ func FuzzVerifyPassword(f *testing.F) {
 	f.Add("$argon2id$v=19$m=0,t=0,p=0$$", "")
 	f.Add("$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy", "password")
 	f.Fuzz(func(t *testing.T, phc, password string) {
+		// Parameters VerifyPassword accepts can cost seconds a hash (256 MiB,
+		// 10 passes: its bound, tested below); the fuzzer is
+		// after the parsing, so it keeps to cheap ones.
+		var m, passes int
+		if parts := strings.Split(phc, "$"); len(parts) > 3 {
+			if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d", &m, &passes); err == nil && m*passes > 64*1024 {
+				t.Skip("costly parameters")
+			}
+		}
 		ok, err := VerifyPassword(phc, password)
 		if ok && err != nil {
 			t.Errorf("VerifyPassword(%q) = true with error %v", phc, err)
@@ -83,4 +94,16 @@ func (emptyStore) AppendAudit(context.Context, store.AuditEntry) (store.AuditEnt
 }
 func (emptyStore) ListAudit(context.Context, store.AuditFilter) ([]store.AuditEntry, string, error) {
 	return []store.AuditEntry{}, "", nil
+}
+
+func TestVerifyPasswordRefusesCostsAboveItsBound(t *testing.T) {
+	for _, phc := range []string{
+		"$argon2id$v=19$m=262145,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", // 256 MiB + 1 KiB of memory
+		"$argon2id$v=19$m=8,t=11,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",     // 11 passes
+		"$argon2id$v=19$m=8,t=1,p=0$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",      // no thread
+	} {
+		if ok, err := VerifyPassword(phc, "x"); ok || err == nil {
+			t.Errorf("VerifyPassword(%s) = %v, %v; want refused as unreadable", phc, ok, err)
+		}
+	}
 }
