@@ -56,6 +56,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/procurehub/procurehub/internal/tools/internal/toolkit"
 )
 
 func main() {
@@ -324,7 +326,7 @@ func (r *benchRun) hubPhase(ctx context.Context, csvPath string, argv []string) 
 	cfg.Inbox = filepath.Join(r.dir, "inbox")
 	cfg.Mapping = filepath.Join(r.dir, "bench.mapping.yaml")
 	cfg.PollInterval = o.poll
-	if cfg.HTTPAddr, err = freeLoopbackAddr(); err != nil {
+	if cfg.HTTPAddr, err = toolkit.FreeLoopbackAddr(); err != nil {
 		return err
 	}
 	if err := os.WriteFile(cfg.Mapping, []byte(mappingYAML()), 0o644); err != nil {
@@ -468,11 +470,11 @@ func waitForLines(ctx context.Context, d *db, h *hubProc, want, orders int, star
 			return time.Time{}, err
 		}
 		since := time.Since(start)
-		written = int(m.sum(metricStored))
+		written = int(m.Sum(metricStored))
 		if marks.FirstWritten == 0 && written > 0 {
 			marks.FirstWritten = since
 		}
-		if marks.Published == 0 && int(m.sum(metricPublished)) >= orders {
+		if marks.Published == 0 && int(m.Sum(metricPublished)) >= orders {
 			marks.Published = since
 		}
 		if marks.Written == 0 && written >= orders {
@@ -499,7 +501,7 @@ func waitForLines(ctx context.Context, d *db, h *hubProc, want, orders int, star
 			}
 			used, wall := c.sub(lastCPU), now.Sub(lastReport).Seconds()
 			fmt.Fprintf(progress, "  %5.1f s: %s of %s orders published, %s written; cores busy: hub %.2f, postgres %.2f, others %.2f\n",
-				since.Seconds(), thousands(int(m.sum(metricPublished))), thousands(orders), thousands(written),
+				since.Seconds(), thousands(int(m.Sum(metricPublished))), thousands(orders), thousands(written),
 				used.Hub.Seconds()/wall, used.Postgres.Seconds()/wall, max(0, used.Busy-used.Hub-used.Postgres).Seconds()/wall)
 			lastReport, lastCPU = now, c
 		}
@@ -517,7 +519,7 @@ func settledMetrics(ctx context.Context, h *hubProc) (samples, error) {
 		if err != nil {
 			return nil, err
 		}
-		if m.sum("procurehub_inputs_total") >= 1 {
+		if m.Sum("procurehub_inputs_total") >= 1 {
 			return m, nil
 		}
 		select {

@@ -32,13 +32,13 @@ func TestParseMetrics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := m.sum(tt.metric); got != tt.want {
+			if got := m.Sum(tt.metric); got != tt.want {
 				t.Errorf("sum(%s) = %v, want %v", tt.metric, got, tt.want)
 			}
 		})
 	}
 	t.Run("named series keep their labels and the exposition order", func(t *testing.T) {
-		got := m.named("procurehub_inputs_total", "procurehub_records_total")
+		got := m.Named("procurehub_inputs_total", "procurehub_records_total")
 		var series []string
 		for _, s := range got {
 			series = append(series, s.Series)

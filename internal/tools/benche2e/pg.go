@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"strconv"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/procurehub/procurehub/internal/tools/internal/toolkit"
 )
 
 // db is the benchmark's side door into PostgreSQL: it creates and drops the
@@ -65,23 +66,7 @@ func (d *db) table(name string) string { return pgx.Identifier{d.schema, name}.S
 // hubDSN is the DSN the hub gets: the same database, the run's schema first
 // on its search_path.
 func (d *db) hubDSN() (string, error) {
-	return withSearchPath(d.dsn, d.schema)
-}
-
-// withSearchPath adds search_path=schema to a postgres:// URL or a
-// keyword/value DSN.
-func withSearchPath(dsn, schema string) (string, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			return "", errors.New("postgres: the DSN is not a valid URL (not shown: it may hold a password)")
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String(), nil
-	}
-	return strings.TrimSpace(dsn) + " search_path=" + schema, nil
+	return toolkit.WithSearchPath(d.dsn, d.schema)
 }
 
 // rows returns the number of rows of the run's table name.

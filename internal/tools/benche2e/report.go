@@ -78,13 +78,13 @@ func (r *result) check() {
 	if r.StoredOrders != r.Orders {
 		fail("orders holds %s rows, the export has %s orders", thousands(r.StoredOrders), thousands(r.Orders))
 	}
-	if n := int(r.Metrics.sum(metricRecords)); n != r.Orders {
+	if n := int(r.Metrics.Sum(metricRecords)); n != r.Orders {
 		fail("%s is %s, the export has %s orders", metricRecords, thousands(n), thousands(r.Orders))
 	}
-	if n := r.Metrics.sum(metricRejects); n != 0 {
+	if n := r.Metrics.Sum(metricRejects); n != 0 {
 		fail("%s is %v: rows were rejected", metricRejects, n)
 	}
-	if n := r.Metrics.sum(metricPoisoned); n != 0 {
+	if n := r.Metrics.Sum(metricPoisoned); n != 0 {
 		fail("%s is %v: messages were poisoned", metricPoisoned, n)
 	}
 	if r.HubStop != nil {
@@ -121,9 +121,9 @@ func (r *result) print(w io.Writer) {
 		p("  stages             first order written at %.1f s; all published at %.1f s; all written at %.1f s (hub /metrics)\n",
 			r.Marks.FirstWritten.Seconds(), r.Marks.Published.Seconds(), r.Marks.Written.Seconds())
 	}
-	if n := r.Metrics.sum(metricBatch + "_count"); n > 0 {
+	if n := r.Metrics.Sum(metricBatch + "_count"); n > 0 {
 		p("  store batches      %s transactions, %.1f orders each on average\n",
-			thousands(int(n)), r.Metrics.sum(metricBatch+"_sum")/n)
+			thousands(int(n)), r.Metrics.Sum(metricBatch+"_sum")/n)
 	}
 	p("  PostgreSQL wrote   hub: %.0f MiB of WAL, orders %.0f MiB + order_lines %.0f MiB;  \\copy: %.0f MiB of WAL, table %.0f MiB\n",
 		mib(r.HubWAL), mib(r.OrdersSize), mib(r.LinesSize), mib(r.CopyWAL), mib(r.CopyTableSize))
@@ -137,12 +137,12 @@ func (r *result) print(w io.Writer) {
 	cpuRow("hub", r.Hub, r.HubCPU, 0)
 	cpuRow("psql \\copy", r.Copy.Took, r.CopyCPU, r.Copy.CPU)
 	p("\nhub /metrics at the end:\n")
-	shown := r.Metrics.named(metricInputs, metricRecords, metricRejects, metricPoisoned, metricPublished, metricConsumed, metricStored)
+	shown := r.Metrics.Named(metricInputs, metricRecords, metricRejects, metricPoisoned, metricPublished, metricConsumed, metricStored)
 	for _, s := range shown {
 		p("  %s %s\n", s.Series, strconv.FormatFloat(s.Value, 'f', -1, 64))
 	}
 	for _, name := range []string{metricRejects, metricPoisoned} {
-		if len(r.Metrics.named(name)) == 0 {
+		if len(r.Metrics.Named(name)) == 0 {
 			p("  %s: no series (none counted)\n", name)
 		}
 	}

@@ -155,7 +155,7 @@ func activity(prev, cur samples, processing int) string {
 	if cur == nil || prev == nil {
 		return fmt.Sprintf("starting (%d file(s) claimed)", processing)
 	}
-	d := func(name string, labels ...string) bool { return cur.sum(name, labels...) > prev.sum(name, labels...) }
+	d := func(name string, labels ...string) bool { return cur.Sum(name, labels...) > prev.Sum(name, labels...) }
 	var s []string
 	if d("procurehub_records_total") {
 		s = append(s, "parse")

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/procurehub/procurehub/internal/tools/internal/toolkit"
 )
 
 // db is the tool's side door into the run's schema: it creates and drops
@@ -24,7 +25,7 @@ type db struct {
 
 // openDB creates schema in the database of dsn and connects to it.
 func openDB(ctx context.Context, dsn, schema string) (*db, error) {
-	hubDSN, err := withSearchPath(dsn, schema)
+	hubDSN, err := toolkit.WithSearchPath(dsn, schema)
 	if err != nil {
 		return nil, err
 	}
@@ -41,22 +42,6 @@ func openDB(ctx context.Context, dsn, schema string) (*db, error) {
 		return nil, errors.New("postgres: the DSN does not parse (not shown: it may hold a password)")
 	}
 	return &db{pool: pool, schema: schema, hubDSN: hubDSN}, nil
-}
-
-// withSearchPath adds search_path=schema to a postgres:// URL or a
-// keyword/value DSN.
-func withSearchPath(dsn, schema string) (string, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			return "", errors.New("postgres: the DSN is not a valid URL (not shown: it may hold a password)")
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String(), nil
-	}
-	return strings.TrimSpace(dsn) + " search_path=" + schema, nil
 }
 
 // close drops the schema unless keep.

@@ -77,7 +77,7 @@ func (ls *leaseSampler) take(ctx context.Context) leaseSnap {
 			continue
 		}
 		s.answered[i] = true
-		s.consumed[i] = m.sum("procurehub_messages_consumed_total", consumedSeries...)
+		s.consumed[i] = m.Sum("procurehub_messages_consumed_total", consumedSeries...)
 		for _, x := range m {
 			if x.Name != "procurehub_lease_held" {
 				continue

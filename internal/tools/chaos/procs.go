@@ -1,19 +1,18 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/procurehub/procurehub/internal/tools/internal/toolkit"
 )
 
 // proc is a child process: the broker or the hub. Its output goes to a log
@@ -147,75 +146,15 @@ func (h *hub) metrics(ctx context.Context) samples {
 }
 
 // sample is one series of the Prometheus text format.
-type sample struct {
-	Name, Series string
-	Value        float64
-}
+type (
+	sample  = toolkit.Sample
+	samples = toolkit.Samples
+)
 
-type samples []sample
-
-// parseMetrics reads the Prometheus text exposition format.
-func parseMetrics(r io.Reader) (samples, error) {
-	var out samples
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		var s sample
-		rest := ""
-		if i := strings.LastIndexByte(line, '}'); i >= 0 && strings.IndexByte(line, '{') >= 0 {
-			s.Series, rest = line[:i+1], line[i+1:]
-			s.Name = line[:strings.IndexByte(line, '{')]
-		} else {
-			s.Name, rest, _ = strings.Cut(line, " ")
-			s.Series = s.Name
-		}
-		f := strings.Fields(rest)
-		if len(f) == 0 {
-			return nil, fmt.Errorf("metrics: not a sample: %q", line)
-		}
-		v, err := strconv.ParseFloat(f[0], 64)
-		if err != nil {
-			return nil, fmt.Errorf("metrics: %q: %w", line, err)
-		}
-		s.Value = v
-		out = append(out, s)
-	}
-	return out, sc.Err()
-}
-
-// sum adds the series of metric name whose labels contain every one of
-// labels (`result="error"`).
-func (ss samples) sum(name string, labels ...string) float64 {
-	var t float64
-next:
-	for _, s := range ss {
-		if s.Name != name {
-			continue
-		}
-		for _, l := range labels {
-			if !strings.Contains(s.Series, l) {
-				continue next
-			}
-		}
-		t += s.Value
-	}
-	return t
-}
-
-// freeLoopbackAddr returns a loopback address with a port that was free a
-// moment ago.
-func freeLoopbackAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
-	}
-	addr := ln.Addr().String()
-	return addr, ln.Close()
-}
+var (
+	parseMetrics     = toolkit.ParseMetrics
+	freeLoopbackAddr = toolkit.FreeLoopbackAddr
+)
 
 // build builds brokerd and, with hub, the hub from the module into dir.
 func build(ctx context.Context, dir string, hub bool) (hubBin, brokerBin string, err error) {
