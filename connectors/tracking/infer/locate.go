@@ -98,16 +98,6 @@ func (p jpath) id() string {
 	return b.String()
 }
 
-func (p jpath) wildcards() int {
-	n := 0
-	for _, s := range p {
-		if s.all {
-			n++
-		}
-	}
-	return n
-}
-
 // hasPrefix reports whether q starts with p.
 func (p jpath) hasPrefix(q jpath) bool {
 	return len(q) <= len(p) && slices.Equal(p[:len(q)], q)

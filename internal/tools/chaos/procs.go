@@ -145,11 +145,8 @@ func (h *hub) metrics(ctx context.Context) samples {
 	return m
 }
 
-// sample is one series of the Prometheus text format.
-type (
-	sample  = toolkit.Sample
-	samples = toolkit.Samples
-)
+// samples are a hub's /metrics series (toolkit).
+type samples = toolkit.Samples
 
 var (
 	parseMetrics     = toolkit.ParseMetrics
