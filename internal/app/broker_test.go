@@ -1,12 +1,23 @@
 package app
 
 import (
+	"bytes"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/procurehub/procurehub/internal/config"
+	"github.com/procurehub/procurehub/internal/testserver/testpki"
 )
 
 func TestBrokerSecurityFromConfig(t *testing.T) {
@@ -52,4 +63,76 @@ func TestBrokerSecurityFromConfig(t *testing.T) {
 			t.Errorf("err = %v; want the client certificate named", err)
 		}
 	})
+}
+
+// TestAHubRunsOverTLSWithSCRAM runs a whole hub against a broker that
+// speaks only TLS and wants a SCRAM-SHA-512 login: topics created, a
+// partner's file published, consumed and stored.
+func TestAHubRunsOverTLSWithSCRAM(t *testing.T) {
+	pki := testpki.New(t)
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(2),
+		kfake.GroupMinSessionTimeout(time.Second), kfake.EnableSASL(),
+		kfake.Superuser("SCRAM-SHA-512", "procurehub", "tls-scram-test-pass"),
+		kfake.TLS(&tls.Config{Certificates: []tls.Certificate{pki.Server}, MinVersion: tls.VersionTLS12}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "kafka-ca.pem")
+	if err := os.WriteFile(ca, pki.CAPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mapping, _ := filepath.Abs("testdata/replay/descriptions-en.mapping.yaml")
+	inbox := filepath.Join(dir, "inbox")
+	doc := fmt.Sprintf(`
+broker:
+  brokers: [%q]
+  partitions: 2
+  tls: {enabled: true, ca_file: %s}
+  sasl: {mechanism: scram-sha-512, username: procurehub, password: "${KAFKA_PASSWORD}"}
+store: {driver: sqlite, dsn: %s/hub.db, migrate_on_start: true}
+http: {addr: "127.0.0.1:0"}
+partners:
+  - name: buyer-1
+    kind: erp_export
+    settings: {inbox: %s, settle_time: 0s, poll_interval: 50ms, mapping: %s}
+`, cluster.ListenAddrs()[0], ca, dir, inbox, mapping)
+	path := filepath.Join(dir, "hub.yaml")
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path, func(k string) (string, bool) {
+		return "tls-scram-test-pass", k == "KAFKA_PASSWORD"
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	h, _ := runInProcess(t, cfg, slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	dropFile(t, "testdata/replay/orders-with-two-descriptions.csv", inbox, "orders.csv")
+	eventually(t, "the file's orders stored through the TLS + SCRAM broker", func() bool { return len(ordersOf(t, h)) == 2 })
+	resp, err := http.Get("http://" + h.HTTPAddr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/readyz = %d over TLS + SCRAM; want 200 (the broker check logs in too)", resp.StatusCode)
+	}
+	if strings.Contains(logs.String(), "tls-scram-test-pass") {
+		t.Error("the broker password is in the hub's log")
+	}
+}
+
+// syncWriter serializes writes of the hub's goroutines to one buffer.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

@@ -2,14 +2,7 @@ package kafka
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -17,55 +10,13 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/segmentio/kafka-go/sasl/scram"
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/procurehub/procurehub/internal/testserver/testpki"
 )
-
-// testPKI is a CA and a certificate it signed for 127.0.0.1.
-type testPKI struct {
-	roots  *x509.CertPool
-	server tls.Certificate
-}
-
-func newTestPKI(t *testing.T) testPKI {
-	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "procurehub test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "broker"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		KeyUsage: x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(ca)
-	return testPKI{roots: roots, server: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}}
-}
 
 // startSecureBroker starts a broker that speaks only TLS and wants a
 // SCRAM-SHA-256 login as user/pass.
-func startSecureBroker(t *testing.T, pki testPKI, user, pass string) []string {
+func startSecureBroker(t *testing.T, pki testpki.PKI, user, pass string) []string {
 	t.Helper()
 	c, err := kfake.NewCluster(
 		kfake.NumBrokers(1),
@@ -74,7 +25,7 @@ func startSecureBroker(t *testing.T, pki testPKI, user, pass string) []string {
 		kfake.GroupMinSessionTimeout(time.Second),
 		kfake.EnableSASL(),
 		kfake.Superuser("SCRAM-SHA-256", user, pass),
-		kfake.TLS(&tls.Config{Certificates: []tls.Certificate{pki.server}, MinVersion: tls.VersionTLS12}),
+		kfake.TLS(&tls.Config{Certificates: []tls.Certificate{pki.Server}, MinVersion: tls.VersionTLS12}),
 	)
 	if err != nil {
 		t.Fatalf("start kfake: %v", err)
@@ -93,10 +44,10 @@ func scramLogin(t *testing.T, user, pass string) Security {
 }
 
 func TestOverTLSWithSCRAMMessagesArePublishedAndConsumed(t *testing.T) {
-	pki := newTestPKI(t)
+	pki := testpki.New(t)
 	brokers := startSecureBroker(t, pki, "hub", "s3cret-broker-pass")
 	sec := scramLogin(t, "hub", "s3cret-broker-pass")
-	sec.TLS = &tls.Config{RootCAs: pki.roots, MinVersion: tls.VersionTLS12}
+	sec.TLS = &tls.Config{RootCAs: pki.Roots, MinVersion: tls.VersionTLS12}
 
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -140,9 +91,9 @@ func TestOverTLSWithSCRAMMessagesArePublishedAndConsumed(t *testing.T) {
 }
 
 func TestABrokerRefusesAWrongPasswordAndAPlaintextClient(t *testing.T) {
-	pki := newTestPKI(t)
+	pki := testpki.New(t)
 	brokers := startSecureBroker(t, pki, "hub", "s3cret-broker-pass")
-	tlsCfg := &tls.Config{RootCAs: pki.roots, MinVersion: tls.VersionTLS12}
+	tlsCfg := &tls.Config{RootCAs: pki.Roots, MinVersion: tls.VersionTLS12}
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 
