@@ -56,7 +56,7 @@ func integration(t *testing.T) options {
 	}
 	return options{orders: 2000, files: 4, kills: 3, partitions: 4, seed: 7, dsn: dsn, dir: t.TempDir(),
 		minDelay: 300 * time.Millisecond, maxDelay: 1500 * time.Millisecond, dropEvery: 300 * time.Millisecond,
-		restartDelay: 11 * time.Second, fastLease: true, outage: 3 * time.Second, brokerSignal: "kill", timeout: 2 * time.Minute}
+		restartDelay: 11 * time.Second, fastLease: false, outage: 3 * time.Second, brokerSignal: "kill", timeout: 2 * time.Minute}
 }
 
 // check fails t unless the scenario did its faults and the store holds

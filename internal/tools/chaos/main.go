@@ -62,15 +62,14 @@
 // Two waits of the hub after a crash are shortened or kept on purpose:
 //
 //   - A killed hub's leases (its files in the ledger, its sources' poll
-//     leases) would run out after 2 minutes (pipelines.DefaultLeaseTTL)
-//     before a restarted hub takes them; with -fast-lease (the default) the
-//     tool ends them after each kill, as that wait would.
-//   - A hub restarted within the consumer session timeout (10 s) of a kill
-//     finds the dead hub's members still in its consumer group: its
-//     JoinGroup requests time out (about every 30 s) and nothing is
-//     consumed for one to three minutes. -restart-delay (default 11 s)
-//     keeps a killed hub down until the broker has dropped them;
-//     -restart-delay 0 shows the stall.
+//     leases) run out after the hub config's pipeline.lease_ttl (10 s) and
+//     job_lease_ttl (9 s), before the restart; -fast-lease ends them at
+//     once after each kill instead, for a faster run.
+//   - A hub restarted at once finds the dead hub's members still in its
+//     consumer groups (one per topic): each group waits up to the hub's
+//     10 s rebalance timeout for them, and kills in quick succession add
+//     up. -restart-delay (default 11 s) keeps a killed hub down until the
+//     broker has dropped them; -restart-delay 0 shows the wait.
 package main
 
 import (
@@ -137,7 +136,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.pgOutage, "pg-outage", 10*time.Second, "postgres-outage: how long PostgreSQL is down")
 	fs.StringVar(&o.brokerSignal, "broker-signal", "kill", "broker-outage: how brokerd is stopped: kill (SIGKILL) or term (SIGTERM)")
 	fs.StringVar(&o.pgCluster, "pg-cluster", "15 main", "postgres-outage: `version name` of the cluster for pg_ctlcluster")
-	fs.BoolVar(&o.fastLease, "fast-lease", true, "crash: end a killed hub's leases at once instead of waiting 2 minutes for them to run out")
+	fs.BoolVar(&o.fastLease, "fast-lease", false, "crash: end a killed hub's leases at once instead of letting them run out (lease_ttl 10s)")
 	fs.DurationVar(&o.restartDelay, "restart-delay", 11*time.Second, "crash: how long a killed hub stays down before it is restarted; "+
 		"above the hub's consumer session timeout (10 s), so that the broker has dropped the dead hub's group members (see the package doc)")
 	fs.StringVar(&o.hubBin, "hub", "", "a procurehub `binary` to test instead of building ./cmd/procurehub")

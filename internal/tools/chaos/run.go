@@ -180,15 +180,15 @@ pipeline:
   store_batch_size: 256
   store_writers: 2
   publish_batch: 500
+  # Short leases, so that a killed hub's files and jobs are taken again
+  # within seconds (the defaults are 2m and 30s): by a restarted hub after
+  # -restart-delay, by the other instances in the instances scenario.
+  lease_ttl: 10s
+  job_lease_ttl: 9s
 `, r.brokerAddr, r.o.partitions, dsnEnv, r.httpAddr)
 	if len(r.hubs) > 1 {
-		// Several instances: short leases, so that a killed instance's
-		// files and jobs are taken over within seconds (the defaults are 2m
-		// and 30s), and the warnings scan as a scheduled job besides the
-		// polled sources.
-		b.WriteString(`  lease_ttl: 10s
-  job_lease_ttl: 9s
-
+		// The warnings scan as a scheduled job besides the polled sources.
+		b.WriteString(`
 warnings:
   enabled: true
   every: 10s
