@@ -9,6 +9,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/procurehub/procurehub/connectors"
+	"github.com/procurehub/procurehub/connectors/mapping/infer"
 )
 
 // maxUISample bounds a sample uploaded through the page (it rides along
@@ -26,7 +29,7 @@ type onboardingView struct {
 
 	SampleName string
 	Sample     string // base64, carried by the forms
-	Proposal   *proposal
+	Proposal   *infer.Proposal
 	YAML       string // the mapping under review (the proposal, as edited)
 	DryRun     *dryRun
 	Saved      *savedMapping
@@ -41,52 +44,18 @@ type onboardingPartner struct {
 	Version int    `json:"version"`
 }
 
-type proposal struct {
-	Settings struct {
-		Format             string   `json:"format"`
-		Encoding           string   `json:"encoding"`
-		Delimiter          string   `json:"delimiter"`
-		HeaderRow          int      `json:"header_row"`
-		DecimalMark        string   `json:"decimal_mark"`
-		ThousandsSeparator string   `json:"thousands_separator"`
-		DateFormats        []string `json:"date_formats"`
-		Notes              []string `json:"notes"`
-	} `json:"settings"`
-	Fields []struct {
-		Field      string  `json:"field"`
-		Column     string  `json:"column"`
-		Confidence float64 `json:"confidence"`
-		Reason     string  `json:"reason"`
-	} `json:"fields"`
-	Unplaced []struct {
-		Column string `json:"column"`
-		Note   string `json:"note"`
-	} `json:"unplaced"`
-	Missing       []string `json:"missing"`
-	NeedConstants []string `json:"need_constants"`
-	Rows          int      `json:"rows"`
-}
-
+// dryRun is the API's dry run, as the page shows it.
 type dryRun struct {
 	File    string `json:"file"`
 	Records []struct {
-		Type     string          `json:"type"`
-		Key      string          `json:"key"`
-		Data     json.RawMessage `json:"data"`
-		Errors   int             `json:"errors"`
-		Warnings int             `json:"warnings"`
+		Type   string          `json:"type"`
+		Key    string          `json:"key"`
+		Data   json.RawMessage `json:"data"`
+		Errors int             `json:"errors"`
 	} `json:"records"`
-	RowErrors []struct {
-		Line    int    `json:"line"`
-		Column  string `json:"column"`
-		Field   string `json:"field"`
-		Value   string `json:"value"`
-		Message string `json:"message"`
-	} `json:"row_errors"`
-	FileError *struct {
-		Message string `json:"message"`
-	} `json:"file_error"`
-	Held int `json:"held"`
+	RowErrors []connectors.RowError `json:"row_errors"`
+	FileError *connectors.FileError `json:"file_error"`
+	Held      int                   `json:"held"`
 }
 
 type savedMapping struct {
@@ -173,8 +142,8 @@ func (s *server) onboardingPost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		var out struct {
-			Proposal *proposal `json:"proposal"`
-			YAML     string    `json:"yaml"`
+			Proposal *infer.Proposal `json:"proposal"`
+			YAML     string          `json:"yaml"`
 		}
 		switch {
 		case res.OK() && json.Unmarshal(res.Body, &out) == nil:

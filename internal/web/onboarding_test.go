@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/procurehub/procurehub/connectors"
 	"github.com/procurehub/procurehub/internal/api"
 	"github.com/procurehub/procurehub/internal/auth"
 	"github.com/procurehub/procurehub/internal/store"
@@ -32,8 +33,10 @@ func (p *pageOnboarding) DryRun(_ context.Context, partner, name string, sample,
 		return nil, fmt.Errorf("%w: mapping:4:3: columns: lines.qty: \"lines.qty\" is not a canonical field (did you mean \"lines.quantity\"?)", api.ErrBadMapping)
 	}
 	return map[string]any{"file": name, "held": 0,
-		"records":    []map[string]any{{"type": "order", "key": "7100001", "data": map[string]string{"order_number": "7100001", "sample": string(sample[:5])}}},
-		"row_errors": []map[string]any{{"line": 3, "column": "Menge", "value": "viele", "message": "not a decimal"}}}, nil
+		"records": []map[string]any{{"type": "order", "key": "7100001", "data": map[string]string{"order_number": "7100001", "sample": string(sample[:5])}}},
+		// As the API writes them: connectors.RowError, its column a number.
+		"row_errors": []connectors.RowError{{Line: 3, Column: 7, Field: "lines.quantity", Code: "invalid_decimal",
+			Message: `"viele" is not a decimal`}}}, nil
 }
 
 func (p *pageOnboarding) MappingVersions(context.Context, string) ([]store.MappingVersion, error) {
