@@ -240,16 +240,14 @@ func (g *Ingestor) noteFailure(name string, err error, stopping bool) {
 	if g.failing == nil {
 		g.failing = map[string]string{}
 	}
+	failed := err != nil && !stopping && !errors.Is(err, ErrLeasedElsewhere)
+	if failed && g.Metrics != nil {
+		g.Metrics.InputFailures.WithLabelValues(g.Partner).Inc()
+	}
 	switch {
 	case stopping:
 	case errors.Is(err, ErrLeasedElsewhere):
 		g.logger().Debug("input skipped: another instance is taking it", "file", name)
-	case err != nil && g.Metrics != nil && g.failing[name] != err.Error():
-		g.Metrics.InputFailures.WithLabelValues(g.Partner).Inc()
-		g.failing[name] = err.Error()
-		g.logger().Error("input not taken; retrying every poll", "file", name, "err", err)
-	case err != nil && g.Metrics != nil:
-		g.Metrics.InputFailures.WithLabelValues(g.Partner).Inc()
 	case err != nil && g.failing[name] != err.Error():
 		g.failing[name] = err.Error()
 		g.logger().Error("input not taken; retrying every poll", "file", name, "err", err)
@@ -464,16 +462,38 @@ func (g *Ingestor) decodeAndPublish(ctx context.Context, in connectors.Input) (c
 		return sink.outcome, flushErr
 	}
 	o := sink.outcome
+	finishOutcome(&o, fe)
+	return o, nil
+}
+
+// finishOutcome sets the status of a decoded input: rejected as a whole
+// with fe, partial with rejected rows, done otherwise.
+func finishOutcome(o *connectors.Outcome, fe *connectors.FileError) {
 	switch {
 	case fe != nil:
-		o.Status = connectors.StatusRejected
-		o.FileError = fe
+		o.Status, o.FileError = connectors.StatusRejected, fe
 	case o.Rejected > 0:
 		o.Status = connectors.StatusPartial
 	default:
 		o.Status = connectors.StatusDone
 	}
-	return o, nil
+}
+
+// addRowError notes a decoder's row error in o: a warning apart, a
+// rejected row counted; at most maxReceiptErrors of each are kept (the
+// counts stay exact). It reports whether the row was rejected.
+func addRowError(o *connectors.Outcome, e connectors.RowError) bool {
+	if e.Warning {
+		if len(o.Warnings) < maxReceiptErrors {
+			o.Warnings = append(o.Warnings, e)
+		}
+		return false
+	}
+	o.Rejected++
+	if len(o.RowErrors) < maxReceiptErrors {
+		o.RowErrors = append(o.RowErrors, e)
+	}
+	return true
 }
 
 // publishSink publishes records in batches and collects row errors for the
@@ -540,17 +560,7 @@ func (s *publishSink) add(r connectors.Record, part string) error {
 }
 
 func (s *publishSink) RowError(_ context.Context, e connectors.RowError) error {
-	if e.Warning {
-		if len(s.outcome.Warnings) < maxReceiptErrors {
-			s.outcome.Warnings = append(s.outcome.Warnings, e)
-		}
-		return nil
-	}
-	s.outcome.Rejected++
-	if len(s.outcome.RowErrors) < maxReceiptErrors {
-		s.outcome.RowErrors = append(s.outcome.RowErrors, e)
-	}
-	if s.g.Metrics != nil {
+	if addRowError(&s.outcome, e) && s.g.Metrics != nil {
 		s.g.Metrics.Rejects.WithLabelValues(s.g.Partner).Inc()
 	}
 	return nil

@@ -175,16 +175,10 @@ func (g *Ingestor) decodeOnly(ctx context.Context, in connectors.Input) (connect
 	var c countingSink
 	err = g.Connector.Decoder.Decode(ctx, in, rc, &c)
 	var fe *connectors.FileError
-	switch {
-	case errors.As(err, &fe):
-		c.o.Status, c.o.FileError = connectors.StatusRejected, fe
-	case err != nil:
+	if err != nil && !errors.As(err, &fe) {
 		return c.o, fmt.Errorf("decode %s: %w", in.Name, err)
-	case c.o.Rejected > 0:
-		c.o.Status = connectors.StatusPartial
-	default:
-		c.o.Status = connectors.StatusDone
 	}
+	finishOutcome(&c.o, fe)
 	return c.o, nil
 }
 
@@ -194,13 +188,6 @@ type countingSink struct{ o connectors.Outcome }
 func (c *countingSink) Record(context.Context, connectors.Record) error { c.o.Accepted++; return nil }
 
 func (c *countingSink) RowError(_ context.Context, e connectors.RowError) error {
-	if e.Warning {
-		c.o.Warnings = append(c.o.Warnings, e)
-		return nil
-	}
-	c.o.Rejected++
-	if len(c.o.RowErrors) < maxReceiptErrors {
-		c.o.RowErrors = append(c.o.RowErrors, e)
-	}
+	addRowError(&c.o, e)
 	return nil
 }

@@ -70,6 +70,7 @@ type Store interface {
 	auth.Store
 	store.JobLeases
 	store.MappingStore
+	ListLedger(ctx context.Context, partner string, limit int) ([]store.LedgerEntry, error)
 	TrackedNumbers(ctx context.Context, carrier string) ([]store.TrackedNumber, error)
 	Migrate(ctx context.Context) error
 	Ping(ctx context.Context) error

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -330,21 +329,14 @@ func ListFiles(ctx context.Context, o ReplayOptions, partner string, limit int) 
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	lister, ok := st.(interface {
-		ListLedger(ctx context.Context, partner string, limit int) ([]store.LedgerEntry, error)
-		Replays(ctx context.Context, ledgerID int64) ([]store.Replay, error)
-	})
-	if !ok {
-		return errors.New("the store cannot list its ledger")
-	}
-	entries, err := lister.ListLedger(ctx, partner, limit)
+	entries, err := st.ListLedger(ctx, partner, limit)
 	if err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(o.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tPARTNER\tFILE\tSTATUS\tRECORDS\tREJECTS\tMAPPING\tREPLAYS\tTAKEN")
 	for _, e := range entries {
-		rs, err := lister.Replays(ctx, e.ID)
+		rs, err := st.Replays(ctx, e.ID)
 		if err != nil {
 			return err
 		}
